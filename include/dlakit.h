@@ -1,0 +1,91 @@
+/*
+ * dlakit — DLA image classifiers in C.
+ *
+ * The public interface of the library: load an ONNX model (float, QDQ int8 or QOperator int8),
+ * prepare a context for one input shape (this plans the single arena every run uses), fill the
+ * input, run, read the output. Nothing here aborts or exits: every call that can fail takes a
+ * dlk_err and returns NULL or a non-zero status with a message that names the file and the
+ * problem.
+ */
+#ifndef DLAKIT_H
+#define DLAKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DLK_VERSION "0.1.0"
+#define DLK_MAX_DIMS 8
+#define DLK_ERR_LEN 512
+
+/* An error message; msg is "" when there is no error. */
+typedef struct {
+    char msg[DLK_ERR_LEN];
+} dlk_err;
+
+/* Element types, numbered as ONNX's TensorProto.DataType. */
+typedef enum {
+    DLK_UNDEFINED = 0,
+    DLK_FLOAT = 1,
+    DLK_UINT8 = 2,
+    DLK_INT8 = 3,
+    DLK_INT32 = 6,
+    DLK_INT64 = 7,
+} dlk_dtype;
+
+/* A tensor's element type and shape. In a model's declared inputs and outputs a dimension may be
+ * unknown: dims[i] < 0, with its symbolic name (if any) in dim_param[i]. */
+typedef struct {
+    dlk_dtype dtype;
+    int ndim;
+    int64_t dims[DLK_MAX_DIMS];
+} dlk_shape;
+
+typedef struct dlk_model dlk_model; /* a loaded, optimized graph and its weights; read-only */
+typedef struct dlk_ctx dlk_ctx;     /* a model prepared for one set of input shapes */
+
+/* --- models ------------------------------------------------------------------------------ */
+dlk_model *dlk_model_load(const char *path, dlk_err *err);
+dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name, dlk_err *err);
+void dlk_model_free(dlk_model *m);
+
+int dlk_model_num_inputs(const dlk_model *m);
+int dlk_model_num_outputs(const dlk_model *m);
+const char *dlk_model_input_name(const dlk_model *m, int i);
+const char *dlk_model_output_name(const dlk_model *m, int i);
+/* Declared shapes; unknown dims are -1 and their names are returned by dlk_model_*_dim_param. */
+dlk_shape dlk_model_input_shape(const dlk_model *m, int i);
+dlk_shape dlk_model_output_shape(const dlk_model *m, int i);
+const char *dlk_model_input_dim_param(const dlk_model *m, int i, int dim);
+
+/* Whether input i determines shapes or is folded into prepared parameters (a Reshape's shape,
+ * a Clip bound, a quantization scale): such an input must be bound with dlk_model_bind_input
+ * before contexts are made. */
+int dlk_model_input_is_static(const dlk_model *m, int i);
+/* Turns input i into a constant with the given value (the data is copied). */
+int dlk_model_bind_input(dlk_model *m, int i, const dlk_shape *shape, const void *data, dlk_err *err);
+
+/* --- contexts ----------------------------------------------------------------------------- */
+/* Prepares the model for the given input shapes (one per remaining input, in order): resolves
+ * symbolic dimensions, infers every shape, plans one arena. Runs then allocate nothing. */
+dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err);
+void dlk_ctx_free(dlk_ctx *c);
+/* Buffers in the arena: write inputs before dlk_ctx_run, read outputs after. */
+void *dlk_ctx_input(dlk_ctx *c, int i, dlk_shape *shape);
+const void *dlk_ctx_output(const dlk_ctx *c, int i, dlk_shape *shape);
+int dlk_ctx_run(dlk_ctx *c, dlk_err *err);
+/* Bytes of the one arena this context plans (activations and scratch). */
+size_t dlk_ctx_arena_bytes(const dlk_ctx *c);
+
+/* --- helpers ------------------------------------------------------------------------------- */
+size_t dlk_dtype_size(dlk_dtype t);
+const char *dlk_dtype_name(dlk_dtype t);
+int64_t dlk_shape_numel(const dlk_shape *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,137 @@
+/*
+ * Kernels: the arithmetic of each operator on raw buffers, with no knowledge of graphs, ONNX or
+ * memory planning. Tensors are dense, row-major, NCHW for images. These are the portable reference
+ * kernels (suffix _ref); SIMD variants come later behind the same signatures and are checked
+ * against these.
+ *
+ * int8 arithmetic follows ONNX Runtime's integer kernels on x86 bit for bit
+ * (../shared/INT8_SEMANTICS.md): build with -ffp-contract=off and use fmaf only where stated.
+ *
+ * "q8" buffers hold int8 or uint8 elements; a dlk_q8type tells which.
+ */
+#ifndef DLK_KERNELS_H
+#define DLK_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { DLK_Q_U8 = 0, DLK_Q_I8 = 1 } dlk_q8type;
+
+static inline int dlk_q8_lo(dlk_q8type t) { return t == DLK_Q_U8 ? 0 : -128; }
+static inline int dlk_q8_hi(dlk_q8type t) { return t == DLK_Q_U8 ? 255 : 127; }
+
+/* Requantization as ORT's MlasRequantizeOutput / QuantizeLinear: v = f32(acc * scale);
+ * clamp v to [lo - zp, hi - zp] in float; round half to even; add zp. lo/hi may be narrower than
+ * the type's range (a fused Relu raises lo to zp). */
+int dlk_requant(int32_t acc, float scale, int zp, int lo, int hi);
+/* QuantizeLinear of one float: v = f32(x / scale), clamp, rne, + zp (a division, not 1/scale). */
+int dlk_quantize1(float x, float scale, int zp, int lo, int hi);
+
+/* ---- convolution ---------------------------------------------------------------------------- */
+typedef struct {
+    int n;                     /* batch */
+    int c_in, h_in, w_in;
+    int c_out, h_out, w_out;
+    int kh, kw;                /* kernel */
+    int sh, sw;                /* strides */
+    int dh, dw;                /* dilations */
+    int pad_t, pad_l;          /* leading pads (trailing pads are implied by h_out/w_out) */
+    int group;                 /* c_in and c_out are divisible by group */
+} dlk_conv_geom;
+
+/* y[n][co][oh][ow] = bias[co] + sum_{ci in group, ky, kx} x[n][ci][oh*sh - pad_t + ky*dh][ow*sw - pad_l + kx*dw]
+ *                                                      * w[co][ci - g*c_in/group][ky][kx]
+ * Out-of-range input positions count as 0. bias may be NULL. */
+void dlk_conv_f32_ref(const dlk_conv_geom *g, const float *x, const float *w, const float *bias,
+                      float *y);
+
+/* Quantized convolution (QLinearConv): acc = bias[co] + sum (x - x_zp) * (w - w_zp[co]) in int32,
+ * out-of-range input positions contribute 0 (i.e. they are x_zp); y = dlk_requant(acc, scale[co],
+ * y_zp, y_lo, y_hi). scale[co] = f32(f32(x_scale * w_scale[co]) / y_scale), computed by the caller.
+ * w_zp may be NULL (all zero). bias may be NULL. acc_scratch holds h_out*w_out int32. */
+typedef struct {
+    dlk_conv_geom g;
+    dlk_q8type x_type, w_type, y_type;
+    int x_zp, y_zp;
+    int y_lo, y_hi;            /* output clamp in quantized units, within the type's range */
+    const int32_t *w_zp;       /* [c_out] or NULL */
+    const float *scale;        /* [c_out] */
+} dlk_qconv_params;
+void dlk_conv_q8_ref(const dlk_qconv_params *p, const void *x, const void *w, const int32_t *bias,
+                     void *y, int32_t *acc_scratch);
+
+/* ---- pooling ----------------------------------------------------------------------------------- */
+typedef struct {
+    int n, c, h_in, w_in, h_out, w_out;
+    int kh, kw, sh, sw, dh, dw;
+    int pad_t, pad_l, pad_b, pad_r;
+    int count_include_pad;     /* AveragePool only */
+} dlk_pool_geom;
+/* MaxPool: max over the window's in-range positions (padding never wins). A window with no
+ * in-range position (possible with ceil_mode) gives -inf for float; for q8, the type's lowest. */
+void dlk_maxpool_f32_ref(const dlk_pool_geom *g, const float *x, float *y);
+void dlk_maxpool_q8_ref(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y);
+/* AveragePool: sum over in-range positions / count, where count is the number of in-range
+ * positions, or with count_include_pad the window clipped to the padded input
+ * [-pad_t, h_in + pad_b) x [-pad_l, w_in + pad_r) (ONNX's rule with ceil_mode). */
+void dlk_avgpool_f32_ref(const dlk_pool_geom *g, const float *x, float *y);
+/* GlobalAveragePool over hw = H*W values for each of nc planes. */
+void dlk_gavgpool_f32_ref(int nc, int hw, const float *x, float *y);
+/* QLinearGlobalAveragePool (ORT): s = f32(x_scale / f32(y_scale * (float)hw));
+ * acc = sum(x) - x_zp*hw; y = dlk_requant(acc, s, y_zp, lo, hi) (full type range). */
+void dlk_qgavgpool_q8_ref(int nc, int hw, dlk_q8type t, const void *x, float x_scale, int x_zp,
+                          float y_scale, int y_zp, void *y);
+
+/* ---- matrix products ------------------------------------------------------------------------- */
+/* Gemm: Y[M][N] = alpha * A'[M][K] @ B'[K][N] + beta * C, A' = transA ? A^T : A (A stored
+ * [K][M] when transposed), likewise B. C may be NULL; otherwise it is broadcast with strides
+ * c_rs (row stride, 0 to broadcast) and c_cs (column stride, 0 to broadcast). */
+void dlk_gemm_f32_ref(int M, int N, int K, float alpha, const float *A, int transA,
+                      const float *B, int transB, float beta, const float *C, int c_rs, int c_cs,
+                      float *Y);
+/* QLinearMatMul for 2-D A[M][K], B[K][N], per-tensor scales and zero points:
+ * acc = sum (a - a_zp) * (b - b_zp); y = dlk_requant(acc, f32(f32(a_scale * b_scale) / y_scale),
+ * y_zp, type range). */
+void dlk_qmatmul_q8_ref(int M, int N, int K, dlk_q8type at, const void *A, float a_scale, int a_zp,
+                        dlk_q8type bt, const void *B, float b_scale, int b_zp,
+                        dlk_q8type yt, float y_scale, int y_zp, void *Y);
+
+/* ---- element-wise ----------------------------------------------------------------------------- */
+/* Broadcasting binary op over an N-D output of dims out[ndim]; a_str / b_str are element strides
+ * per output dimension (0 where that input is broadcast). */
+typedef enum { DLK_BIN_ADD, DLK_BIN_SUB, DLK_BIN_MUL, DLK_BIN_DIV } dlk_binop;
+void dlk_binary_f32_ref(dlk_binop op, int ndim, const int64_t *out, const int64_t *a_str,
+                        const int64_t *b_str, const float *a, const float *b, float *y);
+/* QLinearAdd (ORT x86): rA = f32(a_scale/c_scale), rB = f32(b_scale/c_scale);
+ * fixed = f32((float)c_zp - fmaf(rA, (float)a_zp, f32(rB * (float)b_zp)));
+ * t = fmaf((float)b, rB, fixed); t = fmaf((float)a, rA, t); c = saturate(rne(t)).
+ * Same broadcasting convention as above. */
+void dlk_qadd_q8_ref(int ndim, const int64_t *out, const int64_t *a_str, const int64_t *b_str,
+                     dlk_q8type t, const void *a, float a_scale, int a_zp,
+                     const void *b, float b_scale, int b_zp, float c_scale, int c_zp, void *c);
+
+void dlk_relu_f32_ref(int64_t n, const float *x, float *y);
+void dlk_sigmoid_f32_ref(int64_t n, const float *x, float *y);
+void dlk_clip_f32_ref(int64_t n, const float *x, float lo, float hi, float *y);
+void dlk_clip_q8_ref(int64_t n, dlk_q8type t, const void *x, int lo, int hi, void *y);
+/* Softmax over the middle dimension of [outer][len][inner], max-subtracted, in float. */
+void dlk_softmax_f32_ref(int64_t outer, int64_t len, int64_t inner, const float *x, float *y);
+
+/* ---- quantization --------------------------------------------------------------------------- */
+/* QuantizeLinear over [outer][axis_len][inner]: channel k uses scale[k], zp[k] (per-tensor: pass
+ * axis_len = 1). y = dlk_quantize1(x, scale, zp, type range). */
+void dlk_quantize_ref(int64_t outer, int64_t axis_len, int64_t inner, const float *x,
+                      const float *scale, const int32_t *zp, dlk_q8type t, void *y);
+/* DequantizeLinear: y = f32((float)(x - zp) * scale). x_type is DLK_Q_U8 / DLK_Q_I8, or
+ * x_is_i32 != 0 for int32 input (zp must then be 0). */
+void dlk_dequantize_ref(int64_t outer, int64_t axis_len, int64_t inner, const void *x,
+                        dlk_q8type x_type, int x_is_i32, const float *scale, const int32_t *zp,
+                        float *y);
+/* QLinearConcat's per-input table: lut[v - lo] = dlk_quantize1(f32(in_scale * (float)(v - in_zp)),
+ * y_scale, y_zp, type range), for every v of the type. */
+void dlk_requant_lut_q8(dlk_q8type t, float in_scale, int in_zp, float y_scale, int y_zp,
+                        uint8_t lut[256]);
+/* y[i] = lut[x[i] - lo] (bytes as the type's representation). */
+void dlk_apply_lut_q8(int64_t n, dlk_q8type t, const uint8_t lut[256], const void *x, void *y);
+
+#endif

@@ -1,0 +1,90 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void vreport(const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "dlakit%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try 'dlakit %s --help'.\n", cmd ? cmd : "");
+    return 2;
+}
+
+int cli_is_help(const char *arg) { return !strcmp(arg, "-h") || !strcmp(arg, "--help"); }
+
+int cli_parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *e;
+    errno = 0;
+    long v = strtol(s, &e, 10);
+    if (!*s || *e || errno || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_size(const char *s, int *h, int *w)
+{
+    char buf[64];
+    if (strlen(s) >= sizeof buf) return -1;
+    strcpy(buf, s);
+    char *x = strchr(buf, 'x');
+    if (!x) x = strchr(buf, 'X');
+    long a, b;
+    if (x) {
+        *x = 0;
+        if (cli_parse_int(buf, 1, 16384, &a) || cli_parse_int(x + 1, 1, 16384, &b)) return -1;
+    } else {
+        if (cli_parse_int(buf, 1, 16384, &a)) return -1;
+        b = a;
+    }
+    *h = (int)a;
+    *w = (int)b;
+    return 0;
+}
+
+int cli_parse_floats3(const char *s, float v[3])
+{
+    const char *p = s;
+    for (int i = 0; i < 3; i++) {
+        char *e;
+        errno = 0;
+        v[i] = strtof(p, &e);
+        if (e == p || errno) return -1;
+        if (i < 2 && *e != ',') return -1;
+        p = e + (i < 2);
+        if (i == 2 && *e) return -1;
+    }
+    return 0;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
