@@ -16,11 +16,20 @@ int dlk_fail(dlk_err *err, const char *fmt, ...)
 void dlk_err_prefix(dlk_err *err, const char *fmt, ...)
 {
     if (!err) return;
-    char pre[DLK_ERR_LEN], old[DLK_ERR_LEN];
+    char buf[2 * DLK_ERR_LEN + 4];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pre, sizeof pre, fmt, ap);
+    int n = vsnprintf(buf, DLK_ERR_LEN, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", pre, old);
+    if (n < 0) return;
+    if (n >= DLK_ERR_LEN) n = DLK_ERR_LEN - 1;
+    buf[n++] = ':';
+    buf[n++] = ' ';
+    size_t old = 0;
+    while (old < DLK_ERR_LEN - 1 && err->msg[old]) old++;
+    memcpy(buf + n, err->msg, old);
+    buf[n + old] = 0;
+    size_t total = n + old < DLK_ERR_LEN - 1 ? n + old : DLK_ERR_LEN - 1;
+    memcpy(err->msg, buf, total);
+    err->msg[total] = 0;
 }

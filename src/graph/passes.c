@@ -1,0 +1,325 @@
+#include "passes.h"
+#include "ops/ops.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int dlk_pass_resolve_ops(dlk_graph *g, dlk_err *err)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        dlk_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        n->op = dlk_op_lookup(n->op_type);
+        if (!n->op)
+            return dlk_fail(err, "%s: node '%s': operator '%s' is not supported by dlakit", g->path, n->name, n->op_type);
+        if (n->n_in > DLK_OP_MAX_IN || n->n_out > DLK_OP_MAX_OUT)
+            return dlk_fail(err, "%s: node '%s' (%s): too many inputs or outputs", g->path, n->name, n->op_type);
+    }
+    return 0;
+}
+
+/* ---- QDQ fusion ------------------------------------------------------------------------------- */
+
+typedef struct {
+    dlk_graph *g;
+    int *prod;       /* value -> producing live node, -1 */
+    int *uses;       /* value -> number of uses by live nodes (+1 if a graph output) */
+} qdq_ctx;
+
+static void index_graph(qdq_ctx *q)
+{
+    dlk_graph *g = q->g;
+    for (int v = 0; v < g->n_values; v++) {
+        q->prod[v] = -1;
+        q->uses[v] = g->values[v].is_output;
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        const dlk_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int s = 0; s < n->n_out; s++)
+            if (n->out[s] >= 0) q->prod[n->out[s]] = i;
+        for (int s = 0; s < n->n_in; s++)
+            if (n->in[s] >= 0) q->uses[n->in[s]]++;
+    }
+}
+
+static int is_op(const dlk_node *n, const char *type) { return !n->dead && !strcmp(n->op_type, type); }
+
+static int is_scalar_const(const dlk_graph *g, int v)
+{
+    return v >= 0 && g->values[v].is_const && dlk_shape_numel(&g->values[v].shape) == 1;
+}
+
+/* Quantization parameters of a DequantizeLinear / QuantizeLinear node: scale value, zero point value
+ * (an existing value, or -1 when absent), the quantized type. */
+typedef struct {
+    int node, data, scale, zp;
+    dlk_dtype qtype;
+} qparam;
+
+static int zp_type_ok(const dlk_graph *g, int zp, dlk_dtype t)
+{
+    return zp < 0 || g->values[zp].shape.dtype == t;
+}
+
+/* v = DequantizeLinear(x) of an activation (x not constant), per tensor. */
+static int dq_act(const qdq_ctx *q, int v, qparam *p)
+{
+    const dlk_graph *g = q->g;
+    if (v < 0 || q->prod[v] < 0) return 0;
+    const dlk_node *n = &g->nodes[q->prod[v]];
+    if (!is_op(n, "DequantizeLinear") || n->n_in < 2) return 0;
+    p->node = q->prod[v];
+    p->data = n->in[0];
+    p->scale = n->in[1];
+    p->zp = n->n_in > 2 ? n->in[2] : -1;
+    p->qtype = g->values[p->data].shape.dtype;
+    if (g->values[p->data].is_const || !is_scalar_const(g, p->scale) || (p->zp >= 0 && !is_scalar_const(g, p->zp))) return 0;
+    if (p->qtype == DLK_UNDEFINED) {
+        /* an activation's type is known once its producer is a Q/QLinear op: read it from the zp */
+        p->qtype = p->zp >= 0 ? g->values[p->zp].shape.dtype : DLK_UINT8;
+    }
+    return (p->qtype == DLK_INT8 || p->qtype == DLK_UINT8) && zp_type_ok(g, p->zp, p->qtype);
+}
+
+/* v = DequantizeLinear(constant). */
+static int dq_const(const qdq_ctx *q, int v, qparam *p, dlk_dtype want)
+{
+    const dlk_graph *g = q->g;
+    if (v < 0 || q->prod[v] < 0) return 0;
+    const dlk_node *n = &g->nodes[q->prod[v]];
+    if (!is_op(n, "DequantizeLinear") || n->n_in < 2) return 0;
+    p->node = q->prod[v];
+    p->data = n->in[0];
+    p->scale = n->in[1];
+    p->zp = n->n_in > 2 ? n->in[2] : -1;
+    p->qtype = g->values[p->data].shape.dtype;
+    if (!g->values[p->data].is_const || !g->values[p->scale].is_const || (p->zp >= 0 && !g->values[p->zp].is_const)) return 0;
+    if (want == DLK_INT32) return p->qtype == DLK_INT32;
+    if (p->qtype != DLK_INT8 && p->qtype != DLK_UINT8) return 0;
+    int64_t ns = dlk_shape_numel(&g->values[p->scale].shape);
+    if (ns != 1 && dlk_attr_int(&g->nodes[p->node], "axis", 1) != 0) return 0; /* per output channel only */
+    return zp_type_ok(g, p->zp, p->qtype);
+}
+
+/* The only use of v is a per-tensor QuantizeLinear (v not a graph output). */
+static int single_q(const qdq_ctx *q, int v, qparam *p)
+{
+    const dlk_graph *g = q->g;
+    if (v < 0 || q->uses[v] != 1 || g->values[v].is_output) return 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const dlk_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int s = 0; s < n->n_in; s++)
+            if (n->in[s] == v) {
+                if (s != 0 || !is_op(n, "QuantizeLinear") || n->n_in < 2 || n->out[0] < 0) return 0;
+                p->node = i;
+                p->data = n->out[0];
+                p->scale = n->in[1];
+                p->zp = n->n_in > 2 ? n->in[2] : -1;
+                p->qtype = p->zp >= 0 ? g->values[p->zp].shape.dtype : DLK_UINT8;
+                return is_scalar_const(g, p->scale) && (p->zp < 0 || is_scalar_const(g, p->zp)) &&
+                       (p->qtype == DLK_INT8 || p->qtype == DLK_UINT8);
+            }
+    }
+    return 0;
+}
+
+/* The only use of v is a Relu whose only use is a QuantizeLinear: returns the Relu node, else -1. */
+static int relu_then_q(const qdq_ctx *q, int v, qparam *p)
+{
+    const dlk_graph *g = q->g;
+    if (v < 0 || q->uses[v] != 1 || g->values[v].is_output) return -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const dlk_node *n = &g->nodes[i];
+        if (!n->dead && n->n_in >= 1 && n->in[0] == v)
+            return is_op(n, "Relu") && single_q(q, n->out[0], p) ? i : -1;
+    }
+    return -1;
+}
+
+/* A value holding the zero point (the existing one, or a new constant 0 of the type). */
+static int zp_value(dlk_graph *g, const qparam *p)
+{
+    if (p->zp >= 0) return p->zp;
+    dlk_shape s = {0};
+    s.dtype = p->qtype;
+    int64_t zero = 0;
+    return dlk_graph_add_const(g, "zero_point", &s, &zero);
+}
+
+static int same_qparams(const dlk_graph *g, const qparam *a, const qparam *b)
+{
+    if (a->qtype != b->qtype) return 0;
+    float sa = *(const float *)g->values[a->scale].data, sb = *(const float *)g->values[b->scale].data;
+    if (g->values[a->scale].shape.dtype != DLK_FLOAT || g->values[b->scale].shape.dtype != DLK_FLOAT) return 0;
+    int za = 0, zb = 0;
+    if (a->zp >= 0) za = a->qtype == DLK_INT8 ? *(const int8_t *)g->values[a->zp].data : *(const uint8_t *)g->values[a->zp].data;
+    if (b->zp >= 0) zb = b->qtype == DLK_INT8 ? *(const int8_t *)g->values[b->zp].data : *(const uint8_t *)g->values[b->zp].data;
+    return sa == sb && za == zb;
+}
+
+/* Replaces node ni's type, inputs and outputs in place (keeping its position and attributes). */
+static int rewrite(dlk_graph *g, int ni, const char *op_type, const int *in, int n_in, int out)
+{
+    dlk_node *n = &g->nodes[ni];
+    int *nin = malloc(sizeof(int) * n_in);
+    size_t tl = strlen(op_type) + 1;
+    char *t = malloc(tl);
+    if (!nin || !t) {
+        free(nin);
+        free(t);
+        return -1;
+    }
+    memcpy(nin, in, sizeof(int) * n_in);
+    memcpy(t, op_type, tl);
+    free(n->in);
+    free(n->op_type);
+    n->in = nin;
+    n->n_in = n_in;
+    n->op_type = t;
+    n->out[0] = out;
+    n->n_out = 1;
+    n->op = dlk_op_lookup(op_type);
+    return 0;
+}
+
+/* Fuses one node if it heads a QDQ unit; returns 1 if fused, 0 if not, -1 on OOM. */
+static int fuse_node(qdq_ctx *q, int ni)
+{
+    dlk_graph *g = q->g;
+    dlk_node *n = &g->nodes[ni];
+    if (n->dead || n->n_out < 1 || n->out[0] < 0) return 0;
+    for (int s = 1; s < n->n_out; s++)
+        if (n->out[s] >= 0) return 0;
+    qparam x, w, b, y, x2;
+    int relu = -1;
+    const char *t = n->op_type;
+    int in[DLK_OP_MAX_IN], k = 0;
+#define Y_OR_RELU()                                                                                                 \
+    do {                                                                                                            \
+        if (!single_q(q, n->out[0], &y)) {                                                                          \
+            relu = relu_then_q(q, n->out[0], &y);                                                                   \
+            if (relu < 0) return 0;                                                                                 \
+        }                                                                                                           \
+    } while (0)
+
+    if (!strcmp(t, "Conv")) {
+        if (n->n_in < 2 || !dq_act(q, n->in[0], &x) || !dq_const(q, n->in[1], &w, DLK_INT8)) return 0;
+        int has_b = n->n_in > 2 && n->in[2] >= 0;
+        if (has_b && !dq_const(q, n->in[2], &b, DLK_INT32)) return 0;
+        Y_OR_RELU();
+        int xz = zp_value(g, &x), wz = zp_value(g, &w), yz = zp_value(g, &y);
+        if (xz < 0 || wz < 0 || yz < 0) return -1;
+        in[k++] = x.data, in[k++] = x.scale, in[k++] = xz, in[k++] = w.data, in[k++] = w.scale, in[k++] = wz;
+        in[k++] = y.scale, in[k++] = yz;
+        if (has_b) in[k++] = b.data;
+        if (rewrite(g, ni, "QLinearConv", in, k, y.data)) return -1;
+    } else if (!strcmp(t, "Add")) {
+        if (n->n_in != 2 || !dq_act(q, n->in[0], &x) || !dq_act(q, n->in[1], &x2) || x.qtype != x2.qtype) return 0;
+        Y_OR_RELU();
+        if (y.qtype != x.qtype) return 0;
+        int az = zp_value(g, &x), bz = zp_value(g, &x2), yz = zp_value(g, &y);
+        if (az < 0 || bz < 0 || yz < 0) return -1;
+        in[k++] = x.data, in[k++] = x.scale, in[k++] = az, in[k++] = x2.data, in[k++] = x2.scale, in[k++] = bz;
+        in[k++] = y.scale, in[k++] = yz;
+        if (rewrite(g, ni, "com.microsoft:QLinearAdd", in, k, y.data)) return -1;
+    } else if (!strcmp(t, "Concat")) {
+        if (n->n_in < 1 || 2 + 3 * n->n_in > DLK_OP_MAX_IN) return 0;
+        qparam parts[DLK_OP_MAX_IN];
+        for (int s = 0; s < n->n_in; s++)
+            if (!dq_act(q, n->in[s], &parts[s]) || parts[s].qtype != parts[0].qtype) return 0;
+        if (!single_q(q, n->out[0], &y) || y.qtype != parts[0].qtype) return 0;
+        int yz = zp_value(g, &y);
+        if (yz < 0) return -1;
+        in[k++] = y.scale, in[k++] = yz;
+        for (int s = 0; s < n->n_in; s++) {
+            int z = zp_value(g, &parts[s]);
+            if (z < 0) return -1;
+            in[k++] = parts[s].data, in[k++] = parts[s].scale, in[k++] = z;
+        }
+        if (rewrite(g, ni, "com.microsoft:QLinearConcat", in, k, y.data)) return -1;
+    } else if (!strcmp(t, "GlobalAveragePool")) {
+        if (!dq_act(q, n->in[0], &x) || !single_q(q, n->out[0], &y) || y.qtype != x.qtype) return 0;
+        int xz = zp_value(g, &x), yz = zp_value(g, &y);
+        if (xz < 0 || yz < 0) return -1;
+        in[k++] = x.data, in[k++] = x.scale, in[k++] = xz, in[k++] = y.scale, in[k++] = yz;
+        if (rewrite(g, ni, "com.microsoft:QLinearGlobalAveragePool", in, k, y.data)) return -1;
+    } else if (!strcmp(t, "MaxPool") || !strcmp(t, "Flatten") || !strcmp(t, "Reshape") || !strcmp(t, "Identity")) {
+        /* order-preserving ops: exact on the quantized values when scale and zero point carry over */
+        if (!dq_act(q, n->in[0], &x) || !single_q(q, n->out[0], &y) || !same_qparams(g, &x, &y)) return 0;
+        for (int s = 0; s < n->n_in; s++) in[k++] = s ? n->in[s] : x.data;
+        if (rewrite(g, ni, t, in, k, y.data)) return -1;
+    } else {
+        return 0;
+    }
+#undef Y_OR_RELU
+    g->nodes[y.node].dead = 1;
+    if (relu >= 0) {
+        g->nodes[relu].dead = 1;
+        if (dlk_node_add_attr_int(g, ni, "dlk_relu", 1)) return -1;
+    }
+    return 1;
+}
+
+int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
+{
+    qdq_ctx q = {g, malloc(sizeof(int) * (g->n_values + 1)), malloc(sizeof(int) * (g->n_values + 1))};
+    int rc = 0;
+    if (!q.prod || !q.uses) {
+        rc = dlk_fail(err, "%s: out of memory", g->path);
+        goto done;
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].dead) continue;
+        index_graph(&q);
+        int r = fuse_node(&q, i);
+        if (r < 0) {
+            rc = dlk_fail(err, "%s: out of memory", g->path);
+            goto done;
+        }
+        if (r > 0) {
+            /* zero-point constants may have grown the value table */
+            int *p2 = realloc(q.prod, sizeof(int) * (g->n_values + 1)), *u2 = p2 ? realloc(q.uses, sizeof(int) * (g->n_values + 1)) : NULL;
+            if (p2) q.prod = p2;
+            if (u2) q.uses = u2;
+            if (!p2 || !u2) {
+                rc = dlk_fail(err, "%s: out of memory", g->path);
+                goto done;
+            }
+        }
+    }
+    dlk_pass_dead_code(g);
+done:
+    free(q.prod);
+    free(q.uses);
+    return rc;
+}
+
+void dlk_pass_dead_code(dlk_graph *g)
+{
+    int *uses = calloc(g->n_values + 1, sizeof(int));
+    if (!uses) return; /* dead code stays: correct, only slower */
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int v = 0; v < g->n_values; v++) uses[v] = g->values[v].is_output;
+        for (int i = 0; i < g->n_nodes; i++) {
+            const dlk_node *n = &g->nodes[i];
+            if (n->dead) continue;
+            for (int s = 0; s < n->n_in; s++)
+                if (n->in[s] >= 0) uses[n->in[s]]++;
+        }
+        for (int i = 0; i < g->n_nodes; i++) {
+            dlk_node *n = &g->nodes[i];
+            if (n->dead) continue;
+            int used = 0;
+            for (int s = 0; s < n->n_out; s++) used |= n->out[s] >= 0 && uses[n->out[s]] > 0;
+            if (!used) {
+                n->dead = 1;
+                changed = 1;
+            }
+        }
+    }
+    free(uses);
+}

@@ -1,0 +1,17 @@
+/* Graph passes run when a model is loaded. */
+#ifndef DLK_PASSES_H
+#define DLK_PASSES_H
+
+#include "graph.h"
+
+/* Binds every node to its operator; fails naming the first unknown operator. */
+int dlk_pass_resolve_ops(dlk_graph *g, dlk_err *err);
+/* Rewrites QDQ units (DequantizeLinear -> op -> QuantizeLinear) into integer operators computed as
+ * ONNX Runtime's integer kernels compute them: QLinearConv (with a following Relu folded in),
+ * QLinearAdd, QLinearConcat, QLinearGlobalAveragePool, and int8 MaxPool / Flatten / Reshape where
+ * input and output share scale and zero point. Units that do not match stay in float. */
+int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err);
+/* Drops nodes whose outputs nobody uses. */
+void dlk_pass_dead_code(dlk_graph *g);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * Operators: the glue between the graph and the kernels. Each operator has a prepare step (check
+ * attributes and types, infer output shapes, size its scratch, precompute parameters such as
+ * requantization scales) run once per context, and a run step that only calls kernels on buffers
+ * that were planned in the arena. Runs never allocate.
+ */
+#ifndef DLK_OPS_H
+#define DLK_OPS_H
+
+#include "graph/graph.h"
+#include "kernels/kernels.h"
+
+#define DLK_OP_MAX_IN 64
+#define DLK_OP_MAX_OUT 16
+
+/* A value as a context sees it: a concrete shape and a buffer (constant data or the arena). */
+typedef struct {
+    dlk_shape shape;
+    void *data;
+    int is_const;
+    size_t bytes;
+    /* planning */
+    int first, last;            /* live range in node order */
+    size_t offset;
+} dlk_tensor;
+
+typedef struct dlk_op {
+    const dlk_node *node;
+    const char *path;
+    int opset;
+    int n_in, n_out;
+    dlk_tensor *in[DLK_OP_MAX_IN];   /* NULL for an absent optional input */
+    dlk_tensor *out[DLK_OP_MAX_OUT];
+    size_t scratch_bytes;            /* set by prepare */
+    void *scratch;                   /* placed in the arena before run */
+    void *params;                    /* malloc'd by prepare; freed with free() */
+} dlk_op;
+
+typedef struct dlk_opdef {
+    const char *name;                /* op_type, "domain:op_type" outside the default domain */
+    uint64_t static_inputs;          /* bit i: input i must be a constant when the context is made */
+    int (*prepare)(dlk_op *op, dlk_err *err);
+    void (*run)(const dlk_op *op);
+} dlk_opdef;
+
+const dlk_opdef *dlk_op_lookup(const char *op_type);
+
+/* Helpers for prepare steps. Messages are prefixed with the file, node and operator by the caller. */
+int dlk_op_check_arity(const dlk_op *op, int min_in, int max_in, int n_out, dlk_err *err);
+int dlk_op_need_dtype(const dlk_op *op, int slot, dlk_dtype t, dlk_err *err);
+/* A constant scalar (or 1-element tensor) read as float / integer; fails if not constant. */
+int dlk_op_scalar_f(const dlk_op *op, int slot, float *v, dlk_err *err);
+int dlk_op_scalar_i(const dlk_op *op, int slot, int *v, dlk_err *err);
+int dlk_q8type_of(dlk_dtype t, dlk_q8type *q);
+void dlk_shape_set(dlk_shape *s, dlk_dtype t, int ndim, const int64_t *dims);
+
+/* Spatial geometry for Conv / pools on NCHW: kernel, strides, dilations, pads from attributes
+ * (auto_pad included). */
+typedef struct {
+    int kh, kw, sh, sw, dh, dw;
+    int pad_t, pad_l, pad_b, pad_r;
+    int h_out, w_out;
+} dlk_spatial;
+int dlk_op_spatial(const dlk_op *op, int h_in, int w_in, int kh, int kw, int ceil_mode, dlk_spatial *s,
+                   dlk_err *err);
+
+/* Broadcasting of two shapes (numpy rules): output dims and per-input strides over them. */
+typedef struct {
+    int ndim;
+    int64_t out[DLK_MAX_DIMS], a_str[DLK_MAX_DIMS], b_str[DLK_MAX_DIMS];
+} dlk_bcast;
+int dlk_broadcast(const dlk_shape *a, const dlk_shape *b, dlk_bcast *bc, dlk_err *err);
+
+#endif

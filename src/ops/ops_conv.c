@@ -1,0 +1,149 @@
+/* Conv (float) and QLinearConv (int8/uint8, ORT's integer semantics). */
+#include "ops.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Shared shape logic: X [N,C,H,W], W [M,C/group,kH,kW] -> geometry and Y [N,M,oH,oW]. */
+static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_err *err)
+{
+    const dlk_shape *xs = &op->in[x_slot]->shape, *ws = &op->in[w_slot]->shape;
+    if (xs->ndim != 4) return dlk_fail(err, "input must be 4-D NCHW (2-D convolution), is %d-D", xs->ndim);
+    if (ws->ndim != 4) return dlk_fail(err, "weights must be 4-D, are %d-D", ws->ndim);
+    int64_t group = dlk_attr_int(op->node, "group", 1);
+    if (group < 1 || xs->dims[1] % group || ws->dims[0] % group)
+        return dlk_fail(err, "group %lld does not divide the channels (%lld in, %lld out)", (long long)group,
+                        (long long)xs->dims[1], (long long)ws->dims[0]);
+    if (ws->dims[1] * group != xs->dims[1])
+        return dlk_fail(err, "weights expect %lld input channels, the input has %lld", (long long)(ws->dims[1] * group),
+                        (long long)xs->dims[1]);
+    const int64_t *ks;
+    int nk = dlk_attr_ints(op->node, "kernel_shape", &ks);
+    if (nk >= 0 && (nk != 2 || ks[0] != ws->dims[2] || ks[1] != ws->dims[3]))
+        return dlk_fail(err, "kernel_shape does not match the weights");
+    for (int i = 0; i < 4; i++)
+        if (xs->dims[i] > (1 << 24) || ws->dims[i] > (1 << 24)) return dlk_fail(err, "dimensions too large");
+    dlk_spatial s;
+    if (dlk_op_spatial(op, (int)xs->dims[2], (int)xs->dims[3], (int)ws->dims[2], (int)ws->dims[3], 0, &s, err)) return -1;
+    memset(g, 0, sizeof *g);
+    g->n = (int)xs->dims[0];
+    g->c_in = (int)xs->dims[1];
+    g->h_in = (int)xs->dims[2];
+    g->w_in = (int)xs->dims[3];
+    g->c_out = (int)ws->dims[0];
+    g->h_out = s.h_out;
+    g->w_out = s.w_out;
+    g->kh = s.kh;
+    g->kw = s.kw;
+    g->sh = s.sh;
+    g->sw = s.sw;
+    g->dh = s.dh;
+    g->dw = s.dw;
+    g->pad_t = s.pad_t;
+    g->pad_l = s.pad_l;
+    g->group = (int)group;
+    return 0;
+}
+
+static int conv_prepare(dlk_op *op, dlk_err *err)
+{
+    if (dlk_op_check_arity(op, 2, 3, 1, err)) return -1;
+    for (int i = 0; i < op->n_in; i++)
+        if (dlk_op_need_dtype(op, i, DLK_FLOAT, err)) return -1;
+    dlk_conv_geom *g = malloc(sizeof *g);
+    if (!g) return dlk_fail(err, "out of memory");
+    op->params = g;
+    if (conv_geom(op, 0, 1, g, err)) return -1;
+    if (op->n_in > 2 && op->in[2] && (op->in[2]->shape.ndim != 1 || op->in[2]->shape.dims[0] != g->c_out))
+        return dlk_fail(err, "bias must have %d values", g->c_out);
+    int64_t d[4] = {g->n, g->c_out, g->h_out, g->w_out};
+    dlk_shape_set(&op->out[0]->shape, DLK_FLOAT, 4, d);
+    return 0;
+}
+
+static void conv_run(const dlk_op *op)
+{
+    const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;
+    dlk_conv_f32_ref(op->params, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, op->out[0]->data);
+}
+
+const dlk_opdef dlk_op_Conv = {"Conv", 0, conv_prepare, conv_run};
+
+/* QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, [bias int32]. The internal
+ * attribute dlk_relu (set by the QDQ pass when a Relu sits between Conv and QuantizeLinear) raises
+ * the output clamp to the zero point, which is exactly quantize(relu(v)). */
+typedef struct {
+    dlk_qconv_params p;
+    float *scale;
+    int32_t *w_zp;
+} qconv_params;
+
+
+static int qconv_prepare(dlk_op *op, dlk_err *err)
+{
+    if (dlk_op_check_arity(op, 8, 9, 1, err)) return -1;
+    dlk_q8type xt, wt, yt;
+    if (dlk_q8type_of(op->in[0]->shape.dtype, &xt)) return dlk_fail(err, "input x must be int8 or uint8");
+    if (dlk_q8type_of(op->in[3]->shape.dtype, &wt)) return dlk_fail(err, "weights must be int8 or uint8");
+    if (dlk_q8type_of(op->in[7]->shape.dtype, &yt)) return dlk_fail(err, "y_zero_point must be int8 or uint8");
+    if (op->in[2]->shape.dtype != op->in[0]->shape.dtype) return dlk_fail(err, "x_zero_point type differs from x");
+    if (op->in[5]->shape.dtype != op->in[3]->shape.dtype) return dlk_fail(err, "w_zero_point type differs from w");
+    if (op->n_in > 8 && op->in[8] && dlk_op_need_dtype(op, 8, DLK_INT32, err)) return -1;
+    dlk_conv_geom g;
+    if (conv_geom(op, 0, 3, &g, err)) return -1;
+    int M = g.c_out;
+    qconv_params *q = calloc(1, sizeof *q + sizeof(float) * M + sizeof(int32_t) * M);
+    if (!q) return dlk_fail(err, "out of memory");
+    op->params = q;
+    q->scale = (float *)(q + 1);
+    q->w_zp = (int32_t *)(q->scale + M);
+    float xs, ys;
+    int xzp, yzp;
+    if (dlk_op_scalar_f(op, 1, &xs, err) || dlk_op_scalar_i(op, 2, &xzp, err) || dlk_op_scalar_f(op, 6, &ys, err) ||
+        dlk_op_scalar_i(op, 7, &yzp, err))
+        return -1;
+    const dlk_tensor *ws = op->in[4], *wz = op->in[5];
+    int64_t nws = dlk_shape_numel(&ws->shape), nwz = dlk_shape_numel(&wz->shape);
+    if (!ws->is_const || !wz->is_const) return dlk_fail(err, "w_scale and w_zero_point must be constants");
+    if (ws->shape.dtype != DLK_FLOAT || (nws != 1 && nws != M) || (nwz != 1 && nwz != M) || nws != nwz)
+        return dlk_fail(err, "w_scale / w_zero_point must have 1 or %d values of matching count", M);
+    if (!(xs > 0) || !(ys > 0)) return dlk_fail(err, "scales must be positive");
+    int any_zp = 0;
+    for (int c = 0; c < M; c++) {
+        float w_s = ((const float *)ws->data)[nws == 1 ? 0 : c];
+        if (!(w_s > 0)) return dlk_fail(err, "w_scale must be positive");
+        float prod = xs * w_s; /* f32(x_scale * w_scale[c]) */
+        q->scale[c] = prod / ys;
+        int z = wt == DLK_Q_U8 ? ((const uint8_t *)wz->data)[nwz == 1 ? 0 : c] : ((const int8_t *)wz->data)[nwz == 1 ? 0 : c];
+        q->w_zp[c] = z;
+        any_zp |= z != 0;
+    }
+    if (op->n_in > 8 && op->in[8] && dlk_shape_numel(&op->in[8]->shape) != M)
+        return dlk_fail(err, "bias must have %d values", M);
+    q->p.g = g;
+    q->p.x_type = xt;
+    q->p.w_type = wt;
+    q->p.y_type = yt;
+    q->p.x_zp = xzp;
+    q->p.y_zp = yzp;
+    q->p.y_lo = dlk_q8_lo(yt);
+    q->p.y_hi = dlk_q8_hi(yt);
+    if (dlk_attr_int(op->node, "dlk_relu", 0) && yzp > q->p.y_lo) q->p.y_lo = yzp;
+    q->p.w_zp = any_zp ? q->w_zp : NULL;
+    q->p.scale = q->scale;
+    int64_t d[4] = {g.n, g.c_out, g.h_out, g.w_out};
+    dlk_shape_set(&op->out[0]->shape, op->in[7]->shape.dtype, 4, d);
+    op->scratch_bytes = sizeof(int32_t) * (size_t)g.h_out * g.w_out;
+    return 0;
+}
+
+static void qconv_run(const dlk_op *op)
+{
+    const qconv_params *q = op->params;
+    const dlk_tensor *b = op->n_in > 8 ? op->in[8] : NULL;
+    dlk_conv_q8_ref(&q->p, op->in[0]->data, op->in[3]->data, b ? b->data : NULL, op->out[0]->data, op->scratch);
+}
+
+/* scales and zero points (slots 1, 2, 4, 5, 6, 7) are folded into the prepared parameters */
+const dlk_opdef dlk_op_QLinearConv = {"QLinearConv", 0xF6, qconv_prepare, qconv_run};

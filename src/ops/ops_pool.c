@@ -1,0 +1,136 @@
+/* MaxPool (float, int8, uint8), AveragePool, GlobalAveragePool, QLinearGlobalAveragePool. */
+#include "ops.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
+{
+    if (dlk_op_check_arity(op, 1, 1, is_max ? 2 : 1, err)) return -1; /* MaxPool's Indices: refused there */
+    const dlk_shape *xs = &op->in[0]->shape;
+    dlk_q8type qt;
+    if (xs->dtype != DLK_FLOAT && !(is_max && dlk_q8type_of(xs->dtype, &qt) == 0))
+        return dlk_fail(err, "input type %s is not supported", dlk_dtype_name(xs->dtype));
+    if (xs->ndim != 4) return dlk_fail(err, "input must be 4-D NCHW (2-D pooling), is %d-D", xs->ndim);
+    const int64_t *ks;
+    if (dlk_attr_ints(op->node, "kernel_shape", &ks) != 2) return dlk_fail(err, "kernel_shape must have 2 values");
+    if (dlk_attr_int(op->node, "storage_order", 0) != 0) return dlk_fail(err, "storage_order 1 is not supported");
+    if (!is_max && dlk_attr_find(op->node, "dilations")) {
+        const int64_t *dv;
+        int nd = dlk_attr_ints(op->node, "dilations", &dv);
+        if (nd != 2 || dv[0] != 1 || dv[1] != 1) return dlk_fail(err, "dilations are not supported for AveragePool");
+    }
+    int ceil_mode = (int)dlk_attr_int(op->node, "ceil_mode", 0);
+    if (xs->dims[2] > (1 << 24) || xs->dims[3] > (1 << 24) || ks[0] < 1 || ks[1] < 1 || ks[0] > 4096 || ks[1] > 4096)
+        return dlk_fail(err, "bad sizes");
+    dlk_spatial s;
+    if (dlk_op_spatial(op, (int)xs->dims[2], (int)xs->dims[3], (int)ks[0], (int)ks[1], ceil_mode, &s, err)) return -1;
+    dlk_pool_geom *g = calloc(1, sizeof *g);
+    if (!g) return dlk_fail(err, "out of memory");
+    op->params = g;
+    g->n = (int)xs->dims[0];
+    g->c = (int)xs->dims[1];
+    g->h_in = (int)xs->dims[2];
+    g->w_in = (int)xs->dims[3];
+    g->h_out = s.h_out;
+    g->w_out = s.w_out;
+    g->kh = s.kh;
+    g->kw = s.kw;
+    g->sh = s.sh;
+    g->sw = s.sw;
+    g->dh = s.dh;
+    g->dw = s.dw;
+    g->pad_t = s.pad_t;
+    g->pad_l = s.pad_l;
+    g->pad_b = s.pad_b;
+    g->pad_r = s.pad_r;
+    g->count_include_pad = (int)dlk_attr_int(op->node, "count_include_pad", 0);
+    int64_t d[4] = {g->n, g->c, g->h_out, g->w_out};
+    dlk_shape_set(&op->out[0]->shape, xs->dtype, 4, d);
+    return 0;
+}
+
+static int maxpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 1, err); }
+static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, err); }
+
+static void maxpool_run(const dlk_op *op)
+{
+    dlk_q8type qt;
+    if (dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0)
+        dlk_maxpool_q8_ref(op->params, qt, op->in[0]->data, op->out[0]->data);
+    else
+        dlk_maxpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data);
+}
+
+static void avgpool_run(const dlk_op *op) { dlk_avgpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data); }
+
+const dlk_opdef dlk_op_MaxPool = {"MaxPool", 0, maxpool_prepare, maxpool_run};
+const dlk_opdef dlk_op_AveragePool = {"AveragePool", 0, avgpool_prepare, avgpool_run};
+
+/* [N, C, spatial...] -> [N, C, 1, ...] */
+static int gap_shape(dlk_op *op, dlk_dtype t, int64_t *nc, int64_t *hw, dlk_err *err)
+{
+    const dlk_shape *xs = &op->in[0]->shape;
+    if (xs->ndim < 3) return dlk_fail(err, "input must have at least 3 dimensions");
+    int64_t d[DLK_MAX_DIMS];
+    *nc = xs->dims[0] * xs->dims[1];
+    *hw = 1;
+    d[0] = xs->dims[0];
+    d[1] = xs->dims[1];
+    for (int i = 2; i < xs->ndim; i++) {
+        *hw *= xs->dims[i];
+        d[i] = 1;
+    }
+    if (*hw < 1 || *hw > (1 << 30)) return dlk_fail(err, "bad spatial size");
+    dlk_shape_set(&op->out[0]->shape, t, xs->ndim, d);
+    return 0;
+}
+
+typedef struct {
+    int64_t nc, hw;
+    dlk_q8type t;
+    float xs, ys;
+    int xzp, yzp;
+} gap_params;
+
+static int gap_prepare(dlk_op *op, dlk_err *err)
+{
+    if (dlk_op_check_arity(op, 1, 1, 1, err) || dlk_op_need_dtype(op, 0, DLK_FLOAT, err)) return -1;
+    gap_params *p = calloc(1, sizeof *p);
+    if (!p) return dlk_fail(err, "out of memory");
+    op->params = p;
+    return gap_shape(op, DLK_FLOAT, &p->nc, &p->hw, err);
+}
+
+static void gap_run(const dlk_op *op)
+{
+    const gap_params *p = op->params;
+    dlk_gavgpool_f32_ref((int)p->nc, (int)p->hw, op->in[0]->data, op->out[0]->data);
+}
+
+const dlk_opdef dlk_op_GlobalAveragePool = {"GlobalAveragePool", 0, gap_prepare, gap_run};
+
+/* QLinearGlobalAveragePool (com.microsoft): x, x_scale, x_zp, y_scale, y_zp. */
+static int qgap_prepare(dlk_op *op, dlk_err *err)
+{
+    if (dlk_op_check_arity(op, 5, 5, 1, err)) return -1;
+    if (dlk_attr_int(op->node, "channels_last", 0)) return dlk_fail(err, "channels_last=1 is not supported");
+    gap_params *p = calloc(1, sizeof *p);
+    if (!p) return dlk_fail(err, "out of memory");
+    op->params = p;
+    if (dlk_q8type_of(op->in[0]->shape.dtype, &p->t)) return dlk_fail(err, "input must be int8 or uint8");
+    if (op->in[4]->shape.dtype != op->in[0]->shape.dtype) return dlk_fail(err, "y_zero_point type differs from x");
+    if (dlk_op_scalar_f(op, 1, &p->xs, err) || dlk_op_scalar_i(op, 2, &p->xzp, err) || dlk_op_scalar_f(op, 3, &p->ys, err) ||
+        dlk_op_scalar_i(op, 4, &p->yzp, err))
+        return -1;
+    return gap_shape(op, op->in[0]->shape.dtype, &p->nc, &p->hw, err);
+}
+
+static void qgap_run(const dlk_op *op)
+{
+    const gap_params *p = op->params;
+    dlk_qgavgpool_q8_ref((int)p->nc, (int)p->hw, p->t, op->in[0]->data, p->xs, p->xzp, p->ys, p->yzp, op->out[0]->data);
+}
+
+const dlk_opdef dlk_op_QLinearGlobalAveragePool = {"QLinearGlobalAveragePool", 0x1E, qgap_prepare, qgap_run};

@@ -1,0 +1,185 @@
+/* Data movement: Concat, QLinearConcat, Flatten, Reshape, Identity. */
+#include "ops.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void copy_run(const dlk_op *op)
+{
+    if (op->out[0]->data != op->in[0]->data && op->in[0]->bytes)
+        memcpy(op->out[0]->data, op->in[0]->data, op->in[0]->bytes);
+}
+
+static int identity_prepare(dlk_op *op, dlk_err *err)
+{
+    if (dlk_op_check_arity(op, 1, 1, 1, err)) return -1;
+    op->out[0]->shape = op->in[0]->shape;
+    return 0;
+}
+
+const dlk_opdef dlk_op_Identity = {"Identity", 0, identity_prepare, copy_run};
+
+static int flatten_prepare(dlk_op *op, dlk_err *err)
+{
+    if (dlk_op_check_arity(op, 1, 1, 1, err)) return -1;
+    const dlk_shape *s = &op->in[0]->shape;
+    int64_t axis = dlk_attr_int(op->node, "axis", 1);
+    if (axis < -s->ndim || axis > s->ndim) return dlk_fail(err, "axis %lld out of range", (long long)axis);
+    if (axis < 0) axis += s->ndim;
+    int64_t d[2] = {1, 1};
+    for (int i = 0; i < s->ndim; i++) d[i >= axis] *= s->dims[i];
+    dlk_shape_set(&op->out[0]->shape, s->dtype, 2, d);
+    return 0;
+}
+
+const dlk_opdef dlk_op_Flatten = {"Flatten", 0, flatten_prepare, copy_run};
+
+static int reshape_prepare(dlk_op *op, dlk_err *err)
+{
+    if (dlk_op_check_arity(op, 2, 2, 1, err) || dlk_op_need_dtype(op, 1, DLK_INT64, err)) return -1;
+    const dlk_tensor *st = op->in[1];
+    if (!st->is_const) return dlk_fail(err, "the shape input must be a constant");
+    if (st->shape.ndim != 1) return dlk_fail(err, "the shape input must be 1-D");
+    int nd = (int)st->shape.dims[0];
+    if (nd > DLK_MAX_DIMS) return dlk_fail(err, "more than %d dimensions", DLK_MAX_DIMS);
+    const int64_t *v = st->data;
+    const dlk_shape *in = &op->in[0]->shape;
+    int allowzero = op->opset >= 14 && dlk_attr_int(op->node, "allowzero", 0);
+    int64_t d[DLK_MAX_DIMS], known = 1, total = dlk_shape_numel(in);
+    int infer = -1;
+    for (int i = 0; i < nd; i++) {
+        d[i] = v[i];
+        if (v[i] == 0 && !allowzero) {
+            if (i >= in->ndim) return dlk_fail(err, "shape[%d] = 0 copies a dimension the input does not have", i);
+            d[i] = in->dims[i];
+        } else if (v[i] == -1) {
+            if (infer >= 0) return dlk_fail(err, "more than one -1 in the shape");
+            infer = i;
+            continue;
+        } else if (v[i] < -1) {
+            return dlk_fail(err, "shape[%d] = %lld is invalid", i, (long long)v[i]);
+        }
+        known *= d[i];
+    }
+    if (infer >= 0) {
+        if (known == 0 || total % known) return dlk_fail(err, "cannot infer the -1 dimension");
+        d[infer] = total / known;
+    } else if (known != total) {
+        return dlk_fail(err, "shape has %lld elements, the input %lld", (long long)known, (long long)total);
+    }
+    dlk_shape_set(&op->out[0]->shape, in->dtype, nd, d);
+    return 0;
+}
+
+const dlk_opdef dlk_op_Reshape = {"Reshape", 0x2, reshape_prepare, copy_run};
+
+/* Concat of any type along one axis. */
+typedef struct {
+    int64_t outer, inner, out_axis;  /* inner: elements after the axis */
+    size_t esize;
+    int n;
+    int64_t axis_len[DLK_OP_MAX_IN];
+    int slot[DLK_OP_MAX_IN];         /* input slot of each part */
+    int use_lut[DLK_OP_MAX_IN];
+    dlk_q8type qt;
+    uint8_t lut[][256];              /* QLinearConcat: one table per part (allocated with n) */
+} concat_params;
+
+static int concat_geometry(dlk_op *op, concat_params **pp, const int *slots, int n, dlk_err *err)
+{
+    concat_params *p = calloc(1, sizeof *p + (size_t)n * 256);
+    if (!p) return dlk_fail(err, "out of memory");
+    *pp = p;
+    op->params = p;
+    const dlk_shape *s0 = &op->in[slots[0]]->shape;
+    int64_t axis = dlk_attr_int(op->node, "axis", op->opset < 4 ? 1 : 0);
+    if (!dlk_attr_find(op->node, "axis") && op->opset >= 4) return dlk_fail(err, "the axis attribute is required");
+    if (axis < -s0->ndim || axis >= s0->ndim) return dlk_fail(err, "axis %lld out of range", (long long)axis);
+    if (axis < 0) axis += s0->ndim;
+    p->n = n;
+    p->esize = dlk_dtype_size(s0->dtype);
+    p->outer = p->inner = 1;
+    for (int i = 0; i < s0->ndim; i++) {
+        if (i < axis) p->outer *= s0->dims[i];
+        if (i > axis) p->inner *= s0->dims[i];
+    }
+    int64_t d[DLK_MAX_DIMS];
+    memcpy(d, s0->dims, sizeof d);
+    d[axis] = 0;
+    for (int k = 0; k < n; k++) {
+        const dlk_shape *s = &op->in[slots[k]]->shape;
+        if (s->dtype != s0->dtype || s->ndim != s0->ndim) return dlk_fail(err, "inputs differ in type or rank");
+        for (int i = 0; i < s->ndim; i++)
+            if (i != axis && s->dims[i] != s0->dims[i]) return dlk_fail(err, "input %d differs in dimension %d", slots[k], i);
+        p->axis_len[k] = s->dims[axis];
+        p->slot[k] = slots[k];
+        d[axis] += s->dims[axis];
+    }
+    p->out_axis = d[axis];
+    dlk_shape_set(&op->out[0]->shape, s0->dtype, s0->ndim, d);
+    return 0;
+}
+
+static int concat_prepare(dlk_op *op, dlk_err *err)
+{
+    if (op->n_in < 1 || op->n_in > DLK_OP_MAX_IN) return dlk_fail(err, "needs 1 to %d inputs", DLK_OP_MAX_IN);
+    if (dlk_op_check_arity(op, op->n_in, op->n_in, 1, err)) return -1;
+    int slots[DLK_OP_MAX_IN];
+    for (int i = 0; i < op->n_in; i++) slots[i] = i;
+    concat_params *p;
+    return concat_geometry(op, &p, slots, op->n_in, err);
+}
+
+static void concat_run(const dlk_op *op)
+{
+    const concat_params *p = op->params;
+    char *y = op->out[0]->data;
+    size_t row = (size_t)(p->out_axis * p->inner) * p->esize;
+    size_t at = 0;
+    for (int k = 0; k < p->n; k++) {
+        const char *x = op->in[p->slot[k]]->data;
+        size_t chunk = (size_t)(p->axis_len[k] * p->inner) * p->esize;
+        for (int64_t o = 0; o < p->outer; o++) {
+            if (p->use_lut[k])
+                dlk_apply_lut_q8((int64_t)(chunk / p->esize), p->qt, p->lut[k], x + o * chunk, y + o * row + at);
+            else if (chunk)
+                memcpy(y + o * row + at, x + o * chunk, chunk);
+        }
+        at += chunk;
+    }
+}
+
+const dlk_opdef dlk_op_Concat = {"Concat", 0, concat_prepare, concat_run};
+
+/* QLinearConcat (com.microsoft): y_scale, y_zp, then (x, x_scale, x_zp) per input. Inputs with the
+ * output's scale and zero point are copied; others pass through a 256-entry requantization table
+ * (ORT's qlinear_concat.cc). */
+static int qconcat_prepare(dlk_op *op, dlk_err *err)
+{
+    if (op->n_in < 5 || (op->n_in - 2) % 3 || op->n_in > 2 + 3 * 21)
+        return dlk_fail(err, "needs y_scale, y_zero_point and (x, scale, zero point) triples");
+    if (dlk_op_check_arity(op, op->n_in, op->n_in, 1, err)) return -1;
+    int n = (op->n_in - 2) / 3, slots[DLK_OP_MAX_IN];
+    for (int k = 0; k < n; k++) slots[k] = 2 + 3 * k;
+    concat_params *p;
+    if (concat_geometry(op, &p, slots, n, err)) return -1;
+    if (dlk_q8type_of(op->in[2]->shape.dtype, &p->qt)) return dlk_fail(err, "inputs must be int8 or uint8");
+    float ys;
+    int yzp;
+    if (dlk_op_scalar_f(op, 0, &ys, err) || dlk_op_scalar_i(op, 1, &yzp, err)) return -1;
+    if (!(ys > 0)) return dlk_fail(err, "y_scale must be positive");
+    for (int k = 0; k < n; k++) {
+        float s;
+        int z;
+        if (dlk_op_scalar_f(op, 3 + 3 * k, &s, err) || dlk_op_scalar_i(op, 4 + 3 * k, &z, err)) return -1;
+        if (s == ys && z == yzp) continue;
+        p->use_lut[k] = 1;
+        dlk_requant_lut_q8(p->qt, s, z, ys, yzp, p->lut[k]);
+    }
+    return 0;
+}
+
+/* every slot but the data inputs (2, 5, 8, ...) */
+#define QCONCAT_STATIC 0xB6DB6DB6DB6DB6DBULL
+const dlk_opdef dlk_op_QLinearConcat = {"QLinearConcat", QCONCAT_STATIC, qconcat_prepare, concat_run};

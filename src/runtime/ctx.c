@@ -1,0 +1,197 @@
+/* dlk_ctx: a model prepared for concrete input shapes, with one planned arena. */
+#include "runtime.h"
+#include "plan/plan.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void shape_str(const dlk_shape *s, char *buf, size_t n)
+{
+    size_t at = 0;
+    at += snprintf(buf + at, n - at, "[");
+    for (int i = 0; i < s->ndim && at < n; i++)
+        at += s->dims[i] < 0 ? snprintf(buf + at, n - at, "%s?", i ? "," : "")
+                             : snprintf(buf + at, n - at, "%s%lld", i ? "," : "", (long long)s->dims[i]);
+    if (at < n) snprintf(buf + at, n - at, "]");
+}
+
+void dlk_ctx_free(dlk_ctx *c)
+{
+    if (!c) return;
+    if (c->ops)
+        for (int i = 0; i < c->m->g.n_nodes; i++) free(c->ops[i].params);
+    free(c->ops);
+    free(c->t);
+    free(c->arena);
+    free(c);
+}
+
+static int check_input(const dlk_graph *g, int v, const dlk_shape *given, dlk_err *err)
+{
+    const dlk_value *val = &g->values[v];
+    char want[160], got[160];
+    shape_str(&val->shape, want, sizeof want);
+    shape_str(given, got, sizeof got);
+    if (given->dtype != val->shape.dtype)
+        return dlk_fail(err, "%s: input '%s' must be %s, got %s", g->path, val->name, dlk_dtype_name(val->shape.dtype),
+                        dlk_dtype_name(given->dtype));
+    if (given->ndim < 0 || given->ndim > DLK_MAX_DIMS || (val->shape.ndim >= 0 && given->ndim != val->shape.ndim))
+        return dlk_fail(err, "%s: input '%s' must have shape %s, got %s", g->path, val->name, want, got);
+    for (int i = 0; i < given->ndim; i++) {
+        if (given->dims[i] < 0 || given->dims[i] > ((int64_t)1 << 31))
+            return dlk_fail(err, "%s: input '%s': dimension %d is invalid", g->path, val->name, i);
+        if (val->shape.ndim >= 0 && val->shape.dims[i] >= 0 && val->shape.dims[i] != given->dims[i])
+            return dlk_fail(err, "%s: input '%s' must have shape %s, got %s", g->path, val->name, want, got);
+    }
+    return 0;
+}
+
+dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
+{
+    dlk_err_clear(err);
+    const dlk_graph *g = &m->g;
+    dlk_plan_buf *bufs = NULL;
+    dlk_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        dlk_fail(err, "%s: out of memory", g->path);
+        return NULL;
+    }
+    c->m = m;
+    c->t = calloc(g->n_values + 1, sizeof *c->t);
+    c->ops = calloc(g->n_nodes + 1, sizeof *c->ops);
+    if (!c->t || !c->ops) {
+        dlk_fail(err, "%s: out of memory", g->path);
+        goto fail;
+    }
+    if (n_inputs != g->n_inputs) {
+        dlk_fail(err, "%s: the model has %d input%s, %d given", g->path, g->n_inputs, g->n_inputs == 1 ? "" : "s", n_inputs);
+        goto fail;
+    }
+    for (int v = 0; v < g->n_values; v++) {
+        dlk_tensor *t = &c->t[v];
+        t->first = t->last = -2; /* not used */
+        if (g->values[v].is_const) {
+            t->shape = g->values[v].shape;
+            t->data = g->values[v].data;
+            t->is_const = 1;
+            t->bytes = (size_t)dlk_shape_numel(&t->shape) * dlk_dtype_size(t->shape.dtype);
+        }
+    }
+    for (int i = 0; i < n_inputs; i++) {
+        if (check_input(g, g->inputs[i], &input_shapes[i], err)) goto fail;
+        c->t[g->inputs[i]].shape = input_shapes[i];
+        c->t[g->inputs[i]].first = 0;
+        c->t[g->inputs[i]].last = 0;
+    }
+    /* prepare every operator in order: shapes flow forward */
+    for (int i = 0; i < g->n_nodes; i++) {
+        const dlk_node *n = &g->nodes[i];
+        dlk_op *op = &c->ops[i];
+        op->node = n;
+        op->path = g->path;
+        op->opset = g->opset;
+        op->n_in = n->n_in;
+        op->n_out = n->n_out;
+        for (int s = 0; s < n->n_in; s++) {
+            op->in[s] = n->in[s] >= 0 ? &c->t[n->in[s]] : NULL;
+            if (op->in[s] && !op->in[s]->is_const && op->in[s]->first == -2) {
+                dlk_fail(err, "%s: node '%s' (%s): input '%s' has no value", g->path, n->name, n->op_type,
+                         g->values[n->in[s]].name);
+                goto fail;
+            }
+        }
+        for (int s = 0; s < n->n_out; s++) op->out[s] = n->out[s] >= 0 ? &c->t[n->out[s]] : NULL;
+        if (n->op->prepare(op, err)) {
+            dlk_err_prefix(err, "%s: node '%s' (%s)", g->path, n->name, n->op_type);
+            goto fail;
+        }
+        for (int s = 0; s < n->n_in; s++)
+            if (op->in[s] && !op->in[s]->is_const) op->in[s]->last = i;
+        for (int s = 0; s < n->n_out; s++) {
+            dlk_tensor *t = op->out[s];
+            if (!t) continue;
+            int64_t numel = dlk_shape_numel(&t->shape);
+            if (dlk_dtype_size(t->shape.dtype) == 0 || numel > ((int64_t)1 << 34)) {
+                dlk_fail(err, "%s: node '%s' (%s): output has an unsupported type or is too large", g->path, n->name, n->op_type);
+                goto fail;
+            }
+            t->bytes = (size_t)numel * dlk_dtype_size(t->shape.dtype);
+            t->first = t->last = i;
+        }
+    }
+    for (int o = 0; o < g->n_outputs; o++)
+        if (!c->t[g->outputs[o]].is_const) c->t[g->outputs[o]].last = g->n_nodes;
+    for (int i = 0; i < n_inputs; i++)
+        if (c->t[g->inputs[i]].last < 0) c->t[g->inputs[i]].last = 0;
+    /* plan: every live activation and every operator's scratch */
+    bufs = calloc(g->n_values + g->n_nodes + 1, sizeof *bufs);
+    int *owner = calloc(g->n_values + g->n_nodes + 1, sizeof *owner);
+    if (!bufs || !owner) {
+        free(owner);
+        dlk_fail(err, "%s: out of memory", g->path);
+        goto fail;
+    }
+    int nb = 0;
+    for (int v = 0; v < g->n_values; v++) {
+        dlk_tensor *t = &c->t[v];
+        if (t->is_const || t->first < -1) continue;
+        bufs[nb] = (dlk_plan_buf){t->bytes, t->first, t->last, 0};
+        owner[nb++] = v;
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (!c->ops[i].scratch_bytes) continue;
+        bufs[nb] = (dlk_plan_buf){c->ops[i].scratch_bytes, i, i, 0};
+        owner[nb++] = g->n_values + i;
+    }
+    size_t total = dlk_plan(bufs, nb);
+    if (total == (size_t)-1) {
+        free(owner);
+        dlk_fail(err, "%s: out of memory", g->path);
+        goto fail;
+    }
+    c->arena_bytes = total;
+    c->arena = aligned_alloc(DLK_ARENA_ALIGN, total ? (total + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN : DLK_ARENA_ALIGN);
+    if (!c->arena) {
+        free(owner);
+        dlk_fail(err, "%s: out of memory for a %zu-byte arena", g->path, total);
+        goto fail;
+    }
+    for (int b = 0; b < nb; b++) {
+        if (owner[b] < g->n_values) c->t[owner[b]].data = c->arena + bufs[b].offset;
+        else c->ops[owner[b] - g->n_values].scratch = c->arena + bufs[b].offset;
+    }
+    free(owner);
+    free(bufs);
+    return c;
+fail:
+    free(bufs);
+    dlk_ctx_free(c);
+    return NULL;
+}
+
+void *dlk_ctx_input(dlk_ctx *c, int i, dlk_shape *shape)
+{
+    if (i < 0 || i >= c->m->g.n_inputs) return NULL;
+    dlk_tensor *t = &c->t[c->m->g.inputs[i]];
+    if (shape) *shape = t->shape;
+    return t->data;
+}
+
+const void *dlk_ctx_output(const dlk_ctx *c, int i, dlk_shape *shape)
+{
+    if (i < 0 || i >= c->m->g.n_outputs) return NULL;
+    const dlk_tensor *t = &c->t[c->m->g.outputs[i]];
+    if (shape) *shape = t->shape;
+    return t->data;
+}
+
+int dlk_ctx_run(dlk_ctx *c, dlk_err *err)
+{
+    dlk_err_clear(err);
+    for (int i = 0; i < c->m->g.n_nodes; i++) c->m->g.nodes[i].op->run(&c->ops[i]);
+    return 0;
+}
+
+size_t dlk_ctx_arena_bytes(const dlk_ctx *c) { return c->arena_bytes; }

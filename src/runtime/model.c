@@ -1,0 +1,141 @@
+/* dlk_model: load, optimize and describe a model. */
+#include "runtime.h"
+#include "graph/passes.h"
+#include "onnx/onnx.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t dlk_dtype_size(dlk_dtype t)
+{
+    switch (t) {
+    case DLK_FLOAT: case DLK_INT32: return 4;
+    case DLK_UINT8: case DLK_INT8: return 1;
+    case DLK_INT64: return 8;
+    default: return 0;
+    }
+}
+
+const char *dlk_dtype_name(dlk_dtype t)
+{
+    switch (t) {
+    case DLK_FLOAT: return "float32";
+    case DLK_UINT8: return "uint8";
+    case DLK_INT8: return "int8";
+    case DLK_INT32: return "int32";
+    case DLK_INT64: return "int64";
+    default: return "undefined";
+    }
+}
+
+int64_t dlk_shape_numel(const dlk_shape *s)
+{
+    int64_t n = 1;
+    for (int i = 0; i < s->ndim; i++) n *= s->dims[i] < 0 ? 0 : s->dims[i];
+    return n;
+}
+
+dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name, dlk_err *err)
+{
+    dlk_err_clear(err);
+    dlk_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        dlk_fail(err, "%s: out of memory", name);
+        return NULL;
+    }
+    if (dlk_onnx_parse(data, size, name, &m->g, err) || dlk_pass_resolve_ops(&m->g, err) ||
+        dlk_graph_finalize(&m->g, err) || dlk_pass_fuse_qdq(&m->g, err) || dlk_graph_finalize(&m->g, err)) {
+        dlk_model_free(m);
+        return NULL;
+    }
+    if (m->g.n_inputs < 1) {
+        dlk_fail(err, "%s: the model has no inputs", name);
+        dlk_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+dlk_model *dlk_model_load(const char *path, dlk_err *err)
+{
+    void *buf;
+    size_t len;
+    dlk_err_clear(err);
+    if (dlk_read_file(path, &buf, &len, err)) return NULL;
+    dlk_model *m = dlk_model_load_buffer(buf, len, path, err);
+    free(buf);
+    return m;
+}
+
+void dlk_model_free(dlk_model *m)
+{
+    if (!m) return;
+    dlk_graph_free(&m->g);
+    free(m);
+}
+
+int dlk_model_num_inputs(const dlk_model *m) { return m->g.n_inputs; }
+int dlk_model_num_outputs(const dlk_model *m) { return m->g.n_outputs; }
+
+const char *dlk_model_input_name(const dlk_model *m, int i)
+{
+    return i >= 0 && i < m->g.n_inputs ? m->g.values[m->g.inputs[i]].name : NULL;
+}
+
+const char *dlk_model_output_name(const dlk_model *m, int i)
+{
+    return i >= 0 && i < m->g.n_outputs ? m->g.values[m->g.outputs[i]].name : NULL;
+}
+
+dlk_shape dlk_model_input_shape(const dlk_model *m, int i)
+{
+    dlk_shape s = {0};
+    if (i >= 0 && i < m->g.n_inputs) s = m->g.values[m->g.inputs[i]].shape;
+    return s;
+}
+
+dlk_shape dlk_model_output_shape(const dlk_model *m, int i)
+{
+    dlk_shape s = {0};
+    if (i >= 0 && i < m->g.n_outputs) s = m->g.values[m->g.outputs[i]].shape;
+    return s;
+}
+
+const char *dlk_model_input_dim_param(const dlk_model *m, int i, int dim)
+{
+    if (i < 0 || i >= m->g.n_inputs || dim < 0 || dim >= DLK_MAX_DIMS) return NULL;
+    return m->g.values[m->g.inputs[i]].dim_param[dim];
+}
+
+int dlk_model_input_is_static(const dlk_model *m, int i)
+{
+    if (i < 0 || i >= m->g.n_inputs) return 0;
+    int v = m->g.inputs[i];
+    for (int k = 0; k < m->g.n_nodes; k++) {
+        const dlk_node *n = &m->g.nodes[k];
+        for (int s = 0; s < n->n_in && s < 64; s++)
+            if (n->in[s] == v && (n->op->static_inputs >> s & 1)) return 1;
+    }
+    return 0;
+}
+
+int dlk_model_bind_input(dlk_model *m, int i, const dlk_shape *shape, const void *data, dlk_err *err)
+{
+    if (i < 0 || i >= m->g.n_inputs) return dlk_fail(err, "%s: no input %d", m->g.path, i);
+    dlk_value *v = &m->g.values[m->g.inputs[i]];
+    if (shape->dtype != v->shape.dtype)
+        return dlk_fail(err, "%s: input '%s' is %s, the value bound is %s", m->g.path, v->name,
+                        dlk_dtype_name(v->shape.dtype), dlk_dtype_name(shape->dtype));
+    size_t bytes = (size_t)dlk_shape_numel(shape) * dlk_dtype_size(shape->dtype);
+    void *d = malloc(bytes ? bytes : 1);
+    if (!d) return dlk_fail(err, "%s: out of memory", m->g.path);
+    if (bytes) memcpy(d, data, bytes);
+    v->data = d;
+    v->shape = *shape;
+    v->is_const = 1;
+    v->is_input = 0;
+    memmove(&m->g.inputs[i], &m->g.inputs[i + 1], sizeof(int) * (m->g.n_inputs - i - 1));
+    m->g.n_inputs--;
+    return 0;
+}
