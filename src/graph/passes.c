@@ -181,7 +181,7 @@ static int rewrite(dlk_graph *g, int ni, const char *op_type, const int *in, int
     n->op_type = t;
     n->out[0] = out;
     n->n_out = 1;
-    n->op = dlk_op_lookup(op_type);
+    n->op = dlk_op_lookup(t);
     return 0;
 }
 

@@ -273,8 +273,8 @@ int dlk_onnx_parse(const void *buf, size_t len, const char *path, dlk_graph *g, 
         if (!dom[0] || !strcmp(dom, "ai.onnx")) g->opset = (int)o->version;
         else if (!strcmp(dom, "com.microsoft")) g->ms_opset = (int)o->version;
     }
-    if (g->opset < 7 || g->opset > 21) {
-        dlk_fail(err, "%s: default-domain opset %d is not supported (dlakit reads opsets 7 to 21)", path, g->opset);
+    if (g->opset < 1 || g->opset > 21) {
+        dlk_fail(err, "%s: default-domain opset %d is not supported (dlakit reads opsets 1 to 21)", path, g->opset);
         goto done;
     }
     const Onnx__GraphProto *gp = m->graph;

@@ -123,6 +123,8 @@ static int binary_prepare(dlk_op *op, dlk_binop which, dlk_err *err)
     if (dlk_op_check_arity(op, 2, 2, 1, err) || dlk_op_need_dtype(op, 0, DLK_FLOAT, err) ||
         dlk_op_need_dtype(op, 1, DLK_FLOAT, err))
         return -1;
+    if (dlk_attr_find(op->node, "axis") && dlk_attr_int(op->node, "broadcast", 0))
+        return dlk_fail(err, "legacy broadcasting with an axis (opset < 7) is not supported");
     binary_params *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;

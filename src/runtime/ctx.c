@@ -82,6 +82,7 @@ dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_in
     for (int i = 0; i < n_inputs; i++) {
         if (check_input(g, g->inputs[i], &input_shapes[i], err)) goto fail;
         c->t[g->inputs[i]].shape = input_shapes[i];
+        c->t[g->inputs[i]].bytes = (size_t)dlk_shape_numel(&input_shapes[i]) * dlk_dtype_size(input_shapes[i].dtype);
         c->t[g->inputs[i]].first = 0;
         c->t[g->inputs[i]].last = 0;
     }
