@@ -1,8 +1,138 @@
-/* Placeholder until the command is written. */
-#include "cli.h"
+/* dlakit classify: the top-K classes of image files. */
+#include "classifier.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *HELP =
+    "usage: dlakit classify MODEL.onnx IMAGE... [options]\n"
+    "\n"
+    "Decodes each PNG or JPEG image, preprocesses it as the model zoo's evaluation does (Pillow's\n"
+    "bicubic resize of the short side to size/0.875, center crop, ImageNet normalization), runs the\n"
+    "model and prints the K best classes with their softmax probabilities. Ties are ordered by the\n"
+    "lower class index. ImageNet's class names are built in for 1000-class models.\n"
+    "\n"
+    "  --top K               classes per image (default 5)\n"
+    "  --labels FILE         class names, one per line\n"
+    "  --json                one JSON object per run: {\"model\", \"results\": [{\"image\", \"top\": [...]}]}\n"
+    CLI_PRE_HELP
+    "\n"
+    "An unreadable image is reported and skipped; the exit status is then 1.\n"
+    "\n"
+    "Example:\n"
+    "  dlakit classify models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx data/digits/*.png --labels data/digits/labels.txt\n";
+
 int cmd_classify(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_error("classify", "not implemented yet");
+    const char *model = NULL, *labels_path = NULL;
+    long topk = 5;
+    int json = 0, nimg = 0;
+    cli_pre pre;
+    cli_pre_init(&pre);
+    char **images = calloc(argc + 1, sizeof(char *));
+    if (!images) return cli_error("classify", "out of memory");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            fputs(HELP, stdout);
+            free(images);
+            return 0;
+        }
+        int r = cli_pre_parse("classify", argc, argv, &i, &pre);
+        if (r < 0) {
+            free(images);
+            return 2;
+        }
+        if (r) continue;
+        if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--top") && i + 1 < argc) {
+            if (cli_parse_int(argv[++i], 1, 1000000, &topk)) {
+                free(images);
+                return cli_usage_error("classify", "--top needs a positive number");
+            }
+        } else if (!strcmp(a, "--labels") && i + 1 < argc) labels_path = argv[++i];
+        else if (a[0] == '-' && a[1]) {
+            free(images);
+            return cli_usage_error("classify", "unknown option '%s'", a);
+        } else if (!model) model = a;
+        else images[nimg++] = argv[i];
+    }
+    if (!model || !nimg) {
+        free(images);
+        return cli_usage_error("classify", "give a model and at least one image");
+    }
+    dlk_err err;
+    dlk_labels labels = {0, NULL};
+    classifier c;
+    int rc = 0;
+    if (labels_path && dlk_labels_read(labels_path, &labels, &err)) {
+        free(images);
+        return cli_error("classify", "%s", err.msg);
+    }
+    if (classifier_open(&c, model, &pre, &err)) {
+        cli_error("classify", "%s", err.msg);
+        classifier_close(&c, 1);
+        dlk_labels_free(&labels);
+        free(images);
+        return 1;
+    }
+    if (labels.n && labels.n != c.classes)
+        fprintf(stderr, "dlakit classify: warning: %s has %d names, the model %d classes\n", labels_path, labels.n, c.classes);
+    int k = (int)(topk < c.classes ? topk : c.classes);
+    int *idx = malloc(sizeof(int) * k);
+    float *prob = malloc(sizeof(float) * c.classes);
+    if (!idx || !prob) {
+        rc = cli_error("classify", "out of memory");
+        goto done;
+    }
+    if (json) {
+        printf("{\"model\":");
+        cli_json_str(stdout, model);
+        printf(",\"results\":[");
+    }
+    int printed = 0;
+    for (int i = 0; i < nimg; i++) {
+        dlk_image im = {0, 0, NULL};
+        const float *scores;
+        if (dlk_image_load(images[i], &im, &err) || classifier_run(&c, &im, &scores, &err)) {
+            cli_error("classify", "%s", err.msg);
+            dlk_image_free(&im);
+            rc = 1;
+            continue;
+        }
+        dlk_image_free(&im);
+        if (c.output_is_prob) memcpy(prob, scores, sizeof(float) * c.classes);
+        else cli_softmax(scores, c.classes, prob);
+        cli_topk(scores, c.classes, k, idx);
+        if (json) {
+            printf("%s{\"image\":", printed++ ? "," : "");
+            cli_json_str(stdout, images[i]);
+            printf(",\"top\":[");
+            for (int j = 0; j < k; j++) {
+                const char *name = cli_class_name(&labels, c.classes, idx[j]);
+                printf("%s{\"class\":%d,\"name\":", j ? "," : "", idx[j]);
+                if (name) cli_json_str(stdout, name);
+                else printf("null");
+                printf(",\"score\":%.9g,\"probability\":%.6f}", scores[idx[j]], prob[idx[j]]);
+            }
+            printf("]}");
+        } else {
+            printf("%s\n", images[i]);
+            for (int j = 0; j < k; j++) {
+                const char *name = cli_class_name(&labels, c.classes, idx[j]);
+                printf("  %2d. %5.1f %%  %4d", j + 1, 100.0 * prob[idx[j]], idx[j]);
+                if (name) printf("  %s", name);
+                printf("\n");
+            }
+        }
+        fflush(stdout);
+    }
+    if (json) printf("]}\n");
+done:
+    free(idx);
+    free(prob);
+    classifier_close(&c, 1);
+    dlk_labels_free(&labels);
+    free(images);
+    return rc;
 }

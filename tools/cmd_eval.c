@@ -1,8 +1,460 @@
-/* Placeholder until the command is written. */
-#include "cli.h"
+/* dlakit eval: accuracy of a model on a labelled data set. */
+#include "classifier.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *HELP =
+    "usage: dlakit eval MODEL.onnx (DIR | --idx IMAGES LABELS [--range A:B]) [options]\n"
+    "\n"
+    "Classifies every image of a labelled data set and reports top-1 and top-5 accuracy with\n"
+    "counts, per-class accuracy and images per second. Top-1 is the lowest class index among equal\n"
+    "best scores (numpy's argmax). Results do not depend on --threads.\n"
+    "\n"
+    "  DIR                   an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in sorted folder-name\n"
+    "                        order (or the order of --labels), images in sorted file-name order\n"
+    "  --idx IMAGES LABELS   MNIST-style IDX files (idx3 uint8 images, idx1 labels)\n"
+    "  --range A:B           only items A .. B-1 (IDX or folder order)\n"
+    "  --limit N             only the first N items (after --range)\n"
+    "  --labels FILE         class names, one per line (the class folder names for DIR)\n"
+    "  --compare MODEL2      also run MODEL2 and report how often the two top-1 answers agree\n"
+    "  --confusion FILE.csv  write the confusion matrix (rows: true class, columns: predicted)\n"
+    "  --threads N           worker threads (default 1)\n"
+    "  --json                machine-readable report, with each item's top-1 prediction\n"
+    CLI_PRE_HELP
+    "\n"
+    "Unreadable images are reported on stderr, counted as unreadable (and as wrong), and the run\n"
+    "goes on. A progress bar goes to stderr when it is a terminal.\n"
+    "\n"
+    "Example:\n"
+    "  dlakit eval models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx data/digits\n";
+
+typedef struct {
+    char *path;     /* NULL for IDX items */
+    int idx;        /* IDX item index */
+    int label;
+} item;
+
+typedef struct {
+    const char *model_path;
+    classifier base[2];          /* model, and --compare model */
+    int nmodels;
+    item *items;
+    int n;
+    const dlk_idx *idx_images;
+    int *pred[2];                /* top-1 per item and model; -1 unreadable */
+    char *top5[2];
+    pthread_mutex_t lock;
+    int next, done, progress, failed;
+    dlk_err err;
+} eval_job;
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int has_image_ext(const char *n)
+{
+    const char *d = strrchr(n, '.');
+    return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
+}
+
+/* Sorted entries of dir that are folders (want_dir) or image files. */
+static int list_sorted(const char *dir, int want_dir, char ***out, int *n)
+{
+    DIR *d = opendir(dir);
+    *out = NULL;
+    *n = 0;
+    if (!d) return -1;
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[4096];
+        if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p) continue;
+        struct stat st;
+        if (stat(p, &st)) continue;
+        if (want_dir ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) && has_image_ext(e->d_name))) continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nv = realloc(*out, sizeof(char *) * cap);
+            if (!nv) break;
+            *out = nv;
+        }
+        size_t l = strlen(e->d_name) + 1;
+        if (!((*out)[*n] = malloc(l))) break;
+        memcpy((*out)[(*n)++], e->d_name, l);
+    }
+    closedir(d);
+    if (*n) qsort(*out, *n, sizeof(char *), cmp_str);
+    return 0;
+}
+
+static void free_names(char **v, int n)
+{
+    for (int i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+/* ImageFolder items; class names into *classes (owned) unless labels fix the order. */
+static int folder_items(const char *root, const dlk_labels *labels, item **items, int *n, dlk_labels *classes)
+{
+    char **cls;
+    int ncls;
+    *items = NULL;
+    *n = 0;
+    if (list_sorted(root, 1, &cls, &ncls)) return cli_error("eval", "%s: cannot open folder", root);
+    if (!ncls) {
+        free(cls);
+        return cli_error("eval", "%s: no class folders (expected DIR/<class>/*.png|jpg)", root);
+    }
+    int cap = 0;
+    for (int c = 0; c < ncls; c++) {
+        int label = c;
+        if (labels && labels->n) {
+            label = -1;
+            for (int k = 0; k < labels->n && label < 0; k++)
+                if (!strcmp(labels->names[k], cls[c])) label = k;
+            if (label < 0) {
+                cli_error("eval", "%s: class folder '%s' is not in the labels file", root, cls[c]);
+                free_names(cls, ncls);
+                return 1;
+            }
+        }
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", root, cls[c]);
+        char **files;
+        int nf;
+        if (list_sorted(dir, 0, &files, &nf)) continue;
+        for (int f = 0; f < nf; f++) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 256;
+                item *ni = realloc(*items, sizeof(item) * cap);
+                if (!ni) {
+                    free_names(files, nf);
+                    free_names(cls, ncls);
+                    return cli_error("eval", "out of memory");
+                }
+                *items = ni;
+            }
+            size_t l = strlen(dir) + strlen(files[f]) + 2;
+            char *p = malloc(l);
+            if (!p) continue;
+            snprintf(p, l, "%s/%s", dir, files[f]);
+            (*items)[(*n)++] = (item){p, -1, label};
+        }
+        free_names(files, nf);
+    }
+    if (!(labels && labels->n)) {
+        classes->n = ncls;
+        classes->names = cls;
+    } else {
+        free_names(cls, ncls);
+    }
+    return 0;
+}
+
+static void *eval_worker(void *arg)
+{
+    eval_job *j = arg;
+    classifier c[2];
+    memset(c, 0, sizeof c);
+    dlk_err err = {{0}};
+    for (int m = 0; m < j->nmodels; m++)
+        if (classifier_clone(&c[m], &j->base[m], &err)) {
+            pthread_mutex_lock(&j->lock);
+            if (!j->failed) j->err = err;
+            j->failed = 1;
+            pthread_mutex_unlock(&j->lock);
+            for (int k = 0; k <= m; k++) classifier_close(&c[k], 0);
+            return NULL;
+        }
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int i = j->next++;
+        int stop = j->failed || i >= j->n;
+        pthread_mutex_unlock(&j->lock);
+        if (stop) break;
+        const item *it = &j->items[i];
+        dlk_image im = {0, 0, NULL};
+        int bad;
+        if (it->path) bad = dlk_image_load(it->path, &im, &err);
+        else bad = dlk_image_from_gray(j->idx_images->data + (size_t)it->idx * j->idx_images->dims[1] * j->idx_images->dims[2],
+                                       j->idx_images->dims[2], j->idx_images->dims[1], &im, &err);
+        for (int m = 0; m < j->nmodels; m++) {
+            const float *s;
+            j->pred[m][i] = -1;
+            j->top5[m][i] = 0;
+            if (bad || classifier_run(&c[m], &im, &s, &err)) {
+                bad = 1;
+                continue;
+            }
+            int top[5], k = c[m].classes < 5 ? c[m].classes : 5;
+            cli_topk(s, c[m].classes, k, top);
+            j->pred[m][i] = top[0];
+            for (int t = 0; t < k; t++) j->top5[m][i] |= top[t] == it->label;
+        }
+        pthread_mutex_lock(&j->lock);
+        if (bad) fprintf(stderr, "%sdlakit eval: unreadable: %s\n", j->progress ? "\n" : "", err.msg);
+        j->done++;
+        if (j->progress && (j->done % 16 == 0 || j->done == j->n)) {
+            int w = 40, f = (int)((long long)j->done * w / j->n);
+            fprintf(stderr, "\r[%.*s%*s] %d/%d", f, "########################################", w - f, "", j->done, j->n);
+        }
+        pthread_mutex_unlock(&j->lock);
+        dlk_image_free(&im);
+    }
+    for (int m = 0; m < j->nmodels; m++) classifier_close(&c[m], 0);
+    return NULL;
+}
+
+static int write_confusion(const char *path, const int *conf, int nc, const dlk_labels *names, int classes)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return -1;
+    FILE *f = fopen(tmp, "w");
+    if (!f) return -1;
+    fprintf(f, "true\\predicted");
+    for (int c = 0; c < nc; c++) {
+        const char *n = cli_class_name(names, classes, c);
+        fprintf(f, ",%s", n && !strpbrk(n, ",\"\n") ? n : "");
+        if (!n || strpbrk(n, ",\"\n")) fprintf(f, "%d", c);
+    }
+    fputc('\n', f);
+    for (int r = 0; r < nc; r++) {
+        const char *n = cli_class_name(names, classes, r);
+        if (n && !strpbrk(n, ",\"\n")) fprintf(f, "%s", n);
+        else fprintf(f, "%d", r);
+        for (int c = 0; c < nc; c++) fprintf(f, ",%d", conf[r * nc + c]);
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    if (fclose(f) || bad || rename(tmp, path)) {
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_eval(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_error("eval", "not implemented yet");
+    const char *model = NULL, *dir = NULL, *idx_img = NULL, *idx_lbl = NULL, *labels_path = NULL, *compare = NULL,
+               *confusion = NULL, *range = NULL;
+    long threads = 1, limit = -1;
+    int json = 0;
+    cli_pre pre;
+    cli_pre_init(&pre);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            fputs(HELP, stdout);
+            return 0;
+        }
+        int r = cli_pre_parse("eval", argc, argv, &i, &pre);
+        if (r < 0) return 2;
+        if (r) continue;
+        int hv = i + 1 < argc;
+        if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--idx") && i + 2 < argc) {
+            idx_img = argv[++i];
+            idx_lbl = argv[++i];
+        } else if (!strcmp(a, "--range") && hv) range = argv[++i];
+        else if (!strcmp(a, "--labels") && hv) labels_path = argv[++i];
+        else if (!strcmp(a, "--compare") && hv) compare = argv[++i];
+        else if (!strcmp(a, "--confusion") && hv) confusion = argv[++i];
+        else if (!strcmp(a, "--threads") && hv) {
+            if (cli_parse_int(argv[++i], 1, 256, &threads)) return cli_usage_error("eval", "--threads needs a number from 1 to 256");
+        } else if (!strcmp(a, "--limit") && hv) {
+            if (cli_parse_int(argv[++i], 0, 1L << 30, &limit)) return cli_usage_error("eval", "--limit needs a number >= 0");
+        } else if (a[0] == '-' && a[1]) return cli_usage_error("eval", "unknown option '%s'%s", a, hv ? "" : " (or missing value)");
+        else if (!model) model = a;
+        else if (!dir) dir = a;
+        else return cli_usage_error("eval", "unexpected argument '%s'", a);
+    }
+    if (!model) return cli_usage_error("eval", "no model given");
+    if (!dir == !idx_img) return cli_usage_error("eval", "give either DIR or --idx IMAGES LABELS");
+    long ra = 0, rb = -1;
+    if (range) {
+        char buf[64], *colon;
+        snprintf(buf, sizeof buf, "%s", range);
+        colon = strchr(buf, ':');
+        if (!colon) return cli_usage_error("eval", "--range needs A:B");
+        *colon = 0;
+        if ((buf[0] && cli_parse_int(buf, 0, 1L << 30, &ra)) || (colon[1] && cli_parse_int(colon + 1, 0, 1L << 30, &rb)) ||
+            (rb >= 0 && rb < ra))
+            return cli_usage_error("eval", "--range needs A:B with 0 <= A <= B");
+    }
+    dlk_err err;
+    dlk_labels labels = {0, NULL}, classes = {0, NULL};
+    dlk_idx ximg = {0, {0}, NULL}, xlbl = {0, {0}, NULL};
+    item *items = NULL;
+    int n = 0, rc = 1;
+    eval_job j;
+    memset(&j, 0, sizeof j);
+    if (labels_path && dlk_labels_read(labels_path, &labels, &err)) return cli_error("eval", "%s", err.msg);
+    if (dir) {
+        if (folder_items(dir, &labels, &items, &n, &classes)) goto done;
+    } else {
+        if (dlk_idx_read(idx_img, &ximg, &err) || dlk_idx_read(idx_lbl, &xlbl, &err)) {
+            cli_error("eval", "%s", err.msg);
+            goto done;
+        }
+        if (ximg.ndim != 3 || xlbl.ndim != 1 || ximg.dims[0] != xlbl.dims[0]) {
+            cli_error("eval", "%s, %s: need idx3 images and idx1 labels of the same count", idx_img, idx_lbl);
+            goto done;
+        }
+        n = ximg.dims[0];
+        items = malloc(sizeof(item) * (n ? n : 1));
+        if (!items) {
+            cli_error("eval", "out of memory");
+            goto done;
+        }
+        for (int i = 0; i < n; i++) items[i] = (item){NULL, i, xlbl.data[i]};
+    }
+    /* --range, --limit */
+    if (rb < 0 || rb > n) rb = n;
+    if (ra > rb) ra = rb;
+    int first = (int)ra, count = (int)(rb - ra);
+    if (limit >= 0 && limit < count) count = (int)limit;
+    if (count <= 0) {
+        cli_error("eval", "no images to evaluate");
+        goto done;
+    }
+    j.items = items + first;
+    j.n = count;
+    j.idx_images = &ximg;
+    j.nmodels = compare ? 2 : 1;
+    const char *paths[2] = {model, compare};
+    for (int m = 0; m < j.nmodels; m++) {
+        if (classifier_open(&j.base[m], paths[m], &pre, &err)) {
+            cli_error("eval", "%s", err.msg);
+            goto done;
+        }
+        j.pred[m] = malloc(sizeof(int) * count);
+        j.top5[m] = malloc(count);
+        if (!j.pred[m] || !j.top5[m]) {
+            cli_error("eval", "out of memory");
+            goto done;
+        }
+    }
+    int nc = j.base[0].classes;
+    for (int i = 0; i < count; i++)
+        if (j.items[i].label < 0 || j.items[i].label >= nc) {
+            cli_error("eval", "item %d has label %d, the model has %d classes", first + i, j.items[i].label, nc);
+            goto done;
+        }
+    const dlk_labels *names = labels.n ? &labels : &classes;
+    j.progress = isatty(2);
+    pthread_mutex_init(&j.lock, NULL);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_t tid[256];
+    int started = 0;
+    if (threads > count) threads = count;
+    for (long t = 1; t < threads; t++)
+        if (pthread_create(&tid[started], NULL, eval_worker, &j) == 0) started++;
+    eval_worker(&j);
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_mutex_destroy(&j.lock);
+    if (j.progress) fputc('\n', stderr);
+    if (j.failed) {
+        cli_error("eval", "%s", j.err.msg);
+        goto done;
+    }
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    int correct[2] = {0, 0}, c5[2] = {0, 0}, unreadable = 0, agree = 0;
+    int *cls_total = calloc(nc, sizeof(int)), *cls_ok = calloc(nc, sizeof(int)), *conf = calloc((size_t)nc * nc, sizeof(int));
+    if (!cls_total || !cls_ok || !conf) {
+        free(cls_total);
+        free(cls_ok);
+        free(conf);
+        cli_error("eval", "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < count; i++) {
+        int lab = j.items[i].label;
+        unreadable += j.pred[0][i] < 0;
+        cls_total[lab]++;
+        for (int m = 0; m < j.nmodels; m++) {
+            correct[m] += j.pred[m][i] == lab;
+            c5[m] += j.top5[m][i];
+        }
+        cls_ok[lab] += j.pred[0][i] == lab;
+        if (j.pred[0][i] >= 0) conf[lab * nc + j.pred[0][i]]++;
+        if (j.nmodels == 2) agree += j.pred[0][i] == j.pred[1][i] && j.pred[0][i] >= 0;
+    }
+    if (confusion && write_confusion(confusion, conf, nc, names, nc)) {
+        cli_error("eval", "%s: cannot write the confusion matrix", confusion);
+        free(cls_total);
+        free(cls_ok);
+        free(conf);
+        goto done;
+    }
+    double ips = secs > 0 ? count * j.nmodels / secs : 0;
+    if (json) {
+        printf("{\"model\":");
+        cli_json_str(stdout, model);
+        printf(",\"images\":%d,\"unreadable\":%d,\"top1\":{\"correct\":%d,\"accuracy\":%.6f},\"top5\":{\"correct\":%d,\"accuracy\":%.6f}",
+               count, unreadable, correct[0], (double)correct[0] / count, c5[0], (double)c5[0] / count);
+        printf(",\"images_per_second\":%.2f,\"seconds\":%.3f,\"threads\":%ld,\"per_class\":[", ips, secs, threads);
+        for (int c = 0; c < nc; c++) {
+            const char *nm = cli_class_name(names, nc, c);
+            printf("%s{\"class\":%d,\"name\":", c ? "," : "", c);
+            if (nm) cli_json_str(stdout, nm);
+            else printf("null");
+            printf(",\"images\":%d,\"correct\":%d}", cls_total[c], cls_ok[c]);
+        }
+        printf("]");
+        if (j.nmodels == 2) {
+            printf(",\"compare\":{\"model\":");
+            cli_json_str(stdout, compare);
+            printf(",\"top1\":{\"correct\":%d,\"accuracy\":%.6f},\"top5\":{\"correct\":%d},\"agree\":%d,\"agreement\":%.6f,\"predictions\":[",
+                   correct[1], (double)correct[1] / count, c5[1], agree, (double)agree / count);
+            for (int i = 0; i < count; i++) printf("%s%d", i ? "," : "", j.pred[1][i]);
+            printf("]}");
+        }
+        printf(",\"labels\":[");
+        for (int i = 0; i < count; i++) printf("%s%d", i ? "," : "", j.items[i].label);
+        printf("],\"predictions\":[");
+        for (int i = 0; i < count; i++) printf("%s%d", i ? "," : "", j.pred[0][i]);
+        printf("]}\n");
+    } else {
+        printf("model   %s\nimages  %d (%d unreadable)\n", model, count, unreadable);
+        printf("top-1   %d/%d = %.2f %%\n", correct[0], count, 100.0 * correct[0] / count);
+        printf("top-5   %d/%d = %.2f %%\n", c5[0], count, 100.0 * c5[0] / count);
+        if (j.nmodels == 2) {
+            printf("compare %s\n        top-1 %d/%d = %.2f %%, top-5 %d/%d = %.2f %%\n", compare, correct[1], count,
+                   100.0 * correct[1] / count, c5[1], count, 100.0 * c5[1] / count);
+            printf("        top-1 agreement %d/%d = %.2f %%\n", agree, count, 100.0 * agree / count);
+        }
+        printf("speed   %.1f images/s (%ld thread%s)\nper class:\n", ips, threads, threads == 1 ? "" : "s");
+        for (int c = 0; c < nc; c++) {
+            if (!cls_total[c]) continue;
+            const char *nm = cli_class_name(names, nc, c);
+            printf("  %4d %-20s %5d/%-5d = %6.2f %%\n", c, nm ? nm : "", cls_ok[c], cls_total[c], 100.0 * cls_ok[c] / cls_total[c]);
+        }
+    }
+    free(cls_total);
+    free(cls_ok);
+    free(conf);
+    rc = 0;
+done:
+    for (int m = 0; m < 2; m++) {
+        if (j.base[m].m) classifier_close(&j.base[m], 1);
+        free(j.pred[m]);
+        free(j.top5[m]);
+    }
+    if (items)
+        for (int i = 0; i < n; i++) free(items[i].path);
+    free(items);
+    dlk_idx_free(&ximg);
+    dlk_idx_free(&xlbl);
+    dlk_labels_free(&labels);
+    dlk_labels_free(&classes);
+    return rc;
 }
