@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# `dlakit info`: see engine_info.py.
+set -euo pipefail
+exec "${PY:-/usr/bin/python3}" "$(dirname "$0")/engine_info.py"
