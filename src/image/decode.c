@@ -1,0 +1,330 @@
+/* PNG (libpng) and JPEG (libjpeg-turbo) decoding to 8-bit RGB. Both libraries report fatal
+ * errors through longjmp here, so a corrupt file returns an error instead of ending the process. */
+#include "image/image.h"
+#include "util/err.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+#include <png.h>
+
+#define MAX_FILE_BYTES (1LL << 30)
+
+void dlk_image_free(dlk_image *im)
+{
+    if (!im) return;
+    free(im->rgb);
+    im->rgb = NULL;
+    im->w = im->h = 0;
+}
+
+static int check_dims(long long w, long long h, const char *name, dlk_err *err)
+{
+    if (w <= 0 || h <= 0) return dlk_fail(err, "%s: invalid image size %lldx%lld", name, w, h);
+    if (w > DLK_IMAGE_MAX_SIDE || h > DLK_IMAGE_MAX_SIDE || w * h > DLK_IMAGE_MAX_PIXELS)
+        return dlk_fail(err, "%s: image too large (%lldx%lld; the limit is %d per side and %lld pixels)",
+                        name, w, h, DLK_IMAGE_MAX_SIDE, (long long)DLK_IMAGE_MAX_PIXELS);
+    return 0;
+}
+
+int dlk_image_alloc(dlk_image *im, int w, int h, dlk_err *err)
+{
+    im->w = im->h = 0;
+    im->rgb = NULL;
+    if (check_dims(w, h, "image", err)) return -1;
+    im->rgb = malloc((size_t)w * (size_t)h * 3);
+    if (!im->rgb) return dlk_fail(err, "out of memory for a %dx%d image", w, h);
+    im->w = w;
+    im->h = h;
+    return 0;
+}
+
+int dlk_image_from_gray(const uint8_t *gray, int w, int h, dlk_image *out, dlk_err *err)
+{
+    if (dlk_image_alloc(out, w, h, err)) return -1;
+    size_t n = (size_t)w * (size_t)h;
+    for (size_t i = 0; i < n; i++) out->rgb[3 * i] = out->rgb[3 * i + 1] = out->rgb[3 * i + 2] = gray[i];
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* PNG                                                                                          */
+
+typedef struct {
+    const uint8_t *data;
+    size_t size, pos;
+    const char *name;
+    char msg[256];       /* libpng's error message */
+    jmp_buf jb;
+    /* owned buffers, freed by the caller of png_decode */
+    uint8_t *pixels;     /* decoded rows, h * rowbytes */
+    png_bytep *rows;
+} png_state;
+
+static void png_err_fn(png_structp png, png_const_charp msg)
+{
+    png_state *st = png_get_error_ptr(png);
+    snprintf(st->msg, sizeof st->msg, "%s", msg ? msg : "unknown error");
+    longjmp(st->jb, 1);
+}
+
+static void png_warn_fn(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg; /* warnings (bad ancillary chunks etc.) do not stop decoding */
+}
+
+static void png_read_fn(png_structp png, png_bytep buf, png_size_t n)
+{
+    png_state *st = png_get_io_ptr(png);
+    if (n > st->size - st->pos) png_error(png, "unexpected end of file (truncated PNG)");
+    memcpy(buf, st->data + st->pos, n);
+    st->pos += n;
+}
+
+/* Runs with setjmp; every allocation it makes lives in *st or *out so that the caller frees it. */
+static int png_decode(png_state *st, png_structp png, png_infop info, dlk_image *out, dlk_err *err)
+{
+    if (setjmp(st->jb)) return dlk_fail(err, "%s: invalid or truncated PNG: %s", st->name, st->msg);
+
+    png_set_read_fn(png, st, png_read_fn);
+    png_read_info(png, info);
+    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    if (check_dims(w, h, st->name, err)) return -1;
+    int depth = png_get_bit_depth(png, info), ctype = png_get_color_type(png, info);
+
+    if (depth == 16) png_set_strip_16(png); /* keeps the high byte */
+    if (ctype == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if ((ctype & PNG_COLOR_MASK_COLOR) == 0 && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    int ch = png_get_channels(png, info);
+    size_t rowbytes = png_get_rowbytes(png, info);
+    if (png_get_bit_depth(png, info) != 8 || ch < 1 || ch > 4 || rowbytes < (size_t)w * (size_t)ch)
+        return dlk_fail(err, "%s: unsupported PNG layout (bit depth %d, color type %d)", st->name, depth, ctype);
+
+    st->pixels = malloc(rowbytes * h);
+    st->rows = malloc(sizeof(png_bytep) * h);
+    if (!st->pixels || !st->rows) return dlk_fail(err, "%s: out of memory for a %ux%u image", st->name, w, h);
+    for (png_uint_32 y = 0; y < h; y++) st->rows[y] = st->pixels + rowbytes * y;
+    png_read_image(png, st->rows);
+    png_read_end(png, NULL);
+
+    if (dlk_image_alloc(out, (int)w, (int)h, err)) return -1;
+    for (png_uint_32 y = 0; y < h; y++) {
+        const uint8_t *s = st->rows[y];
+        uint8_t *d = out->rgb + (size_t)y * w * 3;
+        for (png_uint_32 x = 0; x < w; x++, s += ch, d += 3) {
+            if (ch <= 2) { /* gray, gray + alpha */
+                d[0] = d[1] = d[2] = s[0];
+            } else {       /* RGB, RGBA */
+                d[0] = s[0];
+                d[1] = s[1];
+                d[2] = s[2];
+            }
+        }
+    }
+    return 0;
+}
+
+static int load_png(const uint8_t *data, size_t size, const char *name, dlk_image *out, dlk_err *err)
+{
+    png_state *st = calloc(1, sizeof *st);
+    if (!st) return dlk_fail(err, "%s: out of memory", name);
+    st->data = data;
+    st->size = size;
+    st->name = name;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, st, png_err_fn, png_warn_fn);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    int rc;
+    if (!png || !info) rc = dlk_fail(err, "%s: cannot initialize libpng", name);
+    else rc = png_decode(st, png, info, out, err);
+    if (png) png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+    free(st->rows);
+    free(st->pixels);
+    free(st);
+    if (rc) dlk_image_free(out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* JPEG                                                                                         */
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jb;
+    char msg[JMSG_LENGTH_MAX];
+    uint8_t *row;        /* owned scratch row, freed by the caller of jpeg_decode */
+} jpeg_state;
+
+static void jpeg_error_exit_fn(j_common_ptr cinfo)
+{
+    jpeg_state *st = (jpeg_state *)cinfo->err;
+    cinfo->err->format_message(cinfo, st->msg);
+    longjmp(st->jb, 1);
+}
+
+static void jpeg_emit_fn(j_common_ptr cinfo, int level)
+{
+    jpeg_state *st = (jpeg_state *)cinfo->err;
+    if (level >= 0) return; /* trace messages */
+    /* A file that ends early is decoded by libjpeg with gray filler: refuse it (Pillow refuses it
+     * too). Other warnings (extraneous bytes, etc.) are tolerated as libjpeg and Pillow do. */
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
+        cinfo->err->format_message(cinfo, st->msg);
+        longjmp(st->jb, 1);
+    }
+    cinfo->err->num_warnings++;
+}
+
+static inline uint8_t muldiv255(int a, int b)
+{
+    int t = a * b + 128;
+    return (uint8_t)(((t >> 8) + t) >> 8);
+}
+
+static int jpeg_decode(jpeg_state *st, struct jpeg_decompress_struct *cinfo, const uint8_t *data,
+                       size_t size, const char *name, dlk_image *out, dlk_err *err)
+{
+    if (setjmp(st->jb)) return dlk_fail(err, "%s: invalid or truncated JPEG: %s", name, st->msg);
+
+    jpeg_create_decompress(cinfo);
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    jpeg_read_header(cinfo, TRUE);
+    if (check_dims(cinfo->image_width, cinfo->image_height, name, err)) return -1;
+
+    int cmyk = 0;
+    switch (cinfo->jpeg_color_space) {
+    case JCS_GRAYSCALE: cinfo->out_color_space = JCS_GRAYSCALE; break;
+    case JCS_CMYK:
+    case JCS_YCCK: cinfo->out_color_space = JCS_CMYK; cmyk = 1; break;
+    default: cinfo->out_color_space = JCS_RGB; break;
+    }
+    cinfo->dct_method = JDCT_ISLOW;
+    jpeg_start_decompress(cinfo);
+    int w = (int)cinfo->output_width, h = (int)cinfo->output_height, ch = cinfo->output_components;
+    if ((ch != 1 && ch != 3 && ch != 4) || (ch == 4) != cmyk)
+        return dlk_fail(err, "%s: unsupported JPEG color layout (%d components)", name, ch);
+    st->row = malloc((size_t)w * (size_t)ch);
+    if (!st->row) return dlk_fail(err, "%s: out of memory", name);
+    if (dlk_image_alloc(out, w, h, err)) return -1;
+    /* Adobe files store CMYK inverted (0 = full ink); Pillow reads them as "CMYK;I". */
+    int inverted = cmyk && cinfo->saw_Adobe_marker;
+    while (cinfo->output_scanline < cinfo->output_height) {
+        int y = (int)cinfo->output_scanline;
+        JSAMPROW rp = st->row;
+        if (jpeg_read_scanlines(cinfo, &rp, 1) != 1)
+            return dlk_fail(err, "%s: JPEG decoding stopped at row %d", name, y);
+        uint8_t *d = out->rgb + (size_t)y * w * 3;
+        const uint8_t *s = st->row;
+        for (int x = 0; x < w; x++, d += 3, s += ch) {
+            if (ch == 1) {
+                d[0] = d[1] = d[2] = s[0];
+            } else if (ch == 3) {
+                d[0] = s[0];
+                d[1] = s[1];
+                d[2] = s[2];
+            } else {
+                int c[4];
+                for (int i = 0; i < 4; i++) c[i] = inverted ? 255 - s[i] : s[i];
+                int nk = 255 - c[3]; /* Pillow's cmyk2rgb */
+                for (int i = 0; i < 3; i++) {
+                    int v = nk - muldiv255(c[i], nk);
+                    d[i] = (uint8_t)(v < 0 ? 0 : v);
+                }
+            }
+        }
+    }
+    jpeg_finish_decompress(cinfo);
+    return 0;
+}
+
+static int load_jpeg(const uint8_t *data, size_t size, const char *name, dlk_image *out, dlk_err *err)
+{
+    jpeg_state *st = calloc(1, sizeof *st);
+    struct jpeg_decompress_struct *cinfo = calloc(1, sizeof *cinfo);
+    int rc;
+    if (!st || !cinfo) {
+        rc = dlk_fail(err, "%s: out of memory", name);
+    } else {
+        cinfo->err = jpeg_std_error(&st->pub);
+        st->pub.error_exit = jpeg_error_exit_fn;
+        st->pub.emit_message = jpeg_emit_fn;
+        rc = jpeg_decode(st, cinfo, data, size, name, out, err);
+        jpeg_destroy_decompress(cinfo);
+        free(st->row);
+    }
+    free(cinfo);
+    free(st);
+    if (rc) dlk_image_free(out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+
+int dlk_image_load_buffer(const void *data, size_t size, const char *name, dlk_image *out, dlk_err *err)
+{
+    out->w = out->h = 0;
+    out->rgb = NULL;
+    const uint8_t *p = data;
+    if (!name) name = "image";
+    if (size == 0) return dlk_fail(err, "%s: empty file", name);
+    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (size >= 8 && !memcmp(p, png_sig, 8)) return load_png(p, size, name, out, err);
+    if (size >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) return load_jpeg(p, size, name, out, err);
+    if (size >= 2 && p[0] == 'B' && p[1] == 'M')
+        return dlk_fail(err, "%s: BMP images are not supported (only PNG and JPEG)", name);
+    if (size >= 4 && (!memcmp(p, "GIF8", 4)))
+        return dlk_fail(err, "%s: GIF images are not supported (only PNG and JPEG)", name);
+    if (size >= 12 && !memcmp(p, "RIFF", 4) && !memcmp(p + 8, "WEBP", 4))
+        return dlk_fail(err, "%s: WebP images are not supported (only PNG and JPEG)", name);
+    return dlk_fail(err, "%s: not a PNG or JPEG file (unrecognized first bytes)", name);
+}
+
+int dlk_image_load(const char *path, dlk_image *out, dlk_err *err)
+{
+    out->w = out->h = 0;
+    out->rgb = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return dlk_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    uint8_t *buf = NULL;
+    size_t size = 0, cap = 0;
+    for (;;) {
+        if (size == cap) {
+            size_t ncap = cap ? cap * 2 : 1 << 16;
+            if ((long long)ncap > MAX_FILE_BYTES + 1) ncap = (size_t)MAX_FILE_BYTES + 1;
+            if (ncap == cap) {
+                free(buf);
+                fclose(f);
+                return dlk_fail(err, "%s: file too large (over %lld bytes)", path, MAX_FILE_BYTES);
+            }
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return dlk_fail(err, "%s: out of memory reading the file", path);
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t n = fread(buf + size, 1, cap - size, f);
+        size += n;
+        if (n == 0) break;
+    }
+    int rd_err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (rd_err) {
+        free(buf);
+        return dlk_fail(err, "%s: read error: %s", path, strerror(rd_err));
+    }
+    int rc = dlk_image_load_buffer(buf, size, path, out, err);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,99 @@
+/*
+ * Images: decoding (PNG, JPEG, MNIST IDX) to 8-bit RGB, and the model zoo's evaluation
+ * preprocessing (Pillow-exact resampling, timm/torchvision resize + center crop, normalization).
+ * Nothing here aborts or exits; every failure returns non-zero with a message naming the file.
+ */
+#ifndef DLK_IMAGE_H
+#define DLK_IMAGE_H
+
+#include "dlakit.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest accepted image: per side and in total pixels (checked before anything is allocated). */
+#define DLK_IMAGE_MAX_SIDE 32768
+#define DLK_IMAGE_MAX_PIXELS (1LL << 28)
+
+/* An 8-bit RGB image, rows top to bottom, pixels interleaved R, G, B (w * h * 3 bytes). */
+typedef struct {
+    int w, h;
+    uint8_t *rgb; /* malloc'd */
+} dlk_image;
+
+/* Decodes a PNG or JPEG file (format detected from its first bytes) to RGB:
+ * - PNG: any bit depth and colour type; 16-bit samples keep their high byte, gray is copied to
+ *   R, G, B, palettes are expanded, alpha (and tRNS) is dropped, interlacing is handled;
+ * - JPEG: baseline or progressive; gray, YCbCr, RGB, CMYK or YCCK (Adobe-inverted CMYK as
+ *   Photoshop writes it), CMYK converted to RGB the way Pillow's convert("RGB") does.
+ * EXIF orientation is ignored (as torchvision's evaluation transforms do). */
+int dlk_image_load(const char *path, dlk_image *out, dlk_err *err);
+/* The same from memory; name is used in messages. */
+int dlk_image_load_buffer(const void *data, size_t size, const char *name, dlk_image *out, dlk_err *err);
+/* Allocates an RGB image with the gray values copied to R, G and B (stride = w bytes). */
+int dlk_image_from_gray(const uint8_t *gray, int w, int h, dlk_image *out, dlk_err *err);
+/* Allocates a w x h image (contents undefined). */
+int dlk_image_alloc(dlk_image *im, int w, int h, dlk_err *err);
+void dlk_image_free(dlk_image *im);
+
+/* --- MNIST IDX files (unsigned byte data only: idx1 labels, idx3 images) -------------------- */
+typedef struct {
+    int ndim;        /* 1 (labels) or 3 (images: N x rows x cols) */
+    int dims[3];     /* dims[0] = number of items */
+    uint8_t *data;   /* malloc'd, the product of dims bytes, C order */
+} dlk_idx;
+
+/* Reads and validates an IDX file: magic 0x0000 08 NN (unsigned byte, NN = 1..3 dimensions),
+ * every dimension > 0 and the file size exactly header + data. */
+int dlk_idx_read(const char *path, dlk_idx *out, dlk_err *err);
+void dlk_idx_free(dlk_idx *x);
+
+/* --- preprocessing --------------------------------------------------------------------------- */
+typedef enum { DLK_RESIZE_NEAREST = 0, DLK_RESIZE_BILINEAR = 2, DLK_RESIZE_BICUBIC = 3 } dlk_resize_filter;
+typedef enum {
+    DLK_ASPECT_CROP = 0, /* timm eval: resize (shorter side to size / crop_pct), then center crop */
+    DLK_ASPECT_FIT = 1,  /* resize the whole image to h x w, ignoring its aspect ratio */
+    DLK_ASPECT_PAD = 2,  /* letterbox: resize to fit inside h x w keeping the aspect, pad with zeros */
+} dlk_aspect;
+
+typedef struct {
+    int h, w;                 /* output size */
+    dlk_resize_filter filter; /* default bicubic */
+    double crop_pct;          /* default 0.875 (DLK_ASPECT_CROP only) */
+    dlk_aspect aspect;        /* default DLK_ASPECT_CROP */
+    /* normalization (dlk_normalize_nchw): when use_scale, x = u8 * scale + offset; otherwise
+     * x = (u8 / 255 - mean) / std, computed in float32 as f32(f32(u8 / 255) - mean) / std.
+     * mean[c] and std[c] apply to output channel c (after the bgr swap). Defaults: ImageNet
+     * mean/std, RGB order. */
+    int use_scale;
+    float scale, offset;
+    float mean[3], std[3];
+    int bgr;                  /* swap R and B in the normalized output */
+} dlk_pre_opts;
+
+void dlk_pre_opts_default(dlk_pre_opts *o, int h, int w);
+
+/* The size of the resized image before cropping/padding. DLK_ASPECT_CROP, square output: the
+ * shorter side becomes floor(size / crop_pct), the longer int(new_short * long / short)
+ * (torchvision Resize(int)); non-square output h x w: timm's ResizeKeepRatio to
+ * (floor(h / crop_pct), floor(w / crop_pct)) with longest = 0: ratio = min(in_h / th, in_w / tw),
+ * sizes round(in / ratio) (ties to even). (timm itself resizes that non-square case with its
+ * ResizeKeepRatio default filter, bilinear; here o->filter is always used.) DLK_ASPECT_PAD:
+ * ratio = max(in_h / h, in_w / w), sizes round(in / ratio). */
+int dlk_pre_resize_size(int in_h, int in_w, const dlk_pre_opts *o, int *rh, int *rw, dlk_err *err);
+
+/* Resize (+ crop or pad) in to o->h x o->w x 3 uint8 (HWC). */
+int dlk_preprocess_u8(const dlk_image *in, const dlk_pre_opts *o, uint8_t *out_hwc, dlk_err *err);
+/* HWC uint8 -> CHW float32 with the options' normalization and channel order. */
+void dlk_normalize_nchw(const uint8_t *hwc, int h, int w, const dlk_pre_opts *o, float *out_chw);
+
+/* Pillow-exact 8-bit resample of an RGB image (Image.resize with NEAREST, BILINEAR or BICUBIC
+ * on an "RGB" image, whole image as box). out must hold ow * oh * 3 bytes. */
+int dlk_resize_rgb(const uint8_t *in, int iw, int ih, uint8_t *out, int ow, int oh,
+                   dlk_resize_filter f, dlk_err *err);
+/* torchvision's CenterCrop placement along one axis. crop <= in: the first source index kept,
+ * round((in - crop) / 2) with ties to even (Python 3's round). crop > in (torchvision pads with
+ * zeros first): minus the index where the image starts in the output, -((crop - in) / 2). */
+int dlk_center_offset(int in, int crop);
+
+#endif
