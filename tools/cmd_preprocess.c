@@ -24,7 +24,7 @@ static void help(FILE *f)
             "\n"
             "Options:\n"
             "  --size N|HxW        output size (N means NxN); required\n"
-            "  -o, --output FILE   the .npy to write; required\n"
+            "  -o, --out FILE      the .npy to write; required (--output also works)\n"
             "  --resize FILTER     nearest | bilinear | bicubic (default bicubic): Pillow's 8-bit\n"
             "                      antialiased resampling, bit-exact\n"
             "  --crop-pct F        crop fraction for --aspect crop (default 0.875): the shorter side is\n"
@@ -111,7 +111,7 @@ int cmd_preprocess(int argc, char **argv)
                 goto done;
             }
             have_size = 1;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--output")) {
             NEED_ARG();
             out_path = argv[++i];
         } else if (!strcmp(a, "--resize")) {
