@@ -15,6 +15,7 @@ static const struct {
     {"classify", cmd_classify, "top-K classes of image files"},
     {"eval", cmd_eval, "accuracy of a model on a labelled data set"},
     {"conform", cmd_conform, "run ONNX backend node tests"},
+    {"bench", cmd_bench, "time a model's runs (compare with ONNX Runtime: scripts/bench.sh)"},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
