@@ -98,6 +98,21 @@ static void print_shape_json(FILE *f, const dlk_value *v)
     fputc(']', f);
 }
 
+/* [{"name","dtype","shape"}...] of the given values */
+static void print_values_json(FILE *f, const dlk_graph *g, const int *vals, int n)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        const dlk_value *v = &g->values[vals[i]];
+        fprintf(f, "%s{\"name\":", i ? "," : "");
+        cli_json_str(f, v->name);
+        fprintf(f, ",\"dtype\":\"%s\",\"shape\":", dlk_dtype_name(v->shape.dtype));
+        print_shape_json(f, v);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 static void print_shape_text(FILE *f, const dlk_value *v)
 {
     fputc('[', f);
@@ -149,25 +164,11 @@ int cmd_info(int argc, char **argv)
     if (json) {
         fprintf(f, "{\"file\":");
         cli_json_str(f, path);
-        fprintf(f, ",\"opset\":%d,\"inputs\":[", raw.opset);
-        for (int i = 0; i < m->g.n_inputs; i++) {
-            const dlk_value *v = &m->g.values[m->g.inputs[i]];
-            fprintf(f, "%s{\"name\":", i ? "," : "");
-            cli_json_str(f, v->name);
-            fprintf(f, ",\"dtype\":\"%s\",\"shape\":", dlk_dtype_name(v->shape.dtype));
-            print_shape_json(f, v);
-            fputc('}', f);
-        }
-        fprintf(f, "],\"outputs\":[");
-        for (int i = 0; i < m->g.n_outputs; i++) {
-            const dlk_value *v = &m->g.values[m->g.outputs[i]];
-            fprintf(f, "%s{\"name\":", i ? "," : "");
-            cli_json_str(f, v->name);
-            fprintf(f, ",\"dtype\":\"%s\",\"shape\":", dlk_dtype_name(v->shape.dtype));
-            print_shape_json(f, v);
-            fputc('}', f);
-        }
-        fprintf(f, "],\"nodes\":%d,\"ops\":{", raw.n_nodes);
+        fprintf(f, ",\"opset\":%d,\"inputs\":", raw.opset);
+        print_values_json(f, &m->g, m->g.inputs, m->g.n_inputs);
+        fprintf(f, ",\"outputs\":");
+        print_values_json(f, &m->g, m->g.outputs, m->g.n_outputs);
+        fprintf(f, ",\"nodes\":%d,\"ops\":{", raw.n_nodes);
         for (int i = 0; i < nfo; i++) {
             if (i) fputc(',', f);
             cli_json_str(f, fo[i].name);

@@ -64,7 +64,8 @@ static int zp_type_ok(const dlk_graph *g, int zp, dlk_dtype t)
 }
 
 /* v = DequantizeLinear(x) of an activation (x not constant), per tensor. */
-static int dq_act(const qdq_ctx *q, int v, qparam *p)
+/* v = DequantizeLinear(x): its node, data, scale and zero point. */
+static int dq_of(const qdq_ctx *q, int v, qparam *p)
 {
     const dlk_graph *g = q->g;
     if (v < 0 || q->prod[v] < 0) return 0;
@@ -75,6 +76,13 @@ static int dq_act(const qdq_ctx *q, int v, qparam *p)
     p->scale = n->in[1];
     p->zp = n->n_in > 2 ? n->in[2] : -1;
     p->qtype = g->values[p->data].shape.dtype;
+    return 1;
+}
+
+static int dq_act(const qdq_ctx *q, int v, qparam *p)
+{
+    const dlk_graph *g = q->g;
+    if (!dq_of(q, v, p)) return 0;
     if (g->values[p->data].is_const || !is_scalar_const(g, p->scale) || (p->zp >= 0 && !is_scalar_const(g, p->zp))) return 0;
     if (p->qtype == DLK_UNDEFINED) {
         /* an activation's type is known once its producer is a Q/QLinear op: read it from the zp */
@@ -87,14 +95,7 @@ static int dq_act(const qdq_ctx *q, int v, qparam *p)
 static int dq_const(const qdq_ctx *q, int v, qparam *p, dlk_dtype want)
 {
     const dlk_graph *g = q->g;
-    if (v < 0 || q->prod[v] < 0) return 0;
-    const dlk_node *n = &g->nodes[q->prod[v]];
-    if (!is_op(n, "DequantizeLinear") || n->n_in < 2) return 0;
-    p->node = q->prod[v];
-    p->data = n->in[0];
-    p->scale = n->in[1];
-    p->zp = n->n_in > 2 ? n->in[2] : -1;
-    p->qtype = g->values[p->data].shape.dtype;
+    if (!dq_of(q, v, p)) return 0;
     if (!g->values[p->data].is_const || !g->values[p->scale].is_const || (p->zp >= 0 && !g->values[p->zp].is_const)) return 0;
     if (want == DLK_INT32) return p->qtype == DLK_INT32;
     if (p->qtype != DLK_INT8 && p->qtype != DLK_UINT8) return 0;
