@@ -1,5 +1,6 @@
 /* dlakit run: a model over a batch of preprocessed images (.npy in, .npy out). */
 #include "cli.h"
+#include "image/image.h"
 #include "util/npy.h"
 
 #include <pthread.h>
@@ -29,7 +30,7 @@ typedef struct {
     const dlk_model *m;
     const dlk_npy *in;
     int images;              /* in is uint8 NHWC */
-    float mean[3], std[3];
+    dlk_pre_opts pre;        /* normalization of images (mean, std) */
     int64_t n, c, h, w, p;
     int batch;
     float *out;
@@ -51,15 +52,7 @@ static void fill_input(const job *j, int64_t i0, int64_t b, float *x)
         return;
     }
     const uint8_t *u = (const uint8_t *)j->in->data + i0 * plane * 3;
-    for (int64_t k = 0; k < b; k++)
-        for (int ch = 0; ch < 3; ch++) {
-            float *dst = x + k * item + ch * plane;
-            const uint8_t *src = u + k * plane * 3 + ch;
-            for (int64_t p = 0; p < plane; p++) {
-                float v = (float)src[3 * p] / 255.0f;
-                dst[p] = (v - j->mean[ch]) / j->std[ch];
-            }
-        }
+    for (int64_t k = 0; k < b; k++) dlk_normalize_nchw(u + k * plane * 3, (int)j->h, (int)j->w, &j->pre, x + k * item);
 }
 
 static void *worker(void *arg)
@@ -210,8 +203,9 @@ int cmd_run(int argc, char **argv)
     }
     j.m = m;
     j.in = &in;
-    memcpy(j.mean, mean, sizeof mean);
-    memcpy(j.std, stdv, sizeof stdv);
+    dlk_pre_opts_default(&j.pre, (int)j.h, (int)j.w);
+    memcpy(j.pre.mean, mean, sizeof mean);
+    memcpy(j.pre.std, stdv, sizeof stdv);
     j.batch = (int)batch;
     if (output_size(m, &j, &j.p, &err)) {
         cli_error("run", "%s (input %s)", err.msg, inpath);
