@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and tests dlakit the way CI does (.ci/run):
 #   1. scripts/deps.sh (missing Debian packages only);
-#   2. build/asan    gcc, AddressSanitizer + UBSan, -O1 -g, Debug (asserts on): every test not
+#   2. build/asan    gcc, AddressSanitizer + UBSan, -O1 -g -Werror, Debug: every test not
 #                    labelled `full`   (ctest -LE full -j2);
 #   3. build/release gcc, Release -O2, -Werror (the gcc warning gate): the `full` tests (ctest -L full);
 #   4. build/clang   clang, -Wall -Wextra -Werror, everything built, no tests (the clang warning gate).
@@ -65,7 +65,7 @@ run_ctest() {
 }
 
 # 1. sanitizer build: all default-label tests
-if build "$B/asan" -DCMAKE_BUILD_TYPE=Debug -DDLK_SANITIZE=ON -DCMAKE_C_FLAGS="-O1 -g"; then
+if build "$B/asan" -DCMAKE_BUILD_TYPE=Debug -DDLK_SANITIZE=ON -DCMAKE_C_FLAGS="-O1 -g" -DDLK_WERROR=ON; then
   run_ctest "$B/asan" -LE full -j "$CTEST_J"
 else
   step_failed "$B/asan"

@@ -278,8 +278,9 @@ int cmd_conform(int argc, char **argv)
         int nsub = 0;
         if (path_join(model, sizeof model, paths[i], "model.onnx") || !file_exists(model)) {
             if (!is_dir(paths[i])) {
+                cli_error("conform", "%s: no such folder", paths[i]);
                 free(paths);
-                return cli_error("conform", "%s: no such folder", paths[i]);
+                return 1;
             }
             nsub = list_dirs(paths[i], "", &subs);
         }
