@@ -2,6 +2,7 @@
  * errors through longjmp here, so a corrupt file returns an error instead of ending the process. */
 #include "image/image.h"
 #include "util/err.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,7 +15,7 @@
 #include <jerror.h>
 #include <png.h>
 
-#define MAX_FILE_BYTES (1LL << 30)
+#define MAX_FILE_BYTES ((size_t)1 << 30)
 
 void dlk_image_free(dlk_image *im)
 {
@@ -292,38 +293,9 @@ int dlk_image_load(const char *path, dlk_image *out, dlk_err *err)
 {
     out->w = out->h = 0;
     out->rgb = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return dlk_fail(err, "%s: cannot open: %s", path, strerror(errno));
-    uint8_t *buf = NULL;
-    size_t size = 0, cap = 0;
-    for (;;) {
-        if (size == cap) {
-            size_t ncap = cap ? cap * 2 : 1 << 16;
-            if ((long long)ncap > MAX_FILE_BYTES + 1) ncap = (size_t)MAX_FILE_BYTES + 1;
-            if (ncap == cap) {
-                free(buf);
-                fclose(f);
-                return dlk_fail(err, "%s: file too large (over %lld bytes)", path, MAX_FILE_BYTES);
-            }
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return dlk_fail(err, "%s: out of memory reading the file", path);
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t n = fread(buf + size, 1, cap - size, f);
-        size += n;
-        if (n == 0) break;
-    }
-    int rd_err = ferror(f) ? errno : 0;
-    fclose(f);
-    if (rd_err) {
-        free(buf);
-        return dlk_fail(err, "%s: read error: %s", path, strerror(rd_err));
-    }
+    void *buf;
+    size_t size;
+    if (dlk_read_file(path, MAX_FILE_BYTES, &buf, &size, err)) return -1;
     int rc = dlk_image_load_buffer(buf, size, path, out, err);
     free(buf);
     return rc;

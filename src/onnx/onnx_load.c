@@ -1,40 +1,13 @@
 #include "onnx.h"
 #include "onnx.pb-c.h"
 #include "util/err.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FILE_BYTES ((size_t)1 << 31)
-
-int dlk_read_file(const char *path, void **buf, size_t *len, dlk_err *err)
-{
-    *buf = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return dlk_fail(err, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *b = malloc(cap);
-    for (;;) {
-        if (!b) { fclose(f); return dlk_fail(err, "%s: out of memory", path); }
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (n < cap) break;
-        if (cap >= MAX_FILE_BYTES) { free(b); fclose(f); return dlk_fail(err, "%s: file larger than 2 GiB", path); }
-        cap *= 2;
-        unsigned char *nb = realloc(b, cap);
-        if (!nb) free(b);
-        b = nb;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(b); return dlk_fail(err, "%s: read error", path); }
-    *buf = b;
-    *len = n;
-    return 0;
-}
 
 static dlk_dtype map_dtype(int32_t t)
 {
@@ -121,7 +94,7 @@ int dlk_onnx_read_tensor_file(const char *path, dlk_shape *shape, void **data, c
 {
     void *buf;
     size_t len;
-    if (dlk_read_file(path, &buf, &len, err)) return -1;
+    if (dlk_read_file(path, DLK_MAX_MODEL_BYTES, &buf, &len, err)) return -1;
     Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, len, buf);
     free(buf);
     if (!t) return dlk_fail(err, "%s: not a valid ONNX TensorProto", path);

@@ -62,7 +62,7 @@ dlk_model *dlk_model_load(const char *path, dlk_err *err)
     void *buf;
     size_t len;
     dlk_err_clear(err);
-    if (dlk_read_file(path, &buf, &len, err)) return NULL;
+    if (dlk_read_file(path, DLK_MAX_MODEL_BYTES, &buf, &len, err)) return NULL;
     dlk_model *m = dlk_model_load_buffer(buf, len, path, err);
     free(buf);
     return m;

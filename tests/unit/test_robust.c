@@ -53,7 +53,7 @@ static void *read_all(const char *path, size_t *len)
 {
     void *buf;
     dlk_err err;
-    if (dlk_read_file(path, &buf, len, &err)) return NULL;
+    if (dlk_read_file(path, DLK_MAX_MODEL_BYTES, &buf, len, &err)) return NULL;
     return buf;
 }
 

@@ -1,0 +1,11 @@
+/* Whole-file reading, shared by the model and image loaders. */
+#ifndef DLK_FILE_H
+#define DLK_FILE_H
+
+#include "dlakit.h"
+
+/* Reads path into a malloc'd buffer (*buf, *len). Files over max_bytes are refused with
+ * "PATH: file too large (over N bytes)"; other failures name the file and the reason. */
+int dlk_read_file(const char *path, size_t max_bytes, void **buf, size_t *len, dlk_err *err);
+
+#endif
