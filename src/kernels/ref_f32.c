@@ -7,6 +7,7 @@
  * into fixed-size tiles held on the stack.
  */
 #include "kernels/kernels.h"
+#include "kernels/bcast.h"
 
 #include <math.h>
 #include <string.h>
@@ -289,13 +290,8 @@ void dlk_binary_f32_ref(dlk_binop op, int ndim, const int64_t *out, const int64_
     for (int d = 0; d < ndim - 1; d++) rows *= out[d];
     if (inner <= 0 || rows <= 0) return;
     for (int64_t r = 0; r < rows; r++) {
-        int64_t oa = 0, ob = 0, rem = r;
-        for (int d = ndim - 2; d >= 0; d--) {
-            const int64_t idx = rem % out[d];
-            rem /= out[d];
-            oa += idx * a_str[d];
-            ob += idx * b_str[d];
-        }
+        int64_t oa, ob;
+        dlk_bcast_row(ndim, out, a_str, b_str, r, &oa, &ob);
         const float *ar = a + oa, *br = b + ob;
         float *yr = y + r * inner;
         if (op == DLK_BIN_ADD && sa == 1 && sb == 1) {

@@ -4,6 +4,7 @@
  * below is meant to round on its own, and fmaf appears only where ORT fuses.
  */
 #include "kernels/kernels.h"
+#include "kernels/bcast.h"
 
 #include <math.h>
 #include <string.h>
@@ -298,13 +299,8 @@ void dlk_qadd_q8_ref(int ndim, const int64_t *out, const int64_t *a_str, const i
     for (int d = 0; d < ndim - 1; d++) rows *= out[d];
     if (inner <= 0 || rows <= 0) return;
     for (int64_t r = 0; r < rows; r++) {
-        int64_t oa = 0, ob = 0, rem = r;
-        for (int d = ndim - 2; d >= 0; d--) {
-            const int64_t idx = rem % out[d];
-            rem /= out[d];
-            oa += idx * a_str[d];
-            ob += idx * b_str[d];
-        }
+        int64_t oa, ob;
+        dlk_bcast_row(ndim, out, a_str, b_str, r, &oa, &ob);
         for (int64_t i = 0; i < inner; i++) {
             const int av = ld_q8(a, t, oa + i * sa), bv = ld_q8(b, t, ob + i * sb);
             float v = fmaf((float)bv, rB, fixed);
