@@ -272,10 +272,10 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
         rc = dlk_fail(err, "%s: out of memory", g->path);
         goto done;
     }
+    index_graph(&q);
     for (int i = 0; i < g->n_nodes; i++) {
         if (g->nodes[i].dead) continue;
-        index_graph(&q);
-        int r = fuse_node(&q, i);
+        int r = fuse_node(&q, i); /* changes the graph only when it returns 1 */
         if (r < 0) {
             rc = dlk_fail(err, "%s: out of memory", g->path);
             goto done;
@@ -289,6 +289,7 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
                 rc = dlk_fail(err, "%s: out of memory", g->path);
                 goto done;
             }
+            index_graph(&q);
         }
     }
     dlk_pass_dead_code(g);

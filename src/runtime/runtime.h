@@ -6,12 +6,7 @@
 #include "ops/ops.h"
 
 struct dlk_model {
-    dlk_graph g;
-    /* what the file held before passes, for `info` */
-    int file_nodes;
-    int n_file_ops;
-    char **file_op_names;
-    int *file_op_counts;
+    dlk_graph g;   /* after passes; `info` re-reads the file for what it held before them */
 };
 
 struct dlk_ctx {
