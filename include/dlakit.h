@@ -77,6 +77,12 @@ void dlk_ctx_free(dlk_ctx *c);
 void *dlk_ctx_input(dlk_ctx *c, int i, dlk_shape *shape);
 const void *dlk_ctx_output(const dlk_ctx *c, int i, dlk_shape *shape);
 int dlk_ctx_run(dlk_ctx *c, dlk_err *err);
+/* Threads inside each run of this context (default 1: no threads, no synchronisation). Starts a
+ * pool of n - 1 workers once; runs then still allocate nothing. */
+int dlk_ctx_set_threads(dlk_ctx *c, int n, dlk_err *err);
+int dlk_ctx_threads(const dlk_ctx *c);
+/* The kernel set this machine runs: "avx512", "avx2" or "ref" (DLAKIT_ISA forces one). */
+const char *dlk_isa_in_use(void);
 /* Bytes of the one arena this context plans (activations and scratch). */
 size_t dlk_ctx_arena_bytes(const dlk_ctx *c);
 

@@ -9,6 +9,7 @@
 
 #include "graph/graph.h"
 #include "kernels/kernels.h"
+#include "kernels/config.h"
 
 #define DLK_OP_MAX_IN 64
 #define DLK_OP_MAX_OUT 16
@@ -24,6 +25,16 @@ typedef struct {
     size_t offset;
 } dlk_tensor;
 
+struct dlk_kernels;
+
+/* What a run step gets besides its operator: which of how many threads it is, its own scratch
+ * (op->scratch_bytes bytes, aligned to 64) and the kernel table chosen for this machine. */
+typedef struct dlk_exec {
+    int ith, nth;
+    void *scratch;
+    const struct dlk_kernels *k;
+} dlk_exec;
+
 typedef struct dlk_op {
     const dlk_node *node;
     const char *path;
@@ -31,8 +42,11 @@ typedef struct dlk_op {
     int n_in, n_out;
     dlk_tensor *in[DLK_OP_MAX_IN];   /* NULL for an absent optional input */
     dlk_tensor *out[DLK_OP_MAX_OUT];
-    size_t scratch_bytes;            /* set by prepare */
-    void *scratch;                   /* placed in the arena before run */
+    size_t scratch_bytes;            /* set by prepare: per thread */
+    void *scratch;                   /* placed in the arena before run (thread 0's) */
+    int parallel;                    /* set by prepare: run is called on every thread of the
+                                        context's pool, each doing its share (ex->ith of ex->nth);
+                                        0: called once, with nth = 1 */
     void *params;                    /* malloc'd by prepare; freed with free() */
 } dlk_op;
 
@@ -40,7 +54,7 @@ typedef struct dlk_opdef {
     const char *name;                /* op_type, "domain:op_type" outside the default domain */
     uint64_t static_inputs;          /* bit i: input i must be a constant when the context is made */
     int (*prepare)(dlk_op *op, dlk_err *err);
-    void (*run)(const dlk_op *op);
+    void (*run)(const dlk_op *op, const dlk_exec *ex);
 } dlk_opdef;
 
 const dlk_opdef *dlk_op_lookup(const char *op_type);

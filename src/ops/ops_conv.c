@@ -62,8 +62,9 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-static void conv_run(const dlk_op *op)
+static void conv_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;
     dlk_conv_f32_ref(op->params, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, op->out[0]->data);
 }
@@ -77,6 +78,8 @@ typedef struct {
     dlk_qconv_params p;
     float *scale;
     int32_t *w_zp;
+    const dlk_qconv_impl *impl;   /* SIMD kernel from the table, or NULL: the reference */
+    void *packed;                 /* its packed weights, inside this block */
 } qconv_params;
 
 
@@ -93,8 +96,10 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     dlk_conv_geom g;
     if (conv_geom(op, 0, 3, &g, err)) return -1;
     int M = g.c_out;
-    qconv_params *q = calloc(1, sizeof *q + sizeof(float) * M + sizeof(int32_t) * M);
+    size_t head = (sizeof(qconv_params) + sizeof(float) * M + sizeof(int32_t) * M + 63) / 64 * 64;
+    qconv_params *q = aligned_alloc(64, head);
     if (!q) return dlk_fail(err, "out of memory");
+    memset(q, 0, head);
     op->params = q;
     q->scale = (float *)(q + 1);
     q->w_zp = (int32_t *)(q->scale + M);
@@ -134,15 +139,38 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     q->p.scale = q->scale;
     int64_t d[4] = {g.n, g.c_out, g.h_out, g.w_out};
     dlk_shape_set(&op->out[0]->shape, op->in[7]->shape.dtype, 4, d);
-    op->scratch_bytes = sizeof(int32_t) * (size_t)g.h_out * g.w_out;
+    /* A SIMD kernel when the weights (and bias) are constants it can pack now; the reference
+     * needs no scratch. The params block grows to hold the packed weights (freed with it). */
+    const dlk_tensor *bt = op->n_in > 8 ? op->in[8] : NULL;
+    const dlk_qconv_impl *impl = dlk_qconv_pick(dlk_kernels_get(), &q->p);
+    if (impl && op->in[3]->is_const && (!bt || bt->is_const)) {
+        size_t pb = (impl->packed_bytes(&q->p) + 63) / 64 * 64;
+        qconv_params *q2 = aligned_alloc(64, head + pb);
+        if (!q2) return dlk_fail(err, "out of memory");
+        memcpy(q2, q, head);
+        free(q);
+        op->params = q = q2;
+        q->scale = (float *)(q + 1);
+        q->w_zp = (int32_t *)(q->scale + M);
+        q->p.scale = q->scale;
+        q->p.w_zp = any_zp ? q->w_zp : NULL;
+        q->packed = (uint8_t *)q + head;
+        q->impl = impl;
+        impl->pack(&q->p, op->in[3]->data, bt ? bt->data : NULL, q->packed);
+        op->scratch_bytes = impl->scratch_bytes(&q->p);
+        op->parallel = 1;
+    }
     return 0;
 }
 
-static void qconv_run(const dlk_op *op)
+static void qconv_run(const dlk_op *op, const dlk_exec *ex)
 {
     const qconv_params *q = op->params;
     const dlk_tensor *b = op->n_in > 8 ? op->in[8] : NULL;
-    dlk_conv_q8_ref(&q->p, op->in[0]->data, op->in[3]->data, b ? b->data : NULL, op->out[0]->data, op->scratch);
+    if (q->impl)
+        q->impl->run(&q->p, q->packed, op->in[0]->data, op->out[0]->data, ex->scratch, ex->ith, ex->nth);
+    else
+        dlk_conv_q8_ref(&q->p, op->in[0]->data, op->in[3]->data, b ? b->data : NULL, op->out[0]->data, NULL);
 }
 
 /* scales and zero points (slots 1, 2, 4, 5, 6, 7) are folded into the prepared parameters */

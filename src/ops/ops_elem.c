@@ -13,13 +13,15 @@ static int unary_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-static void relu_run(const dlk_op *op)
+static void relu_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     dlk_relu_f32_ref(dlk_shape_numel(&op->in[0]->shape), op->in[0]->data, op->out[0]->data);
 }
 
-static void sigmoid_run(const dlk_op *op)
+static void sigmoid_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     dlk_sigmoid_f32_ref(dlk_shape_numel(&op->in[0]->shape), op->in[0]->data, op->out[0]->data);
 }
 
@@ -69,8 +71,9 @@ static int clip_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-static void clip_run(const dlk_op *op)
+static void clip_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const clip_params *p = op->params;
     int64_t n = dlk_shape_numel(&op->in[0]->shape);
     if (p->is_q8) dlk_clip_q8_ref(n, p->qt, op->in[0]->data, p->ilo, p->ihi, op->out[0]->data);
@@ -104,8 +107,9 @@ static int softmax_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-static void softmax_run(const dlk_op *op)
+static void softmax_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const softmax_params *p = op->params;
     dlk_softmax_f32_ref(p->outer, p->len, p->inner, op->in[0]->data, op->out[0]->data);
 }
@@ -134,8 +138,9 @@ static int binary_prepare(dlk_op *op, dlk_binop which, dlk_err *err)
     return 0;
 }
 
-static void binary_run(const dlk_op *op)
+static void binary_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const binary_params *p = op->params;
     dlk_binary_f32_ref(p->op, p->bc.ndim, p->bc.out, p->bc.a_str, p->bc.b_str, op->in[0]->data, op->in[1]->data,
                        op->out[0]->data);
@@ -183,8 +188,9 @@ static int qadd_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-static void qadd_run(const dlk_op *op)
+static void qadd_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const qadd_params *p = op->params;
     void *y = op->out[0]->data;
     dlk_qadd_q8_ref(p->bc.ndim, p->bc.out, p->bc.a_str, p->bc.b_str, p->t, op->in[0]->data, p->as, p->azp,

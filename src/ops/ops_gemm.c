@@ -42,8 +42,9 @@ static int gemm_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-static void gemm_run(const dlk_op *op)
+static void gemm_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const gemm_params *p = op->params;
     const dlk_tensor *c = op->n_in > 2 ? op->in[2] : NULL;
     dlk_gemm_f32_ref(p->M, p->N, p->K, p->alpha, op->in[0]->data, p->transA, op->in[1]->data, p->transB, p->beta,
@@ -85,8 +86,9 @@ static int matmul_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-static void matmul_run(const dlk_op *op)
+static void matmul_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const gemm_params *p = op->params;
     const float *a = op->in[0]->data, *b = op->in[1]->data;
     float *y = op->out[0]->data;

@@ -54,8 +54,9 @@ static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
 static int maxpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 1, err); }
 static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, err); }
 
-static void maxpool_run(const dlk_op *op)
+static void maxpool_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     dlk_q8type qt;
     if (dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0)
         dlk_maxpool_q8_ref(op->params, qt, op->in[0]->data, op->out[0]->data);
@@ -63,7 +64,11 @@ static void maxpool_run(const dlk_op *op)
         dlk_maxpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data);
 }
 
-static void avgpool_run(const dlk_op *op) { dlk_avgpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data); }
+static void avgpool_run(const dlk_op *op, const dlk_exec *ex)
+{
+    (void)ex;
+    dlk_avgpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data);
+}
 
 const dlk_opdef dlk_op_MaxPool = {"MaxPool", 0, maxpool_prepare, maxpool_run};
 const dlk_opdef dlk_op_AveragePool = {"AveragePool", 0, avgpool_prepare, avgpool_run};
@@ -103,8 +108,9 @@ static int gap_prepare(dlk_op *op, dlk_err *err)
     return gap_shape(op, DLK_FLOAT, &p->nc, &p->hw, err);
 }
 
-static void gap_run(const dlk_op *op)
+static void gap_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const gap_params *p = op->params;
     dlk_gavgpool_f32_ref((int)p->nc, (int)p->hw, op->in[0]->data, op->out[0]->data);
 }
@@ -127,8 +133,9 @@ static int qgap_prepare(dlk_op *op, dlk_err *err)
     return gap_shape(op, op->in[0]->shape.dtype, &p->nc, &p->hw, err);
 }
 
-static void qgap_run(const dlk_op *op)
+static void qgap_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const gap_params *p = op->params;
     dlk_qgavgpool_q8_ref((int)p->nc, (int)p->hw, p->t, op->in[0]->data, p->xs, p->xzp, p->ys, p->yzp, op->out[0]->data);
 }

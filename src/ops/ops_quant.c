@@ -72,8 +72,9 @@ static int quantize_prepare(dlk_op *op, dlk_err *err)
     return quant_common(op, 0, err);
 }
 
-static void quantize_run(const dlk_op *op)
+static void quantize_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const qparams *p = op->params;
     dlk_quantize_ref(p->outer, p->axis_len, p->inner, op->in[0]->data, p->scale, p->zp, p->t, op->out[0]->data);
 }
@@ -85,8 +86,9 @@ static int dequantize_prepare(dlk_op *op, dlk_err *err)
     return quant_common(op, 1, err);
 }
 
-static void dequantize_run(const dlk_op *op)
+static void dequantize_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const qparams *p = op->params;
     dlk_dequantize_ref(p->outer, p->axis_len, p->inner, op->in[0]->data, p->t, p->is_i32, p->scale, p->zp,
                        op->out[0]->data);
@@ -124,8 +126,9 @@ static int qmatmul_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-static void qmatmul_run(const dlk_op *op)
+static void qmatmul_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const qmm_params *p = op->params;
     dlk_qmatmul_q8_ref(p->M, p->N, p->K, p->at, op->in[0]->data, p->as, p->azp, p->bt, op->in[3]->data, p->bs, p->bzp,
                        p->yt, p->ys, p->yzp, op->out[0]->data);

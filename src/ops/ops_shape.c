@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void copy_run(const dlk_op *op)
+static void copy_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     if (op->out[0]->data != op->in[0]->data && op->in[0]->bytes)
         memcpy(op->out[0]->data, op->in[0]->data, op->in[0]->bytes);
 }
@@ -131,8 +132,9 @@ static int concat_prepare(dlk_op *op, dlk_err *err)
     return concat_geometry(op, &p, slots, op->n_in, err);
 }
 
-static void concat_run(const dlk_op *op)
+static void concat_run(const dlk_op *op, const dlk_exec *ex)
 {
+    (void)ex;
     const concat_params *p = op->params;
     char *y = op->out[0]->data;
     size_t row = (size_t)(p->out_axis * p->inner) * p->esize;

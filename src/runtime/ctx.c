@@ -1,5 +1,6 @@
 /* dlk_ctx: a model prepared for concrete input shapes, with one planned arena. */
 #include "runtime.h"
+#include "runtime/exec.h"
 #include "plan/plan.h"
 #include "util/err.h"
 
@@ -20,6 +21,7 @@ static void shape_str(const dlk_shape *s, char *buf, size_t n)
 void dlk_ctx_free(dlk_ctx *c)
 {
     if (!c) return;
+    dlk_pool_free(c->pool);
     if (c->ops)
         for (int i = 0; i < c->m->g.n_nodes; i++) free(c->ops[i].params);
     free(c->ops);
@@ -191,7 +193,16 @@ const void *dlk_ctx_output(const dlk_ctx *c, int i, dlk_shape *shape)
 int dlk_ctx_run(dlk_ctx *c, dlk_err *err)
 {
     dlk_err_clear(err);
-    for (int i = 0; i < c->m->g.n_nodes; i++) c->m->g.nodes[i].op->run(&c->ops[i]);
+    const dlk_kernels *k = dlk_kernels_get();
+    for (int i = 0; i < c->m->g.n_nodes; i++) {
+        const dlk_op *op = &c->ops[i];
+        if (c->pool && op->parallel) {
+            dlk_pool_run_op(c->pool, op, k);
+        } else {
+            dlk_exec ex = {0, 1, op->scratch, k};
+            op->node->op->run(op, &ex);
+        }
+    }
     return 0;
 }
 

@@ -15,6 +15,7 @@ struct dlk_ctx {
     dlk_op *ops;          /* one per node */
     uint8_t *arena;
     size_t arena_bytes;
+    struct dlk_pool *pool;  /* threads inside a run (runtime/exec.c); NULL: one thread */
 };
 
 #endif

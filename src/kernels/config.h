@@ -1,0 +1,50 @@
+/*
+ * The kernel table: which implementation of each hot kernel this machine runs, chosen once at run
+ * time from CPUID (x86: AVX-512 with VNNI, AVX2 + FMA, else the portable reference). The
+ * environment variable DLAKIT_ISA=ref|avx2|avx512 forces one (an ISA the CPU lacks falls back to
+ * the best one it has, never to an illegal instruction). The reference kernels (kernels.h) stay
+ * the oracle: every entry here gives bit-identical int8 results.
+ */
+#ifndef DLK_KERNELS_CONFIG_H
+#define DLK_KERNELS_CONFIG_H
+
+#include "kernels/kernels.h"
+
+typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX512 = 2 } dlk_isa;
+
+/*
+ * int8 convolution with weights packed once. Use: if supports(p), allocate packed_bytes(p), call
+ * pack(p, w, bias, dst) once (dst 64-byte aligned), give every run scratch_bytes(p) bytes of
+ * 64-byte aligned scratch per thread, and call run(p, packed, x, y, scratch, ith, nth) on each of
+ * nth threads (thread ith computes its share of y; no synchronisation inside). p must keep the
+ * values it had at pack time (the zero points are folded into the packed bias).
+ */
+typedef struct dlk_qconv_impl {
+    const char *name;
+    int (*supports)(const dlk_qconv_params *p);
+    size_t (*packed_bytes)(const dlk_qconv_params *p);
+    void (*pack)(const dlk_qconv_params *p, const void *w, const int32_t *bias, void *dst);
+    size_t (*scratch_bytes)(const dlk_qconv_params *p);
+    void (*run)(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch,
+                int ith, int nth);
+} dlk_qconv_impl;
+
+typedef struct dlk_kernels {
+    dlk_isa isa;
+    const char *name;              /* "ref", "avx2", "avx512" */
+    /* int8 convolutions, best first; the first whose supports() accepts a conv runs it */
+    const dlk_qconv_impl *qconv[3];
+} dlk_kernels;
+
+/* The table for this machine (and DLAKIT_ISA), filled on the first call; thread-safe. */
+const dlk_kernels *dlk_kernels_get(void);
+/* The table for one ISA, or NULL if this CPU or build cannot run it (tests loop over these). */
+const dlk_kernels *dlk_kernels_for(dlk_isa isa);
+/* The first int8 conv implementation of k that supports p, or NULL (run the reference). */
+const dlk_qconv_impl *dlk_qconv_pick(const dlk_kernels *k, const dlk_qconv_params *p);
+
+/* Implementations (src/kernels/x86/), present when DLK_X86_KERNELS is defined by the build. */
+extern const dlk_qconv_impl dlk_qconv_vnni512;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
+extern const dlk_qconv_impl dlk_qconv_avx2;      /* AVX2, any int8/uint8 weights */
+
+#endif
