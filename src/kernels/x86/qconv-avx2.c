@@ -1,0 +1,228 @@
+/*
+ * int8 / uint8 convolution with AVX2 (vpmaddwd: int16 x int16, pairs summed into int32).
+ *
+ * The panel holds (x - zx) as int16, two k per pixel: [K2][pixels][2] with K2 = ceil(K/2); padding
+ * is 0. The weights are packed as (w - w_zp) int16 pairs per output channel, so any weight type
+ * and zero point works. |x - zx|, |w - w_zp| <= 255: every product and pair sum is exact, and the
+ * int32 sums wrap as the reference's do: bit-identical results.
+ *
+ * Packed weights: int32 bias[c_out] (64-byte aligned), then per output channel K2 words of two
+ * int16 weights (zero past K). Micro-kernel: MR <= 4 output channels x NV <= 3 vectors of 8 pixels.
+ */
+#include "kernels/config.h"
+#include "kernels/x86/qconv_common.h"
+
+#include <immintrin.h>
+
+#define MR 4
+#define NV 3
+
+static int avx2_supports(const dlk_qconv_params *p)
+{
+    return qc_geom_ok(&p->g) && p->x_zp >= dlk_q8_lo(p->x_type) && p->x_zp <= dlk_q8_hi(p->x_type) &&
+           p->y_zp >= dlk_q8_lo(p->y_type) && p->y_zp <= dlk_q8_hi(p->y_type);
+}
+
+static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g->kw; }
+
+static size_t avx2_packed_bytes(const dlk_qconv_params *p)
+{
+    const int K2 = (kdim(&p->g) + 1) / 2;
+    return qc_align64(sizeof(int32_t) * (size_t)p->g.c_out) + sizeof(int32_t) * (size_t)p->g.c_out * K2;
+}
+
+static void avx2_pack(const dlk_qconv_params *p, const void *w, const int32_t *bias, void *dst)
+{
+    const int K = kdim(&p->g), K2 = (K + 1) / 2, M = p->g.c_out;
+    int32_t *b = dst;
+    int16_t *wp = (int16_t *)((uint8_t *)dst + qc_align64(sizeof(int32_t) * (size_t)M));
+    for (int co = 0; co < M; co++) {
+        const int zw = p->w_zp ? p->w_zp[co] : 0;
+        for (int k = 0; k < K2 * 2; k++) {
+            int v = 0;
+            if (k < K) {
+                const ptrdiff_t i = (ptrdiff_t)co * K + k;
+                v = (p->w_type == DLK_Q_U8 ? (int)((const uint8_t *)w)[i] : (int)((const int8_t *)w)[i]) - zw;
+            }
+            wp[(ptrdiff_t)co * K2 * 2 + k] = (int16_t)v;
+        }
+        b[co] = bias ? bias[co] : 0;
+    }
+}
+
+static int block_pixels(const dlk_conv_geom *g)
+{
+    const int K2 = (kdim(g) + 1) / 2;
+    return qc_block_pixels(g, (size_t)K2 * 4, 8 * NV);
+}
+
+static size_t avx2_scratch(const dlk_qconv_params *p)
+{
+    const int K2 = (kdim(&p->g) + 1) / 2;
+    const int pb = (block_pixels(&p->g) + 15) / 16 * 16;
+    return qc_align64((size_t)K2 * 4 * pb) + 2 * qc_align64((size_t)p->g.w_out + 16);
+}
+
+/* dst[2i + t] = line_t[i] - zx as int16, i < L */
+static void interleave2(int16_t *dst, const uint8_t *a, const uint8_t *b, int L, int is_i8, int zx)
+{
+    const __m128i z = _mm_set1_epi16((short)zx);
+    int i = 0;
+    if (is_i8) {
+        for (; i + 8 <= L; i += 8) {
+            const __m128i A = _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(a + i))), z);
+            const __m128i B = _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(b + i))), z);
+            _mm_storeu_si128((__m128i *)(dst + 2 * i), _mm_unpacklo_epi16(A, B));
+            _mm_storeu_si128((__m128i *)(dst + 2 * i + 8), _mm_unpackhi_epi16(A, B));
+        }
+        for (; i < L; i++) {
+            dst[2 * i] = (int16_t)((int8_t)a[i] - zx);
+            dst[2 * i + 1] = (int16_t)((int8_t)b[i] - zx);
+        }
+    } else {
+        for (; i + 8 <= L; i += 8) {
+            const __m128i A = _mm_sub_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(a + i))), z);
+            const __m128i B = _mm_sub_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(b + i))), z);
+            _mm_storeu_si128((__m128i *)(dst + 2 * i), _mm_unpacklo_epi16(A, B));
+            _mm_storeu_si128((__m128i *)(dst + 2 * i + 8), _mm_unpackhi_epi16(A, B));
+        }
+        for (; i < L; i++) {
+            dst[2 * i] = (int16_t)(a[i] - zx);
+            dst[2 * i + 1] = (int16_t)(b[i] - zx);
+        }
+    }
+}
+
+static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int pn, int pstride, int16_t *panel,
+                       uint8_t *lines)
+{
+    const dlk_conv_geom *g = &p->g;
+    const int K = kdim(g), K2 = (K + 1) / 2;
+    const uint8_t zx = (uint8_t)p->x_zp;
+    const size_t lb = qc_align64((size_t)g->w_out + 16);
+    int done = 0;
+    while (done < pn) {
+        const int pix = p0 + done, oh = pix / g->w_out, ow0 = pix % g->w_out;
+        int L = g->w_out - ow0;
+        if (L > pn - done) L = pn - done;
+        for (int kp = 0; kp < K2; kp++) {
+            const uint8_t *ln[2];
+            for (int t = 0; t < 2; t++) {
+                const int k = kp * 2 + t;
+                uint8_t *buf = lines + t * lb;
+                if (k >= K) {
+                    memset(buf, zx, (size_t)L);
+                    ln[t] = buf;
+                    continue;
+                }
+                int off;
+                const uint8_t *xr = qc_row(g, xg, k, oh, &off);
+                ln[t] = qc_line(xr, g->w_in, off + ow0 * g->sw, g->sw, L, zx, buf);
+            }
+            interleave2(panel + ((size_t)kp * pstride + done) * 2, ln[0], ln[1], L, p->x_type == DLK_Q_I8, p->x_zp);
+        }
+        done += L;
+    }
+}
+
+typedef struct {
+    const float *scale;
+    __m256 flo, fhi;
+    __m256i zp;
+    int is_u8;
+} requant_t;
+
+static inline __attribute__((always_inline)) void ukr(const int mr, const int nv, int K2, const int16_t *xp,
+                                                      size_t xstride, const int32_t *w, const int32_t *bias,
+                                                      const requant_t *rq, uint8_t *y, size_t ystride, int nvalid)
+{
+    __m256i acc[MR][NV];
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nv; j++) acc[r][j] = _mm256_set1_epi32(bias[r]);
+    for (int kp = 0; kp < K2; kp++) {
+        __m256i xv[NV];
+        for (int j = 0; j < nv; j++) xv[j] = _mm256_loadu_si256((const __m256i *)(xp + kp * xstride + 16 * j));
+        for (int r = 0; r < mr; r++) {
+            const __m256i wb = _mm256_set1_epi32(w[(size_t)r * K2 + kp]);
+            for (int j = 0; j < nv; j++) acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(xv[j], wb));
+        }
+    }
+    for (int r = 0; r < mr; r++) {
+        const __m256 s = _mm256_set1_ps(rq->scale[r]);
+        for (int j = 0; j < nv; j++) {
+            __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][j]), s);
+            v = _mm256_min_ps(_mm256_max_ps(v, rq->flo), rq->fhi); /* NaN -> lo, as the reference */
+            const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), rq->zp);
+            const __m128i h = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+            const __m128i b = rq->is_u8 ? _mm_packus_epi16(h, h) : _mm_packs_epi16(h, h);
+            const int n = nvalid - 8 * j;
+            uint8_t *d = y + r * ystride + 8 * j;
+            if (n >= 8) {
+                _mm_storel_epi64((__m128i *)d, b);
+            } else if (n > 0) {
+                uint8_t tmp[16];
+                _mm_storeu_si128((__m128i *)tmp, b);
+                memcpy(d, tmp, (size_t)n);
+            }
+        }
+    }
+}
+
+#define UKR_CASE(M_, N_) \
+    case (M_) * 4 + (N_): ukr(M_, N_, K2, xp, xstride, w, bias, rq, y, ystride, nvalid); break;
+
+static void ukr_any(int mr, int nv, int K2, const int16_t *xp, size_t xstride, const int32_t *w, const int32_t *bias,
+                    const requant_t *rq, uint8_t *y, size_t ystride, int nvalid)
+{
+    switch (mr * 4 + nv) {
+        UKR_CASE(1, 1) UKR_CASE(1, 2) UKR_CASE(1, 3)
+        UKR_CASE(2, 1) UKR_CASE(2, 2) UKR_CASE(2, 3)
+        UKR_CASE(3, 1) UKR_CASE(3, 2) UKR_CASE(3, 3)
+        UKR_CASE(4, 1) UKR_CASE(4, 2) UKR_CASE(4, 3)
+    default: break;
+    }
+}
+
+static void avx2_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
+                     int nth)
+{
+    const dlk_conv_geom *g = &p->g;
+    const int K = kdim(g), K2 = (K + 1) / 2, M = g->c_out;
+    const int cin_g = g->c_in / g->group, cout_g = M / g->group;
+    const int64_t P = (int64_t)g->h_out * g->w_out;
+    const int pb = block_pixels(g), pstride = (pb + 15) / 16 * 16;
+    const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
+    const int32_t *bias = packed;
+    const int32_t *wq = (const int32_t *)((const uint8_t *)packed + qc_align64(sizeof(int32_t) * (size_t)M));
+    int16_t *panel = scratch;
+    uint8_t *lines = (uint8_t *)scratch + qc_align64((size_t)K2 * 4 * pstride);
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    int64_t i0, i1;
+    int c0, c1;
+    qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
+    requant_t rq;
+    rq.flo = _mm256_set1_ps((float)(p->y_lo - p->y_zp));
+    rq.fhi = _mm256_set1_ps((float)(p->y_hi - p->y_zp));
+    rq.zp = _mm256_set1_epi32(p->y_zp);
+    rq.is_u8 = p->y_type == DLK_Q_U8;
+    for (int64_t it = i0; it < i1; it++) {
+        const int64_t blk = it % nblk, ng = it / nblk;
+        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
+        const int p0 = (int)(blk * pb), pn = (int)(P - p0 < pb ? P - p0 : pb);
+        const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
+        pack_panel(p, xg, p0, pn, pstride, panel, lines);
+        for (int cb = c0; cb < c1; cb += MR) {
+            const int mr = c1 - cb < MR ? c1 - cb : MR;
+            const int co = grp * cout_g + cb;
+            rq.scale = p->scale + co;
+            uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0;
+            for (int q0 = 0; q0 < pn; q0 += 8 * NV) {
+                const int nvalid = pn - q0 < 8 * NV ? pn - q0 : 8 * NV;
+                ukr_any(mr, (nvalid + 7) / 8, K2, panel + (size_t)q0 * 2, (size_t)pstride * 2, wq + (size_t)co * K2,
+                        bias + co, &rq, yb + q0, (size_t)P, nvalid);
+            }
+        }
+    }
+}
+
+const dlk_qconv_impl dlk_qconv_avx2 = {"avx2", avx2_supports, avx2_packed_bytes, avx2_pack, avx2_scratch, avx2_run};

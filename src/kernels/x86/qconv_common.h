@@ -1,0 +1,97 @@
+/*
+ * What the x86 int8 convolutions share (no SIMD here): the geometry of an im2col panel, the split
+ * of the work between threads and the gathering of one tap's input line.
+ *
+ * Both kernels compute, per group, Y[co][pixel] = W[co][k] . X[k][pixel] with k running over
+ * (input channel, ky, kx) as ONNX lays out the weights. X is packed per block of output pixels
+ * into scratch, a few k at a time interleaved per pixel (4 bytes for VNNI, 2 int16 for AVX2), so
+ * that one vector holds 16 (or 8) pixels' consecutive k and one broadcast holds the weights.
+ */
+#ifndef DLK_QCONV_COMMON_H
+#define DLK_QCONV_COMMON_H
+
+#include "kernels/kernels.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline size_t qc_align64(size_t v) { return (v + 63) & ~(size_t)63; }
+
+static inline int qc_geom_ok(const dlk_conv_geom *g)
+{
+    return g->n > 0 && g->group > 0 && g->c_in > 0 && g->c_out > 0 && g->c_in % g->group == 0 &&
+           g->c_out % g->group == 0 && g->h_in > 0 && g->w_in > 0 && g->h_out > 0 && g->w_out > 0 &&
+           g->kh > 0 && g->kw > 0 && g->sh > 0 && g->sw > 0 && g->dh > 0 && g->dw > 0 &&
+           (int64_t)g->c_in / g->group * g->kh * g->kw < (1 << 20) &&
+           (int64_t)g->h_out * g->w_out < ((int64_t)1 << 30);
+}
+
+/* Output pixels per packed block: the panel (kstep_bytes per pixel) stays within about 96 KB. */
+static inline int qc_block_pixels(const dlk_conv_geom *g, size_t bytes_per_pixel, int quantum)
+{
+    const int64_t P = (int64_t)g->h_out * g->w_out;
+    int64_t b = (int64_t)(96 * 1024 / bytes_per_pixel) / quantum * quantum;
+    if (b < quantum) b = quantum;
+    if (b > P) b = (P + 15) / 16 * 16;
+    return (int)b;
+}
+
+/* Thread ith of nth: a range of work items (image, group, pixel block) and of output channels
+ * within a group. Few items (small late layers): every thread takes every item and a slice of
+ * the output channels. */
+static inline void qc_split(int64_t items, int cout_g, int ith, int nth, int64_t *i0, int64_t *i1,
+                            int *c0, int *c1)
+{
+    if (items >= nth || cout_g < nth) {
+        *i0 = items * ith / nth;
+        *i1 = items * (ith + 1) / nth;
+        *c0 = 0;
+        *c1 = cout_g;
+    } else {
+        *i0 = 0;
+        *i1 = items;
+        *c0 = (int)((int64_t)cout_g * ith / nth);
+        *c1 = (int)((int64_t)cout_g * (ith + 1) / nth);
+    }
+}
+
+/* The bytes one tap reads for output columns [ow0, ow0 + L) of one output row: input row xr
+ * (NULL: the row is padding), input column i*sw + off. Padding reads as zfill. Returns a pointer
+ * into x when the line is contiguous and in range, else fills buf (L bytes). */
+static inline const uint8_t *qc_line(const uint8_t *xr, int w_in, int off, int sw, int L, uint8_t zfill,
+                                     uint8_t *buf)
+{
+    if (!xr) {
+        memset(buf, zfill, (size_t)L);
+        return buf;
+    }
+    /* i in [lo, hi) reads inside the row */
+    int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    int hi = w_in - 1 - off < 0 ? 0 : (w_in - 1 - off) / sw + 1;
+    if (hi > L) hi = L;
+    if (lo > hi) lo = hi;
+    if (sw == 1 && lo == 0 && hi == L) return xr + off;
+    memset(buf, zfill, (size_t)lo);
+    if (sw == 1) {
+        memcpy(buf + lo, xr + lo + off, (size_t)(hi - lo));
+    } else {
+        const uint8_t *s = xr + (ptrdiff_t)lo * sw + off;
+        for (int i = lo; i < hi; i++, s += sw) buf[i] = *s;
+    }
+    memset(buf + hi, zfill, (size_t)(L - hi));
+    return buf;
+}
+
+/* Input row pointer for tap k (channel ci within the group's base xg, ky) at output row oh, or NULL. */
+static inline const uint8_t *qc_row(const dlk_conv_geom *g, const uint8_t *xg, int k, int oh, int *off_kx)
+{
+    const int ksz = g->kh * g->kw;
+    const int ci = k / ksz, r = k % ksz, ky = r / g->kw, kx = r % g->kw;
+    *off_kx = kx * g->dw - g->pad_l;
+    const int ih = oh * g->sh - g->pad_t + ky * g->dh;
+    if (ih < 0 || ih >= g->h_in) return NULL;
+    return xg + ((ptrdiff_t)ci * g->h_in + ih) * g->w_in;
+}
+
+#endif
