@@ -83,6 +83,13 @@ int dlk_ctx_set_threads(dlk_ctx *c, int n, dlk_err *err);
 int dlk_ctx_threads(const dlk_ctx *c);
 /* The kernel set this machine runs: "avx512", "avx2" or "ref" (DLAKIT_ISA forces one). */
 const char *dlk_isa_in_use(void);
+/* Profiling: the graph's nodes in run order, their multiply-accumulates (convolutions and matrix
+ * products; 0 for other nodes), and a run that adds each node's milliseconds to ms_per_node[i]. */
+int dlk_ctx_num_nodes(const dlk_ctx *c);
+const char *dlk_ctx_node_name(const dlk_ctx *c, int i);
+const char *dlk_ctx_node_op(const dlk_ctx *c, int i);
+int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i);
+int dlk_ctx_run_profiled(dlk_ctx *c, double *ms_per_node, dlk_err *err);
 /* Bytes of the one arena this context plans (activations and scratch). */
 size_t dlk_ctx_arena_bytes(const dlk_ctx *c);
 

@@ -7,17 +7,33 @@
 #include <time.h>
 
 static const char *HELP =
-    "usage: dlakit bench MODEL.onnx [--size HxW] [--batch B] [--runs R] [--warmup W] [--json]\n"
+    "usage: dlakit bench MODEL.onnx [--size HxW] [--batch B] [--threads N] [--runs R] [--warmup W]\n"
+    "                   [--profile] [--json]\n"
     "\n"
-    "Times dlk_ctx_run on one context (one thread) and prints min / median / max milliseconds per\n"
-    "run. The input is x[i] = 1.5 sin(i), as ../shared/tools/ort/bench.mjs feeds ONNX Runtime, so\n"
+    "Times dlk_ctx_run on one context and prints min / median / max milliseconds per run, images/s,\n"
+    "GMAC/s (convolutions and matrix products) and the kernel set in use (DLAKIT_ISA forces one).\n"
+    "The input is x[i] = 1.5 sin(i), as ../shared/tools/ort/bench.mjs feeds ONNX Runtime, so\n"
     "the two can be compared; scripts/bench.sh runs both interleaved and prints the ratios.\n"
     "\n"
     "  --size HxW    input height and width (default: the model's; required if symbolic)\n"
     "  --batch B     batch size (default 1)\n"
+    "  --threads N   threads inside each run (default 1)\n"
+    "  --profile     per node: milliseconds per run, GMAC/s and share of the total, slowest first\n"
     "  --runs R      timed runs (default 30)\n"
     "  --warmup W    untimed runs first (default 5)\n"
-    "  --json        {\"model\", \"runs\", \"min_ms\", \"median_ms\", \"max_ms\", \"arena_bytes\"}\n";
+    "  --json        {\"model\", \"isa\", \"threads\", \"runs\", \"min_ms\", \"median_ms\", \"max_ms\",\n"
+    "                \"images_per_s\", \"gmacs\", \"arena_bytes\"[, \"profile\": [...]]}\n";
+
+typedef struct {
+    int i;
+    double ms;
+} node_time;
+
+static int cmp_node_time(const void *a, const void *b)
+{
+    double x = ((const node_time *)a)->ms, y = ((const node_time *)b)->ms;
+    return x > y ? -1 : x < y;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -28,8 +44,8 @@ static int cmp_double(const void *a, const void *b)
 int cmd_bench(int argc, char **argv)
 {
     const char *model = NULL;
-    int h = -1, w = -1, json = 0;
-    long batch = 1, runs = 30, warmup = 5;
+    int h = -1, w = -1, json = 0, profile = 0;
+    long batch = 1, runs = 30, warmup = 5, threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int hv = i + 1 < argc;
@@ -38,6 +54,10 @@ int cmd_bench(int argc, char **argv)
             return 0;
         }
         if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--profile")) profile = 1;
+        else if (!strcmp(a, "--threads") && hv) {
+            if (cli_parse_int(argv[++i], 1, 256, &threads)) return cli_usage_error("bench", "--threads needs 1..256");
+        }
         else if (!strcmp(a, "--size") && hv) {
             if (cli_parse_size(argv[++i], &h, &w)) return cli_usage_error("bench", "--size needs N or HxW");
         } else if (!strcmp(a, "--batch") && hv) {
@@ -55,7 +75,8 @@ int cmd_bench(int argc, char **argv)
     dlk_model *m = dlk_model_load(model, &err);
     if (!m) return cli_error("bench", "%s", err.msg);
     int rc = 1;
-    double *t = NULL;
+    double *t = NULL, *prof = NULL;
+    node_time *order = NULL;
     dlk_ctx *c = NULL;
     dlk_shape s = dlk_model_input_shape(m, 0);
     if (dlk_model_num_inputs(m) != 1 || s.ndim != 4 || s.dtype != DLK_FLOAT) {
@@ -76,18 +97,27 @@ int cmd_bench(int argc, char **argv)
         cli_error("bench", "%s", err.msg);
         goto done;
     }
+    if (dlk_ctx_set_threads(c, (int)threads, &err)) {
+        cli_error("bench", "%s", err.msg);
+        goto done;
+    }
+    const int nn = dlk_ctx_num_nodes(c);
+    int64_t macs = 0;
+    for (int i = 0; i < nn; i++) macs += dlk_ctx_node_macs(c, i);
     float *x = dlk_ctx_input(c, 0, NULL);
     int64_t n = dlk_shape_numel(&s);
     for (int64_t i = 0; i < n; i++) x[i] = (float)(sin((double)(i % (n / batch))) * 1.5);
     t = malloc(sizeof(double) * runs);
-    if (!t) {
+    prof = calloc((size_t)nn + 1, sizeof *prof);
+    order = calloc((size_t)nn + 1, sizeof *order);
+    if (!t || !prof || !order) {
         cli_error("bench", "out of memory");
         goto done;
     }
     for (long i = 0; i < warmup + runs; i++) {
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);
-        if (dlk_ctx_run(c, &err)) {
+        if (profile && i >= warmup ? dlk_ctx_run_profiled(c, prof, &err) : dlk_ctx_run(c, &err)) {
             cli_error("bench", "%s", err.msg);
             goto done;
         }
@@ -96,18 +126,58 @@ int cmd_bench(int argc, char **argv)
     }
     qsort(t, runs, sizeof(double), cmp_double);
     const char *base = strrchr(model, '/') ? strrchr(model, '/') + 1 : model;
+    const double med = t[runs / 2], ips = med > 0 ? 1e3 * batch / med : 0, gmacs = med > 0 ? macs / (med * 1e6) : 0;
+    double ptot = 0;
+    for (int i = 0; i < nn; i++) {
+        order[i] = (node_time){i, prof[i] / runs};
+        ptot += prof[i] / runs;
+    }
+    qsort(order, nn, sizeof *order, cmp_node_time);
     if (json) {
         printf("{\"model\":");
         cli_json_str(stdout, model);
-        printf(",\"batch\":%ld,\"height\":%lld,\"width\":%lld,\"runs\":%ld,\"min_ms\":%.3f,\"median_ms\":%.3f,\"max_ms\":%.3f,\"arena_bytes\":%zu}\n",
-               batch, (long long)s.dims[2], (long long)s.dims[3], runs, t[0], t[runs / 2], t[runs - 1], dlk_ctx_arena_bytes(c));
+        printf(",\"isa\":\"%s\",\"threads\":%ld,\"batch\":%ld,\"height\":%lld,\"width\":%lld,\"runs\":%ld,\"min_ms\":%.3f,"
+               "\"median_ms\":%.3f,\"max_ms\":%.3f,\"images_per_s\":%.1f,\"gmacs\":%.2f,\"macs\":%lld,\"arena_bytes\":%zu",
+               dlk_isa_in_use(), threads, batch, (long long)s.dims[2], (long long)s.dims[3], runs, t[0], med, t[runs - 1], ips,
+               gmacs, (long long)macs, dlk_ctx_arena_bytes(c));
+        if (profile) {
+            printf(",\"profile\":[");
+            for (int j = 0; j < nn; j++) {
+                const int i = order[j].i;
+                const int64_t nm = dlk_ctx_node_macs(c, i);
+                printf("%s{\"node\":", j ? "," : "");
+                cli_json_str(stdout, dlk_ctx_node_name(c, i));
+                printf(",\"op\":");
+                cli_json_str(stdout, dlk_ctx_node_op(c, i));
+                printf(",\"ms\":%.4f,\"macs\":%lld,\"gmacs\":%.2f}", order[j].ms, (long long)nm,
+                       order[j].ms > 0 ? nm / (order[j].ms * 1e6) : 0.0);
+            }
+            printf("]");
+        }
+        printf("}\n");
     } else {
-        printf("%s dlakit batch %ld: min %.2f median %.2f max %.2f ms (arena %zu bytes)\n", base, batch, t[0], t[runs / 2],
-               t[runs - 1], dlk_ctx_arena_bytes(c));
+        printf("%s dlakit batch %ld threads %ld isa %s: min %.2f median %.2f max %.2f ms, %.1f images/s, %.1f GMAC/s "
+               "(arena %zu bytes)\n",
+               base, batch, threads, dlk_isa_in_use(), t[0], med, t[runs - 1], ips, gmacs, dlk_ctx_arena_bytes(c));
+        if (profile) {
+            printf("%8s %6s %6s %8s  %-16s %s\n", "ms", "share", "cum", "GMAC/s", "op", "node");
+            double cum = 0;
+            for (int j = 0; j < nn; j++) {
+                const int i = order[j].i;
+                const int64_t nm = dlk_ctx_node_macs(c, i);
+                cum += order[j].ms;
+                printf("%8.3f %5.1f%% %5.1f%% %8.1f  %-16s %s\n", order[j].ms, ptot > 0 ? 100 * order[j].ms / ptot : 0,
+                       ptot > 0 ? 100 * cum / ptot : 0, nm && order[j].ms > 0 ? nm / (order[j].ms * 1e6) : 0.0,
+                       dlk_ctx_node_op(c, i), dlk_ctx_node_name(c, i));
+            }
+            printf("%8.3f total of the profiled runs (per-node timing adds a little)\n", ptot);
+        }
     }
     rc = 0;
 done:
     free(t);
+    free(prof);
+    free(order);
     dlk_ctx_free(c);
     dlk_model_free(m);
     return rc;

@@ -172,3 +172,50 @@ int dlk_ctx_set_threads(dlk_ctx *c, int n, dlk_err *err)
 int dlk_ctx_threads(const dlk_ctx *c) { return dlk_pool_threads(c->pool); }
 
 const char *dlk_isa_in_use(void) { return dlk_kernels_get()->name; }
+
+/* ---- profiling -------------------------------------------------------------------------------- */
+#include <string.h>
+#include <time.h>
+
+int dlk_ctx_num_nodes(const dlk_ctx *c) { return c->m->g.n_nodes; }
+const char *dlk_ctx_node_name(const dlk_ctx *c, int i) { return c->m->g.nodes[i].name; }
+const char *dlk_ctx_node_op(const dlk_ctx *c, int i) { return c->m->g.nodes[i].op_type; }
+
+int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i)
+{
+    const dlk_op *op = &c->ops[i];
+    const char *t = op->node->op_type;
+    int ws = !strcmp(t, "Conv") ? 1 : !strcmp(t, "QLinearConv") ? 3 : -1;
+    if (ws >= 0 && op->n_in > ws && op->in[ws] && op->in[ws]->shape.ndim == 4 && op->out[0]) {
+        const int64_t *d = op->in[ws]->shape.dims;
+        return dlk_shape_numel(&op->out[0]->shape) * d[1] * d[2] * d[3];
+    }
+    if ((!strcmp(t, "Gemm") || !strcmp(t, "MatMul") || !strcmp(t, "QLinearMatMul")) && op->out[0] && op->in[0] &&
+        op->in[0]->shape.ndim >= 1) {
+        const dlk_shape *a = &op->in[0]->shape;
+        int64_t k = a->dims[a->ndim - 1];
+        if (!strcmp(t, "Gemm") && dlk_attr_int(op->node, "transA", 0) && a->ndim == 2) k = a->dims[0];
+        return dlk_shape_numel(&op->out[0]->shape) * k;
+    }
+    return 0;
+}
+
+int dlk_ctx_run_profiled(dlk_ctx *c, double *ms_per_node, dlk_err *err)
+{
+    dlk_err_clear(err);
+    const dlk_kernels *k = dlk_kernels_get();
+    for (int i = 0; i < c->m->g.n_nodes; i++) {
+        const dlk_op *op = &c->ops[i];
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        if (c->pool && op->parallel) {
+            dlk_pool_run_op(c->pool, op, k);
+        } else {
+            dlk_exec ex = {0, 1, op->scratch, k};
+            op->node->op->run(op, &ex);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        ms_per_node[i] += (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+    }
+    return 0;
+}
