@@ -34,7 +34,24 @@ typedef struct dlk_kernels {
     const char *name;              /* "ref", "avx2", "avx512" */
     /* int8 convolutions, best first; the first whose supports() accepts a conv runs it */
     const dlk_qconv_impl *qconv[3];
+    /* int8 element-wise kernels (NULL: the operators run the reference). Same semantics as the
+     * reference kernels; per-tensor / same-shape cases only; each call does elements [0, n). */
+    void (*quantize_q8)(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
+    void (*qadd_q8)(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
+                    int b_zp, float c_scale, int c_zp, int relu, void *c);
+    int (*maxpool_q8_ok)(const dlk_pool_geom *g);          /* geometries maxpool_q8 handles */
+    void (*maxpool_q8)(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t plane0, int64_t plane1);
 } dlk_kernels;
+
+/* [*b, *e): thread ith's share of n items, in multiples of align (the last share takes the rest). */
+static inline void dlk_split(int64_t n, int ith, int nth, int64_t align, int64_t *b, int64_t *e)
+{
+    int64_t chunks = (n + align - 1) / align;
+    *b = chunks * ith / nth * align;
+    *e = chunks * (ith + 1) / nth * align;
+    if (*b > n) *b = n;
+    if (*e > n) *e = n;
+}
 
 /* The table for this machine (and DLAKIT_ISA), filled on the first call; thread-safe. */
 const dlk_kernels *dlk_kernels_get(void);
@@ -46,5 +63,10 @@ const dlk_qconv_impl *dlk_qconv_pick(const dlk_kernels *k, const dlk_qconv_param
 /* Implementations (src/kernels/x86/), present when DLK_X86_KERNELS is defined by the build. */
 extern const dlk_qconv_impl dlk_qconv_vnni512;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
 extern const dlk_qconv_impl dlk_qconv_avx2;      /* AVX2, any int8/uint8 weights */
+void dlk_quantize_q8_avx512(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
+void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
+                        int b_zp, float c_scale, int c_zp, int relu, void *c);
+int dlk_maxpool_q8_avx512_ok(const dlk_pool_geom *g);
+void dlk_maxpool_q8_avx512(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
 
 #endif

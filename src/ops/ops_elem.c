@@ -185,14 +185,26 @@ static int qadd_prepare(dlk_op *op, dlk_err *err)
     p->relu = (int)dlk_attr_int(op->node, "dlk_relu", 0);
     if (dlk_broadcast(&op->in[0]->shape, &op->in[3]->shape, &p->bc, err)) return -1;
     dlk_shape_set(&op->out[0]->shape, t, p->bc.ndim, p->bc.out);
+    /* same shapes: a SIMD kernel over the flat buffers, split between threads */
+    int same = op->in[0]->shape.ndim == op->in[3]->shape.ndim;
+    for (int i = 0; same && i < op->in[0]->shape.ndim; i++) same = op->in[0]->shape.dims[i] == op->in[3]->shape.dims[i];
+    op->parallel = same && dlk_kernels_get()->qadd_q8 != NULL;
     return 0;
 }
 
 static void qadd_run(const dlk_op *op, const dlk_exec *ex)
 {
-    (void)ex;
     const qadd_params *p = op->params;
     void *y = op->out[0]->data;
+    if (op->parallel) {
+        int64_t b, e;
+        dlk_split(dlk_shape_numel(&op->out[0]->shape), ex->ith, ex->nth, 64, &b, &e);
+        if (e > b)
+            ex->k->qadd_q8(e - b, p->t, (const uint8_t *)op->in[0]->data + b, p->as, p->azp,
+                           (const uint8_t *)op->in[3]->data + b, p->bs, p->bzp, p->cs, p->czp, p->relu,
+                           (uint8_t *)y + b);
+        return;
+    }
     dlk_qadd_q8_ref(p->bc.ndim, p->bc.out, p->bc.a_str, p->bc.b_str, p->t, op->in[0]->data, p->as, p->azp,
                     op->in[3]->data, p->bs, p->bzp, p->cs, p->czp, y);
     if (p->relu) {

@@ -51,14 +51,25 @@ static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
     return 0;
 }
 
-static int maxpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 1, err); }
+static int maxpool_prepare(dlk_op *op, dlk_err *err)
+{
+    if (pool_prepare(op, 1, err)) return -1;
+    dlk_q8type qt;
+    const dlk_kernels *k = dlk_kernels_get();
+    op->parallel = dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0 && k->maxpool_q8 && k->maxpool_q8_ok(op->params);
+    return 0;
+}
 static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, err); }
 
 static void maxpool_run(const dlk_op *op, const dlk_exec *ex)
 {
-    (void)ex;
     dlk_q8type qt;
-    if (dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0)
+    if (op->parallel && dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0) { /* a SIMD kernel, planes split */
+        const dlk_pool_geom *g = op->params;
+        int64_t b, e;
+        dlk_split((int64_t)g->n * g->c, ex->ith, ex->nth, 1, &b, &e);
+        ex->k->maxpool_q8(g, qt, op->in[0]->data, op->out[0]->data, b, e);
+    } else if (dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0)
         dlk_maxpool_q8_ref(op->params, qt, op->in[0]->data, op->out[0]->data);
     else
         dlk_maxpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data);

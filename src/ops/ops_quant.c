@@ -69,13 +69,23 @@ static int quant_common(dlk_op *op, int data_is_quantized, dlk_err *err)
 static int quantize_prepare(dlk_op *op, dlk_err *err)
 {
     if (dlk_op_need_dtype(op, 0, DLK_FLOAT, err)) return -1;
-    return quant_common(op, 0, err);
+    if (quant_common(op, 0, err)) return -1;
+    const qparams *p = op->params;
+    op->parallel = p->axis_len == 1 && dlk_kernels_get()->quantize_q8 != NULL;
+    return 0;
 }
 
 static void quantize_run(const dlk_op *op, const dlk_exec *ex)
 {
-    (void)ex;
     const qparams *p = op->params;
+    if (op->parallel) { /* per tensor, a SIMD kernel: each thread its slice */
+        int64_t b, e;
+        dlk_split(p->outer * p->inner, ex->ith, ex->nth, 64, &b, &e);
+        if (e > b)
+            ex->k->quantize_q8(e - b, (const float *)op->in[0]->data + b, p->scale[0], p->zp[0], p->t,
+                               (uint8_t *)op->out[0]->data + b);
+        return;
+    }
     dlk_quantize_ref(p->outer, p->axis_len, p->inner, op->in[0]->data, p->scale, p->zp, p->t, op->out[0]->data);
 }
 

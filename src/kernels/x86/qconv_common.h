@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 static inline size_t qc_align64(size_t v) { return (v + 63) & ~(size_t)63; }
 
@@ -77,7 +80,18 @@ static inline const uint8_t *qc_line(const uint8_t *xr, int w_in, int off, int s
         memcpy(buf + lo, xr + lo + off, (size_t)(hi - lo));
     } else {
         const uint8_t *s = xr + (ptrdiff_t)lo * sw + off;
-        for (int i = lo; i < hi; i++, s += sw) buf[i] = *s;
+        int i = lo;
+#if defined(__AVX2__)
+        if (sw == 2) { /* even bytes of 32 -> 16 */
+            const __m128i ev = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+            for (; i + 16 <= hi && s + 32 <= xr + w_in; i += 16, s += 32) {
+                const __m128i a = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)s), ev);
+                const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s + 16)), ev);
+                _mm_storeu_si128((__m128i *)(buf + i), _mm_unpacklo_epi64(a, b));
+            }
+        }
+#endif
+        for (; i < hi; i++, s += sw) buf[i] = *s;
     }
     memset(buf + hi, zfill, (size_t)(L - hi));
     return buf;
