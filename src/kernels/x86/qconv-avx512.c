@@ -82,11 +82,20 @@ static void interleave4(uint8_t *dst, const uint8_t *a, const uint8_t *b, const 
         _mm_storeu_si128((__m128i *)(dst + 4 * i + 32), _mm_unpacklo_epi16(ab1, cd1));
         _mm_storeu_si128((__m128i *)(dst + 4 * i + 48), _mm_unpackhi_epi16(ab1, cd1));
     }
-    for (; i < L; i++) {
-        dst[4 * i] = a[i] ^ xm;
-        dst[4 * i + 1] = b[i] ^ xm;
-        dst[4 * i + 2] = c[i] ^ xm;
-        dst[4 * i + 3] = d[i] ^ xm;
+    if (i < L) { /* the last 1..15 pixels: masked loads and stores */
+        const int r = L - i;
+        const __mmask16 lm = (__mmask16)((1u << r) - 1);
+        const __m128i A = _mm_xor_si128(_mm_maskz_loadu_epi8(lm, a + i), m);
+        const __m128i B = _mm_xor_si128(_mm_maskz_loadu_epi8(lm, b + i), m);
+        const __m128i C = _mm_xor_si128(_mm_maskz_loadu_epi8(lm, c + i), m);
+        const __m128i D = _mm_xor_si128(_mm_maskz_loadu_epi8(lm, d + i), m);
+        const __m128i ab0 = _mm_unpacklo_epi8(A, B), ab1 = _mm_unpackhi_epi8(A, B);
+        const __m128i cd0 = _mm_unpacklo_epi8(C, D), cd1 = _mm_unpackhi_epi8(C, D);
+        __m512i v = _mm512_castsi128_si512(_mm_unpacklo_epi16(ab0, cd0));
+        v = _mm512_inserti32x4(v, _mm_unpackhi_epi16(ab0, cd0), 1);
+        v = _mm512_inserti32x4(v, _mm_unpacklo_epi16(ab1, cd1), 2);
+        v = _mm512_inserti32x4(v, _mm_unpackhi_epi16(ab1, cd1), 3);
+        _mm512_mask_storeu_epi8(dst + 4 * i, r == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * r)) - 1), v);
     }
 }
 
@@ -98,6 +107,26 @@ static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int
     const int K = kdim(g), Kq = (K + 3) / 4;
     const uint8_t zx = (uint8_t)p->x_zp, xm = p->x_type == DLK_Q_I8 ? 0x80 : 0;
     const size_t lb = qc_align64((size_t)g->w_out + 16);
+    if (g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pad_t == 0 && g->pad_l == 0 &&
+        g->h_in == g->h_out && g->w_in == g->w_out) { /* pointwise: the block is one contiguous line */
+        const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+        for (int kq = 0; kq < Kq; kq++) {
+            const uint8_t *ln[4];
+            for (int t = 0; t < 4; t++) {
+                const int k = kq * 4 + t;
+                if (k < K) {
+                    ln[t] = xg + k * in_plane + p0;
+                } else {
+                    memset(lines + t * lb, zx, (size_t)(pn < (int)lb ? pn : (int)lb));
+                    ln[t] = NULL;
+                }
+            }
+            for (int t = 0; t < 4; t++) /* a padded k: any byte does (its weight is 0) */
+                if (!ln[t]) ln[t] = ln[0];
+            interleave4(panel + (size_t)kq * pstride * 4, ln[0], ln[1], ln[2], ln[3], pn, xm);
+        }
+        return;
+    }
     int done = 0;
     while (done < pn) {
         const int pix = p0 + done, oh = pix / g->w_out, ow0 = pix % g->w_out;
