@@ -12,9 +12,18 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
-#define SPIN_WAIT 20000     /* pause loops before a worker sleeps */
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+#define SPIN_NS 5000000     /* a worker spins this long (5 ms) without work before it sleeps */
 #define DLK_MAX_THREADS 256
+#define PARTS_PER_THREAD 4
 
 static inline void cpu_relax(void)
 {
@@ -38,11 +47,24 @@ struct dlk_pool {
     pthread_cond_t cv;
     atomic_uint gen;
     atomic_int pending;
+    atomic_int next;    /* the next part of the job to claim */
+    int parts;          /* the job's parts: each thread claims parts until none is left */
     int sleepers;       /* guarded by mu */
     int quit;           /* guarded by mu, published with gen */
     const dlk_op *op;   /* the job, published with gen */
     const dlk_kernels *k;
 };
+
+/* Claims parts of the job until none is left. A job is cut into more parts than threads, so that a
+ * thread the system delays (another process on its core) leaves its parts to the others. */
+static void run_parts(dlk_pool *p, const dlk_op *op, void *scratch)
+{
+    int j;
+    while ((j = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed)) < p->parts) {
+        dlk_exec ex = {j, p->parts, scratch, p->k};
+        op->node->op->run(op, &ex);
+    }
+}
 
 static void *worker_main(void *arg)
 {
@@ -50,9 +72,10 @@ static void *worker_main(void *arg)
     dlk_pool *p = me->p;
     unsigned seen = 0;
     for (;;) {
-        int spins = 0;
+        unsigned spins = 0;
+        int64_t t0 = now_ns();
         while (atomic_load_explicit(&p->gen, memory_order_acquire) == seen) {
-            if (++spins < SPIN_WAIT) {
+            if (++spins & 1023 || now_ns() - t0 < SPIN_NS) {
                 cpu_relax();
                 continue;
             }
@@ -68,8 +91,7 @@ static void *worker_main(void *arg)
         const dlk_op *op = p->op;
         pthread_mutex_unlock(&p->mu);
         if (quit) return NULL;
-        dlk_exec ex = {me->ith, p->n, me->scratch, p->k};
-        op->node->op->run(op, &ex);
+        run_parts(p, op, me->scratch);
         atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
     }
 }
@@ -81,6 +103,8 @@ static void publish(dlk_pool *p, const dlk_op *op, const dlk_kernels *k, int qui
     p->k = k;
     p->quit = quit;
     atomic_store_explicit(&p->pending, p->n - 1, memory_order_relaxed);
+    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    p->parts = p->n * PARTS_PER_THREAD;
     atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
     if (p->sleepers) pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
@@ -119,6 +143,7 @@ dlk_pool *dlk_pool_new(int n, size_t scratch_bytes)
     }
     atomic_init(&p->gen, 0);
     atomic_init(&p->pending, 0);
+    atomic_init(&p->next, 0);
     p->n = 1; /* grows as workers start, so that a failure frees only what exists */
     size_t sb = (scratch_bytes + 63) / 64 * 64;
     for (int i = 1; i < n; i++) {
@@ -143,8 +168,7 @@ int dlk_pool_threads(const dlk_pool *p) { return p ? p->n : 1; }
 void dlk_pool_run_op(dlk_pool *p, const dlk_op *op, const dlk_kernels *k)
 {
     publish(p, op, k, 0);
-    dlk_exec ex = {0, p->n, op->scratch, k};
-    op->node->op->run(op, &ex);
+    run_parts(p, op, op->scratch);
     long spins = 0;
     while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0)
         if (++spins & 1023) cpu_relax();

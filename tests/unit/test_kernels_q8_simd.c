@@ -79,6 +79,11 @@ static dlk_conv_geom rnd_geom(int it)
         g.pad_t = rndi(0, g.kh / 2 + 1);
         g.pad_l = rndi(0, g.kw / 2 + 1);
         const int pb = rndi(0, g.kh / 2 + 1), pr = rndi(0, g.kw / 2 + 1);
+        if (it % 5 == 4) { /* wide rows at stride 1: the VNNI kernel's direct (no im2col) path */
+            g.sh = g.sw = 1;
+            g.w_in = rndi(30, 75);
+            g.h_in = rndi(1, 9);
+        }
         g.h_out = out_size(g.h_in, g.pad_t, pb, g.kh, g.sh, g.dh);
         g.w_out = out_size(g.w_in, g.pad_l, pr, g.kw, g.sw, g.dw);
         if (g.h_out >= 1 && g.w_out >= 1) return g;

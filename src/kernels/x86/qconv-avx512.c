@@ -20,16 +20,29 @@
 
 static int vnni_supports(const dlk_qconv_params *p)
 {
-    return qc_geom_ok(&p->g) && p->w_type == DLK_Q_I8 && !p->w_zp && p->x_zp >= dlk_q8_lo(p->x_type) &&
+    return qc_geom_ok(&p->g) && p->g.kh * p->g.kw <= 1024 && p->w_type == DLK_Q_I8 && !p->w_zp && p->x_zp >= dlk_q8_lo(p->x_type) &&
            p->x_zp <= dlk_q8_hi(p->x_type) && p->y_zp >= dlk_q8_lo(p->y_type) && p->y_zp <= dlk_q8_hi(p->y_type);
 }
 
 static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g->kw; }
 
+/* The direct path (stride 1, rows of at least 32 outputs): no im2col. A band of input rows is
+ * packed once as [Cq][rows][padded width][4 channels] and each tap reads its 16 pixels as one
+ * shifted load; the weights are then ordered [co][tap][Cq]. */
+static int use_direct(const dlk_conv_geom *g) { return g->sh == 1 && g->sw == 1 && g->w_out >= 32 && g->kh * g->kw > 1; }
+static int cqdim(const dlk_conv_geom *g) { return (g->c_in / g->group + 3) / 4; }
+
+static size_t wbytes_im2col(const dlk_qconv_params *p)
+{
+    return qc_align64(sizeof(int32_t) * (size_t)p->g.c_out * ((kdim(&p->g) + 3) / 4));
+}
+
 static size_t vnni_packed_bytes(const dlk_qconv_params *p)
 {
-    const int Kq = (kdim(&p->g) + 3) / 4;
-    return qc_align64(sizeof(int32_t) * (size_t)p->g.c_out) + sizeof(int32_t) * (size_t)p->g.c_out * Kq;
+    const dlk_conv_geom *g = &p->g;
+    size_t b = qc_align64(sizeof(int32_t) * (size_t)g->c_out) + wbytes_im2col(p);
+    if (use_direct(g)) b += sizeof(int32_t) * (size_t)g->c_out * g->kh * g->kw * cqdim(g);
+    return b;
 }
 
 static void vnni_pack(const dlk_qconv_params *p, const void *w, const int32_t *bias, void *dst)
@@ -49,6 +62,15 @@ static void vnni_pack(const dlk_qconv_params *p, const void *w, const int32_t *b
         /* bias - zu * sum(w), wrapping as int32 arithmetic does in the kernel */
         b[co] = (int32_t)((bias ? (uint32_t)bias[co] : 0u) - (uint32_t)zu * sum);
     }
+    if (use_direct(&p->g)) {
+        const dlk_conv_geom *g = &p->g;
+        const int cin_g = g->c_in / g->group, Cq = cqdim(g), taps = g->kh * g->kw;
+        int8_t *wd = (int8_t *)((uint8_t *)dst + qc_align64(sizeof(int32_t) * (size_t)M) + wbytes_im2col(p));
+        for (int co = 0; co < M; co++)
+            for (int t = 0; t < taps; t++)
+                for (int c = 0; c < Cq * 4; c++)
+                    wd[(((ptrdiff_t)co * taps + t) * Cq) * 4 + c] = c < cin_g ? ws[(ptrdiff_t)co * K + c * taps + t] : 0;
+    }
 }
 
 static int block_pixels(const dlk_conv_geom *g)
@@ -57,11 +79,27 @@ static int block_pixels(const dlk_conv_geom *g)
     return qc_block_pixels(g, (size_t)Kq * 4, 16 * NV);
 }
 
+/* direct path: padded width, output rows per band, input rows per band */
+static int direct_wp(const dlk_conv_geom *g) { return g->w_out + (g->kw - 1) * g->dw; }
+static int direct_rows(const dlk_conv_geom *g)
+{
+    const size_t row = (size_t)cqdim(g) * 4 * direct_wp(g);
+    int r = (int)(128 * 1024 / row) - (g->kh - 1) * g->dh;
+    if (r < 2) r = 2;
+    if (r > g->h_out) r = g->h_out;
+    return r;
+}
+static int direct_band_in(const dlk_conv_geom *g) { return direct_rows(g) + (g->kh - 1) * g->dh; }
+
 static size_t vnni_scratch(const dlk_qconv_params *p)
 {
-    const int Kq = (kdim(&p->g) + 3) / 4;
-    const int pb = (block_pixels(&p->g) + 15) / 16 * 16;
-    return qc_align64((size_t)Kq * 4 * pb) + 4 * qc_align64((size_t)p->g.w_out + 16);
+    const dlk_conv_geom *g = &p->g;
+    if (use_direct(g))
+        return qc_align64((size_t)cqdim(g) * direct_band_in(g) * direct_wp(g) * 4 + 64 * NV + 64) +
+               4 * qc_align64((size_t)direct_wp(g) + 16);
+    const int Kq = (kdim(g) + 3) / 4;
+    const int pb = (block_pixels(g) + 15) / 16 * 16;
+    return qc_align64((size_t)Kq * 4 * pb) + 4 * qc_align64((size_t)g->w_out + 16);
 }
 
 /* dst[4i + t] = line_t[i] ^ xm for i < L */
@@ -205,10 +243,134 @@ static void ukr_any(int mr, int nv, int Kq, const uint8_t *xp, size_t xstride, c
     }
 }
 
+
+/* One output row chunk: MR channels x NV vectors; x at the band's (row oh, column ow), tap offsets
+ * and the Cq stride in bytes. */
+static inline __attribute__((always_inline)) void ukr_direct(const int mr, const int nv, int taps, const int *toff,
+                                                             int Cq, size_t cqstride, const uint8_t *xp,
+                                                             const int32_t *w, const int32_t *bias,
+                                                             const requant_t *rq, uint8_t *y, size_t ystride,
+                                                             int nvalid)
+{
+    __m512i acc[MR][NV];
+    const size_t wrow = (size_t)taps * Cq;
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_epi32(bias[r]);
+    for (int t = 0; t < taps; t++) {
+        const uint8_t *xt = xp + toff[t];
+        const int32_t *wt = w + (size_t)t * Cq;
+        for (int cq = 0; cq < Cq; cq++) {
+            __m512i xv[NV];
+            for (int j = 0; j < nv; j++) xv[j] = _mm512_loadu_si512((const void *)(xt + cq * cqstride + 64 * j));
+            for (int r = 0; r < mr; r++) {
+                const __m512i wb = _mm512_set1_epi32(wt[r * wrow + cq]);
+                for (int j = 0; j < nv; j++) acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], xv[j], wb);
+            }
+        }
+    }
+    for (int r = 0; r < mr; r++) {
+        const __m512 s = _mm512_set1_ps(rq->scale[r]);
+        for (int j = 0; j < nv; j++) {
+            __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][j]), s);
+            v = _mm512_min_ps(_mm512_max_ps(v, rq->flo), rq->fhi);
+            const __m128i q = _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), rq->zp));
+            const int n = nvalid - 16 * j;
+            if (n >= 16) _mm_storeu_si128((__m128i *)(y + r * ystride + 16 * j), q);
+            else if (n > 0) _mm_mask_storeu_epi8(y + r * ystride + 16 * j, (__mmask16)((1u << n) - 1), q);
+        }
+    }
+}
+
+#define UKD_CASE(M_, N_) \
+    case (M_) * 4 + (N_): ukr_direct(M_, N_, taps, toff, Cq, cqstride, xp, w, bias, rq, y, ystride, nvalid); break;
+
+static void ukd_any(int mr, int nv, int taps, const int *toff, int Cq, size_t cqstride, const uint8_t *xp,
+                    const int32_t *w, const int32_t *bias, const requant_t *rq, uint8_t *y, size_t ystride, int nvalid)
+{
+    switch (mr * 4 + nv) {
+        UKD_CASE(1, 1) UKD_CASE(1, 2) UKD_CASE(1, 3)
+        UKD_CASE(2, 1) UKD_CASE(2, 2) UKD_CASE(2, 3)
+        UKD_CASE(3, 1) UKD_CASE(3, 2) UKD_CASE(3, 3)
+        UKD_CASE(4, 1) UKD_CASE(4, 2) UKD_CASE(4, 3)
+        UKD_CASE(5, 1) UKD_CASE(5, 2) UKD_CASE(5, 3)
+        UKD_CASE(6, 1) UKD_CASE(6, 2) UKD_CASE(6, 3)
+        UKD_CASE(7, 1) UKD_CASE(7, 2) UKD_CASE(7, 3)
+        UKD_CASE(8, 1) UKD_CASE(8, 2) UKD_CASE(8, 3)
+    default: break;
+    }
+}
+
+#define MAX_TAPS 1024
+
+static void direct_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
+                       int nth)
+{
+    const dlk_conv_geom *g = &p->g;
+    const int M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
+    const int Cq = cqdim(g), taps = g->kh * g->kw, Wp = direct_wp(g), R = direct_rows(g), BR = direct_band_in(g);
+    const int64_t P = (int64_t)g->h_out * g->w_out;
+    const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * g->group * nband;
+    const int32_t *bias = packed;
+    const int32_t *wd = (const int32_t *)((const uint8_t *)packed + qc_align64(sizeof(int32_t) * (size_t)M) +
+                                          wbytes_im2col(p));
+    uint8_t *band = scratch;
+    uint8_t *lines = band + qc_align64((size_t)Cq * BR * Wp * 4 + 64 * NV + 64);
+    const size_t lb = qc_align64((size_t)Wp + 16), cqstride = (size_t)BR * Wp * 4;
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    const uint8_t zx = (uint8_t)p->x_zp, xm = p->x_type == DLK_Q_I8 ? 0x80 : 0;
+    int toff[MAX_TAPS];
+    for (int t = 0; t < taps; t++) toff[t] = (((t / g->kw) * g->dh) * Wp + (t % g->kw) * g->dw) * 4;
+    int64_t i0, i1;
+    int c0, c1;
+    qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
+    requant_t rq;
+    rq.flo = _mm512_set1_ps((float)(p->y_lo - p->y_zp));
+    rq.fhi = _mm512_set1_ps((float)(p->y_hi - p->y_zp));
+    rq.zp = _mm512_set1_epi32(p->y_zp);
+    for (int64_t it = i0; it < i1; it++) {
+        const int64_t bi = it % nband, ng = it / nband;
+        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
+        const int oh0 = (int)(bi * R), rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
+        const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
+        /* the band: input rows oh0 - pad_t + [0, rows + (kh-1)*dh), columns -pad_l + [0, Wp) */
+        const int nin = rows + (g->kh - 1) * g->dh;
+        for (int cq = 0; cq < Cq; cq++) {
+            for (int ir = 0; ir < nin; ir++) {
+                const int ih = oh0 - g->pad_t + ir;
+                const uint8_t *ln[4];
+                for (int t = 0; t < 4; t++) {
+                    const int c = cq * 4 + t;
+                    const uint8_t *xr = c < cin_g && ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
+                    ln[t] = qc_line(xr, g->w_in, -g->pad_l, 1, Wp, zx, lines + t * lb);
+                }
+                interleave4(band + (size_t)cq * cqstride + (size_t)ir * Wp * 4, ln[0], ln[1], ln[2], ln[3], Wp, xm);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            const int oh = oh0 + r;
+            for (int cb = c0; cb < c1; cb += MR) {
+                const int mr = c1 - cb < MR ? c1 - cb : MR;
+                const int co = grp * cout_g + cb;
+                rq.scale = p->scale + co;
+                uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
+                for (int q0 = 0; q0 < g->w_out; q0 += 16 * NV) {
+                    const int nvalid = g->w_out - q0 < 16 * NV ? g->w_out - q0 : 16 * NV;
+                    ukd_any(mr, (nvalid + 15) / 16, taps, toff, Cq, cqstride, band + ((size_t)r * Wp + q0) * 4,
+                            wd + (size_t)co * taps * Cq, bias + co, &rq, yb + q0, (size_t)P, nvalid);
+                }
+            }
+        }
+    }
+}
+
 static void vnni_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
                      int nth)
 {
     const dlk_conv_geom *g = &p->g;
+    if (use_direct(g)) {
+        direct_run(p, packed, x, y, scratch, ith, nth);
+        return;
+    }
     const int K = kdim(g), Kq = (K + 3) / 4, M = g->c_out;
     const int cin_g = g->c_in / g->group, cout_g = M / g->group;
     const int64_t P = (int64_t)g->h_out * g->w_out;
