@@ -79,9 +79,10 @@ static dlk_conv_geom rnd_geom(int it)
         g.pad_t = rndi(0, g.kh / 2 + 1);
         g.pad_l = rndi(0, g.kw / 2 + 1);
         const int pb = rndi(0, g.kh / 2 + 1), pr = rndi(0, g.kw / 2 + 1);
-        if (it % 5 == 4) { /* wide rows at stride 1: the VNNI kernel's direct (no im2col) path */
-            g.sh = g.sw = 1;
-            g.w_in = rndi(30, 75);
+        if (it % 5 == 4) { /* wide rows, strides 1 and 2: the VNNI kernel's direct (no im2col) path */
+            g.sh = rndi(1, 2);
+            g.sw = rndi(1, 2);
+            g.w_in = rndi(24, 75);
             g.h_in = rndi(1, 9);
         }
         g.h_out = out_size(g.h_in, g.pad_t, pb, g.kh, g.sh, g.dh);

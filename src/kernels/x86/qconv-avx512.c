@@ -17,6 +17,7 @@
 
 #define MR 8
 #define NV 3
+#define DIRECT_MIN_W 12   /* narrower rows waste too many of a vector's 16 lanes */
 
 static int vnni_supports(const dlk_qconv_params *p)
 {
@@ -29,7 +30,10 @@ static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g-
 /* The direct path (stride 1, rows of at least 32 outputs): no im2col. A band of input rows is
  * packed once as [Cq][rows][padded width][4 channels] and each tap reads its 16 pixels as one
  * shifted load; the weights are then ordered [co][tap][Cq]. */
-static int use_direct(const dlk_conv_geom *g) { return g->sh == 1 && g->sw == 1 && g->w_out >= 32 && g->kh * g->kw > 1; }
+static int use_direct(const dlk_conv_geom *g)
+{
+    return g->sw <= 2 && g->w_out >= DIRECT_MIN_W && g->kh * g->kw > 1 && g->sh <= 4;
+}
 static int cqdim(const dlk_conv_geom *g) { return (g->c_in / g->group + 3) / 4; }
 
 static size_t wbytes_im2col(const dlk_qconv_params *p)
@@ -79,23 +83,30 @@ static int block_pixels(const dlk_conv_geom *g)
     return qc_block_pixels(g, (size_t)Kq * 4, 16 * NV);
 }
 
-/* direct path: padded width, output rows per band, input rows per band */
-static int direct_wp(const dlk_conv_geom *g) { return g->w_out + (g->kw - 1) * g->dw; }
+/* direct path: padded input columns per phase (stride 2 keeps even and odd columns apart, so that
+ * every tap still reads 16 consecutive bytes-quads), output rows per band, input rows per band */
+static int direct_wp(const dlk_conv_geom *g)
+{
+    const int wpad = (g->w_out - 1) * g->sw + (g->kw - 1) * g->dw + 1;
+    return (wpad + g->sw - 1) / g->sw;
+}
+static size_t direct_rowbytes(const dlk_conv_geom *g) { return (size_t)g->sw * direct_wp(g) * 4; }
 static int direct_rows(const dlk_conv_geom *g)
 {
-    const size_t row = (size_t)cqdim(g) * 4 * direct_wp(g);
-    int r = (int)(128 * 1024 / row) - (g->kh - 1) * g->dh;
-    if (r < 2) r = 2;
+    const size_t row = (size_t)cqdim(g) * direct_rowbytes(g);
+    int r = (int)((128 * 1024 / row - (size_t)(g->kh - 1) * g->dh) / (size_t)g->sh);
+    if ((size_t)(g->kh - 1) * g->dh >= 128 * 1024 / row) r = 1;
+    if (r < 1) r = 1;
     if (r > g->h_out) r = g->h_out;
     return r;
 }
-static int direct_band_in(const dlk_conv_geom *g) { return direct_rows(g) + (g->kh - 1) * g->dh; }
+static int direct_band_in(const dlk_conv_geom *g) { return (direct_rows(g) - 1) * g->sh + (g->kh - 1) * g->dh + 1; }
 
 static size_t vnni_scratch(const dlk_qconv_params *p)
 {
     const dlk_conv_geom *g = &p->g;
     if (use_direct(g))
-        return qc_align64((size_t)cqdim(g) * direct_band_in(g) * direct_wp(g) * 4 + 64 * NV + 64) +
+        return qc_align64((size_t)cqdim(g) * direct_band_in(g) * direct_rowbytes(g) + 64 * NV + 64) +
                4 * qc_align64((size_t)direct_wp(g) + 16);
     const int Kq = (kdim(g) + 3) / 4;
     const int pb = (block_pixels(g) + 15) / 16 * 16;
@@ -308,18 +319,22 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
     const dlk_conv_geom *g = &p->g;
     const int M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
     const int Cq = cqdim(g), taps = g->kh * g->kw, Wp = direct_wp(g), R = direct_rows(g), BR = direct_band_in(g);
+    const size_t rowb = direct_rowbytes(g);
     const int64_t P = (int64_t)g->h_out * g->w_out;
     const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * g->group * nband;
     const int32_t *bias = packed;
     const int32_t *wd = (const int32_t *)((const uint8_t *)packed + qc_align64(sizeof(int32_t) * (size_t)M) +
                                           wbytes_im2col(p));
     uint8_t *band = scratch;
-    uint8_t *lines = band + qc_align64((size_t)Cq * BR * Wp * 4 + 64 * NV + 64);
-    const size_t lb = qc_align64((size_t)Wp + 16), cqstride = (size_t)BR * Wp * 4;
+    uint8_t *lines = band + qc_align64((size_t)Cq * BR * rowb + 64 * NV + 64);
+    const size_t lb = qc_align64((size_t)Wp + 16), cqstride = (size_t)BR * rowb;
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
     const uint8_t zx = (uint8_t)p->x_zp, xm = p->x_type == DLK_Q_I8 ? 0x80 : 0;
     int toff[MAX_TAPS];
-    for (int t = 0; t < taps; t++) toff[t] = (((t / g->kw) * g->dh) * Wp + (t % g->kw) * g->dw) * 4;
+    for (int t = 0; t < taps; t++) {
+        const int cx = (t % g->kw) * g->dw; /* padded column of output 0: phase cx % sw, index cx / sw */
+        toff[t] = (int)((size_t)(t / g->kw) * g->dh * rowb + ((size_t)(cx % g->sw) * Wp + (size_t)(cx / g->sw)) * 4);
+    }
     int64_t i0, i1;
     int c0, c1;
     qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
@@ -333,17 +348,22 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
         const int oh0 = (int)(bi * R), rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
         const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         /* the band: input rows oh0 - pad_t + [0, rows + (kh-1)*dh), columns -pad_l + [0, Wp) */
-        const int nin = rows + (g->kh - 1) * g->dh;
+        const int nin = (rows - 1) * g->sh + (g->kh - 1) * g->dh + 1;
         for (int cq = 0; cq < Cq; cq++) {
             for (int ir = 0; ir < nin; ir++) {
-                const int ih = oh0 - g->pad_t + ir;
-                const uint8_t *ln[4];
-                for (int t = 0; t < 4; t++) {
-                    const int c = cq * 4 + t;
-                    const uint8_t *xr = c < cin_g && ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
-                    ln[t] = qc_line(xr, g->w_in, -g->pad_l, 1, Wp, zx, lines + t * lb);
+                const int ih = oh0 * g->sh - g->pad_t + ir;
+                for (int ph = 0; ph < g->sw; ph++) {
+                    const uint8_t *ln[4];
+                    for (int t = 0; t < 4; t++) {
+                        const int c = cq * 4 + t;
+                        const uint8_t *xr = c < cin_g && ih >= 0 && ih < g->h_in
+                                                ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in
+                                                : NULL;
+                        ln[t] = qc_line(xr, g->w_in, ph - g->pad_l, g->sw, Wp, zx, lines + t * lb);
+                    }
+                    interleave4(band + (size_t)cq * cqstride + (size_t)ir * rowb + (size_t)ph * Wp * 4, ln[0], ln[1],
+                                ln[2], ln[3], Wp, xm);
                 }
-                interleave4(band + (size_t)cq * cqstride + (size_t)ir * Wp * 4, ln[0], ln[1], ln[2], ln[3], Wp, xm);
             }
         }
         for (int r = 0; r < rows; r++) {
@@ -355,7 +375,7 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
                 uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
                 for (int q0 = 0; q0 < g->w_out; q0 += 16 * NV) {
                     const int nvalid = g->w_out - q0 < 16 * NV ? g->w_out - q0 : 16 * NV;
-                    ukd_any(mr, (nvalid + 15) / 16, taps, toff, Cq, cqstride, band + ((size_t)r * Wp + q0) * 4,
+                    ukd_any(mr, (nvalid + 15) / 16, taps, toff, Cq, cqstride, band + (size_t)r * g->sh * rowb + (size_t)q0 * 4,
                             wd + (size_t)co * taps * Cq, bias + co, &rq, yb + q0, (size_t)P, nvalid);
                 }
             }
