@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # dlakit against ONNX Runtime 1.30 (../shared/tools/ort/bench.mjs), same machine, same run,
-# interleaved: ROUNDS rounds of (ORT, dlakit) per model, one thread each, batch 1, same input.
-# Prints each round's min/median and, per model, the ratio dlakit/ORT of the best minima and of the
-# median of medians. Machines of this kind are noisy: compare only ratios from one run.
+# interleaved: ROUNDS rounds of (ORT, dlakit) per row, batch 1, the same input.
+# Rows: dla46c, dla46xc, dla60xc at 224x224 and the MNIST DLA-46-C at 64x64, float and int8 (QDQ),
+# each at 1 and 2 threads (THREADS). Per row: the best minimum and the median of the rounds'
+# medians for both, and dlakit's speed-up (ORT ms / dlakit ms; > 1 = dlakit faster).
+# Machines of this kind are noisy (and 2-thread figures swing most): compare only ratios from one run.
 #   scripts/bench.sh [ROUNDS] [RUNS]     (defaults 3 rounds of 20 runs)
+#   env: MODELS (paths under ../shared/models, each "path:HxW"), THREADS ("1 2"), DLAKIT, SHARED
 # Needs: a release build (build/release/dlakit, made if missing), node + npm (scripts/deps.sh --ort).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,26 +14,40 @@ ROUNDS=${1:-3}
 RUNS=${2:-20}
 SHARED=${SHARED:-../shared}
 DLAKIT=${DLAKIT:-build/release/dlakit}
+THREADS=${THREADS:-"1 2"}
 if [ ! -x "$DLAKIT" ]; then
   cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
   cmake --build build/release -j "$(nproc)" --target dlakit_cli >/dev/null
 fi
 sh "$SHARED/tools/ort/install.sh" >/dev/null
-MODELS=${MODELS:-"zoo/dla46c_pt_224/dla46c_pt_224.onnx zoo/dla46c_pt_224/dla46c_pt_224_qdq_int8.onnx zoo/dla60xc_pt_224/dla60xc_pt_224.onnx zoo/dla60xc_pt_224/dla60xc_pt_224_qdq_int8.onnx"}
-printf '%-36s %10s %10s %10s %10s\n' model ort_min dlk_min ort_med dlk_med
-for m in $MODELS; do
+Z=zoo
+MODELS=${MODELS:-"$Z/dla46c_pt_224/dla46c_pt_224.onnx:224x224 $Z/dla46c_pt_224/dla46c_pt_224_qdq_int8.onnx:224x224
+$Z/dla46xc_pt_224/dla46xc_pt_224.onnx:224x224 $Z/dla46xc_pt_224/dla46xc_pt_224_qdq_int8.onnx:224x224
+$Z/dla60xc_pt_224/dla60xc_pt_224.onnx:224x224 $Z/dla60xc_pt_224/dla60xc_pt_224_qdq_int8.onnx:224x224
+mnist/dla46c_mnist_64/dla46c_mnist_64.onnx:64x64 mnist/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx:64x64"}
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+isa=$("$DLAKIT" bench "$SHARED/models/mnist/dla46c_mnist_64/dla46c_mnist_64.onnx" --size 64 --runs 1 --warmup 0 --json |
+      sed -E 's/.*"isa":"([a-z0-9]+)".*/\1/')
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $cpu, $(nproc) cores; dlakit kernels: $isa; ORT 1.30.0 CPU;"
+echo "# batch 1, $ROUNDS rounds x $RUNS runs interleaved; ms; speed-up = ORT / dlakit (> 1: dlakit faster)"
+printf '| %-30s | %2s | %8s | %8s | %8s | %8s | %7s | %7s |\n' model thr "ORT min" "dlk min" "ORT med" "dlk med" "x min" "x med"
+printf '|%s|\n' "--------------------------------|----|----------|----------|----------|----------|---------|---------"
+for entry in $MODELS; do
+  m=${entry%:*}; hw=${entry##*:}; h=${hw%x*}; w=${hw#*x}
   path="$SHARED/models/$m"
-  om=() dm=() omed=() dmed=()
-  for r in $(seq "$ROUNDS"); do
-    o=$(node "$SHARED/tools/ort/bench.mjs" "$path" 224 224 1 "$RUNS")
-    d=$("$DLAKIT" bench "$path" --runs "$RUNS")
-    om+=("$(sed -E 's/.*min ([0-9.]+).*/\1/' <<<"$o")"); omed+=("$(sed -E 's/.*median ([0-9.]+).*/\1/' <<<"$o")")
-    dm+=("$(sed -E 's/.*min ([0-9.]+).*/\1/' <<<"$d")"); dmed+=("$(sed -E 's/.*median ([0-9.]+).*/\1/' <<<"$d")")
-    printf '%-36s %10s %10s %10s %10s\n' "$(basename "$m") #$r" "${om[-1]}" "${dm[-1]}" "${omed[-1]}" "${dmed[-1]}"
-  done
-  python3 - "${om[*]}" "${dm[*]}" "${omed[*]}" "${dmed[*]}" "$(basename "$m")" <<'PYEOF'
+  for th in $THREADS; do
+    om=() dm=() omed=() dmed=()
+    for r in $(seq "$ROUNDS"); do
+      o=$(node "$SHARED/tools/ort/bench.mjs" "$path" "$h" "$w" "$th" "$RUNS")
+      d=$("$DLAKIT" bench "$path" --size "${h}x${w}" --threads "$th" --runs "$RUNS")
+      om+=("$(sed -E 's/.*min ([0-9.]+).*/\1/' <<<"$o")"); omed+=("$(sed -E 's/.*median ([0-9.]+).*/\1/' <<<"$o")")
+      dm+=("$(sed -E 's/.*min ([0-9.]+).*/\1/' <<<"$d")"); dmed+=("$(sed -E 's/.*median ([0-9.]+).*/\1/' <<<"$d")")
+    done
+    python3 - "${om[*]}" "${dm[*]}" "${omed[*]}" "${dmed[*]}" "$(basename "$m" .onnx)" "$th" <<'PYEOF'
 import sys, statistics as st
 om, dm, omed, dmed = ([float(x) for x in a.split()] for a in sys.argv[1:5])
-print(f"{sys.argv[5]}: dlakit/ORT  min {min(dm) / min(om):.2f}x  median {st.median(dmed) / st.median(omed):.2f}x  (>1 = dlakit slower)")
+a, b, c, d = min(om), min(dm), st.median(omed), st.median(dmed)
+print(f"| {sys.argv[5]:<30} | {sys.argv[6]:>2} | {a:8.2f} | {b:8.2f} | {c:8.2f} | {d:8.2f} | {a / b:6.2f}x | {c / d:6.2f}x |")
 PYEOF
+  done
 done
