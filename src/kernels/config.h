@@ -41,6 +41,15 @@ typedef struct dlk_kernels {
                     int b_zp, float c_scale, int c_zp, int relu, void *c);
     int (*maxpool_q8_ok)(const dlk_pool_geom *g);          /* geometries maxpool_q8 handles */
     void (*maxpool_q8)(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t plane0, int64_t plane1);
+    /* float convolution with weights packed once (NULL: the reference): if conv_f32_supports(g),
+     * pack conv_f32_packed_bytes(g) bytes (64-aligned) once, give each thread conv_f32_scratch(g)
+     * bytes and call conv_f32_run on every thread; relu != 0 clamps the outputs at 0 (fused Relu). */
+    int (*conv_f32_supports)(const dlk_conv_geom *g);
+    size_t (*conv_f32_packed_bytes)(const dlk_conv_geom *g);
+    void (*conv_f32_pack)(const dlk_conv_geom *g, const float *w, const float *bias, void *dst);
+    size_t (*conv_f32_scratch)(const dlk_conv_geom *g);
+    void (*conv_f32_run)(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu,
+                         int ith, int nth);
 } dlk_kernels;
 
 /* [*b, *e): thread ith's share of n items, in multiples of align (the last share takes the rest). */
@@ -67,6 +76,12 @@ void dlk_quantize_q8_avx512(int64_t n, const float *x, float scale, int zp, dlk_
 void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                         int b_zp, float c_scale, int c_zp, int relu, void *c);
 int dlk_maxpool_q8_avx512_ok(const dlk_pool_geom *g);
+int dlk_fconv_avx512_supports(const dlk_conv_geom *g);
+size_t dlk_fconv_avx512_packed_bytes(const dlk_conv_geom *g);
+void dlk_fconv_avx512_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst);
+size_t dlk_fconv_avx512_scratch(const dlk_conv_geom *g);
+void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch,
+                          int relu, int ith, int nth);
 void dlk_maxpool_q8_avx512(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
 
 #endif

@@ -46,27 +46,55 @@ static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_e
     return 0;
 }
 
+/* Float Conv: the geometry first (the reference reads it as a dlk_conv_geom), then, when the kernel
+ * table has a SIMD conv and the weights and bias are constants, its packed weights. */
+typedef struct {
+    dlk_conv_geom g;
+    void *packed;
+} fconv_params;
+
 static int conv_prepare(dlk_op *op, dlk_err *err)
 {
     if (dlk_op_check_arity(op, 2, 3, 1, err)) return -1;
     for (int i = 0; i < op->n_in; i++)
         if (dlk_op_need_dtype(op, i, DLK_FLOAT, err)) return -1;
-    dlk_conv_geom *g = malloc(sizeof *g);
-    if (!g) return dlk_fail(err, "out of memory");
-    op->params = g;
+    const size_t head = (sizeof(fconv_params) + 63) / 64 * 64;
+    fconv_params *f = aligned_alloc(64, head);
+    if (!f) return dlk_fail(err, "out of memory");
+    memset(f, 0, head);
+    op->params = f;
+    dlk_conv_geom *g = &f->g;
     if (conv_geom(op, 0, 1, g, err)) return -1;
-    if (op->n_in > 2 && op->in[2] && (op->in[2]->shape.ndim != 1 || op->in[2]->shape.dims[0] != g->c_out))
+    const dlk_tensor *bt = op->n_in > 2 ? op->in[2] : NULL;
+    if (bt && (bt->shape.ndim != 1 || bt->shape.dims[0] != g->c_out))
         return dlk_fail(err, "bias must have %d values", g->c_out);
     int64_t d[4] = {g->n, g->c_out, g->h_out, g->w_out};
     dlk_shape_set(&op->out[0]->shape, DLK_FLOAT, 4, d);
+    const dlk_kernels *k = dlk_kernels_get();
+    if (k->conv_f32_run && k->conv_f32_supports(g) && op->in[1]->is_const && (!bt || bt->is_const)) {
+        size_t pb = (k->conv_f32_packed_bytes(g) + 63) / 64 * 64;
+        fconv_params *f2 = aligned_alloc(64, head + pb);
+        if (!f2) return dlk_fail(err, "out of memory");
+        memcpy(f2, f, head);
+        free(f);
+        op->params = f = f2;
+        f->packed = (uint8_t *)f + head;
+        k->conv_f32_pack(&f->g, op->in[1]->data, bt ? bt->data : NULL, f->packed);
+        op->scratch_bytes = k->conv_f32_scratch(&f->g);
+        op->parallel = 1;
+    }
     return 0;
 }
 
 static void conv_run(const dlk_op *op, const dlk_exec *ex)
 {
-    (void)ex;
+    const fconv_params *f = op->params;
+    if (f->packed) {
+        ex->k->conv_f32_run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, ex->scratch, 0, ex->ith, ex->nth);
+        return;
+    }
     const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;
-    dlk_conv_f32_ref(op->params, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, op->out[0]->data);
+    dlk_conv_f32_ref(&f->g, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, op->out[0]->data);
 }
 
 const dlk_opdef dlk_op_Conv = {"Conv", 0, conv_prepare, conv_run};

@@ -1,0 +1,314 @@
+/*
+ * Float convolution with AVX-512 FMA, same structure as the VNNI int8 kernel (qconv-avx512.c):
+ *  - pointwise (1x1, stride 1, no padding): the input planes are the GEMM's right-hand side as
+ *    they are, no packing;
+ *  - direct (strides 1 and 2, rows of at least 12 outputs): a band of zero-padded input rows is
+ *    packed once (stride 2: even and odd columns apart) and each tap reads 16 pixels as one
+ *    shifted load; weights ordered [co][tap][ci];
+ *  - otherwise im2col: a panel [K][pixels] per block of output pixels; weights as ONNX stores them.
+ * Micro-kernel: MR <= 8 output channels x NV <= 3 vectors of 16 pixels, 24 zmm accumulators.
+ * Float sums run in another order than the reference's: results agree within rounding.
+ */
+#include "kernels/config.h"
+#include "kernels/x86/qconv_common.h"
+
+#include <immintrin.h>
+
+#define MR 8
+#define NV 3
+#define DIRECT_MIN_W 12
+#define MAX_TAPS 1024
+
+static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g->kw; }
+static int is_pointwise(const dlk_conv_geom *g)
+{
+    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pad_t == 0 && g->pad_l == 0 &&
+           g->h_in == g->h_out && g->w_in == g->w_out;
+}
+static int use_direct(const dlk_conv_geom *g)
+{
+    return g->sw <= 2 && g->w_out >= DIRECT_MIN_W && g->kh * g->kw > 1 && g->sh <= 4;
+}
+
+static int f_supports(const dlk_conv_geom *g) { return qc_geom_ok(g) && g->kh * g->kw <= MAX_TAPS; }
+
+static size_t f_packed_bytes(const dlk_conv_geom *g)
+{
+    return qc_align64(sizeof(float) * (size_t)g->c_out) + sizeof(float) * (size_t)g->c_out * kdim(g);
+}
+
+/* bias (zeros when NULL), then the weights: [co][K] (ONNX order) or, direct, [co][tap][ci] */
+static void f_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst)
+{
+    const int M = g->c_out, K = kdim(g), taps = g->kh * g->kw, cin_g = g->c_in / g->group;
+    float *b = dst, *wp = (float *)((uint8_t *)dst + qc_align64(sizeof(float) * (size_t)M));
+    for (int co = 0; co < M; co++) b[co] = bias ? bias[co] : 0.0f;
+    if (use_direct(g)) {
+        for (int co = 0; co < M; co++)
+            for (int t = 0; t < taps; t++)
+                for (int ci = 0; ci < cin_g; ci++)
+                    wp[((size_t)co * taps + t) * cin_g + ci] = w[(size_t)co * K + (size_t)ci * taps + t];
+    } else {
+        memcpy(wp, w, sizeof(float) * (size_t)M * K);
+    }
+}
+
+static int block_pixels(const dlk_conv_geom *g) { return qc_block_pixels(g, (size_t)kdim(g) * 4, 16 * NV); }
+
+static int direct_wp(const dlk_conv_geom *g)
+{
+    const int wpad = (g->w_out - 1) * g->sw + (g->kw - 1) * g->dw + 1;
+    return (wpad + g->sw - 1) / g->sw;
+}
+static size_t direct_rowfl(const dlk_conv_geom *g) { return (size_t)g->sw * direct_wp(g); }
+static int direct_rows(const dlk_conv_geom *g)
+{
+    const size_t row = (size_t)(g->c_in / g->group) * direct_rowfl(g) * 4, halo = (size_t)(g->kh - 1) * g->dh;
+    const size_t fit = 160 * 1024 / row;
+    int r = fit > halo ? (int)((fit - halo) / (size_t)g->sh) : 1;
+    if (r < 1) r = 1;
+    if (r > g->h_out) r = g->h_out;
+    return r;
+}
+static int direct_band_in(const dlk_conv_geom *g) { return (direct_rows(g) - 1) * g->sh + (g->kh - 1) * g->dh + 1; }
+
+static size_t f_scratch(const dlk_conv_geom *g)
+{
+    if (is_pointwise(g)) return 0;
+    if (use_direct(g))
+        return qc_align64(sizeof(float) * ((size_t)(g->c_in / g->group) * direct_band_in(g) * direct_rowfl(g) + 16 * NV + 16));
+    const int pb = (block_pixels(g) + 15) / 16 * 16;
+    return qc_align64(sizeof(float) * (size_t)kdim(g) * pb);
+}
+
+/* out[i] = input column i*sw + off of row xr (0 outside; xr NULL: all 0), i < L */
+static void fline(float *out, const float *xr, int w_in, int off, int sw, int L)
+{
+    if (!xr) {
+        memset(out, 0, sizeof(float) * (size_t)L);
+        return;
+    }
+    int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    int hi = w_in - 1 - off < 0 ? 0 : (w_in - 1 - off) / sw + 1;
+    if (hi > L) hi = L;
+    if (lo > hi) lo = hi;
+    memset(out, 0, sizeof(float) * (size_t)lo);
+    if (sw == 1) {
+        memcpy(out + lo, xr + lo + off, sizeof(float) * (size_t)(hi - lo));
+    } else {
+        int i = lo;
+        if (sw == 2) {
+            const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; i + 16 <= hi && (ptrdiff_t)(i + 16) * 2 + off <= w_in; i += 16) {
+                const float *s = xr + (ptrdiff_t)i * 2 + off;
+                _mm512_storeu_ps(out + i, _mm512_permutex2var_ps(_mm512_loadu_ps(s), ev, _mm512_loadu_ps(s + 16)));
+            }
+        }
+        for (; i < hi; i++) out[i] = xr[(ptrdiff_t)i * sw + off];
+    }
+    memset(out + hi, 0, sizeof(float) * (size_t)(L - hi));
+}
+
+typedef struct {
+    __m512 lo;   /* 0 with a fused Relu, -inf without */
+} post_t;
+
+static inline __attribute__((always_inline)) void store_rows(const int mr, const int nv, __m512 acc[MR][NV],
+                                                             const post_t *pp, float *y, size_t ystride, int nvalid)
+{
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nv; j++) {
+            const __m512 v = _mm512_max_ps(acc[r][j], pp->lo);
+            const int n = nvalid - 16 * j;
+            if (n >= 16) _mm512_storeu_ps(y + r * ystride + 16 * j, v);
+            else if (n > 0) _mm512_mask_storeu_ps(y + r * ystride + 16 * j, (__mmask16)((1u << n) - 1), v);
+        }
+}
+
+static inline __attribute__((always_inline)) void ukr(const int mr, const int nv, int K, const float *xp,
+                                                      size_t xstride, const float *w, const float *bias,
+                                                      const post_t *pp, float *y, size_t ystride, int nvalid)
+{
+    __m512 acc[MR][NV];
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_ps(bias[r]);
+    const int nl = nvalid - 16 * (nv - 1); /* the last vector's pixels: masked loads never read past them */
+    const __mmask16 lm = nl >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nl) - 1);
+    for (int k = 0; k < K; k++) {
+        __m512 xv[NV];
+        for (int j = 0; j < nv - 1; j++) xv[j] = _mm512_loadu_ps(xp + k * xstride + 16 * j);
+        xv[nv - 1] = _mm512_maskz_loadu_ps(lm, xp + k * xstride + 16 * (nv - 1));
+        for (int r = 0; r < mr; r++) {
+            const __m512 wb = _mm512_set1_ps(w[(size_t)r * K + k]);
+            for (int j = 0; j < nv; j++) acc[r][j] = _mm512_fmadd_ps(xv[j], wb, acc[r][j]);
+        }
+    }
+    store_rows(mr, nv, acc, pp, y, ystride, nvalid);
+}
+
+static inline __attribute__((always_inline)) void ukd(const int mr, const int nv, int taps, const int *toff, int C,
+                                                      size_t cstride, const float *xp, const float *w,
+                                                      const float *bias, const post_t *pp, float *y, size_t ystride,
+                                                      int nvalid)
+{
+    __m512 acc[MR][NV];
+    const size_t wrow = (size_t)taps * C;
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_ps(bias[r]);
+    for (int t = 0; t < taps; t++) {
+        const float *xt = xp + toff[t];
+        const float *wt = w + (size_t)t * C;
+        for (int c = 0; c < C; c++) {
+            __m512 xv[NV];
+            for (int j = 0; j < nv; j++) xv[j] = _mm512_loadu_ps(xt + c * cstride + 16 * j);
+            for (int r = 0; r < mr; r++) {
+                const __m512 wb = _mm512_set1_ps(wt[r * wrow + c]);
+                for (int j = 0; j < nv; j++) acc[r][j] = _mm512_fmadd_ps(xv[j], wb, acc[r][j]);
+            }
+        }
+    }
+    store_rows(mr, nv, acc, pp, y, ystride, nvalid);
+}
+
+#define CASES(X) \
+    X(1, 1) X(1, 2) X(1, 3) X(2, 1) X(2, 2) X(2, 3) X(3, 1) X(3, 2) X(3, 3) X(4, 1) X(4, 2) X(4, 3) \
+    X(5, 1) X(5, 2) X(5, 3) X(6, 1) X(6, 2) X(6, 3) X(7, 1) X(7, 2) X(7, 3) X(8, 1) X(8, 2) X(8, 3)
+
+static void ukr_any(int mr, int nv, int K, const float *xp, size_t xstride, const float *w, const float *bias,
+                    const post_t *pp, float *y, size_t ystride, int nvalid)
+{
+#define X(M_, N_) \
+    case (M_) * 4 + (N_): ukr(M_, N_, K, xp, xstride, w, bias, pp, y, ystride, nvalid); break;
+    switch (mr * 4 + nv) {
+        CASES(X)
+    default: break;
+    }
+#undef X
+}
+
+static void ukd_any(int mr, int nv, int taps, const int *toff, int C, size_t cstride, const float *xp, const float *w,
+                    const float *bias, const post_t *pp, float *y, size_t ystride, int nvalid)
+{
+#define X(M_, N_) \
+    case (M_) * 4 + (N_): ukd(M_, N_, taps, toff, C, cstride, xp, w, bias, pp, y, ystride, nvalid); break;
+    switch (mr * 4 + nv) {
+        CASES(X)
+    default: break;
+    }
+#undef X
+}
+
+static void direct_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, float *band,
+                       const post_t *pp, int ith, int nth)
+{
+    const int M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group, taps = g->kh * g->kw;
+    const int Wp = direct_wp(g), R = direct_rows(g), BR = direct_band_in(g);
+    const size_t rowf = direct_rowfl(g), cstride = (size_t)BR * rowf;
+    const int64_t P = (int64_t)g->h_out * g->w_out;
+    const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * g->group * nband;
+    const float *bias = packed;
+    const float *wd = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)M));
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    int toff[MAX_TAPS];
+    for (int t = 0; t < taps; t++) {
+        const int cx = (t % g->kw) * g->dw;
+        toff[t] = (int)((size_t)(t / g->kw) * g->dh * rowf + (size_t)(cx % g->sw) * Wp + (size_t)(cx / g->sw));
+    }
+    int64_t i0, i1;
+    int c0, c1;
+    qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
+    for (int64_t it = i0; it < i1; it++) {
+        const int64_t bi = it % nband, ng = it / nband;
+        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
+        const int oh0 = (int)(bi * R), rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
+        const float *xg = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
+        const int nin = (rows - 1) * g->sh + (g->kh - 1) * g->dh + 1;
+        for (int c = 0; c < cin_g; c++)
+            for (int ir = 0; ir < nin; ir++) {
+                const int ih = oh0 * g->sh - g->pad_t + ir;
+                const float *xr = ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
+                for (int ph = 0; ph < g->sw; ph++)
+                    fline(band + (size_t)c * cstride + (size_t)ir * rowf + (size_t)ph * Wp, xr, g->w_in, ph - g->pad_l,
+                          g->sw, Wp);
+            }
+        for (int r = 0; r < rows; r++) {
+            const int oh = oh0 + r;
+            for (int cb = c0; cb < c1; cb += MR) {
+                const int mr = c1 - cb < MR ? c1 - cb : MR;
+                const int co = grp * cout_g + cb;
+                float *yb = y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
+                for (int q0 = 0; q0 < g->w_out; q0 += 16 * NV) {
+                    const int nvalid = g->w_out - q0 < 16 * NV ? g->w_out - q0 : 16 * NV;
+                    ukd_any(mr, (nvalid + 15) / 16, taps, toff, cin_g, cstride, band + (size_t)r * g->sh * rowf + q0,
+                            wd + (size_t)co * taps * cin_g, bias + co, pp, yb + q0, (size_t)P, nvalid);
+                }
+            }
+        }
+    }
+}
+
+void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch,
+                          int relu, int ith, int nth)
+{
+    post_t pp;
+    pp.lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
+    if (use_direct(g) && !is_pointwise(g)) {
+        direct_run(g, packed, x, y, scratch, &pp, ith, nth);
+        return;
+    }
+    const int K = kdim(g), M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
+    const int64_t P = (int64_t)g->h_out * g->w_out;
+    const int pb = block_pixels(g), pstride = (pb + 15) / 16 * 16;
+    const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
+    const float *bias = packed;
+    const float *wq = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)M));
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    const int pw = is_pointwise(g);
+    float *panel = scratch;
+    int64_t i0, i1;
+    int c0, c1;
+    qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
+    for (int64_t it = i0; it < i1; it++) {
+        const int64_t blk = it % nblk, ng = it / nblk;
+        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
+        const int p0 = (int)(blk * pb), pn = (int)(P - p0 < pb ? P - p0 : pb);
+        const float *xg = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
+        const float *xp;
+        size_t xstride;
+        if (pw) { /* the input planes themselves (reads past pn stay inside the plane or are masked out) */
+            xp = xg + p0;
+            xstride = (size_t)P;
+        } else {
+            for (int k = 0; k < K; k++) {
+                int done = 0;
+                while (done < pn) {
+                    const int pix = p0 + done, oh = pix / g->w_out, ow0 = pix % g->w_out;
+                    int L = g->w_out - ow0;
+                    if (L > pn - done) L = pn - done;
+                    const int ksz = g->kh * g->kw, ci = k / ksz, rr = k % ksz, ky = rr / g->kw, kx = rr % g->kw;
+                    const int ih = oh * g->sh - g->pad_t + ky * g->dh;
+                    const float *xr = ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)ci * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
+                    fline(panel + (size_t)k * pstride + done, xr, g->w_in, kx * g->dw - g->pad_l + ow0 * g->sw, g->sw, L);
+                    done += L;
+                }
+            }
+            xp = panel;
+            xstride = (size_t)pstride;
+        }
+        for (int cb = c0; cb < c1; cb += MR) {
+            const int mr = c1 - cb < MR ? c1 - cb : MR;
+            const int co = grp * cout_g + cb;
+            float *yb = y + ((ptrdiff_t)n * M + co) * P + p0;
+            for (int q0 = 0; q0 < pn; q0 += 16 * NV) {
+                const int nvalid = pn - q0 < 16 * NV ? pn - q0 : 16 * NV;
+                ukr_any(mr, (nvalid + 15) / 16, K, xp + q0, xstride, wq + (size_t)co * K, bias + co, &pp, yb + q0,
+                        (size_t)P, nvalid);
+            }
+        }
+    }
+}
+
+size_t dlk_fconv_avx512_packed_bytes(const dlk_conv_geom *g) { return f_packed_bytes(g); }
+void dlk_fconv_avx512_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst) { f_pack(g, w, bias, dst); }
+size_t dlk_fconv_avx512_scratch(const dlk_conv_geom *g) { return f_scratch(g); }
+int dlk_fconv_avx512_supports(const dlk_conv_geom *g) { return f_supports(g); }
