@@ -84,7 +84,8 @@ int dlk_ctx_threads(const dlk_ctx *c);
 /* The kernel set this machine runs: "avx512", "avx2" or "ref" (DLAKIT_ISA forces one). */
 const char *dlk_isa_in_use(void);
 /* Profiling: the graph's nodes in run order, their multiply-accumulates (convolutions and matrix
- * products; 0 for other nodes), and a run that adds each node's milliseconds to ms_per_node[i]. */
+ * products; 0 for other nodes), and a run that adds each node's milliseconds to ms_per_node[i]
+ * (with one thread, the thread's CPU time; with a pool, wall-clock time). */
 int dlk_ctx_num_nodes(const dlk_ctx *c);
 const char *dlk_ctx_node_name(const dlk_ctx *c, int i);
 const char *dlk_ctx_node_op(const dlk_ctx *c, int i);

@@ -19,6 +19,7 @@ static const char *HELP =
     "  --batch B     batch size (default 1)\n"
     "  --threads N   threads inside each run (default 1)\n"
     "  --profile     per node: milliseconds per run, GMAC/s and share of the total, slowest first\n"
+    "                (1 thread: CPU time, robust when other processes share the core)\n"
     "  --runs R      timed runs (default 30)\n"
     "  --warmup W    untimed runs first (default 5)\n"
     "  --json        {\"model\", \"isa\", \"threads\", \"runs\", \"min_ms\", \"median_ms\", \"max_ms\",\n"

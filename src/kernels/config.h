@@ -50,6 +50,8 @@ typedef struct dlk_kernels {
     size_t (*conv_f32_scratch)(const dlk_conv_geom *g);
     void (*conv_f32_run)(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu,
                          int ith, int nth);
+    /* float MaxPool on planes [plane0, plane1), geometries maxpool_q8_ok accepts */
+    void (*maxpool_f32)(const dlk_pool_geom *g, const float *x, float *y, int64_t plane0, int64_t plane1);
 } dlk_kernels;
 
 /* [*b, *e): thread ith's share of n items, in multiples of align (the last share takes the rest). */
@@ -77,6 +79,7 @@ void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, i
                         int b_zp, float c_scale, int c_zp, int relu, void *c);
 int dlk_maxpool_q8_avx512_ok(const dlk_pool_geom *g);
 int dlk_fconv_avx512_supports(const dlk_conv_geom *g);
+void dlk_maxpool_f32_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
 size_t dlk_fconv_avx512_packed_bytes(const dlk_conv_geom *g);
 void dlk_fconv_avx512_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst);
 size_t dlk_fconv_avx512_scratch(const dlk_conv_geom *g);

@@ -56,7 +56,8 @@ static int maxpool_prepare(dlk_op *op, dlk_err *err)
     if (pool_prepare(op, 1, err)) return -1;
     dlk_q8type qt;
     const dlk_kernels *k = dlk_kernels_get();
-    op->parallel = dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0 && k->maxpool_q8 && k->maxpool_q8_ok(op->params);
+    const int is_q8 = dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0;
+    op->parallel = k->maxpool_q8_ok && k->maxpool_q8_ok(op->params) && (is_q8 ? k->maxpool_q8 != NULL : k->maxpool_f32 != NULL);
     return 0;
 }
 static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, err); }
@@ -69,6 +70,11 @@ static void maxpool_run(const dlk_op *op, const dlk_exec *ex)
         int64_t b, e;
         dlk_split((int64_t)g->n * g->c, ex->ith, ex->nth, 1, &b, &e);
         ex->k->maxpool_q8(g, qt, op->in[0]->data, op->out[0]->data, b, e);
+    } else if (op->parallel) {
+        const dlk_pool_geom *g = op->params;
+        int64_t b, e;
+        dlk_split((int64_t)g->n * g->c, ex->ith, ex->nth, 1, &b, &e);
+        ex->k->maxpool_f32(g, op->in[0]->data, op->out[0]->data, b, e);
     } else if (dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0)
         dlk_maxpool_q8_ref(op->params, qt, op->in[0]->data, op->out[0]->data);
     else

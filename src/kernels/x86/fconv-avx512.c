@@ -16,6 +16,15 @@
 
 #define MR 8
 #define NV 3
+
+/* pixels for the next micro-kernel call: NV vectors, but a remainder just above NV vectors is
+ * split so that no call runs a whole K loop for a few pixels */
+static inline int chunk(int rem)
+{
+    if (rem <= 16 * NV) return rem;
+    if (rem < 16 * (NV + 1)) return 16 * (NV - 1);
+    return 16 * NV;
+}
 #define DIRECT_MIN_W 12
 #define MAX_TAPS 1024
 
@@ -74,7 +83,6 @@ static int direct_band_in(const dlk_conv_geom *g) { return (direct_rows(g) - 1) 
 
 static size_t f_scratch(const dlk_conv_geom *g)
 {
-    if (is_pointwise(g)) return 0;
     if (use_direct(g))
         return qc_align64(sizeof(float) * ((size_t)(g->c_in / g->group) * direct_band_in(g) * direct_rowfl(g) + 16 * NV + 16));
     const int pb = (block_pixels(g) + 15) / 16 * 16;
@@ -132,12 +140,9 @@ static inline __attribute__((always_inline)) void ukr(const int mr, const int nv
     __m512 acc[MR][NV];
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_ps(bias[r]);
-    const int nl = nvalid - 16 * (nv - 1); /* the last vector's pixels: masked loads never read past them */
-    const __mmask16 lm = nl >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nl) - 1);
-    for (int k = 0; k < K; k++) {
+    for (int k = 0; k < K; k++) { /* the panel is in scratch, padded to whole vectors */
         __m512 xv[NV];
-        for (int j = 0; j < nv - 1; j++) xv[j] = _mm512_loadu_ps(xp + k * xstride + 16 * j);
-        xv[nv - 1] = _mm512_maskz_loadu_ps(lm, xp + k * xstride + 16 * (nv - 1));
+        for (int j = 0; j < nv; j++) xv[j] = _mm512_loadu_ps(xp + k * xstride + 16 * j);
         for (int r = 0; r < mr; r++) {
             const __m512 wb = _mm512_set1_ps(w[(size_t)r * K + k]);
             for (int j = 0; j < nv; j++) acc[r][j] = _mm512_fmadd_ps(xv[j], wb, acc[r][j]);
@@ -237,8 +242,8 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
                 const int mr = c1 - cb < MR ? c1 - cb : MR;
                 const int co = grp * cout_g + cb;
                 float *yb = y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
-                for (int q0 = 0; q0 < g->w_out; q0 += 16 * NV) {
-                    const int nvalid = g->w_out - q0 < 16 * NV ? g->w_out - q0 : 16 * NV;
+                for (int q0 = 0, nvalid; q0 < g->w_out; q0 += nvalid) {
+                    nvalid = chunk(g->w_out - q0);
                     ukd_any(mr, (nvalid + 15) / 16, taps, toff, cin_g, cstride, band + (size_t)r * g->sh * rowf + q0,
                             wd + (size_t)co * taps * cin_g, bias + co, pp, yb + q0, (size_t)P, nvalid);
                 }
@@ -275,9 +280,10 @@ void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const floa
         const float *xg = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         const float *xp;
         size_t xstride;
-        if (pw) { /* the input planes themselves (reads past pn stay inside the plane or are masked out) */
-            xp = xg + p0;
-            xstride = (size_t)P;
+        if (pw) { /* the block of each input plane, copied together: one sequential stream */
+            for (int k = 0; k < K; k++) memcpy(panel + (size_t)k * pstride, xg + (ptrdiff_t)k * in_plane + p0, sizeof(float) * (size_t)pn);
+            xp = panel;
+            xstride = (size_t)pstride;
         } else {
             for (int k = 0; k < K; k++) {
                 int done = 0;
@@ -299,8 +305,8 @@ void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const floa
             const int mr = c1 - cb < MR ? c1 - cb : MR;
             const int co = grp * cout_g + cb;
             float *yb = y + ((ptrdiff_t)n * M + co) * P + p0;
-            for (int q0 = 0; q0 < pn; q0 += 16 * NV) {
-                const int nvalid = pn - q0 < 16 * NV ? pn - q0 : 16 * NV;
+            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+                nvalid = chunk(pn - q0);
                 ukr_any(mr, (nvalid + 15) / 16, K, xp + q0, xstride, wq + (size_t)co * K, bias + co, &pp, yb + q0,
                         (size_t)P, nvalid);
             }

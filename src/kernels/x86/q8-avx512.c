@@ -85,3 +85,32 @@ void dlk_maxpool_q8_avx512(const dlk_pool_geom *g, dlk_q8type t, const void *x, 
         }
     }
 }
+
+/* float MaxPool, 2x2 stride 2, no padding (dlk_maxpool_q8_avx512_ok), planes [p0, p1). maxps of two
+ * numbers is their maximum (NaN inputs aside, which the reference treats alike: a NaN never wins a
+ * '>' comparison, and maxps returns the second operand when one is NaN). */
+void dlk_maxpool_f32_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1)
+{
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in, out_plane = (ptrdiff_t)g->h_out * g->w_out;
+    for (int64_t p = p0; p < p1; p++) {
+        const float *xp = x + p * in_plane;
+        float *yp = y + p * out_plane;
+        for (int oh = 0; oh < g->h_out; oh++) {
+            const float *r0 = xp + (ptrdiff_t)(2 * oh) * g->w_in, *r1 = r0 + g->w_in;
+            float *yr = yp + (ptrdiff_t)oh * g->w_out;
+            for (int ow = 0; ow < g->w_out; ow += 16) {
+                const int nout = g->w_out - ow < 16 ? g->w_out - ow : 16;
+                const int nin = 2 * nout;
+                const __mmask16 m0 = (__mmask16)(nin >= 16 ? 0xFFFF : (1u << nin) - 1);
+                const __mmask16 m1 = (__mmask16)(nin >= 32 ? 0xFFFF : nin > 16 ? (1u << (nin - 16)) - 1 : 0);
+                const __m512 a = _mm512_max_ps(_mm512_maskz_loadu_ps(m0, r0 + 2 * ow), _mm512_maskz_loadu_ps(m0, r1 + 2 * ow));
+                const __m512 b = _mm512_max_ps(_mm512_maskz_loadu_ps(m1, r0 + 2 * ow + 16),
+                                               _mm512_maskz_loadu_ps(m1, r1 + 2 * ow + 16));
+                const __m512 v = _mm512_max_ps(_mm512_permutex2var_ps(a, ev, b), _mm512_permutex2var_ps(a, od, b));
+                _mm512_mask_storeu_ps(yr + ow, (__mmask16)(nout == 16 ? 0xFFFF : (1u << nout) - 1), v);
+            }
+        }
+    }
+}

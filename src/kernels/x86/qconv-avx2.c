@@ -17,6 +17,15 @@
 #define MR 4
 #define NV 3
 
+/* pixels for the next micro-kernel call: NV vectors, but a remainder just above NV vectors is
+ * split so that no call runs a whole K loop for a few pixels */
+static inline int chunk(int rem)
+{
+    if (rem <= 8 * NV) return rem;
+    if (rem < 8 * (NV + 1)) return 8 * (NV - 1);
+    return 8 * NV;
+}
+
 static int avx2_supports(const dlk_qconv_params *p)
 {
     return qc_geom_ok(&p->g) && p->x_zp >= dlk_q8_lo(p->x_type) && p->x_zp <= dlk_q8_hi(p->x_type) &&
@@ -216,8 +225,8 @@ static void avx2_run(const dlk_qconv_params *p, const void *packed, const void *
             const int co = grp * cout_g + cb;
             rq.scale = p->scale + co;
             uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0;
-            for (int q0 = 0; q0 < pn; q0 += 8 * NV) {
-                const int nvalid = pn - q0 < 8 * NV ? pn - q0 : 8 * NV;
+            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+                nvalid = chunk(pn - q0);
                 ukr_any(mr, (nvalid + 7) / 8, K2, panel + (size_t)q0 * 2, (size_t)pstride * 2, wq + (size_t)co * K2,
                         bias + co, &rq, yb + q0, (size_t)P, nvalid);
             }

@@ -17,6 +17,15 @@
 
 #define MR 8
 #define NV 3
+
+/* pixels for the next micro-kernel call: NV vectors, but a remainder just above NV vectors is
+ * split so that no call runs a whole K loop for a few pixels */
+static inline int chunk(int rem)
+{
+    if (rem <= 16 * NV) return rem;
+    if (rem < 16 * (NV + 1)) return 16 * (NV - 1);
+    return 16 * NV;
+}
 #define DIRECT_MIN_W 12   /* narrower rows waste too many of a vector's 16 lanes */
 
 static int vnni_supports(const dlk_qconv_params *p)
@@ -373,8 +382,8 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
                 const int co = grp * cout_g + cb;
                 rq.scale = p->scale + co;
                 uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
-                for (int q0 = 0; q0 < g->w_out; q0 += 16 * NV) {
-                    const int nvalid = g->w_out - q0 < 16 * NV ? g->w_out - q0 : 16 * NV;
+                for (int q0 = 0, nvalid; q0 < g->w_out; q0 += nvalid) {
+                    nvalid = chunk(g->w_out - q0);
                     ukd_any(mr, (nvalid + 15) / 16, taps, toff, Cq, cqstride, band + (size_t)r * g->sh * rowb + (size_t)q0 * 4,
                             wd + (size_t)co * taps * Cq, bias + co, &rq, yb + q0, (size_t)P, nvalid);
                 }
@@ -418,8 +427,8 @@ static void vnni_run(const dlk_qconv_params *p, const void *packed, const void *
             const int co = grp * cout_g + cb;
             rq.scale = p->scale + co;
             uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0;
-            for (int q0 = 0; q0 < pn; q0 += 16 * NV) {
-                const int nvalid = pn - q0 < 16 * NV ? pn - q0 : 16 * NV;
+            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+                nvalid = chunk(pn - q0);
                 ukr_any(mr, (nvalid + 15) / 16, Kq, panel + (size_t)q0 * 4, (size_t)pstride * 4, wq + (size_t)co * Kq,
                         bias + co, &rq, yb + q0, (size_t)P, nvalid);
             }

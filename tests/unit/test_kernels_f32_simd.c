@@ -1,0 +1,174 @@
+/*
+ * The float SIMD kernels of the kernel table against the reference kernels on random shapes
+ * covering the edges (channels not a multiple of 16, 1x1 spatial, pads on every side, strides 1
+ * and 2, dilations, groups, each of the conv's paths: pointwise, direct, im2col), with and without
+ * a fused Relu, on 1 thread and split over 3. Float sums run in another order: results must agree
+ * within 1e-5 of the output's largest magnitude; MaxPool must be exact.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/config.h"
+
+static uint64_t rng_state = 0x13198a2e03707344ull;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 32);
+}
+static int rndi(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+static float rndf(void) { return (float)rnd() / 4294967296.0f * 2.0f - 1.0f; }
+
+static void *aalloc(size_t n)
+{
+    void *p = aligned_alloc(64, (n + 63) / 64 * 64 + 64);
+    assert_non_null(p);
+    return p;
+}
+
+static int out_size(int in, int pa, int pb, int k, int s, int d) { return (in + pa + pb - d * (k - 1) - 1) / s + 1; }
+
+static dlk_conv_geom rnd_geom(int it)
+{
+    dlk_conv_geom g;
+    memset(&g, 0, sizeof g);
+    for (;;) {
+        g.n = rndi(1, 2);
+        const int kind = it % 5;
+        g.group = kind == 3 ? rndi(2, 32) : 1;
+        const int cin_g = kind == 3 ? rndi(1, 5) : rndi(1, 37), cout_g = rndi(1, 21);
+        g.c_in = cin_g * g.group;
+        g.c_out = cout_g * g.group;
+        const int k = kind == 0 ? 1 : kind == 1 ? 7 : 3;
+        g.kh = k;
+        g.kw = k;
+        g.sh = rndi(1, 2);
+        g.sw = rnd() % 3 ? g.sh : rndi(1, 2);
+        g.dh = rnd() % 5 ? 1 : 2;
+        g.dw = rnd() % 5 ? 1 : 2;
+        g.h_in = rnd() % 6 ? rndi(1, 17) : 1;
+        g.w_in = rnd() % 6 ? rndi(1, 70) : 1;
+        if (kind == 0 && rndi(0, 1)) g.sh = g.sw = 1, g.dh = g.dw = 1; /* pointwise */
+        g.pad_t = kind == 0 && g.sh == 1 ? 0 : rndi(0, g.kh / 2 + 1);
+        g.pad_l = kind == 0 && g.sh == 1 ? 0 : rndi(0, g.kw / 2 + 1);
+        const int pb = kind == 0 && g.sh == 1 ? 0 : rndi(0, g.kh / 2 + 1), pr = kind == 0 && g.sh == 1 ? 0 : rndi(0, g.kw / 2 + 1);
+        g.h_out = out_size(g.h_in, g.pad_t, pb, g.kh, g.sh, g.dh);
+        g.w_out = out_size(g.w_in, g.pad_l, pr, g.kw, g.sw, g.dw);
+        if (g.h_out >= 1 && g.w_out >= 1) return g;
+    }
+}
+
+static void check_isa(const dlk_kernels *k)
+{
+    if (!k->conv_f32_run) {
+        printf("%s has no float conv: skipped\n", k->name);
+        return;
+    }
+    for (int it = 0; it < 250; it++) {
+        const dlk_conv_geom g = rnd_geom(it);
+        if (!k->conv_f32_supports(&g)) continue;
+        const int K = g.c_in / g.group * g.kh * g.kw, relu = rndi(0, 1);
+        const size_t nx = (size_t)g.n * g.c_in * g.h_in * g.w_in, nw = (size_t)g.c_out * K,
+                     ny = (size_t)g.n * g.c_out * g.h_out * g.w_out;
+        float *x = aalloc(nx * 4), *w = aalloc(nw * 4), *b = aalloc((size_t)g.c_out * 4), *y0 = aalloc(ny * 4),
+              *y1 = aalloc(ny * 4);
+        for (size_t i = 0; i < nx; i++) x[i] = rndf();
+        for (size_t i = 0; i < nw; i++) w[i] = rndf();
+        for (int i = 0; i < g.c_out; i++) b[i] = rndf();
+        const int with_bias = rndi(0, 3) != 0;
+        dlk_conv_f32_ref(&g, x, w, with_bias ? b : NULL, y0);
+        float mx = 0;
+        for (size_t i = 0; i < ny; i++) {
+            if (relu && y0[i] < 0) y0[i] = 0;
+            if (fabsf(y0[i]) > mx) mx = fabsf(y0[i]);
+        }
+        void *packed = aalloc(k->conv_f32_packed_bytes(&g));
+        k->conv_f32_pack(&g, w, with_bias ? b : NULL, packed);
+        void *scratch = aalloc(k->conv_f32_scratch(&g));
+        for (int nth = 1; nth <= 3; nth += 2) {
+            for (size_t i = 0; i < ny; i++) y1[i] = NAN;
+            for (int ith = 0; ith < nth; ith++) k->conv_f32_run(&g, packed, x, y1, scratch, relu, ith, nth);
+            for (size_t i = 0; i < ny; i++)
+                if (!(fabsf(y1[i] - y0[i]) <= 1e-5f * (mx > 1 ? mx : 1)))
+                    fail_msg("%s float conv it %d (n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d "
+                             "pad %d,%d relu %d, %d threads): y[%zu] = %g, ref %g",
+                             k->name, it, g.n, g.c_in, g.c_out, g.group, g.h_in, g.w_in, g.h_out, g.w_out, g.kh, g.kw,
+                             g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, relu, nth, i, y1[i], y0[i]);
+        }
+        free(packed);
+        free(scratch);
+        free(x);
+        free(w);
+        free(b);
+        free(y0);
+        free(y1);
+    }
+    if (!k->maxpool_f32) return;
+    for (int it = 0; it < 60; it++) {
+        dlk_pool_geom g;
+        memset(&g, 0, sizeof g);
+        g.n = rndi(1, 2);
+        g.c = rndi(1, 9);
+        g.h_in = rndi(2, 20);
+        g.w_in = rndi(2, 90);
+        g.kh = g.kw = g.sh = g.sw = 2;
+        g.dh = g.dw = 1;
+        g.h_out = g.h_in / 2;
+        g.w_out = g.w_in / 2;
+        if (!k->maxpool_q8_ok(&g)) continue;
+        const size_t nx = (size_t)g.n * g.c * g.h_in * g.w_in, ny = (size_t)g.n * g.c * g.h_out * g.w_out;
+        float *x = aalloc(nx * 4), *y0 = aalloc(ny * 4), *y1 = aalloc(ny * 4);
+        for (size_t i = 0; i < nx; i++) x[i] = rndf();
+        dlk_maxpool_f32_ref(&g, x, y0);
+        for (int ith = 0; ith < 2; ith++) {
+            int64_t b0, e0;
+            dlk_split((int64_t)g.n * g.c, ith, 2, 1, &b0, &e0);
+            k->maxpool_f32(&g, x, y1, b0, e0);
+        }
+        if (memcmp(y0, y1, ny * 4)) fail_msg("%s float maxpool it %d differs", k->name, it);
+        free(x);
+        free(y0);
+        free(y1);
+    }
+}
+
+static void run_isa(dlk_isa isa)
+{
+    const dlk_kernels *k = dlk_kernels_for(isa);
+    if (!k) {
+        printf("ISA %d not available on this machine or build: skipped\n", (int)isa);
+        skip();
+    }
+    check_isa(k);
+}
+
+static void test_f32_avx2(void **state)
+{
+    (void)state;
+    run_isa(DLK_ISA_AVX2);
+}
+
+static void test_f32_avx512(void **state)
+{
+    (void)state;
+    run_isa(DLK_ISA_AVX512);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_f32_avx2),
+        cmocka_unit_test(test_f32_avx512),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
