@@ -1,0 +1,99 @@
+/*
+ * Threads inside one run: the bundled MNIST DLA-46-C (float, QDQ int8 and QOperator int8 files)
+ * gives the same bits with 1, 2 and 3 threads per context (every output element is computed by one
+ * thread in the same order), also after switching the thread count back and forth; the profiling
+ * run gives the same bits as a plain run; bad thread counts fail cleanly.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlakit.h"
+
+static const char *MODELS[] = {
+    "../models/dla46c_mnist_64/dla46c_mnist_64.onnx",
+    "../models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx",
+    "../models/dla46c_mnist_64/dla46c_mnist_64_qop_int8.onnx",
+};
+
+/* the arena reuses the input's buffer once it is dead: write the input before every run */
+static void fill_input(dlk_ctx *c)
+{
+    dlk_shape s;
+    float *x = dlk_ctx_input(c, 0, &s);
+    const int64_t nx = dlk_shape_numel(&s);
+    for (int64_t i = 0; i < nx; i++) x[i] = (float)(sin((double)i * 0.37) * 1.8);
+}
+
+static void run_once(dlk_ctx *c, int threads, int profiled, float *out, size_t n)
+{
+    dlk_err err;
+    fill_input(c);
+    assert_int_equal(dlk_ctx_set_threads(c, threads, &err), 0);
+    assert_int_equal(dlk_ctx_threads(c), threads);
+    if (profiled) {
+        double *ms = calloc((size_t)dlk_ctx_num_nodes(c) + 1, sizeof *ms);
+        assert_non_null(ms);
+        assert_int_equal(dlk_ctx_run_profiled(c, ms, &err), 0);
+        free(ms);
+    } else {
+        assert_int_equal(dlk_ctx_run(c, &err), 0);
+    }
+    memcpy(out, dlk_ctx_output(c, 0, NULL), n * sizeof(float));
+}
+
+static void test_threads_same_bits(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < sizeof MODELS / sizeof *MODELS; m++) {
+        dlk_err err;
+        dlk_model *md = dlk_model_load(MODELS[m], &err);
+        assert_non_null(md);
+        dlk_shape s = dlk_model_input_shape(md, 0);
+        s.dims[0] = 2; /* a batch of two: the work items also span images */
+        s.dims[2] = s.dims[3] = 64;
+        dlk_ctx *c = dlk_ctx_new(md, &s, 1, &err);
+        assert_non_null(c);
+        dlk_shape os;
+        dlk_ctx_output(c, 0, &os);
+        const size_t n = (size_t)dlk_shape_numel(&os);
+        float *y1 = malloc(n * 4), *y = malloc(n * 4);
+        assert_non_null(y1);
+        assert_non_null(y);
+        run_once(c, 1, 0, y1, n);
+        const int seq[] = {2, 3, 1, 2};
+        for (int i = 0; i < 4; i++) {
+            run_once(c, seq[i], i & 1, y, n);
+            assert_memory_equal(y1, y, n * 4);
+        }
+        assert_int_not_equal(dlk_ctx_set_threads(c, 0, &err), 0);
+        assert_true(strlen(err.msg) > 0);
+        assert_int_not_equal(dlk_ctx_set_threads(c, 100000, &err), 0);
+        free(y1);
+        free(y);
+        dlk_ctx_free(c);
+        dlk_model_free(md);
+    }
+}
+
+static void test_isa_name(void **state)
+{
+    (void)state;
+    const char *isa = dlk_isa_in_use();
+    assert_true(!strcmp(isa, "ref") || !strcmp(isa, "avx2") || !strcmp(isa, "avx512"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_threads_same_bits),
+        cmocka_unit_test(test_isa_name),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
