@@ -41,7 +41,7 @@ static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g-
  * shifted load; the weights are then ordered [co][tap][Cq]. */
 static int use_direct(const dlk_conv_geom *g)
 {
-    return g->sw <= 2 && g->w_out >= DIRECT_MIN_W && g->kh * g->kw > 1 && g->sh <= 4;
+    return g->sw <= 2 && (g->w_out >= DIRECT_MIN_W || g->sh == 1) && g->kh * g->kw > 1 && g->sh <= 4;
 }
 static int cqdim(const dlk_conv_geom *g) { return (g->c_in / g->group + 3) / 4; }
 
@@ -374,6 +374,32 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
                                 ln[2], ln[3], Wp, xm);
                 }
             }
+        }
+        if (g->sh == 1 && g->w_out < 16 * NV) {
+            /* short rows: run across them. Output (r, ow) reads the band at r * rowpx + ow plus
+             * the tap's offset, so the band rows form one line of "virtual" pixels; those with
+             * ow >= w_out are computed and dropped. */
+            const int rowpx = (int)(rowb / 4), V = (rows - 1) * rowpx + g->w_out;
+            uint8_t tile[MR * 16 * NV];
+            for (int cb = c0; cb < c1; cb += MR) {
+                const int mr = c1 - cb < MR ? c1 - cb : MR;
+                const int co = grp * cout_g + cb;
+                rq.scale = p->scale + co;
+                uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh0 * g->w_out;
+                for (int q0 = 0, nvalid; q0 < V; q0 += nvalid) {
+                    nvalid = chunk(V - q0);
+                    ukd_any(mr, (nvalid + 15) / 16, taps, toff, Cq, cqstride, band + (size_t)q0 * 4,
+                            wd + (size_t)co * taps * Cq, bias + co, &rq, tile, 16 * NV, nvalid);
+                    for (int r = q0 / rowpx; r <= (q0 + nvalid - 1) / rowpx; r++) {
+                        const int lo = q0 > r * rowpx ? q0 : r * rowpx;
+                        const int hi = q0 + nvalid < r * rowpx + g->w_out ? q0 + nvalid : r * rowpx + g->w_out;
+                        for (int m = 0; lo < hi && m < mr; m++)
+                            memcpy(yb + (ptrdiff_t)m * P + (ptrdiff_t)r * g->w_out + (lo - r * rowpx),
+                                   tile + m * 16 * NV + (lo - q0), (size_t)(hi - lo));
+                    }
+                }
+            }
+            continue;
         }
         for (int r = 0; r < rows; r++) {
             const int oh = oh0 + r;
