@@ -36,7 +36,7 @@ static int is_pointwise(const dlk_conv_geom *g)
 }
 static int use_direct(const dlk_conv_geom *g)
 {
-    return g->sw <= 2 && g->w_out >= DIRECT_MIN_W && g->kh * g->kw > 1 && g->sh <= 4;
+    return g->sw <= 2 && (g->w_out >= DIRECT_MIN_W || g->sh == 1) && g->kh * g->kw > 1 && g->sh <= 4;
 }
 
 static int f_supports(const dlk_conv_geom *g) { return qc_geom_ok(g) && g->kh * g->kw <= MAX_TAPS; }
@@ -236,6 +236,29 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
                     fline(band + (size_t)c * cstride + (size_t)ir * rowf + (size_t)ph * Wp, xr, g->w_in, ph - g->pad_l,
                           g->sw, Wp);
             }
+        if (g->sh == 1 && g->w_out < 16 * NV) {
+            /* short rows: one line of virtual pixels across the band (see qconv-avx512.c) */
+            const int rowpx = (int)rowf, V = (rows - 1) * rowpx + g->w_out;
+            float tile[MR * 16 * NV];
+            for (int cb = c0; cb < c1; cb += MR) {
+                const int mr = c1 - cb < MR ? c1 - cb : MR;
+                const int co = grp * cout_g + cb;
+                float *yb = y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh0 * g->w_out;
+                for (int q0 = 0, nvalid; q0 < V; q0 += nvalid) {
+                    nvalid = chunk(V - q0);
+                    ukd_any(mr, (nvalid + 15) / 16, taps, toff, cin_g, cstride, band + q0,
+                            wd + (size_t)co * taps * cin_g, bias + co, pp, tile, 16 * NV, nvalid);
+                    for (int r = q0 / rowpx; r <= (q0 + nvalid - 1) / rowpx; r++) {
+                        const int lo = q0 > r * rowpx ? q0 : r * rowpx;
+                        const int hi = q0 + nvalid < r * rowpx + g->w_out ? q0 + nvalid : r * rowpx + g->w_out;
+                        for (int m = 0; lo < hi && m < mr; m++)
+                            memcpy(yb + (ptrdiff_t)m * P + (ptrdiff_t)r * g->w_out + (lo - r * rowpx),
+                                   tile + m * 16 * NV + (lo - q0), sizeof(float) * (size_t)(hi - lo));
+                    }
+                }
+            }
+            continue;
+        }
         for (int r = 0; r < rows; r++) {
             const int oh = oh0 + r;
             for (int cb = c0; cb < c1; cb += MR) {
