@@ -26,7 +26,7 @@ static inline int chunk(int rem)
     return 16 * NV;
 }
 #define DIRECT_MIN_W 12
-#define MAX_TAPS 1024
+#define MAX_TAPS 64      /* the direct path keeps its tap offsets on the stack: up to 8x8 kernels */
 
 static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g->kw; }
 static int is_pointwise(const dlk_conv_geom *g)
@@ -36,10 +36,11 @@ static int is_pointwise(const dlk_conv_geom *g)
 }
 static int use_direct(const dlk_conv_geom *g)
 {
-    return g->sw <= 2 && (g->w_out >= DIRECT_MIN_W || g->sh == 1) && g->kh * g->kw > 1 && g->sh <= 4;
+    return g->sw <= 2 && (g->w_out >= DIRECT_MIN_W || g->sh == 1) && g->kh * g->kw > 1 && g->kh * g->kw <= MAX_TAPS &&
+           g->sh <= 4 && (int64_t)(g->kh * g->dh + 2) * (g->w_out * 2 + g->kw * g->dw + 2) * 8 < (1 << 30);
 }
 
-static int f_supports(const dlk_conv_geom *g) { return qc_geom_ok(g) && g->kh * g->kw <= MAX_TAPS; }
+static int f_supports(const dlk_conv_geom *g) { return qc_geom_ok(g); }
 
 static size_t f_packed_bytes(const dlk_conv_geom *g)
 {

@@ -26,7 +26,8 @@ static inline int chunk(int rem)
     if (rem < 16 * (NV + 1)) return 16 * (NV - 1);
     return 16 * NV;
 }
-#define DIRECT_MIN_W 12   /* narrower rows waste too many of a vector's 16 lanes */
+#define DIRECT_MIN_W 12
+#define MAX_TAPS 64      /* the direct path keeps its tap offsets on the stack: up to 8x8 kernels */   /* narrower rows waste too many of a vector's 16 lanes */
 
 static int vnni_supports(const dlk_qconv_params *p)
 {
@@ -41,7 +42,8 @@ static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g-
  * shifted load; the weights are then ordered [co][tap][Cq]. */
 static int use_direct(const dlk_conv_geom *g)
 {
-    return g->sw <= 2 && (g->w_out >= DIRECT_MIN_W || g->sh == 1) && g->kh * g->kw > 1 && g->sh <= 4;
+    return g->sw <= 2 && (g->w_out >= DIRECT_MIN_W || g->sh == 1) && g->kh * g->kw > 1 && g->kh * g->kw <= MAX_TAPS &&
+           g->sh <= 4 && (int64_t)(g->kh * g->dh + 2) * (g->w_out * 2 + g->kw * g->dw + 2) * 8 < (1 << 30);
 }
 static int cqdim(const dlk_conv_geom *g) { return (g->c_in / g->group + 3) / 4; }
 
@@ -320,7 +322,6 @@ static void ukd_any(int mr, int nv, int taps, const int *toff, int Cq, size_t cq
     }
 }
 
-#define MAX_TAPS 1024
 
 static void direct_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
                        int nth)
