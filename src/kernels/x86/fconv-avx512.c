@@ -208,7 +208,7 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
                        const post_t *pp, int ith, int nth)
 {
     const int M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group, taps = g->kh * g->kw;
-    const int Wp = direct_wp(g), R = direct_rows(g), BR = direct_band_in(g);
+    const int Wp = direct_wp(g), R = qc_fit_block(g->h_out, direct_rows(g), (int64_t)g->n * g->group, nth, 1), BR = direct_band_in(g);
     const size_t rowf = direct_rowfl(g), cstride = (size_t)BR * rowf;
     const int64_t P = (int64_t)g->h_out * g->w_out;
     const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * g->group * nband;
@@ -287,7 +287,8 @@ void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const floa
     }
     const int K = kdim(g), M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
     const int64_t P = (int64_t)g->h_out * g->w_out;
-    const int pb = block_pixels(g), pstride = (pb + 15) / 16 * 16;
+    const int pb = qc_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 16);
+    const int pstride = (pb + 15) / 16 * 16;
     const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
     const float *bias = packed;
     const float *wq = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)M));

@@ -199,7 +199,8 @@ static void avx2_run(const dlk_qconv_params *p, const void *packed, const void *
     const int K = kdim(g), K2 = (K + 1) / 2, M = g->c_out;
     const int cin_g = g->c_in / g->group, cout_g = M / g->group;
     const int64_t P = (int64_t)g->h_out * g->w_out;
-    const int pb = block_pixels(g), pstride = (pb + 15) / 16 * 16;
+    const int pb = qc_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 8);
+    const int pstride = (pb + 15) / 16 * 16;
     const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
     const int32_t *bias = packed;
     const int32_t *wq = (const int32_t *)((const uint8_t *)packed + qc_align64(sizeof(int32_t) * (size_t)M));

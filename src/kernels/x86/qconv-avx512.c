@@ -328,7 +328,7 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
 {
     const dlk_conv_geom *g = &p->g;
     const int M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
-    const int Cq = cqdim(g), taps = g->kh * g->kw, Wp = direct_wp(g), R = direct_rows(g), BR = direct_band_in(g);
+    const int Cq = cqdim(g), taps = g->kh * g->kw, Wp = direct_wp(g), R = qc_fit_block(g->h_out, direct_rows(g), (int64_t)g->n * g->group, nth, 1), BR = direct_band_in(g);
     const size_t rowb = direct_rowbytes(g);
     const int64_t P = (int64_t)g->h_out * g->w_out;
     const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * g->group * nband;
@@ -430,7 +430,8 @@ static void vnni_run(const dlk_qconv_params *p, const void *packed, const void *
     const int K = kdim(g), Kq = (K + 3) / 4, M = g->c_out;
     const int cin_g = g->c_in / g->group, cout_g = M / g->group;
     const int64_t P = (int64_t)g->h_out * g->w_out;
-    const int pb = block_pixels(g), pstride = (pb + 15) / 16 * 16;
+    const int pb = qc_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 16);
+    const int pstride = (pb + 15) / 16 * 16;
     const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
     const int32_t *bias = packed;
     const int32_t *wq = (const int32_t *)((const uint8_t *)packed + qc_align64(sizeof(int32_t) * (size_t)M));

@@ -40,6 +40,19 @@ static inline int qc_block_pixels(const dlk_conv_geom *g, size_t bytes_per_pixel
     return (int)b;
 }
 
+/* Units (pixels or rows) per work item when the work is split nth ways: block, unless fewer than
+ * nth items would result, then smaller (a multiple of quantum), so that every thread gets items
+ * of its own rather than a slice of the output channels of the same items. */
+static inline int qc_fit_block(int64_t units, int block, int64_t outer, int nth, int quantum)
+{
+    if (nth <= 1 || outer * ((units + block - 1) / block) >= nth) return block;
+    const int64_t need = (nth + outer - 1) / outer;
+    int64_t b = (units + need - 1) / need;
+    b = (b + quantum - 1) / quantum * quantum;
+    if (b > block) b = block;
+    return b < quantum ? quantum : (int)b;
+}
+
 /* Thread ith of nth: a range of work items (image, group, pixel block) and of output channels
  * within a group. Few items (small late layers): every thread takes every item and a slice of
  * the output channels. */
