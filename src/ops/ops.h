@@ -35,6 +35,9 @@ typedef struct dlk_exec {
     const struct dlk_kernels *k;
 } dlk_exec;
 
+/* Element-wise work below this many elements runs on one thread (see dlk_op.parallel). */
+#define DLK_PARALLEL_MIN_ELEMS 100000
+
 typedef struct dlk_op {
     const dlk_node *node;
     const char *path;

@@ -5,6 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Work below this many multiply-accumulates runs on one thread: splitting it costs more in
+ * synchronisation than it saves. */
+#define PARALLEL_MIN_MACS 4000000
+
+static int worth_threads(const dlk_conv_geom *g)
+{
+    return (int64_t)g->n * g->c_out * g->h_out * g->w_out * (g->c_in / g->group) * g->kh * g->kw >= PARALLEL_MIN_MACS;
+}
+
 /* Shared shape logic: X [N,C,H,W], W [M,C/group,kH,kW] -> geometry and Y [N,M,oH,oW]. */
 static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_err *err)
 {
@@ -81,7 +90,7 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
         f->packed = (uint8_t *)f + head;
         k->conv_f32_pack(&f->g, op->in[1]->data, bt ? bt->data : NULL, f->packed);
         op->scratch_bytes = k->conv_f32_scratch(&f->g);
-        op->parallel = 1;
+        op->parallel = worth_threads(&f->g);
     }
     return 0;
 }
@@ -186,7 +195,7 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
         q->impl = impl;
         impl->pack(&q->p, op->in[3]->data, bt ? bt->data : NULL, q->packed);
         op->scratch_bytes = impl->scratch_bytes(&q->p);
-        op->parallel = 1;
+        op->parallel = worth_threads(&q->p.g);
     }
     return 0;
 }

@@ -163,6 +163,7 @@ typedef struct {
     dlk_q8type t;
     float as, bs, cs;
     int azp, bzp, czp, relu;
+    int simd;            /* same shapes and a SIMD kernel in the table */
 } qadd_params;
 
 static int qadd_prepare(dlk_op *op, dlk_err *err)
@@ -188,7 +189,8 @@ static int qadd_prepare(dlk_op *op, dlk_err *err)
     /* same shapes: a SIMD kernel over the flat buffers, split between threads */
     int same = op->in[0]->shape.ndim == op->in[3]->shape.ndim;
     for (int i = 0; same && i < op->in[0]->shape.ndim; i++) same = op->in[0]->shape.dims[i] == op->in[3]->shape.dims[i];
-    op->parallel = same && dlk_kernels_get()->qadd_q8 != NULL;
+    p->simd = same && dlk_kernels_get()->qadd_q8 != NULL;
+    op->parallel = p->simd && dlk_shape_numel(&op->out[0]->shape) >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
 }
 
@@ -196,7 +198,7 @@ static void qadd_run(const dlk_op *op, const dlk_exec *ex)
 {
     const qadd_params *p = op->params;
     void *y = op->out[0]->data;
-    if (op->parallel) {
+    if (p->simd) {
         int64_t b, e;
         dlk_split(dlk_shape_numel(&op->out[0]->shape), ex->ith, ex->nth, 64, &b, &e);
         if (e > b)

@@ -57,7 +57,9 @@ static int maxpool_prepare(dlk_op *op, dlk_err *err)
     dlk_q8type qt;
     const dlk_kernels *k = dlk_kernels_get();
     const int is_q8 = dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0;
-    op->parallel = k->maxpool_q8_ok && k->maxpool_q8_ok(op->params) && (is_q8 ? k->maxpool_q8 != NULL : k->maxpool_f32 != NULL);
+    const dlk_pool_geom *g = op->params;
+    op->parallel = k->maxpool_q8_ok && k->maxpool_q8_ok(g) && (is_q8 ? k->maxpool_q8 != NULL : k->maxpool_f32 != NULL) &&
+                   (int64_t)g->n * g->c * g->h_out * g->w_out >= DLK_PARALLEL_MIN_ELEMS / 4;
     return 0;
 }
 static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, err); }
@@ -65,13 +67,13 @@ static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0
 static void maxpool_run(const dlk_op *op, const dlk_exec *ex)
 {
     dlk_q8type qt;
-    if (op->parallel && dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0) { /* a SIMD kernel, planes split */
-        const dlk_pool_geom *g = op->params;
+    const dlk_pool_geom *g = op->params;
+    const int simd = ex->k->maxpool_q8_ok && ex->k->maxpool_q8_ok(g);
+    if (simd && ex->k->maxpool_q8 && dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0) { /* planes split */
         int64_t b, e;
         dlk_split((int64_t)g->n * g->c, ex->ith, ex->nth, 1, &b, &e);
         ex->k->maxpool_q8(g, qt, op->in[0]->data, op->out[0]->data, b, e);
-    } else if (op->parallel) {
-        const dlk_pool_geom *g = op->params;
+    } else if (simd && ex->k->maxpool_f32 && op->in[0]->shape.dtype == DLK_FLOAT) {
         int64_t b, e;
         dlk_split((int64_t)g->n * g->c, ex->ith, ex->nth, 1, &b, &e);
         ex->k->maxpool_f32(g, op->in[0]->data, op->out[0]->data, b, e);

@@ -11,6 +11,7 @@ typedef struct {
     int is_i32;
     float *scale;
     int32_t *zp;
+    int simd;            /* per tensor, quantizing, a SIMD kernel in the table */
 } qparams;
 
 /* Scale/zero point: scalars (per tensor) or 1-D of the axis's length (per axis, opset >= 13). */
@@ -70,15 +71,16 @@ static int quantize_prepare(dlk_op *op, dlk_err *err)
 {
     if (dlk_op_need_dtype(op, 0, DLK_FLOAT, err)) return -1;
     if (quant_common(op, 0, err)) return -1;
-    const qparams *p = op->params;
-    op->parallel = p->axis_len == 1 && dlk_kernels_get()->quantize_q8 != NULL;
+    qparams *p = op->params;
+    p->simd = p->axis_len == 1 && dlk_kernels_get()->quantize_q8 != NULL;
+    op->parallel = p->simd && p->outer * p->inner >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
 }
 
 static void quantize_run(const dlk_op *op, const dlk_exec *ex)
 {
     const qparams *p = op->params;
-    if (op->parallel) { /* per tensor, a SIMD kernel: each thread its slice */
+    if (p->simd) { /* per tensor, a SIMD kernel: each thread its slice */
         int64_t b, e;
         dlk_split(p->outer * p->inner, ex->ith, ex->nth, 64, &b, &e);
         if (e > b)

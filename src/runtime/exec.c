@@ -77,7 +77,7 @@ static void *worker_main(void *arg)
         while (atomic_load_explicit(&p->gen, memory_order_acquire) == seen) {
             /* pause a little, then yield (a thread of ours, or another process, may be waiting
              * for this core), and after SPIN_NS without work sleep until woken */
-            if (++spins < 2048) {
+            if (++spins < 256) {
                 cpu_relax();
                 continue;
             }
@@ -177,7 +177,7 @@ void dlk_pool_run_op(dlk_pool *p, const dlk_op *op, const dlk_kernels *k)
     run_parts(p, op, op->scratch);
     long spins = 0;
     while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0)
-        if (++spins < 2048) cpu_relax();
+        if (++spins < 256) cpu_relax();
         else sched_yield();
 }
 
