@@ -118,7 +118,7 @@ static size_t vnni_scratch(const dlk_qconv_params *p)
     const dlk_conv_geom *g = &p->g;
     if (use_direct(g))
         return qc_align64((size_t)cqdim(g) * direct_band_in(g) * direct_rowbytes(g) + 64 * NV + 64) +
-               4 * qc_align64((size_t)direct_wp(g) + 16);
+               4 * qc_align64((size_t)g->sw * direct_wp(g) + 16);
     const int Kq = (kdim(g) + 3) / 4;
     const int pb = (block_pixels(g) + 15) / 16 * 16;
     return qc_align64((size_t)Kq * 4 * pb) + 4 * qc_align64((size_t)g->w_out + 16);
@@ -156,6 +156,34 @@ static void interleave4(uint8_t *dst, const uint8_t *a, const uint8_t *b, const 
         v = _mm512_inserti32x4(v, _mm_unpacklo_epi16(ab1, cd1), 2);
         v = _mm512_inserti32x4(v, _mm_unpackhi_epi16(ab1, cd1), 3);
         _mm512_mask_storeu_epi8(dst + 4 * i, r == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * r)) - 1), v);
+    }
+}
+
+/* Stride 2: ev[4i + t] = line_t[2i] ^ xm and od[4i + t] = line_t[2i + 1] ^ xm for i < n (the lines
+ * hold 2n bytes) */
+static void interleave4_deint2(uint8_t *ev, uint8_t *od, const uint8_t *a, const uint8_t *b, const uint8_t *c,
+                               const uint8_t *d, int n, uint8_t xm)
+{
+    const __m128i m = _mm_set1_epi8((char)xm);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) { /* 16 input columns -> 8 even and 8 odd pixel quads */
+        const __m128i A = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(a + 2 * i)), m);
+        const __m128i B = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(b + 2 * i)), m);
+        const __m128i C = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(c + 2 * i)), m);
+        const __m128i D = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(d + 2 * i)), m);
+        const __m128i ab0 = _mm_unpacklo_epi8(A, B), ab1 = _mm_unpackhi_epi8(A, B);
+        const __m128i cd0 = _mm_unpacklo_epi8(C, D), cd1 = _mm_unpackhi_epi8(C, D);
+        const __m128 q0 = _mm_castsi128_ps(_mm_unpacklo_epi16(ab0, cd0)), q1 = _mm_castsi128_ps(_mm_unpackhi_epi16(ab0, cd0));
+        const __m128 q2 = _mm_castsi128_ps(_mm_unpacklo_epi16(ab1, cd1)), q3 = _mm_castsi128_ps(_mm_unpackhi_epi16(ab1, cd1));
+        _mm_storeu_ps((float *)(ev + 4 * i), _mm_shuffle_ps(q0, q1, _MM_SHUFFLE(2, 0, 2, 0)));
+        _mm_storeu_ps((float *)(ev + 4 * i + 16), _mm_shuffle_ps(q2, q3, _MM_SHUFFLE(2, 0, 2, 0)));
+        _mm_storeu_ps((float *)(od + 4 * i), _mm_shuffle_ps(q0, q1, _MM_SHUFFLE(3, 1, 3, 1)));
+        _mm_storeu_ps((float *)(od + 4 * i + 16), _mm_shuffle_ps(q2, q3, _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    for (; i < n; i++) {
+        ev[4 * i] = a[2 * i] ^ xm, ev[4 * i + 1] = b[2 * i] ^ xm, ev[4 * i + 2] = c[2 * i] ^ xm, ev[4 * i + 3] = d[2 * i] ^ xm;
+        od[4 * i] = a[2 * i + 1] ^ xm, od[4 * i + 1] = b[2 * i + 1] ^ xm, od[4 * i + 2] = c[2 * i + 1] ^ xm;
+        od[4 * i + 3] = d[2 * i + 1] ^ xm;
     }
 }
 
@@ -337,7 +365,7 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
                                           wbytes_im2col(p));
     uint8_t *band = scratch;
     uint8_t *lines = band + qc_align64((size_t)Cq * BR * rowb + 64 * NV + 64);
-    const size_t lb = qc_align64((size_t)Wp + 16), cqstride = (size_t)BR * rowb;
+    const size_t lb = qc_align64((size_t)g->sw * Wp + 16), cqstride = (size_t)BR * rowb;
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
     const uint8_t zx = (uint8_t)p->x_zp, xm = p->x_type == DLK_Q_I8 ? 0x80 : 0;
     int toff[MAX_TAPS];
@@ -362,6 +390,19 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
         for (int cq = 0; cq < Cq; cq++) {
             for (int ir = 0; ir < nin; ir++) {
                 const int ih = oh0 * g->sh - g->pad_t + ir;
+                if (g->sw == 2) { /* four contiguous padded lines, then split into the two phases */
+                    const uint8_t *ln[4];
+                    for (int t = 0; t < 4; t++) {
+                        const int c = cq * 4 + t;
+                        const uint8_t *xr = c < cin_g && ih >= 0 && ih < g->h_in
+                                                ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in
+                                                : NULL;
+                        ln[t] = qc_line(xr, g->w_in, -g->pad_l, 1, 2 * Wp, zx, lines + t * lb);
+                    }
+                    uint8_t *d = band + (size_t)cq * cqstride + (size_t)ir * rowb;
+                    interleave4_deint2(d, d + (size_t)Wp * 4, ln[0], ln[1], ln[2], ln[3], Wp, xm);
+                    continue;
+                }
                 for (int ph = 0; ph < g->sw; ph++) {
                     const uint8_t *ln[4];
                     for (int t = 0; t < 4; t++) {
