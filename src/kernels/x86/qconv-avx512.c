@@ -26,8 +26,10 @@ static inline int chunk(int rem)
     if (rem < 16 * (NV + 1)) return 16 * (NV - 1);
     return 16 * NV;
 }
-#define DIRECT_MIN_W 12
-#define MAX_TAPS 64      /* the direct path keeps its tap offsets on the stack: up to 8x8 kernels */   /* narrower rows waste too many of a vector's 16 lanes */
+/* the direct path packs each input element once (im2col: once per tap), which pays even when a
+ * stride-2 row of outputs fills only part of a vector */
+#define DIRECT_MIN_W 1
+#define MAX_TAPS 64      /* the direct path keeps its tap offsets on the stack: up to 8x8 kernels */
 
 static int vnni_supports(const dlk_qconv_params *p)
 {
