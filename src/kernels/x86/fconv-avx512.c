@@ -287,6 +287,24 @@ void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const floa
     }
     const int K = kdim(g), M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
     const int64_t P = (int64_t)g->h_out * g->w_out;
+    if (P == 1 && is_pointwise(g)) { /* a classifier on a 1x1 map: dot products along K */
+        const float *bias = packed;
+        const float *wq = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)M));
+        int64_t b, e;
+        dlk_split((int64_t)g->n * M, ith, nth, 16, &b, &e);
+        const __mmask16 tm = (__mmask16)((1u << (cin_g % 16)) - 1);
+        for (int64_t i = b; i < e; i++) {
+            const int n = (int)(i / M), co = (int)(i % M), grp = co / cout_g;
+            const float *xv = x + (ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g, *wr = wq + (size_t)co * K;
+            __m512 a = _mm512_setzero_ps();
+            int k = 0;
+            for (; k + 16 <= K; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(wr + k), _mm512_loadu_ps(xv + k), a);
+            if (k < K) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tm, wr + k), _mm512_maskz_loadu_ps(tm, xv + k), a);
+            const float v = _mm512_reduce_add_ps(a) + bias[co];
+            y[i] = relu && !(v > 0.0f) ? 0.0f : v;
+        }
+        return;
+    }
     const int pb = qc_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 16);
     const int pstride = (pb + 15) / 16 * 16;
     const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
