@@ -60,6 +60,7 @@ static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_e
 typedef struct {
     dlk_conv_geom g;
     void *packed;
+    int relu;          /* dlk_relu (a Relu fused by dlk_pass_fuse_conv_relu): outputs max(v, 0) */
 } fconv_params;
 
 static int conv_prepare(dlk_op *op, dlk_err *err)
@@ -79,6 +80,7 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
         return dlk_fail(err, "bias must have %d values", g->c_out);
     int64_t d[4] = {g->n, g->c_out, g->h_out, g->w_out};
     dlk_shape_set(&op->out[0]->shape, DLK_FLOAT, 4, d);
+    f->relu = (int)dlk_attr_int(op->node, "dlk_relu", 0);
     const dlk_kernels *k = dlk_kernels_get();
     if (k->conv_f32_run && k->conv_f32_supports(g) && op->in[1]->is_const && (!bt || bt->is_const)) {
         size_t pb = (k->conv_f32_packed_bytes(g) + 63) / 64 * 64;
@@ -99,11 +101,12 @@ static void conv_run(const dlk_op *op, const dlk_exec *ex)
 {
     const fconv_params *f = op->params;
     if (f->packed) {
-        ex->k->conv_f32_run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, ex->scratch, 0, ex->ith, ex->nth);
+        ex->k->conv_f32_run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, ex->scratch, f->relu, ex->ith, ex->nth);
         return;
     }
     const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;
     dlk_conv_f32_ref(&f->g, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, op->out[0]->data);
+    if (f->relu) dlk_relu_f32_ref(dlk_shape_numel(&op->out[0]->shape), op->out[0]->data, op->out[0]->data);
 }
 
 const dlk_opdef dlk_op_Conv = {"Conv", 0, conv_prepare, conv_run};

@@ -45,7 +45,8 @@ dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name
         return NULL;
     }
     if (dlk_onnx_parse(data, size, name, &m->g, err) || dlk_pass_resolve_ops(&m->g, err) ||
-        dlk_graph_finalize(&m->g, err) || dlk_pass_fuse_qdq(&m->g, err) || dlk_graph_finalize(&m->g, err)) {
+        dlk_graph_finalize(&m->g, err) || dlk_pass_fuse_qdq(&m->g, err) ||
+        dlk_pass_fuse_conv_relu(&m->g, err) || dlk_graph_finalize(&m->g, err)) {
         dlk_model_free(m);
         return NULL;
     }

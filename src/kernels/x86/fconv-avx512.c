@@ -127,7 +127,7 @@ static inline __attribute__((always_inline)) void store_rows(const int mr, const
 {
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < nv; j++) {
-            const __m512 v = _mm512_max_ps(acc[r][j], pp->lo);
+            const __m512 v = _mm512_max_ps(pp->lo, acc[r][j]); /* a NaN stays NaN (maxps returns its second operand) */
             const int n = nvalid - 16 * j;
             if (n >= 16) _mm512_storeu_ps(y + r * ystride + 16 * j, v);
             else if (n > 0) _mm512_mask_storeu_ps(y + r * ystride + 16 * j, (__mmask16)((1u << n) - 1), v);
@@ -301,7 +301,7 @@ void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const floa
             for (; k + 16 <= K; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(wr + k), _mm512_loadu_ps(xv + k), a);
             if (k < K) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tm, wr + k), _mm512_maskz_loadu_ps(tm, xv + k), a);
             const float v = _mm512_reduce_add_ps(a) + bias[co];
-            y[i] = relu && !(v > 0.0f) ? 0.0f : v;
+            y[i] = relu && !(v > 0.0f) && v == v ? 0.0f : v;
         }
         return;
     }
