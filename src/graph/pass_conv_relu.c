@@ -1,4 +1,4 @@
-/* Float Conv + Relu fusion (see passes.h). */
+/* Float Conv + Relu and Add + Relu fusion (see passes.h). */
 #include "graph/passes.h"
 #include "util/err.h"
 
@@ -23,7 +23,8 @@ int dlk_pass_fuse_conv_relu(dlk_graph *g, dlk_err *err)
         const int v = r->in[0], pi = g->values[v].producer;
         if (pi < 0 || uses[v] != 1) continue;
         dlk_node *c = &g->nodes[pi];
-        if (c->dead || strcmp(c->op_type, "Conv") || c->n_out != 1 || c->out[0] != v || dlk_attr_find(c, "dlk_relu"))
+        if (c->dead || (strcmp(c->op_type, "Conv") && strcmp(c->op_type, "Add")) || c->n_out != 1 || c->out[0] != v ||
+            dlk_attr_find(c, "dlk_relu"))
             continue;
         if (dlk_node_add_attr_int(g, pi, "dlk_relu", 1)) {
             free(uses);

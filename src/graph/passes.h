@@ -11,8 +11,8 @@ int dlk_pass_resolve_ops(dlk_graph *g, dlk_err *err);
  * QLinearAdd, QLinearConcat, QLinearGlobalAveragePool, and int8 MaxPool / Flatten / Reshape where
  * input and output share scale and zero point. Units that do not match stay in float. */
 int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err);
-/* Float Conv followed by a Relu that is its output's only use: the Relu is removed and the Conv
- * gets the internal attribute dlk_relu = 1 (its outputs are then max(v, 0)). */
+/* Float Conv or Add followed by a Relu that is its output's only use: the Relu is removed and the
+ * Conv / Add gets the internal attribute dlk_relu = 1 (its outputs are then max(v, 0)). */
 int dlk_pass_fuse_conv_relu(dlk_graph *g, dlk_err *err);
 /* Drops nodes whose outputs nobody uses. */
 void dlk_pass_dead_code(dlk_graph *g);

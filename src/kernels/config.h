@@ -52,6 +52,8 @@ typedef struct dlk_kernels {
                          int ith, int nth);
     /* float MaxPool on planes [plane0, plane1), geometries maxpool_q8_ok accepts */
     void (*maxpool_f32)(const dlk_pool_geom *g, const float *x, float *y, int64_t plane0, int64_t plane1);
+    /* y = a + b over n elements (same shapes), then max(y, 0) when relu (NaN stays NaN) */
+    void (*add_f32)(int64_t n, const float *a, const float *b, int relu, float *y);
 } dlk_kernels;
 
 /* [*b, *e): thread ith's share of n items, in multiples of align (the last share takes the rest). */
@@ -80,6 +82,7 @@ void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, i
 int dlk_maxpool_q8_avx512_ok(const dlk_pool_geom *g);
 int dlk_fconv_avx512_supports(const dlk_conv_geom *g);
 void dlk_maxpool_f32_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
+void dlk_add_f32_avx512(int64_t n, const float *a, const float *b, int relu, float *y);
 size_t dlk_fconv_avx512_packed_bytes(const dlk_conv_geom *g);
 void dlk_fconv_avx512_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst);
 size_t dlk_fconv_avx512_scratch(const dlk_conv_geom *g);

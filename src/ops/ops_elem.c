@@ -120,6 +120,8 @@ const dlk_opdef dlk_op_Softmax = {"Softmax", 0, softmax_prepare, softmax_run};
 typedef struct {
     dlk_bcast bc;
     dlk_binop op;
+    int relu;      /* Add with dlk_relu (dlk_pass_fuse_conv_relu): max(sum, 0) */
+    int simd;      /* same-shape Add with a SIMD kernel in the table */
 } binary_params;
 
 static int binary_prepare(dlk_op *op, dlk_binop which, dlk_err *err)
@@ -135,15 +137,31 @@ static int binary_prepare(dlk_op *op, dlk_binop which, dlk_err *err)
     p->op = which;
     if (dlk_broadcast(&op->in[0]->shape, &op->in[1]->shape, &p->bc, err)) return -1;
     dlk_shape_set(&op->out[0]->shape, DLK_FLOAT, p->bc.ndim, p->bc.out);
+    p->relu = which == DLK_BIN_ADD && dlk_attr_int(op->node, "dlk_relu", 0);
+    int same = op->in[0]->shape.ndim == op->in[1]->shape.ndim;
+    for (int i = 0; same && i < op->in[0]->shape.ndim; i++) same = op->in[0]->shape.dims[i] == op->in[1]->shape.dims[i];
+    p->simd = which == DLK_BIN_ADD && same && dlk_kernels_get()->add_f32 != NULL;
+    op->parallel = p->simd && dlk_shape_numel(&op->out[0]->shape) >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
 }
 
 static void binary_run(const dlk_op *op, const dlk_exec *ex)
 {
-    (void)ex;
     const binary_params *p = op->params;
+    if (p->simd) {
+        int64_t b, e;
+        dlk_split(dlk_shape_numel(&op->out[0]->shape), ex->ith, ex->nth, 16, &b, &e);
+        if (e > b)
+            ex->k->add_f32(e - b, (const float *)op->in[0]->data + b, (const float *)op->in[1]->data + b, p->relu,
+                           (float *)op->out[0]->data + b);
+        return;
+    }
     dlk_binary_f32_ref(p->op, p->bc.ndim, p->bc.out, p->bc.a_str, p->bc.b_str, op->in[0]->data, op->in[1]->data,
                        op->out[0]->data);
+    if (p->relu) {
+        float *y = op->out[0]->data;
+        dlk_relu_f32_ref(dlk_shape_numel(&op->out[0]->shape), y, y);
+    }
 }
 
 static int add_prepare(dlk_op *op, dlk_err *err) { return binary_prepare(op, DLK_BIN_ADD, err); }

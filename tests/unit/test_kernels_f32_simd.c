@@ -113,6 +113,24 @@ static void check_isa(const dlk_kernels *k)
         free(y0);
         free(y1);
     }
+    if (k->add_f32) {
+        for (int it = 0; it < 60; it++) {
+            const int64_t n = it < 20 ? it : rndi(1, 5000);
+            const int relu = it & 1;
+            float *a = aalloc((size_t)n * 4), *b = aalloc((size_t)n * 4), *y0 = aalloc((size_t)n * 4), *y1 = aalloc((size_t)n * 4);
+            for (int64_t i = 0; i < n; i++) a[i] = rndf(), b[i] = rndf();
+            const int64_t one = n, st = 1;
+            dlk_binary_f32_ref(DLK_BIN_ADD, 1, &one, &st, &st, a, b, y0);
+            if (relu) dlk_relu_f32_ref(n, y0, y0);
+            k->add_f32(n, a, b, relu, y1);
+            for (int64_t i = 0; i < n; i++) /* one IEEE addition each: equal values (0 and -0 alike) */
+                if (!(y0[i] == y1[i])) fail_msg("%s add it %d: y[%lld] = %g, ref %g", k->name, it, (long long)i, y1[i], y0[i]);
+            free(a);
+            free(b);
+            free(y0);
+            free(y1);
+        }
+    }
     if (!k->maxpool_f32) return;
     for (int it = 0; it < 60; it++) {
         dlk_pool_geom g;
