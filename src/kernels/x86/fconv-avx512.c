@@ -22,8 +22,8 @@
 static inline int chunk(int rem)
 {
     if (rem <= 16 * NV) return rem;
-    if (rem < 16 * (NV + 1)) return 16 * (NV - 1);
-    return 16 * NV;
+    const int v = (rem + 16 - 1) / 16; /* vectors left: 4 -> 2 + 2, 7 -> 3 + 2 + 2 */
+    return v % NV == 1 ? 16 * (NV - 1) : 16 * NV;
 }
 #define DIRECT_MIN_W 12 /* narrower stride-2 rows waste too many of a vector's 16 lanes */
 #define MAX_TAPS 64      /* the direct path keeps its tap offsets on the stack: up to 8x8 kernels */

@@ -22,8 +22,8 @@
 static inline int chunk(int rem)
 {
     if (rem <= 8 * NV) return rem;
-    if (rem < 8 * (NV + 1)) return 8 * (NV - 1);
-    return 8 * NV;
+    const int v = (rem + 8 - 1) / 8; /* vectors left: 4 -> 2 + 2, 7 -> 3 + 2 + 2 */
+    return v % NV == 1 ? 8 * (NV - 1) : 8 * NV;
 }
 
 static int avx2_supports(const dlk_qconv_params *p)

@@ -23,8 +23,8 @@
 static inline int chunk(int rem)
 {
     if (rem <= 16 * NV) return rem;
-    if (rem < 16 * (NV + 1)) return 16 * (NV - 1);
-    return 16 * NV;
+    const int v = (rem + 16 - 1) / 16; /* vectors left: 4 -> 2 + 2, 7 -> 3 + 2 + 2 */
+    return v % NV == 1 ? 16 * (NV - 1) : 16 * NV;
 }
 /* the direct path packs each input element once (im2col: once per tap), which pays even when a
  * stride-2 row of outputs fills only part of a vector */
