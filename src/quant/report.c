@@ -55,14 +55,17 @@ int dlk_report_init(dlk_report *r, const dlk_model *fm, const dlk_model *qm, dlk
         size_t st2;
         if (ends_with(name, "_QuantizeLinear_Input", &st2)) name[st2] = 0;
         int fv = dlk_graph_find(f, name);
-        if (fv < 0 || f->values[fv].producer < 0 || r->by_fv[fv] >= 0) { free(name); continue; }
+        if (fv < 0 || (f->values[fv].producer < 0 && !f->values[fv].is_input) || r->by_fv[fv] >= 0) {
+            free(name);
+            continue;
+        }
         int first, slot; /* a Relu folded into the node: compare with the Relu's output */
         if (dlk_graph_consumers(f, fv, &first, &slot) == 1 && !strcmp(f->nodes[first].op_type, "Relu"))
             fv = f->nodes[first].out[0];
         dlk_report_entry *e = &r->e[r->n];
         e->name = name;
         e->fv = fv, e->qv = qv;
-        e->node = f->nodes[f->values[fv].producer].name;
+        e->node = f->values[fv].producer >= 0 ? f->nodes[f->values[fv].producer].name : "(graph input)";
         e->scale = *(const float *)q->values[n->in[s]].data;
         const dlk_value *zv = &q->values[n->in[z]];
         e->zp = zv->shape.dtype == DLK_UINT8 ? *(const uint8_t *)zv->data : *(const int8_t *)zv->data;
@@ -76,10 +79,11 @@ int dlk_report_init(dlk_report *r, const dlk_model *fm, const dlk_model *qm, dlk
 static void on_float(void *user, int node, const dlk_ctx *c)
 {
     dlk_report *r = user;
-    if (node < 0) return;
-    const dlk_node *n = &r->fm->g.nodes[node];
-    for (int s = 0; s < n->n_out; s++) {
-        int v = n->out[s];
+    const dlk_graph *g = &r->fm->g;
+    const dlk_node *n = node >= 0 ? &g->nodes[node] : NULL;
+    int nv = n ? n->n_out : g->n_inputs;
+    for (int s = 0; s < nv; s++) {
+        int v = n ? n->out[s] : g->inputs[s];
         if (v < 0 || r->by_fv[v] < 0) continue;
         dlk_report_entry *e = &r->e[r->by_fv[v]];
         const dlk_tensor *t = dlk_ctx_tensor(c, v);
@@ -97,7 +101,7 @@ static void on_float(void *user, int node, const dlk_ctx *c)
 static void on_quant(void *user, int node, const dlk_ctx *c)
 {
     dlk_report *r = user;
-    if (node < 0) return;
+    if (node < 0) return; /* the int8 model's input is float: its quantized values come from a node */
     const dlk_node *n = &r->qm->g.nodes[node];
     for (int s = 0; s < n->n_out; s++) {
         int v = n->out[s];

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# dlakit quantize on the bundled MNIST model with a few calibration images (fast, sanitizer build):
+# QDQ and QOperator files load and run and give the same bits, every method and option gives a
+# model that runs, the report lists every quantized tensor, errors exit non-zero naming the file
+# and write nothing.
+. "$(dirname "$0")/engine_lib.sh"
+M="$MNIST_MODELS/dla46c_mnist_64.onnx"
+S="$MNIST_MODELS/samples_u8_nhwc.npy"
+CAL="--calib-npy $S --calib-count 3"
+
+if run_ok "$TMP/qdq.onnx" quantize "$M" -o "$TMP/qdq.onnx" $CAL --report "$TMP/report.tsv" &&
+   run_ok "$TMP/qop.onnx" quantize "$M" -o "$TMP/qop.onnx" $CAL --format qop &&
+   run_ok "$TMP/qdq.npy" run "$TMP/qdq.onnx" --images-npy "$S" -o "$TMP/qdq.npy" &&
+   run_ok "$TMP/qop.npy" run "$TMP/qop.onnx" --images-npy "$S" -o "$TMP/qop.npy"; then
+  check exact "$TMP/qop.npy" "$TMP/qdq.npy" "QOperator vs QDQ (bits)"
+  rows=$(($(wc -l <"$TMP/report.tsv") - 1))
+  echo "report: $rows tensors"
+  [ "$rows" -eq 69 ] || fail "report has $rows rows, expected 69 (every quantized tensor but the 7 that share scales)"
+  $PY - "$TMP/qdq.onnx" "$TMP/qop.onnx" <<'PY' || FAILS=$((FAILS + 1))
+import sys, onnx
+from collections import Counter
+q, o = onnx.load(sys.argv[1]), onnx.load(sys.argv[2])
+cq = Counter(n.op_type for n in q.graph.node); co = Counter(n.op_type for n in o.graph.node)
+assert cq["QuantizeLinear"] == 76 and cq["DequantizeLinear"] == 174 and cq["Conv"] == 49, cq
+assert co["QLinearConv"] == 49 and co["QLinearAdd"] == 12 and co["QLinearConcat"] == 6, co
+assert any(i.domain == "com.microsoft" for i in o.opset_import)
+assert not any(a.name.startswith("dlk_") for n in q.graph.node for a in n.attribute)
+meta = {p.key: p.value for p in q.metadata_props}
+assert "dlakit.quantize" in meta, meta
+print("QDQ:", dict(cq), "QOp:", dict(co))
+PY
+else FAILS=$((FAILS + 1)); fi
+
+for opts in "--method percentile" "--method entropy" "--per-tensor" "--symmetric-activations" \
+            "--uint8-activations" "--exclude /fc/Conv,/level2/tree1/Add"; do
+  tag=$(echo "$opts" | tr -c 'a-z0-9' '_')
+  if run_ok "$TMP/$tag.onnx" quantize "$M" -o "$TMP/$tag.onnx" $CAL $opts &&
+     run_ok "$TMP/$tag.npy" run "$TMP/$tag.onnx" --images-npy "$S" -o "$TMP/$tag.npy"; then
+    check correct "$TMP/$tag.npy" "$MNIST_MODELS/samples_labels.npy" 10 "quantize $opts: samples top-1"
+  else FAILS=$((FAILS + 1)); fi
+done
+"$DLAKIT" quantize "$M" -o "$TMP/j.onnx" $CAL --exclude /fc/Conv,/level2/tree1/Add --json >"$TMP/j.json" 2>/dev/null
+$PY - "$TMP/j.json" "$TMP/j.onnx" <<'PY' || FAILS=$((FAILS + 1))
+import json, sys, onnx
+j = json.load(open(sys.argv[1]))
+assert j["excluded"] == ["/fc/Conv", "/level2/tree1/Add"] and j["format"] == "qdq", j
+m = onnx.load(sys.argv[2])
+init = {t.name: t for t in m.graph.initializer}
+fc = [n for n in m.graph.node if n.name == "/fc/Conv"][0]
+assert init[fc.input[1]].data_type == 1, "the excluded Conv keeps its float weight"
+print("--json and --exclude: ok", j["nodes"], "nodes")
+PY
+
+# errors: status, message naming the problem, no output file
+expect_error() { # STATUS PATTERN ARGS...
+  local want=$1 pat=$2; shift 2
+  rm -f "$TMP/err.onnx"
+  local rc=0
+  "$DLAKIT" quantize "$@" >"$TMP/e.out" 2>"$TMP/e.err" || rc=$?
+  if [ $rc -ne "$want" ] || ! grep -q -- "$pat" "$TMP/e.err" || [ -e "$TMP/err.onnx" ]; then
+    fail "dlakit quantize $* -> status $rc (want $want), stderr: $(head -c 300 "$TMP/e.err")"
+  else echo "error as expected: $(head -1 "$TMP/e.err")"; fi
+}
+$PY -c "import numpy as np; np.save('$TMP/small.npy', np.zeros((2, 32, 32, 3), np.uint8))"
+expect_error 1 "no node named 'nope'" "$M" -o "$TMP/err.onnx" $CAL --exclude nope
+expect_error 1 "the model takes 64x64" "$M" -o "$TMP/err.onnx" --calib-npy "$TMP/small.npy"
+expect_error 1 "missing.npy" "$M" -o "$TMP/err.onnx" --calib-npy "$TMP/missing.npy"
+expect_error 1 "$TMP/nodir/x.onnx" "$M" -o "$TMP/nodir/x.onnx" $CAL
+expect_error 2 "calibration source" "$M" -o "$TMP/err.onnx"
+expect_error 2 "unknown option" "$M" -o "$TMP/err.onnx" $CAL --bogus
+ls "$TMP" | grep -q 'tmp-' && fail "a temporary file was left behind"
+finish
