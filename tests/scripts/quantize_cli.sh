@@ -6,7 +6,7 @@
 . "$(dirname "$0")/engine_lib.sh"
 M="$MNIST_MODELS/dla46c_mnist_64.onnx"
 S="$MNIST_MODELS/samples_u8_nhwc.npy"
-CAL="--calib-npy $S --calib-count 3"
+CAL="--calib-npy $S --calib-count 2"
 
 if run_ok "$TMP/qdq.onnx" quantize "$M" -o "$TMP/qdq.onnx" $CAL --report "$TMP/report.tsv" &&
    run_ok "$TMP/qop.onnx" quantize "$M" -o "$TMP/qop.onnx" $CAL --format qop &&
