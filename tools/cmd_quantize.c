@@ -10,6 +10,7 @@
 #include "util/npy.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static void help(FILE *f)
             "  --calib-indices F.npy with --calib-idx: int64 indices of the items to use, in that order\n"
             "  --calib-count N       only the first N calibration images\n"
             "  --calib-flip          also each image mirrored left-right\n"
+            "  --threads N           calibrate on N threads (default 1; the result does not depend on N)\n"
             CLI_PRE_HELP
             "\n"
             "Quantization:\n"
@@ -203,6 +205,73 @@ static int src_get(calib_src *s, long i, const dlk_pre_opts *pre, uint8_t *hwc, 
     return 0;
 }
 
+/* One calibration thread: its own context and statistics, every nthreads-th image. */
+typedef struct {
+    calib_src *src;
+    classifier cl;
+    dlk_calib cal;
+    long first, step, total;
+    int verbose, pass, passes;
+    dlk_err err;
+    int rc;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    for (long i = w->first; i < w->total; i += w->step) {
+        if (src_get(w->src, i, &w->cl.pre, w->cl.hwc, &w->err)) { w->rc = -1; return NULL; }
+        dlk_normalize_nchw(w->cl.hwc, w->cl.pre.h, w->cl.pre.w, &w->cl.pre, dlk_ctx_input(w->cl.ctx, 0, NULL));
+        if (dlk_calib_run(&w->cal, w->cl.ctx, &w->err)) { w->rc = -1; return NULL; }
+        if (w->verbose && (i / w->step + 1) % 16 == 0)
+            fprintf(stderr, "\rdlakit quantize: calibrating%s %ld/%ld",
+                    w->passes == 2 ? (w->pass == 1 ? " (ranges)" : " (histograms)") : "", i + 1, w->total);
+    }
+    return NULL;
+}
+
+/* One pass over the calibration images on nthreads threads, merged into cal. */
+static int calibrate_pass(classifier *cl, dlk_calib *cal, calib_src *src, long total, int nthreads, int pass,
+                          int passes, dlk_err *err)
+{
+    worker *w = calloc((size_t)nthreads, sizeof *w);
+    pthread_t *tid = calloc((size_t)nthreads, sizeof *tid);
+    char *started = calloc((size_t)nthreads, 1);
+    int rc = 0;
+    if (!w || !tid || !started) { snprintf(err->msg, sizeof err->msg, "out of memory"); rc = -1; goto out; }
+    for (int t = 0; t < nthreads; t++) {
+        w[t] = (worker){.src = src, .first = t, .step = nthreads, .total = total, .verbose = t == 0, .pass = pass,
+                        .passes = passes};
+        if (t == 0) w[t].cl = *cl;
+        else if (classifier_clone(&w[t].cl, cl, err)) { rc = -1; goto out; }
+        if (dlk_calib_fork(&w[t].cal, cal, err)) { rc = -1; goto out; }
+    }
+    for (int t = 1; t < nthreads; t++) {
+        if (pthread_create(&tid[t], NULL, work, &w[t])) {
+            snprintf(err->msg, sizeof err->msg, "cannot start a thread");
+            rc = -1;
+            break;
+        }
+        started[t] = 1;
+    }
+    if (!rc) work(&w[0]);
+    for (int t = 1; t < nthreads; t++)
+        if (started[t]) pthread_join(tid[t], NULL);
+    fprintf(stderr, "\rdlakit quantize: calibrating%s %ld/%ld\n",
+            passes == 2 ? (pass == 1 ? " (ranges)" : " (histograms)") : "", total, total);
+    for (int t = 0; t < nthreads && !rc; t++) {
+        if (w[t].rc) { *err = w[t].err; rc = -1; }
+        else dlk_calib_merge(cal, &w[t].cal);
+    }
+out:
+    for (int t = 0; w && t < nthreads; t++) {
+        if (w[t].cal.st) dlk_calib_free(&w[t].cal);
+        if (t > 0 && w[t].cl.ctx) classifier_close(&w[t].cl, 0);
+    }
+    free(w), free(tid), free(started);
+    return rc;
+}
+
 static int split_list(char *s, const char ***out, int *n)
 {
     int cap = 1;
@@ -219,6 +288,7 @@ int cmd_quantize(int argc, char **argv)
 {
     const char *model = NULL, *outpath = NULL, *report = NULL;
     int json = 0;
+    long threads = 1;
     calib_src src;
     memset(&src, 0, sizeof src);
     cli_pre pre;
@@ -241,6 +311,9 @@ int cmd_quantize(int argc, char **argv)
         else if (!strcmp(a, "--calib-count") && has) {
             if (cli_parse_int(argv[++i], 1, 100000000, &src.count)) return cli_usage_error(CMD, "invalid --calib-count '%s'", argv[i]);
         } else if (!strcmp(a, "--calib-flip")) src.flip = 1;
+        else if (!strcmp(a, "--threads") && has) {
+            if (cli_parse_int(argv[++i], 1, 256, &threads)) return cli_usage_error(CMD, "--threads needs a number from 1 to 256");
+        }
         else if (!strcmp(a, "--method") && has) {
             const char *m = argv[++i];
             if (!strcmp(m, "minmax")) qo.method = DLK_CALIB_MINMAX;
@@ -304,17 +377,10 @@ int cmd_quantize(int argc, char **argv)
     if (dlk_calib_init(&cal, cl.m, &qo, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     long total = src.n * (src.flip ? 2 : 1);
     int passes = dlk_calib_needs_pass2(&cal) ? 2 : 1;
+    if (threads > total) threads = total;
     for (int pass = 1; pass <= passes; pass++) {
         if (pass == 2 && dlk_calib_begin_pass2(&cal, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-        for (long i = 0; i < total; i++) {
-            if (src_get(&src, i, &cl.pre, cl.hwc, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-            dlk_normalize_nchw(cl.hwc, cl.pre.h, cl.pre.w, &cl.pre, dlk_ctx_input(cl.ctx, 0, NULL));
-            if (dlk_calib_run(&cal, cl.ctx, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-            if (i + 1 == total || (i + 1) % 64 == 0)
-                fprintf(stderr, "\rdlakit quantize: calibrating%s %ld/%ld", passes == 2 ? (pass == 1 ? " (ranges)" : " (histograms)") : "",
-                        i + 1, total);
-        }
-        fprintf(stderr, "\n");
+        if (calibrate_pass(&cl, &cal, &src, total, (int)threads, pass, passes, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     }
     if (dlk_quantize_graph(&cal, &qg, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     static const char *const method_names[] = {"MinMax", "Percentile", "Entropy"};

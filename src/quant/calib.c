@@ -84,6 +84,42 @@ int dlk_calib_begin_pass2(dlk_calib *c, dlk_err *err)
     return 0;
 }
 
+int dlk_calib_fork(dlk_calib *w, const dlk_calib *main, dlk_err *err)
+{
+    if (dlk_calib_init(w, main->m, &main->opts, err)) return -1;
+    w->pass = main->pass;
+    if (main->pass == 2)
+        for (int v = 0; v < main->m->g.n_values; v++) {
+            const dlk_value_stats *s = &main->st[v];
+            if (!s->hist) continue;
+            w->st[v] = *s;
+            w->st[v].hist = calloc((size_t)s->nbins, sizeof *s->hist);
+            if (!w->st[v].hist) {
+                dlk_calib_free(w);
+                return dlk_fail(err, "%s: out of memory", main->m->g.path);
+            }
+        }
+    return 0;
+}
+
+void dlk_calib_merge(dlk_calib *main, const dlk_calib *w)
+{
+    for (int v = 0; v < main->m->g.n_values; v++) {
+        dlk_value_stats *d = &main->st[v];
+        const dlk_value_stats *s = &w->st[v];
+        if (main->pass == 1) {
+            if (!s->seen) continue;
+            d->min = fminf(d->min, s->min), d->max = fmaxf(d->max, s->max);
+            d->amin = fminf(d->amin, s->amin), d->amax = fmaxf(d->amax, s->amax);
+            d->count += s->count;
+            d->seen = 1;
+        } else if (d->hist && s->hist && d->nbins == s->nbins) {
+            for (int b = 0; b < d->nbins; b++) d->hist[b] += s->hist[b];
+        }
+    }
+    if (main->pass == 1) main->n_inputs_seen += w->n_inputs_seen;
+}
+
 static void hist_add(dlk_value_stats *s, float x)
 {
     if (!(x >= (float)s->lo && x <= (float)s->hi)) return; /* outside the range: numpy drops it */

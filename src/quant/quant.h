@@ -60,6 +60,11 @@ int dlk_calib_needs_pass2(const dlk_calib *c);
 int dlk_calib_begin_pass2(dlk_calib *c, dlk_err *err);
 /* Runs ctx (made from c->m) on the input already written into it and records what it saw. */
 int dlk_calib_run(dlk_calib *c, dlk_ctx *ctx, dlk_err *err);
+/* Threads: each calibrates its share of the inputs in a worker made by dlk_calib_fork (fresh
+ * statistics for the current pass; in pass 2 the histogram ranges of main), and the workers are
+ * merged into main in any order (min/max and histogram counts are order-independent). */
+int dlk_calib_fork(dlk_calib *w, const dlk_calib *main, dlk_err *err);
+void dlk_calib_merge(dlk_calib *main, const dlk_calib *w);
 /* The calibrated range of value v (after the method's thresholds). */
 int dlk_calib_range(const dlk_calib *c, int v, float *rmin, float *rmax);
 

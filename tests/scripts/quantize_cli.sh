@@ -31,6 +31,12 @@ print("QDQ:", dict(cq), "QOp:", dict(co))
 PY
 else FAILS=$((FAILS + 1)); fi
 
+# threads: the same file
+if run_ok "$TMP/t2.onnx" quantize "$M" -o "$TMP/t2.onnx" --calib-npy "$S" --calib-count 3 --method percentile --threads 2 &&
+   run_ok "$TMP/t1.onnx" quantize "$M" -o "$TMP/t1.onnx" --calib-npy "$S" --calib-count 3 --method percentile; then
+  cmp -s "$TMP/t1.onnx" "$TMP/t2.onnx" && echo "ok  --threads 2 writes the same file as 1 thread" || fail "--threads 2 changes the file"
+else FAILS=$((FAILS + 1)); fi
+
 for opts in "--method percentile" "--method entropy" "--per-tensor" "--symmetric-activations" \
             "--uint8-activations" "--exclude /fc/Conv,/level2/tree1/Add"; do
   tag=$(echo "$opts" | tr -c 'a-z0-9' '_')
