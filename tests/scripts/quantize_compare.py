@@ -2,7 +2,8 @@
 """Compares a QDQ model dlakit quantized with ONNX Runtime's (the reference file): every Conv's
 int8 weights and weight scales identical, activation scales within REL (default 1e-4) relative,
 zero points and int32 biases within +-1, the same Q/DQ structure (node names, inputs, outputs).
-usage: quantize_compare.py OURS.onnx REFERENCE.onnx [REL]"""
+usage: quantize_compare.py OURS.onnx REFERENCE.onnx [REL | weights]
+'weights': only the weights, weight scales and the node structure (models calibrated on other data)."""
 import sys
 
 import numpy as np
@@ -18,7 +19,8 @@ def load(path):
 
 def main():
     ours_path, ref_path = sys.argv[1], sys.argv[2]
-    rel = float(sys.argv[3]) if len(sys.argv) > 3 else 1e-4
+    weights_only = len(sys.argv) > 3 and sys.argv[3] == "weights"
+    rel = float(sys.argv[3]) if len(sys.argv) > 3 and not weights_only else 1e-4
     ours, oi = load(ours_path)
     ref, ri = load(ref_path)
     fails = []
@@ -63,6 +65,8 @@ def main():
             stats["zero_points"] += 1
             d = int(np.abs(o.astype(np.int64) - r.astype(np.int64)).max()) if o.size else 0
             max_zp = max(max_zp, d)
+    if weights_only:
+        max_rel, max_zp, max_bias = 0.0, 0, 0
     if max_rel > rel:
         fails.append(f"activation scale max relative difference {max_rel:.3g} > {rel}")
     if max_zp > 1:
@@ -77,10 +81,14 @@ def main():
     if diff:
         fails.append(f"{len(diff)} nodes differ in name, type, inputs or outputs, e.g. {diff[:2]}: "
                      f"{on.get(diff[0])} vs {rn.get(diff[0])}")
-    print(f"compared {stats['weights']} int8 weights (identical: {not any('weights differ' in f for f in fails)}), "
-          f"{stats['weight_scales']} weight scales, {stats['act_scales']} activation scales "
-          f"(max rel diff {max_rel:.3g}), {stats['zero_points']} zero points (max diff {max_zp}), "
-          f"{stats['biases']} int32 biases (max diff {max_bias}), {len(rn)} nodes")
+    if weights_only:
+        print(f"compared {stats['weights']} int8 weights, {stats['weight_scales']} weight scales and {len(rn)} nodes "
+              f"(activation parameters not compared)")
+    else:
+        print(f"compared {stats['weights']} int8 weights (identical: {not any('weights differ' in f for f in fails)}), "
+              f"{stats['weight_scales']} weight scales, {stats['act_scales']} activation scales "
+              f"(max rel diff {max_rel:.3g}), {stats['zero_points']} zero points (max diff {max_zp}), "
+              f"{stats['biases']} int32 biases (max diff {max_bias}), {len(rn)} nodes")
     for f in fails:
         print("FAIL:", f)
     return 1 if fails else 0
