@@ -373,6 +373,7 @@ int cmd_quantize(int argc, char **argv)
         for (int k = 0; k < cl.m->g.n_nodes; k++) found |= !strcmp(cl.m->g.nodes[k].name, excl[i]);
         if (!found) { cli_error(CMD, "%s: --exclude: no node named '%s'", model, excl[i]); goto done; }
     }
+    if (dlk_quant_check(cl.m, &qo, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     if (src_open(&src, &cl.pre, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     if (dlk_calib_init(&cal, cl.m, &qo, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     long total = src.n * (src.flip ? 2 : 1);
@@ -390,7 +391,7 @@ int cmd_quantize(int argc, char **argv)
              qo.uint8_act ? "uint8" : "int8", qo.symmetric_act ? " symmetric" : "", total);
     const char *meta[] = {"dlakit.quantize", settings};
     dlk_onnx_write_opts wo = {.src = file, .src_len = file_len, .producer_name = "dlakit", .producer_version = DLK_VERSION,
-                              .ms_opset = qo.qop ? 1 : 0, .meta = meta, .n_meta = 1};
+                              .ms_opset = qo.qop ? 1 : 0, .min_opset = 13 /* per-channel DequantizeLinear */, .meta = meta, .n_meta = 1};
     if (dlk_onnx_pack(&qg, &wo, &packed, &packed_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     /* the written model must load and prepare before it is written */
     {

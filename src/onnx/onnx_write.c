@@ -215,9 +215,12 @@ static int build(const dlk_graph *g, const dlk_onnx_write_opts *o, const Onnx__M
     if (!m->opset_import) goto oom;
     int have_ms = 0;
     for (size_t i = 0; i < nsrc_op; i++) {
-        m->opset_import[m->n_opset_import++] = src->opset_import[i];
-        const char *d = src->opset_import[i]->domain ? src->opset_import[i]->domain : "";
+        Onnx__OperatorSetIdProto *op = src->opset_import[i];
+        const char *d = op->domain ? op->domain : "";
         if (!strcmp(d, "com.microsoft")) have_ms = 1;
+        if ((!d[0] || !strcmp(d, "ai.onnx")) && o && o->min_opset > 0 && op->version < o->min_opset)
+            if (!(op = opset(P, d, o->min_opset))) goto oom;
+        m->opset_import[m->n_opset_import++] = op;
     }
     if (!src) {
         if (!(m->opset_import[m->n_opset_import++] = opset(P, "", g->opset > 0 ? g->opset : 13))) goto oom;
@@ -363,7 +366,9 @@ int dlk_onnx_write(const dlk_graph *g, const char *path, const dlk_onnx_write_op
         p += w;
         left -= (size_t)w;
     }
-    if (!e && fchmod(fd, 0644)) e = errno;
+    mode_t mask = umask(0); /* mkstemp made it 0600: give it the mode a plain create would */
+    umask(mask);
+    if (!e && fchmod(fd, 0666 & ~mask)) e = errno;
     if (close(fd) && !e) e = errno;
     if (!e && rename(tmp, path)) e = errno;
     if (e) unlink(tmp);

@@ -13,6 +13,7 @@ typedef struct {
     const char *producer_name;     /* NULL: the source's */
     const char *producer_version;
     int ms_opset;                  /* > 0: make sure com.microsoft is imported at this version */
+    int min_opset;                 /* > 0: raise an older default-domain import to this version */
     /* metadata_props added (or replacing a key the source has); pairs key, value */
     const char *const *meta;
     int n_meta;

@@ -77,10 +77,27 @@ static int is_direct(kind k) { return k == K_MAXPOOL || k == K_FLATTEN || k == K
 
 static const char *vname(const qb *b, int v) { return b->g->values[v].name; }
 
-static int excluded(const qb *b, const char *name)
+static int is_excluded(const dlk_quant_opts *o, const char *name)
 {
-    for (int i = 0; i < b->op->n_exclude; i++)
-        if (!strcmp(b->op->exclude[i], name)) return 1;
+    for (int i = 0; i < o->n_exclude; i++)
+        if (!strcmp(o->exclude[i], name)) return 1;
+    return 0;
+}
+
+static int excluded(const qb *b, const char *name) { return is_excluded(b->op, name); }
+
+static int unsupported(const dlk_graph *g, const dlk_node *n, dlk_err *err)
+{
+    return dlk_fail(err, "%s: node '%s' (%s): dlakit cannot quantize this operator (leave it in float with "
+                         "--exclude '%s')", g->path, n->name, n->op_type, n->name);
+}
+
+int dlk_quant_check(const dlk_model *m, const dlk_quant_opts *o, dlk_err *err)
+{
+    for (int i = 0; i < m->g.n_nodes; i++) {
+        const dlk_node *n = &m->g.nodes[i];
+        if (kind_of(n->op_type) == K_NONE && !is_excluded(o, n->name)) return unsupported(&m->g, n, err);
+    }
     return 0;
 }
 
@@ -303,9 +320,7 @@ static int analyze(qb *b, dlk_err *err)
         const dlk_node *n = &g->nodes[i];
         kind k = kind_of(n->op_type);
         if (excluded(b, n->name)) { b->nk[i] = K_NONE; continue; }
-        if (k == K_NONE)
-            return dlk_fail(err, "%s: node '%s' (%s): dlakit cannot quantize this operator (leave it in float with "
-                                 "--exclude '%s')", g->path, n->name, n->op_type, n->name);
+        if (k == K_NONE) return unsupported(g, n, err);
         b->nk[i] = k;
     }
     /* Relu after a quantized node whose output only it reads: folded (QDQRemovableActivation) */

@@ -73,6 +73,9 @@ int dlk_calib_range(const dlk_calib *c, int v, float *rmin, float *rmax);
  * float32, zero point round-half-even in float64. */
 void dlk_quant_scale_zp(float rmin, float rmax, int qmin, int qmax, int symmetric, float *scale, int *zp);
 
+/* Fails naming the first node that is neither quantizable nor excluded (before calibrating). */
+int dlk_quant_check(const dlk_model *m, const dlk_quant_opts *o, dlk_err *err);
+
 /* Builds the quantized model of c->m into out (initialized here). Errors name the node. */
 int dlk_quantize_graph(const dlk_calib *c, dlk_graph *out, dlk_err *err);
 
