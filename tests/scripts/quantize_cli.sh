@@ -31,6 +31,11 @@ print("QDQ:", dict(cq), "QOp:", dict(co))
 PY
 else FAILS=$((FAILS + 1)); fi
 
+# an ImageFolder (the bundled digits, PNG, decoded and preprocessed as classify does)
+if run_ok "$TMP/dir.onnx" quantize "$M" -o "$TMP/dir.onnx" --calib "$SRC/data/digits" --calib-count 3 --json; then
+  grep -q '"calibration_images": 3' "$TMP/last.stdout" && echo "ok  --calib DIR: 3 images" || fail "--calib DIR: $(cat "$TMP/last.stdout")"
+else FAILS=$((FAILS + 1)); fi
+
 # threads: the same file
 if run_ok "$TMP/t2.onnx" quantize "$M" -o "$TMP/t2.onnx" --calib-npy "$S" --calib-count 3 --method percentile --threads 2 &&
    run_ok "$TMP/t1.onnx" quantize "$M" -o "$TMP/t1.onnx" --calib-npy "$S" --calib-count 3 --method percentile; then
