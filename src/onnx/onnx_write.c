@@ -146,6 +146,15 @@ static char *pstrdup(pool *P, const char *s, size_t n)
     return d;
 }
 
+/* The loader names an unnamed node "#<index>": such a name is not written back. */
+static int placeholder_name(const char *s)
+{
+    if (s[0] != '#' || !s[1]) return 0;
+    for (s++; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
 static Onnx__NodeProto *node(pool *P, const dlk_graph *g, const dlk_node *n)
 {
     Onnx__NodeProto *np = palloc(P, sizeof *np);
@@ -154,7 +163,7 @@ static Onnx__NodeProto *node(pool *P, const dlk_graph *g, const dlk_node *n)
     Onnx__AttributeProto **at = palloc(P, sizeof *at * (n->n_attrs + 1));
     if (!np || !in || !out || !at) return NULL;
     onnx__node_proto__init(np);
-    np->name = n->name;
+    np->name = placeholder_name(n->name) ? "" : n->name;
     const char *colon = strrchr(n->op_type, ':');
     if (colon) {
         np->domain = pstrdup(P, n->op_type, (size_t)(colon - n->op_type));

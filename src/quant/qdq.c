@@ -326,8 +326,9 @@ static int analyze(qb *b, dlk_err *err)
     /* Relu after a quantized node whose output only it reads: folded (QDQRemovableActivation) */
     for (int i = 0; i < g->n_nodes; i++) {
         const dlk_node *n = &g->nodes[i];
-        if (b->nk[i] != K_RELU || b->op->symmetric_act) continue;
+        if (b->nk[i] != K_RELU || b->op->symmetric_act || n->n_in < 1 || n->n_out < 1) continue;
         int x = n->in[0], y = n->out[0];
+        if (x < 0 || y < 0) continue;
         int p = g->values[x].producer;
         if (p < 0 || b->nk[p] == K_NONE || b->nk[p] == K_RELU || consumers(g, x) != 1 || g->values[x].is_output ||
             g->values[y].is_output)
@@ -341,12 +342,17 @@ static int analyze(qb *b, dlk_err *err)
         const dlk_node *n = &g->nodes[i];
         kind k = b->nk[i];
         if (k == K_NONE || b->folded[i]) continue;
+        int nin = k == K_ADD || k == K_CONCAT ? n->n_in : 1;
+        if (n->n_in < 1 || n->n_out < 1 || n->out[0] < 0)
+            return dlk_fail(err, "%s: node '%s' (%s) has no input or output", g->path, n->name, n->op_type);
+        for (int s = 0; s < nin; s++)
+            if (n->in[s] < 0)
+                return dlk_fail(err, "%s: node '%s' (%s): input %d is missing", g->path, n->name, n->op_type, s);
         int x0 = b->alias[n->in[0]];
         if (k == K_RELU) { /* not folded: stays in float, reading its (quantized) input */
             b->nk[i] = K_NONE;
             continue;
         }
-        int nin = k == K_ADD || k == K_CONCAT ? n->n_in : 1;
         for (int s = 0; s < nin; s++) {
             int v = b->alias[n->in[s]];
             if (v >= 0 && !g->values[v].is_const) b->quant[v] = 1;
@@ -507,7 +513,8 @@ static int build_qop(qb *b, dlk_err *err)
         int nx = k == K_ADD || k == K_CONCAT ? n->n_in : 1;
         for (int s = 0; s < nx; s++)
             if (make_params(b, b->alias[n->in[s]], err)) return -1;
-        snprintf(nm, sizeof nm, "%s_quant", n->name);
+        if (n->name[0] == '#') nm[0] = 0; /* an unnamed node (the loader's "#N"): ORT leaves it unnamed */
+        else snprintf(nm, sizeof nm, "%s_quant", n->name);
         out[0] = qop_qname(b, y);
         if (k == K_CONV) {
             int x = b->alias[n->in[0]], w = b->alias[n->in[1]];
