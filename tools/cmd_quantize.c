@@ -46,6 +46,8 @@ static void help(FILE *f)
             "  --method M            minmax (default) | percentile (99.999 %%, 2048 bins of |x|) |\n"
             "                        entropy (KL divergence, 128 bins, 128 quantized bins), as ORT's calibrate.py\n"
             "  --percentile P        percentile for --method percentile (default 99.999)\n"
+            "  --num-bins N          histogram bins (ORT's num_bins: percentile 2048, entropy 128)\n"
+            "  --num-quantized-bins N  entropy: ORT's num_quantized_bins (default 128)\n"
             "  --format F            qdq (default) | qop (QLinearConv, QLinearAdd, QLinearConcat,\n"
             "                        QLinearGlobalAveragePool in the com.microsoft domain)\n"
             "  --per-tensor          one scale per weight tensor instead of one per output channel\n"
@@ -325,6 +327,15 @@ int cmd_quantize(int argc, char **argv)
             qo.percentile = strtod(argv[++i], &e);
             if (*e || !(qo.percentile >= 0 && qo.percentile <= 100))
                 return cli_usage_error(CMD, "--percentile must be in [0, 100], not '%s'", argv[i]);
+        } else if (!strcmp(a, "--num-bins") && has) {
+            long v;
+            if (cli_parse_int(argv[++i], 2, 1 << 20, &v)) return cli_usage_error(CMD, "--num-bins needs a number from 2 to %d", 1 << 20);
+            qo.num_bins = (int)v;
+        } else if (!strcmp(a, "--num-quantized-bins") && has) {
+            long v;
+            if (cli_parse_int(argv[++i], 2, 1 << 20, &v))
+                return cli_usage_error(CMD, "--num-quantized-bins needs a number from 2 to %d", 1 << 20);
+            qo.num_quantized_bins = (int)v;
         } else if (!strcmp(a, "--format") && has) {
             const char *f = argv[++i];
             if (!strcmp(f, "qdq")) qo.qop = 0;

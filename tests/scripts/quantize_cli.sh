@@ -31,6 +31,15 @@ print("QDQ:", dict(cq), "QOp:", dict(co))
 PY
 else FAILS=$((FAILS + 1)); fi
 
+# percentile and entropy against a numpy re-run of ORT's calibrate.py on the model input (known exactly)
+for spec in "percentile 99.999" "percentile 90" "entropy 512 128" "entropy 1000 64"; do
+  set -- $spec
+  if [ "$1" = percentile ]; then extra="--percentile $2"; else extra="--num-bins $2 --num-quantized-bins $3"; fi
+  if run_ok "$TMP/o.onnx" quantize "$M" -o "$TMP/o.onnx" --calib-npy "$S" --method $1 $extra; then
+    $PY "$SRC/tests/scripts/quantize_calib_oracle.py" "$TMP/o.onnx" "$S" $spec || FAILS=$((FAILS + 1))
+  else FAILS=$((FAILS + 1)); fi
+done
+
 # an ImageFolder (the bundled digits, PNG, decoded and preprocessed as classify does)
 if run_ok "$TMP/dir.onnx" quantize "$M" -o "$TMP/dir.onnx" --calib "$SRC/data/digits" --calib-count 3 --json; then
   grep -q '"calibration_images": 3' "$TMP/last.stdout" && echo "ok  --calib DIR: 3 images" || fail "--calib DIR: $(cat "$TMP/last.stdout")"
