@@ -16,6 +16,7 @@ static const struct {
     {"eval", cmd_eval, "accuracy of a model on a labelled data set"},
     {"conform", cmd_conform, "run ONNX backend node tests"},
     {"bench", cmd_bench, "time a model's runs (compare with ONNX Runtime: scripts/bench.sh)"},
+    {"quantize", cmd_quantize, "int8 post-training quantization (QDQ or QOperator ONNX), as ONNX Runtime does it"},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
