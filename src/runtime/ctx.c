@@ -190,19 +190,24 @@ const void *dlk_ctx_output(const dlk_ctx *c, int i, dlk_shape *shape)
     return t->data;
 }
 
+/* Runs node i: split over the context's threads where the operator allows it. dlk_ctx_run and
+ * dlk_ctx_run_observe both come through here. */
+void dlk_ctx_run_node(dlk_ctx *c, int i, const dlk_kernels *k)
+{
+    const dlk_op *op = &c->ops[i];
+    if (c->pool && op->parallel) {
+        dlk_pool_run_op(c->pool, op, k);
+    } else {
+        dlk_exec ex = {0, 1, op->scratch, k};
+        op->node->op->run(op, &ex);
+    }
+}
+
 int dlk_ctx_run(dlk_ctx *c, dlk_err *err)
 {
     dlk_err_clear(err);
     const dlk_kernels *k = dlk_kernels_get();
-    for (int i = 0; i < c->m->g.n_nodes; i++) {
-        const dlk_op *op = &c->ops[i];
-        if (c->pool && op->parallel) {
-            dlk_pool_run_op(c->pool, op, k);
-        } else {
-            dlk_exec ex = {0, 1, op->scratch, k};
-            op->node->op->run(op, &ex);
-        }
-    }
+    for (int i = 0; i < c->m->g.n_nodes; i++) dlk_ctx_run_node(c, i, k);
     return 0;
 }
 

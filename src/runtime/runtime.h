@@ -18,4 +18,7 @@ struct dlk_ctx {
     struct dlk_pool *pool;  /* threads inside a run (runtime/exec.c); NULL: one thread */
 };
 
+/* Runs node i of the context (split over its threads where the operator allows it). */
+void dlk_ctx_run_node(dlk_ctx *c, int i, const dlk_kernels *k);
+
 #endif
