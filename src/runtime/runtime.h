@@ -13,8 +13,13 @@ struct dlk_ctx {
     const dlk_model *m;
     dlk_tensor *t;        /* one per graph value */
     dlk_op *ops;          /* one per node */
-    uint8_t *arena;
+    uint8_t *arena;       /* NULL for a context made by dlk_ctx_plan_only */
     size_t arena_bytes;
+    size_t *scratch_offset; /* per node: its scratch's planned offset (tensors keep theirs in t->offset) */
 };
+
+/* Prepares every operator and plans the arena (offsets kept in the tensors and scratch_offset)
+ * without allocating it: what analyze and compile need. Free with dlk_ctx_free; never run it. */
+dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err);
 
 #endif
