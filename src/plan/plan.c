@@ -2,7 +2,8 @@
 
 #include <stdlib.h>
 
-static size_t align_up(size_t v) { return (v + DLK_ARENA_ALIGN - 1) & ~(size_t)(DLK_ARENA_ALIGN - 1); }
+static size_t align_up_to(size_t v, size_t a) { return (v + a - 1) / a * a; }
+#define align_up(v) align_up_to((v), align)
 
 static int by_size_desc(const void *a, const void *b, void *bufs_v)
 {
@@ -26,8 +27,11 @@ static void sort_indices(int *idx, int n, dlk_plan_buf *bufs)
     }
 }
 
-size_t dlk_plan(dlk_plan_buf *bufs, int n)
+size_t dlk_plan(dlk_plan_buf *bufs, int n) { return dlk_plan_aligned(bufs, n, DLK_ARENA_ALIGN); }
+
+size_t dlk_plan_aligned(dlk_plan_buf *bufs, int n, size_t align)
 {
+    if (align == 0) align = 1;
     int *idx = malloc(sizeof(int) * (n ? n : 1));
     int *placed = malloc(sizeof(int) * (n ? n : 1));
     if (!idx || !placed) {

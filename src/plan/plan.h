@@ -16,5 +16,7 @@ typedef struct {
 
 /* Assigns offsets; returns the arena size, or (size_t)-1 when out of memory. */
 size_t dlk_plan(dlk_plan_buf *bufs, int n);
+/* The same with offsets and sizes rounded up to align bytes (DLK_ARENA_ALIGN above). */
+size_t dlk_plan_aligned(dlk_plan_buf *bufs, int n, size_t align);
 
 #endif
