@@ -53,6 +53,7 @@ static int write_svg(const dlk_program *p, const char *path)
     fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#444\"/>\n", L, T, W, H);
     for (int b = 0; b < p->n_bufs; b++) {
         const dlk_plan_buf *pb = &p->bufs[b];
+        if (pb->size == 0) continue; /* merged into another (in place) */
         int is_scratch = 0;
         for (int i = 0; i < p->n_steps; i++) is_scratch |= p->scratch_buf[i] == b;
         fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\" stroke=\"#222\" stroke-width=\"0.3\"><title>%zu bytes at %zu, layers %d-%d</title></rect>\n",
@@ -110,8 +111,9 @@ int cmd_analyze(int argc, char **argv)
             printf(", \"op\": ");
             cli_json_str(stdout, kind_name(&p, s));
             printf(", \"shape\": \"%s\", \"macs\": %lld, \"params\": %lld, \"weights_bytes\": %zu, \"activation_bytes\": %zu, "
-                   "\"live_bytes\": %zu}",
-                   sh, (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes);
+                   "\"live_bytes\": %zu, \"in_place\": %s}",
+                   sh, (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes,
+                   s->in_place ? "true" : "false");
         }
         printf("\n]}\n");
     } else {
@@ -123,9 +125,12 @@ int cmd_analyze(int argc, char **argv)
             shape_txt(&p.ctx->ops[s->node].out[0]->shape, sh, sizeof sh);
             const char *nm = p.g->nodes[s->node].name;
             size_t ln = strlen(nm);
-            printf("%-4d %-36s %-20s %-16s %12lld %9lld %9zu %9zu %9zu\n", i, ln > 36 ? nm + ln - 36 : nm, kind_name(&p, s), sh,
-                   (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes);
+            printf("%-4d %-36s %-20s %-16s %12lld %9lld %9zu %9zu %9zu%s\n", i, ln > 36 ? nm + ln - 36 : nm, kind_name(&p, s), sh,
+                   (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes,
+                   s->in_place ? " (in place)" : "");
         }
+        printf("\nact B = activation bytes written; live B = bytes alive during the layer (in place: the output\n"
+               "overwrites an input that dies there)\n");
         printf("\ntotal: %lld MACs (%.1f M), %lld parameters\n", (long long)p.macs, p.macs / 1e6, (long long)p.params);
         printf("weights: %zu bytes (%.2f KiB) as stored for the MCU, of which int8 weights %zu bytes (%.2f KiB)\n", p.weights_bytes,
                p.weights_bytes / 1024.0, p.int8_weight_bytes, p.int8_weight_bytes / 1024.0);

@@ -259,6 +259,23 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
         if (prod < 0 || p->steps[prod].kind != DLK_STEP_OUTPUT)
             return dlk_fail(err, "%s: compile needs the output to come from a DequantizeLinear", g->path);
     }
+    /* In place: an Add writes over an input that dies at that Add (the kernel reads a[i], b[i]
+     * before it writes c[i]). The output's buffer merges into the input's. */
+    for (int i = 0; i < p->n_steps; i++) {
+        if (p->steps[i].kind != DLK_STEP_ADD) continue;
+        const dlk_node *n = &g->nodes[i];
+        int bo = p->buf_of_value[n->out[0]];
+        for (int k = 0; k < 2 && bo >= 0; k++) {
+            int bi = p->buf_of_value[n->in[k == 0 ? 0 : 3]];
+            if (bi < 0 || bi == bo || p->bufs[bi].last != i || p->bufs[bi].size != p->bufs[bo].size) continue;
+            p->bufs[bi].last = p->bufs[bo].last;
+            p->bufs[bo].size = 0; /* unused from now on */
+            for (int v = 0; v < g->n_values; v++)
+                if (p->buf_of_value[v] == bo) p->buf_of_value[v] = bi;
+            p->steps[i].in_place = 1;
+            break;
+        }
+    }
     /* lower bound: bytes that must be alive together at each step */
     for (int i = 0; i < p->n_steps; i++) {
         size_t live = 0;

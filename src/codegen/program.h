@@ -33,6 +33,7 @@ typedef struct {
     size_t weight_bytes;    /* as stored for the MCU: int8 weights, int32 bias, float scales, tables */
     size_t out_bytes;       /* activation bytes it writes (0 for aliases and the scores) */
     size_t live_bytes;      /* bytes of buffers alive during this step (the lower bound's term) */
+    int in_place;           /* writes its output over an input that dies here */
 } dlk_step;
 
 typedef struct {
