@@ -111,9 +111,9 @@ int cmd_analyze(int argc, char **argv)
             printf(", \"op\": ");
             cli_json_str(stdout, kind_name(&p, s));
             printf(", \"shape\": \"%s\", \"macs\": %lld, \"params\": %lld, \"weights_bytes\": %zu, \"activation_bytes\": %zu, "
-                   "\"live_bytes\": %zu, \"in_place\": %s}",
+                   "\"live_bytes\": %zu, \"in_place\": %s, \"concat_slices\": %d}",
                    sh, (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes,
-                   s->in_place ? "true" : "false");
+                   s->in_place ? "true" : "false", s->slices);
         }
         printf("\n]}\n");
     } else {
@@ -127,10 +127,10 @@ int cmd_analyze(int argc, char **argv)
             size_t ln = strlen(nm);
             printf("%-4d %-36s %-20s %-16s %12lld %9lld %9zu %9zu %9zu%s\n", i, ln > 36 ? nm + ln - 36 : nm, kind_name(&p, s), sh,
                    (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes,
-                   s->in_place ? " (in place)" : "");
+                   s->in_place ? " (in place)" : s->slices ? " (slices)" : "");
         }
         printf("\nact B = activation bytes written; live B = bytes alive during the layer (in place: the output\n"
-               "overwrites an input that dies there)\n");
+               "overwrites an input that dies there; slices: producers wrote their parts into the Concat's output)\n");
         printf("\ntotal: %lld MACs (%.1f M), %lld parameters\n", (long long)p.macs, p.macs / 1e6, (long long)p.params);
         printf("weights: %zu bytes (%.2f KiB) as stored for the MCU, of which int8 weights %zu bytes (%.2f KiB)\n", p.weights_bytes,
                p.weights_bytes / 1024.0, p.int8_weight_bytes, p.int8_weight_bytes / 1024.0);

@@ -84,7 +84,7 @@ static void emit_renames(FILE *f, const char *name)
 
 static const dlk_tensor *in_t(const dlk_program *p, int node, int slot) { return p->ctx->ops[node].in[slot]; }
 
-static size_t buf_off(const dlk_program *p, int value) { return p->bufs[p->buf_of_value[value]].offset; }
+static size_t buf_off(const dlk_program *p, int value) { return p->bufs[p->buf_of_value[value]].offset + p->value_off[value]; }
 
 /* Constant data and parameters of one step, written before the run function. */
 static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk_q8type at)
@@ -211,7 +211,10 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
             dlk_op_scalar_f(op, k + 1, &xs, &e);
             dlk_op_scalar_i(op, k + 2, &xzp, &e);
             size_t bytes = op->in[k]->bytes;
-            if (xs == ys && xzp == yzp)
+            if (buf_off(p, n->in[k]) == o + at_b && p->buf_of_value[n->in[k]] == p->buf_of_value[out])
+                fprintf(f, "    /* input %d (%zu bytes at %zu): written there by %s */\n", part, bytes, o + at_b,
+                        p->g->nodes[p->g->values[n->in[k]].producer].name);
+            else if (xs == ys && xzp == yzp)
                 fprintf(f, "    memcpy(arena + %zu, arena + %zu, %zu);\n", o + at_b, buf_off(p, n->in[k]), bytes);
             else
                 fprintf(f, "    dlk_apply_lut_q8(%zu, %s, %s_lut%d, arena + %zu, arena + %zu);\n", bytes, qtype(at), c, part,

@@ -69,6 +69,7 @@ void dlk_program_free(dlk_program *p)
     free(p->steps);
     free(p->bufs);
     free(p->buf_of_value);
+    free(p->value_off);
     free(p->scratch_buf);
     memset(p, 0, sizeof *p);
 }
@@ -215,8 +216,9 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
     p->steps = calloc((size_t)g->n_nodes + 1, sizeof *p->steps);
     p->bufs = calloc((size_t)g->n_values + g->n_nodes + 1, sizeof *p->bufs);
     p->buf_of_value = malloc(sizeof(int) * ((size_t)g->n_values + 1));
+    p->value_off = calloc((size_t)g->n_values + 1, sizeof *p->value_off);
     p->scratch_buf = malloc(sizeof(int) * ((size_t)g->n_nodes + 1));
-    if (!p->steps || !p->bufs || !p->buf_of_value || !p->scratch_buf) return dlk_fail(err, "%s: out of memory", g->path);
+    if (!p->steps || !p->bufs || !p->buf_of_value || !p->value_off || !p->scratch_buf) return dlk_fail(err, "%s: out of memory", g->path);
     for (int v = 0; v < g->n_values; v++) p->buf_of_value[v] = -1;
     for (int i = 0; i < g->n_nodes; i++) {
         dlk_step *s = &p->steps[i];
@@ -233,6 +235,7 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
         if (s->kind == DLK_STEP_ALIAS) {
             int b = p->buf_of_value[g->nodes[i].in[0]];
             p->buf_of_value[out] = b;
+            p->value_off[out] = p->value_off[g->nodes[i].in[0]];
             if (b >= 0 && p->bufs[b].last < i) p->bufs[b].last = i;
         } else if (s->kind != DLK_STEP_OUTPUT) {
             p->bufs[p->n_bufs] = (dlk_plan_buf){op->out[0]->bytes, i, i, 0};
@@ -259,6 +262,46 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
         if (prod < 0 || p->steps[prod].kind != DLK_STEP_OUTPUT)
             return dlk_fail(err, "%s: compile needs the output to come from a DequantizeLinear", g->path);
     }
+    /* Concat by slices: a part that needs no requantization, made by a Conv, MaxPool, Add or
+     * GlobalAveragePool for this Concat alone, is written by its producer straight into its slice
+     * of the Concat's output, which then lives from the first such producer on. */
+    int *n_uses = calloc((size_t)g->n_values + 1, sizeof *n_uses);
+    if (!n_uses) return dlk_fail(err, "%s: out of memory", g->path);
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_in; k++)
+            if (g->nodes[i].in[k] >= 0) n_uses[g->nodes[i].in[k]]++;
+    n_uses[p->output_value]++;
+    for (int i = 0; i < p->n_steps; i++) {
+        if (p->steps[i].kind != DLK_STEP_CONCAT) continue;
+        const dlk_node *n = &g->nodes[i];
+        const dlk_op *op = &c->ops[i];
+        int bo = p->buf_of_value[n->out[0]];
+        float ys, xs;
+        int yzp, xzp;
+        if (bo < 0 || const_float(op, 0, &ys) || const_int(op, 1, &yzp)) continue;
+        size_t at = 0;
+        for (int k = 2; k + 2 < op->n_in; k += 3) {
+            int v = n->in[k], prod = g->values[v].producer, bv = p->buf_of_value[v];
+            size_t bytes = op->in[k]->bytes;
+            int ok = !const_float(op, k + 1, &xs) && !const_int(op, k + 2, &xzp) && xs == ys && xzp == yzp && prod >= 0 &&
+                     bv >= 0 && bv != bo && n_uses[v] == 1 && p->bufs[bv].first == prod && p->bufs[bv].last == i &&
+                     p->bufs[bv].size == bytes && p->value_off[v] == 0;
+            if (ok) {
+                dlk_step_kind pk = p->steps[prod].kind;
+                ok = pk == DLK_STEP_CONV || pk == DLK_STEP_MAXPOOL || pk == DLK_STEP_ADD || pk == DLK_STEP_GAP;
+            }
+            for (int w = 0; ok && w < g->n_values; w++) ok = w == v || p->buf_of_value[w] != bv;
+            if (ok) {
+                p->buf_of_value[v] = bo;
+                p->value_off[v] = at;
+                if (p->bufs[bo].first > prod) p->bufs[bo].first = prod;
+                p->bufs[bv].size = 0;
+                p->steps[i].slices++;
+            }
+            at += bytes;
+        }
+    }
+    free(n_uses);
     /* In place: an Add writes over an input that dies at that Add (the kernel reads a[i], b[i]
      * before it writes c[i]). The output's buffer merges into the input's. */
     for (int i = 0; i < p->n_steps; i++) {

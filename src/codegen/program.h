@@ -34,6 +34,7 @@ typedef struct {
     size_t out_bytes;       /* activation bytes it writes (0 for aliases and the scores) */
     size_t live_bytes;      /* bytes of buffers alive during this step (the lower bound's term) */
     int in_place;           /* writes its output over an input that dies here */
+    int slices;             /* Concat: inputs that their producers wrote into its output */
 } dlk_step;
 
 typedef struct {
@@ -44,6 +45,7 @@ typedef struct {
     int n_bufs;
     dlk_plan_buf *bufs;     /* activation buffers and scratch, with offsets */
     int *buf_of_value;      /* value -> buffer, -1 when the value is not in the arena */
+    size_t *value_off;      /* value -> byte offset inside its buffer (a slice of a Concat's output) */
     int *scratch_buf;       /* node -> scratch buffer or -1 */
     size_t align;
     size_t arena_bytes;     /* the plan's peak */

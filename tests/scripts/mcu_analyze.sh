@@ -42,6 +42,8 @@ checks = [
      a["lower_bound_bytes"] <= a["peak_ram_bytes"] <= 1.02 * a["lower_bound_bytes"]),
     ("MACs 574,269,440", a["macs"] == 574269440),
     ("parameters 1,297,368", a["params"] == 1297368),
+    (f"in place: {sum(l['in_place'] for l in a['layers'])} Adds, {sum(l['concat_slices'] for l in a['layers'])} Concat parts "
+     "written by their producers", any(l["in_place"] for l in a["layers"]) and sum(l["concat_slices"] for l in a["layers"]) >= 6),
 ]
 for what, ok in checks:
     print(("ok " if ok else "FAIL ") + what)
