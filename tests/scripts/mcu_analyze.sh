@@ -26,6 +26,21 @@ print(("FAIL " if bad else "ok ") + "mn.h macros equal analyze's numbers: " + ",
 sys.exit(1 if bad else 0)
 PY
 
+# refusals: a clean message and status 1, nothing written
+expect_refusal() {
+  local want=$1; shift
+  local rc=0
+  "$DLAKIT" "$@" >/dev/null 2>"$TMP/err.txt" || rc=$?
+  if [ $rc -eq 1 ] && grep -q "$want" "$TMP/err.txt"; then echo "ok refused: dlakit $* -> $(cat "$TMP/err.txt")"
+  else fail "dlakit $*: status $rc, stderr '$(cat "$TMP/err.txt")' (wanted '$want')"; fi
+}
+expect_refusal "needs an int8 model" analyze "$MNIST_MODELS/dla46c_mnist_64.onnx"
+expect_refusal "needs an int8 model" compile "$MNIST_MODELS/dla46c_mnist_64.onnx" -o "$TMP" --name f
+expect_refusal "not a C identifier" compile "$m" -o "$TMP" --name 9x
+expect_refusal "cannot write" compile "$m" -o "$TMP/missing/dir" --name m
+expect_refusal "must have shape" analyze "$m" --size 32
+[ ! -e "$TMP/f.c" ] || fail "a refused compile wrote f.c"
+
 if [ -d "$ZOO" ]; then
   z="$ZOO/dla46c_pt_224/dla46c_pt_224_qdq_int8.onnx"
   "$DLAKIT" analyze "$z" --json >"$TMP/z.json" || fail "analyze $z"
