@@ -169,12 +169,17 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
         fprintf(f, "    /* %s: normalization and QuantizeLinear, one table per channel */\n", n->name);
         fprintf(f, "    quantize_input(image, arena + %zu);\n", buf_off(p, out));
         break;
-    case DLK_STEP_CONV:
-        fprintf(f, "    dlk_conv_q8_ref(&%s, arena + %zu, %s_w, %s%s, arena + %zu, (int32_t *)(arena + %zu));\n", c,
+    case DLK_STEP_CONV: {
+        const dlk_conv_geom *g = &((const dlk_qconv_params *)op->params)->g;
+        fprintf(f, "    /* %s: %dx%d/%d, %d -> %d channels, %dx%d out */\n", n->name, g->kh, g->kw, g->sh, g->c_in, g->c_out, g->h_out,
+                g->w_out);
+        fprintf(f, "    dlk_conv_q8_ref(&%s, arena + %zu, %s_w, %s%s,\n                    arena + %zu, (int32_t *)(arena + %zu));\n", c,
                 buf_off(p, n->in[0]), c, op->n_in > 8 && op->in[8] ? c : "NULL", op->n_in > 8 && op->in[8] ? "_b" : "",
-                buf_off(p, out), p->bufs[p->scratch_buf[s->node]].offset);
+                buf_off(p, out), p->scratch_buf[s->node] >= 0 ? p->bufs[p->scratch_buf[s->node]].offset : 0);
         break;
+    }
     case DLK_STEP_MAXPOOL:
+        fprintf(f, "    /* %s */\n", n->name);
         fprintf(f, "    dlk_maxpool_q8_ref(&%s, %s, arena + %zu, arena + %zu);\n", c, qtype(at), buf_off(p, n->in[0]),
                 buf_off(p, out));
         break;
