@@ -9,7 +9,8 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config protobuf-c-compiler libprotobuf-c-dev libonnx-dev
             libpng-dev libjpeg62-turbo-dev zlib1g-dev libcmocka-dev)
-TEST_PKGS=(clang python3 python3-numpy python3-onnx python3-pil libonnx-testdata nodejs)
+TEST_PKGS=(clang python3 python3-numpy python3-onnx python3-pil libonnx-testdata nodejs
+           gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)  # last line: the Cortex-M55 tests
 ORT_PKGS=(npm)
 
 pkgs=("${BUILD_PKGS[@]}")

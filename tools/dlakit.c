@@ -17,6 +17,8 @@ static const struct {
     {"conform", cmd_conform, "run ONNX backend node tests"},
     {"bench", cmd_bench, "time a model's runs (compare with ONNX Runtime: scripts/bench.sh)"},
     {"quantize", cmd_quantize, "int8 post-training quantization (QDQ or QOperator ONNX), as ONNX Runtime does it"},
+    {"analyze", cmd_analyze, "cost of a model on a microcontroller: MACs, weights, planned RAM"},
+    {"compile", cmd_compile, "write an int8 model as standalone C (NAME.c, NAME.h) for a microcontroller"},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 

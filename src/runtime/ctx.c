@@ -26,6 +26,7 @@ void dlk_ctx_free(dlk_ctx *c)
         for (int i = 0; i < c->m->g.n_nodes; i++) free(c->ops[i].params);
     free(c->ops);
     free(c->t);
+    free(c->scratch_offset);
     free(c->arena);
     free(c);
 }
@@ -50,27 +51,13 @@ static int check_input(const dlk_graph *g, int v, const dlk_shape *given, dlk_er
     return 0;
 }
 
-dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
+/* Step 1: give every value its tensor and prepare every operator in order (shapes flow forward). */
+static int ctx_prepare(dlk_ctx *c, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
 {
-    dlk_err_clear(err);
-    const dlk_graph *g = &m->g;
-    dlk_plan_buf *bufs = NULL;
-    dlk_ctx *c = calloc(1, sizeof *c);
-    if (!c) {
-        dlk_fail(err, "%s: out of memory", g->path);
-        return NULL;
-    }
-    c->m = m;
-    c->t = calloc(g->n_values + 1, sizeof *c->t);
-    c->ops = calloc(g->n_nodes + 1, sizeof *c->ops);
-    if (!c->t || !c->ops) {
-        dlk_fail(err, "%s: out of memory", g->path);
-        goto fail;
-    }
-    if (n_inputs != g->n_inputs) {
-        dlk_fail(err, "%s: the model has %d input%s, %d given", g->path, g->n_inputs, g->n_inputs == 1 ? "" : "s", n_inputs);
-        goto fail;
-    }
+    const dlk_graph *g = &c->m->g;
+    if (n_inputs != g->n_inputs)
+        return dlk_fail(err, "%s: the model has %d input%s, %d given", g->path, g->n_inputs, g->n_inputs == 1 ? "" : "s",
+                        n_inputs);
     for (int v = 0; v < g->n_values; v++) {
         dlk_tensor *t = &c->t[v];
         t->first = t->last = -2; /* not used */
@@ -82,13 +69,12 @@ dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_in
         }
     }
     for (int i = 0; i < n_inputs; i++) {
-        if (check_input(g, g->inputs[i], &input_shapes[i], err)) goto fail;
+        if (check_input(g, g->inputs[i], &input_shapes[i], err)) return -1;
         c->t[g->inputs[i]].shape = input_shapes[i];
         c->t[g->inputs[i]].bytes = (size_t)dlk_shape_numel(&input_shapes[i]) * dlk_dtype_size(input_shapes[i].dtype);
         c->t[g->inputs[i]].first = 0;
         c->t[g->inputs[i]].last = 0;
     }
-    /* prepare every operator in order: shapes flow forward */
     for (int i = 0; i < g->n_nodes; i++) {
         const dlk_node *n = &g->nodes[i];
         dlk_op *op = &c->ops[i];
@@ -99,42 +85,56 @@ dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_in
         op->n_out = n->n_out;
         for (int s = 0; s < n->n_in; s++) {
             op->in[s] = n->in[s] >= 0 ? &c->t[n->in[s]] : NULL;
-            if (op->in[s] && !op->in[s]->is_const && op->in[s]->first == -2) {
-                dlk_fail(err, "%s: node '%s' (%s): input '%s' has no value", g->path, n->name, n->op_type,
-                         g->values[n->in[s]].name);
-                goto fail;
-            }
+            if (op->in[s] && !op->in[s]->is_const && op->in[s]->first == -2)
+                return dlk_fail(err, "%s: node '%s' (%s): input '%s' has no value", g->path, n->name, n->op_type,
+                                g->values[n->in[s]].name);
         }
         for (int s = 0; s < n->n_out; s++) op->out[s] = n->out[s] >= 0 ? &c->t[n->out[s]] : NULL;
         if (n->op->prepare(op, err)) {
             dlk_err_prefix(err, "%s: node '%s' (%s)", g->path, n->name, n->op_type);
-            goto fail;
+            return -1;
         }
-        for (int s = 0; s < n->n_in; s++)
-            if (op->in[s] && !op->in[s]->is_const) op->in[s]->last = i;
         for (int s = 0; s < n->n_out; s++) {
             dlk_tensor *t = op->out[s];
             if (!t) continue;
             int64_t numel = dlk_shape_numel(&t->shape);
-            if (dlk_dtype_size(t->shape.dtype) == 0 || numel > ((int64_t)1 << 34)) {
-                dlk_fail(err, "%s: node '%s' (%s): output has an unsupported type or is too large", g->path, n->name, n->op_type);
-                goto fail;
-            }
+            if (dlk_dtype_size(t->shape.dtype) == 0 || numel > ((int64_t)1 << 34))
+                return dlk_fail(err, "%s: node '%s' (%s): output has an unsupported type or is too large", g->path,
+                                n->name, n->op_type);
             t->bytes = (size_t)numel * dlk_dtype_size(t->shape.dtype);
-            t->first = t->last = i;
+            t->first = t->last = i; /* last is extended by ctx_live_ranges */
         }
     }
+    return 0;
+}
+
+/* Step 2: live ranges in node order: from the producer (0 for graph inputs) to the last consumer
+ * (past the last node for graph outputs). */
+static void ctx_live_ranges(dlk_ctx *c)
+{
+    const dlk_graph *g = &c->m->g;
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int s = 0; s < c->ops[i].n_in; s++) {
+            dlk_tensor *t = c->ops[i].in[s];
+            if (t && !t->is_const && t->last < i) t->last = i;
+        }
     for (int o = 0; o < g->n_outputs; o++)
         if (!c->t[g->outputs[o]].is_const) c->t[g->outputs[o]].last = g->n_nodes;
-    for (int i = 0; i < n_inputs; i++)
+    for (int i = 0; i < g->n_inputs; i++)
         if (c->t[g->inputs[i]].last < 0) c->t[g->inputs[i]].last = 0;
-    /* plan: every live activation and every operator's scratch */
-    bufs = calloc(g->n_values + g->n_nodes + 1, sizeof *bufs);
-    int *owner = calloc(g->n_values + g->n_nodes + 1, sizeof *owner);
+}
+
+/* Step 3: offsets for every live activation and every operator's scratch, kept in the tensors
+ * (t->offset) and in c->scratch_offset. */
+static int ctx_plan(dlk_ctx *c, dlk_err *err)
+{
+    const dlk_graph *g = &c->m->g;
+    dlk_plan_buf *bufs = calloc((size_t)g->n_values + g->n_nodes + 1, sizeof *bufs);
+    int *owner = calloc((size_t)g->n_values + g->n_nodes + 1, sizeof *owner);
     if (!bufs || !owner) {
+        free(bufs);
         free(owner);
-        dlk_fail(err, "%s: out of memory", g->path);
-        goto fail;
+        return dlk_fail(err, "%s: out of memory", g->path);
     }
     int nb = 0;
     for (int v = 0; v < g->n_values; v++) {
@@ -149,29 +149,72 @@ dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_in
         owner[nb++] = g->n_values + i;
     }
     size_t total = dlk_plan(bufs, nb);
-    if (total == (size_t)-1) {
-        free(owner);
-        dlk_fail(err, "%s: out of memory", g->path);
-        goto fail;
-    }
-    c->arena_bytes = total;
-    c->arena = aligned_alloc(DLK_ARENA_ALIGN, total ? (total + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN : DLK_ARENA_ALIGN);
-    if (!c->arena) {
-        free(owner);
-        dlk_fail(err, "%s: out of memory for a %zu-byte arena", g->path, total);
-        goto fail;
-    }
-    for (int b = 0; b < nb; b++) {
-        if (owner[b] < g->n_values) c->t[owner[b]].data = c->arena + bufs[b].offset;
-        else c->ops[owner[b] - g->n_values].scratch = c->arena + bufs[b].offset;
+    if (total != (size_t)-1) {
+        c->arena_bytes = total;
+        for (int b = 0; b < nb; b++) {
+            if (owner[b] < g->n_values) c->t[owner[b]].offset = bufs[b].offset;
+            else c->scratch_offset[owner[b] - g->n_values] = bufs[b].offset;
+        }
     }
     free(owner);
     free(bufs);
+    return total == (size_t)-1 ? dlk_fail(err, "%s: out of memory", g->path) : 0;
+}
+
+/* Step 4: allocate the arena and point every planned tensor and scratch into it. */
+static int ctx_bind(dlk_ctx *c, dlk_err *err)
+{
+    const dlk_graph *g = &c->m->g;
+    size_t total = c->arena_bytes;
+    c->arena = aligned_alloc(DLK_ARENA_ALIGN, total ? (total + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN : DLK_ARENA_ALIGN);
+    if (!c->arena) return dlk_fail(err, "%s: out of memory for a %zu-byte arena", g->path, total);
+    for (int v = 0; v < g->n_values; v++) {
+        dlk_tensor *t = &c->t[v];
+        if (!t->is_const && t->first >= -1) t->data = c->arena + t->offset;
+    }
+    for (int i = 0; i < g->n_nodes; i++)
+        if (c->ops[i].scratch_bytes) c->ops[i].scratch = c->arena + c->scratch_offset[i];
+    return 0;
+}
+
+dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
+{
+    dlk_err_clear(err);
+    const dlk_graph *g = &m->g;
+    dlk_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        dlk_fail(err, "%s: out of memory", g->path);
+        return NULL;
+    }
+    c->m = m;
+    c->t = calloc((size_t)g->n_values + 1, sizeof *c->t);
+    c->ops = calloc((size_t)g->n_nodes + 1, sizeof *c->ops);
+    c->scratch_offset = calloc((size_t)g->n_nodes + 1, sizeof *c->scratch_offset);
+    if (!c->t || !c->ops || !c->scratch_offset) {
+        dlk_fail(err, "%s: out of memory", g->path);
+        dlk_ctx_free(c);
+        return NULL;
+    }
+    if (ctx_prepare(c, input_shapes, n_inputs, err)) {
+        dlk_ctx_free(c);
+        return NULL;
+    }
+    ctx_live_ranges(c);
+    if (ctx_plan(c, err)) {
+        dlk_ctx_free(c);
+        return NULL;
+    }
     return c;
-fail:
-    free(bufs);
-    dlk_ctx_free(c);
-    return NULL;
+}
+
+dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
+{
+    dlk_ctx *c = dlk_ctx_plan_only(m, input_shapes, n_inputs, err);
+    if (c && ctx_bind(c, err)) {
+        dlk_ctx_free(c);
+        return NULL;
+    }
+    return c;
 }
 
 void *dlk_ctx_input(dlk_ctx *c, int i, dlk_shape *shape)

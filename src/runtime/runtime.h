@@ -13,12 +13,17 @@ struct dlk_ctx {
     const dlk_model *m;
     dlk_tensor *t;        /* one per graph value */
     dlk_op *ops;          /* one per node */
-    uint8_t *arena;
+    uint8_t *arena;       /* NULL for a context made by dlk_ctx_plan_only */
     size_t arena_bytes;
     struct dlk_pool *pool;  /* threads inside a run (runtime/exec.c); NULL: one thread */
+    size_t *scratch_offset; /* per node: its scratch's planned offset (tensors keep theirs in t->offset) */
 };
 
 /* Runs node i of the context (split over its threads where the operator allows it). */
 void dlk_ctx_run_node(dlk_ctx *c, int i, const dlk_kernels *k);
+
+/* Prepares every operator and plans the arena (offsets kept in the tensors and scratch_offset)
+ * without allocating it: what analyze and compile need. Free with dlk_ctx_free; never run it. */
+dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err);
 
 #endif

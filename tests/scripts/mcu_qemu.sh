@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The generated C on a Cortex-M55 (QEMU mps3-an547, semihosting): cross-built with
+# arm-none-eabi-gcc -mcpu=cortex-m55 -O2, fed the shared images, scores bit-identical to the same C
+# built on the host and to ort_int8_qop.npy. Prints flash (.text + .rodata) and RAM (.data + .bss
+# + stack) from the link map, the model's own share (m.o), the stack actually used, and
+# instructions per inference (-icount shift=0: 1 instruction = 1 ns; clock() ticks 10 ms = 10 M).
+# Skipped (77) only when arm-none-eabi-gcc, newlib or qemu-system-arm is missing.
+#   mcu_qemu.sh mnist [COUNT]   bundled MNIST model (default 4 digits)
+#   mcu_qemu.sh zoo NAME [COUNT] ../shared/models/zoo/NAME (default 1 photo)
+. "$(dirname "$0")/engine_lib.sh"
+need_shared
+CHECK="$PY $SRC/tests/mcu/check.py"
+B="$SRC/tests/mcu/m55"
+for tool in arm-none-eabi-gcc qemu-system-arm; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh installs gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm)"; exit 77; }
+done
+[ -n "$(arm-none-eabi-gcc -print-file-name=rdimon.specs | grep /)" ] || { echo "SKIP: newlib (libnewlib-arm-none-eabi) not installed"; exit 77; }
+case "${1:?mnist|zoo}" in
+  mnist) count=${2:-4}; model="$MNIST_MODELS/dla46c_mnist_64_qdq_int8.onnx"; refdir="$MNIST"; label=dla46c_mnist_64 ;;
+  zoo) count=${3:-1}; model="$ZOO/$2/${2}_qdq_int8.onnx"; refdir="$ZOO/$2"; label=$2 ;;
+esac
+"$DLAKIT" compile "$model" -o "$TMP" --name m || fail "compile"
+$CHECK images "$refdir/inputs_u8_nhwc.npy" "$TMP/in.bin" "$count"
+ARM="arm-none-eabi-gcc -mcpu=cortex-m55 -mfloat-abi=hard -O2 -std=c99 -ffp-contract=off -Wall -Wextra -Werror"
+t0=$SECONDS
+$ARM -c "$TMP/m.c" -o "$TMP/m.o" -fstack-usage &&
+  $ARM -I"$TMP" -c "$SRC/tests/mcu/driver.c" -o "$TMP/driver.o" &&
+  $ARM -c "$B/start.c" -o "$TMP/start.o" &&
+  $ARM --specs=rdimon.specs -nostartfiles -T "$B/link.ld" "$TMP/start.o" "$TMP/driver.o" "$TMP/m.o" -lm \
+    -Wl,-Map="$TMP/app.map" -o "$TMP/app.elf" || { fail "cross build"; finish; }
+echo "cross-built in $((SECONDS - t0)) s"
+cc -std=c99 -O2 -ffp-contract=off -I"$TMP" "$TMP/m.c" "$SRC/tests/mcu/driver.c" -lm -o "$TMP/host" || fail "host build"
+(cd "$TMP" && ./host >/dev/null && mv out.bin host.bin) || fail "host run"
+t0=$SECONDS
+(cd "$TMP" && timeout 600 qemu-system-arm -M mps3-an547 -nographic -icount shift=0 \
+  -semihosting-config enable=on,target=native -kernel app.elf) >"$TMP/qemu.txt" 2>&1 || fail "qemu run: $(cat "$TMP/qemu.txt")"
+cat "$TMP/qemu.txt"
+echo "qemu ran in $((SECONDS - t0)) s"
+$CHECK same "$TMP/out.bin" "$refdir/ort_int8_qop.npy" "$count" || FAILS=$((FAILS + 1))
+cmp -s "$TMP/out.bin" "$TMP/host.bin" && echo "ok Cortex-M55 scores == host scores (bytes)" || fail "M55 and host scores differ"
+$PY - "$TMP/app.map" "$TMP/qemu.txt" "$TMP/m.h" "$count" "$label" "$SRC/tests/mcu/mapsize.py" <<'PY' || FAILS=$((FAILS + 1))
+import importlib.util, re, sys
+spec = importlib.util.spec_from_file_location("mapsize", sys.argv[6]); ms = importlib.util.module_from_spec(spec); spec.loader.exec_module(ms)
+m = ms.parse(sys.argv[1], "m.o")
+q = open(sys.argv[2]).read(); h = open(sys.argv[3]).read(); n = int(sys.argv[4])
+mac = {k: int(v) for k, v in re.findall(r"#define m_(\w+) (\d+)", h)}
+ticks = int(re.search(r"images (\d+) ticks (\d+)", q).group(2)); stack = int(re.search(r"stack used (\d+)", q).group(1))
+ins = ticks * 10_000_000 // n
+img = mac["IN_H"] * mac["IN_W"] * 3
+K = lambda b: f"{b / 1024:.1f} KiB"
+print(f"{sys.argv[5]} on Cortex-M55: program flash {K(m['flash'])} (text {m['text']} + rodata {m['rodata']}), model m.o flash "
+      f"{K(m['model']['flash'])}; RAM: arena {K(mac['ARENA_BYTES'])} + input {K(img)} + stack used {stack} B = "
+      f"{K(mac['ARENA_BYTES'] + img + stack)} (whole program data+bss+stack region {K(m['ram'])}); "
+      f"{ins / 1e6:.0f} M instructions per inference ({n} image(s), 10 M resolution)")
+ok = m["model"]["bss"] == mac["ARENA_BYTES"] and stack <= mac["STACK_BYTES"] and m["model"]["rodata"] >= mac["WEIGHT_BYTES"]
+print(("ok" if ok else "FAIL") + f": m.o bss {m['model']['bss']} == m_ARENA_BYTES {mac['ARENA_BYTES']}, stack used {stack} <= m_STACK_BYTES {mac['STACK_BYTES']}")
+sys.exit(0 if ok else 1)
+PY
+finish

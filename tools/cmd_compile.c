@@ -1,0 +1,60 @@
+/* dlakit compile: an int8 model as standalone C (NAME.c + NAME.h) for a microcontroller. */
+#include "cli.h"
+#include "codegen/program.h"
+
+#include <string.h>
+
+static const char *HELP =
+    "usage: dlakit compile MODEL.onnx -o DIR [--name NAME] [--size N|HxW]\n"
+    "\n"
+    "Writes DIR/NAME.c and DIR/NAME.h: the int8 model (QDQ or QOperator file) as plain C99 with its\n"
+    "weights as const arrays, one statically sized arena, no malloc and no stdio. The entry point\n"
+    "  int NAME_run(const uint8_t *image, float *scores)\n"
+    "takes the uint8 H x W x 3 RGB image after resize and crop (what `dlakit preprocess` writes) and\n"
+    "returns 0 with NAME_NUM_CLASSES float scores, bit-identical to `dlakit run --images-npy`:\n"
+    "normalization (ImageNet mean/std) and the input QuantizeLinear are one 256-entry table per\n"
+    "channel; the layers call dlakit's own reference kernels, whose text NAME.c carries.\n"
+    "NAME.h defines NAME_IN_H, NAME_IN_W, NAME_NUM_CLASSES, NAME_ARENA_BYTES, NAME_SCRATCH_BYTES,\n"
+    "NAME_WEIGHT_BYTES, NAME_STACK_BYTES and NAME_MACS. Build with -ffp-contract=off (the default\n"
+    "of -std=c99) and link with -lm.\n"
+    "\n"
+    "  -o, --out DIR   output folder (must exist)\n"
+    "  --name NAME     C prefix and file name (default: model)\n"
+    "  --size N|HxW    input size (default: the model's declared size)\n"
+    "\n"
+    "Example:\n"
+    "  dlakit compile models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx -o out --name mnist\n";
+
+int cmd_compile(int argc, char **argv)
+{
+    const char *model = NULL, *dir = NULL, *name = "model";
+    int h = 0, w = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int hv = i + 1 < argc;
+        if (cli_is_help(a)) {
+            fputs(HELP, stdout);
+            return 0;
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && hv) dir = argv[++i];
+        else if (!strcmp(a, "--name") && hv) name = argv[++i];
+        else if (!strcmp(a, "--size") && hv) {
+            if (cli_parse_size(argv[++i], &h, &w)) return cli_usage_error("compile", "--size needs N or HxW");
+        } else if (a[0] == '-' && a[1]) return cli_usage_error("compile", "unknown option '%s'", a);
+        else if (!model) model = a;
+        else return cli_usage_error("compile", "one model only ('%s')", a);
+    }
+    if (!model || !dir) return cli_usage_error("compile", "needs MODEL.onnx and -o DIR");
+    dlk_err err;
+    dlk_model *m = dlk_model_load(model, &err);
+    if (!m) return cli_error("compile", "%s", err.msg);
+    dlk_program p;
+    int rc = 0;
+    if (dlk_program_build(m, h, w, &p, &err) || dlk_codegen_write(&p, name, dir, model, &err))
+        rc = cli_error("compile", "%s", err.msg);
+    else
+        printf("%s/%s.c, %s/%s.h: %dx%d input, %d classes, %lld MACs, %zu bytes of constants, %zu-byte arena\n", dir, name, dir,
+               name, p.in_h, p.in_w, p.num_classes, (long long)p.macs, p.weights_bytes, p.arena_bytes);
+    dlk_program_free(&p);
+    dlk_model_free(m);
+    return rc;
+}
