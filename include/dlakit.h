@@ -50,6 +50,11 @@ typedef struct dlk_ctx dlk_ctx;     /* a model prepared for one set of input sha
 /* --- models ------------------------------------------------------------------------------ */
 dlk_model *dlk_model_load(const char *path, dlk_err *err);
 dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name, dlk_err *err);
+/* Load flags. DLK_LOAD_NO_FUSION keeps the float operators as the file has them (no Conv/Add +
+ * Relu fusion for speed): what quantize calibrates, so every tensor of the file is observed. */
+#define DLK_LOAD_NO_FUSION 1u
+dlk_model *dlk_model_load_ex(const char *path, unsigned flags, dlk_err *err);
+dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *name, unsigned flags, dlk_err *err);
 void dlk_model_free(dlk_model *m);
 
 int dlk_model_num_inputs(const dlk_model *m);

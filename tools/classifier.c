@@ -94,7 +94,7 @@ int classifier_open(classifier *c, const char *model, const cli_pre *p, dlk_err 
 {
     memset(c, 0, sizeof *c);
     c->pre = p->pre;
-    c->m = dlk_model_load(model, err);
+    c->m = dlk_model_load_ex(model, p->load_flags, err);
     if (!c->m) return -1;
     if (dlk_model_num_inputs(c->m) != 1 || dlk_model_num_outputs(c->m) != 1) {
         snprintf(err->msg, sizeof err->msg, "%s: a classifier needs one input and one output", model);

@@ -20,6 +20,7 @@
 typedef struct {
     dlk_pre_opts pre;
     const char *size;   /* --size as given */
+    unsigned load_flags; /* DLK_LOAD_* for dlk_model_load_ex (quantize: DLK_LOAD_NO_FUSION) */
 } cli_pre;
 
 void cli_pre_init(cli_pre *p);

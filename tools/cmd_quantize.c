@@ -377,6 +377,7 @@ int cmd_quantize(int argc, char **argv)
         if (split_list(excl_copy, &excl, &qo.n_exclude)) { cli_error(CMD, "out of memory"); goto done; }
         qo.exclude = excl;
     }
+    pre.load_flags = DLK_LOAD_NO_FUSION; /* calibrate every tensor of the file, Relus included */
     if (classifier_open(&cl, model, &pre, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     if (dlk_read_file(model, DLK_MAX_MODEL_BYTES, &file, &file_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     for (int i = 0; i < qo.n_exclude; i++) {

@@ -9,6 +9,11 @@
 
 dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name, dlk_err *err)
 {
+    return dlk_model_load_buffer_ex(data, size, name, 0, err);
+}
+
+dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *name, unsigned flags, dlk_err *err)
+{
     dlk_err_clear(err);
     dlk_model *m = calloc(1, sizeof *m);
     if (!m) {
@@ -17,7 +22,7 @@ dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name
     }
     if (dlk_onnx_parse(data, size, name, &m->g, err) || dlk_pass_resolve_ops(&m->g, err) ||
         dlk_graph_finalize(&m->g, err) || dlk_pass_fuse_qdq(&m->g, err) ||
-        dlk_pass_fuse_conv_relu(&m->g, err) || dlk_graph_finalize(&m->g, err)) {
+        (!(flags & DLK_LOAD_NO_FUSION) && dlk_pass_fuse_conv_relu(&m->g, err)) || dlk_graph_finalize(&m->g, err)) {
         dlk_model_free(m);
         return NULL;
     }
@@ -29,13 +34,15 @@ dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name
     return m;
 }
 
-dlk_model *dlk_model_load(const char *path, dlk_err *err)
+dlk_model *dlk_model_load(const char *path, dlk_err *err) { return dlk_model_load_ex(path, 0, err); }
+
+dlk_model *dlk_model_load_ex(const char *path, unsigned flags, dlk_err *err)
 {
     void *buf;
     size_t len;
     dlk_err_clear(err);
     if (dlk_read_file(path, DLK_MAX_MODEL_BYTES, &buf, &len, err)) return NULL;
-    dlk_model *m = dlk_model_load_buffer(buf, len, path, err);
+    dlk_model *m = dlk_model_load_buffer_ex(buf, len, path, flags, err);
     free(buf);
     return m;
 }
