@@ -100,7 +100,7 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     q->w_zp = (int32_t *)(q->scale + M);
     float xs, ys;
     int xzp, yzp;
-    if (dlk_op_scalar_f(op, 1, &xs, err) || dlk_op_scalar_i(op, 2, &xzp, err) || dlk_op_scalar_f(op, 6, &ys, err) ||
+    if (dlk_op_scale_f(op, 1, &xs, err) || dlk_op_scalar_i(op, 2, &xzp, err) || dlk_op_scale_f(op, 6, &ys, err) ||
         dlk_op_scalar_i(op, 7, &yzp, err))
         return -1;
     const dlk_tensor *ws = op->in[4], *wz = op->in[5];
@@ -112,7 +112,7 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     int any_zp = 0;
     for (int c = 0; c < M; c++) {
         float w_s = ((const float *)ws->data)[nws == 1 ? 0 : c];
-        if (!(w_s > 0)) return dlk_fail(err, "w_scale must be positive");
+        if (dlk_check_scale(w_s, "w_scale", err)) return -1;
         float prod = xs * w_s; /* f32(x_scale * w_scale[c]) */
         q->scale[c] = prod / ys;
         int z = wt == DLK_Q_U8 ? ((const uint8_t *)wz->data)[nwz == 1 ? 0 : c] : ((const int8_t *)wz->data)[nwz == 1 ? 0 : c];

@@ -29,13 +29,6 @@ const char *dlk_dtype_name(dlk_dtype t)
     }
 }
 
-int64_t dlk_shape_numel(const dlk_shape *s)
-{
-    int64_t n = 1;
-    for (int i = 0; i < s->ndim; i++) n *= s->dims[i] < 0 ? 0 : s->dims[i];
-    return n;
-}
-
 dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name, dlk_err *err)
 {
     dlk_err_clear(err);
