@@ -80,7 +80,7 @@ static int tensor_from_proto(const Onnx__TensorProto *t, const char *path, const
     dlk_limits lim;
     dlk_limits_get(&lim);
     if (bytes > lim.tensor_bytes)
-        return dlk_fail(err, "%s: %s is too large (%zu bytes; the limit is %llu bytes: raise it with --max-tensor-bytes "
+        return dlk_fail(err, "%s: %s would take %zu bytes; the limit is %llu bytes (raise it with --max-tensor-bytes "
                              "or DLAKIT_MAX_TENSOR_BYTES)", path, what, bytes, (unsigned long long)lim.tensor_bytes);
     void *d = malloc(bytes ? bytes : 1);
     if (!d) return dlk_fail(err, "%s: %s: out of memory (%zu bytes)", path, what, bytes);
