@@ -81,6 +81,15 @@ int dlk_npy_read(const char *path, dlk_npy *out, dlk_err *err)
         n *= out->shape.dims[i];
     }
     size_t bytes = (size_t)n * dlk_dtype_size(t);
+    /* the data must be in the file before it is allocated: a header may claim any shape */
+    long here = ftell(f), end = -1;
+    if (here >= 0 && fseek(f, 0, SEEK_END) == 0) end = ftell(f);
+    if (end < 0 || fseek(f, here, SEEK_SET) != 0) { dlk_fail(err, "%s: cannot determine the file size", path); goto done; }
+    if ((unsigned long long)(end - here) < bytes) {
+        dlk_fail(err, "%s: truncated data (the shape needs %zu bytes, the file has %ld after the header)", path, bytes,
+                 end - here);
+        goto done;
+    }
     out->data = malloc(bytes ? bytes : 1);
     if (!out->data) { dlk_fail(err, "%s: out of memory for %zu bytes", path, bytes); goto done; }
     if (fread(out->data, 1, bytes, f) != bytes) { dlk_fail(err, "%s: truncated data (expected %zu bytes)", path, bytes); goto done; }

@@ -227,11 +227,22 @@ static void reverse_chain(void **state)
     dlk_graph_free(&g);
 }
 
+/* Inputs the fuzzers found (tests/robust/fuzz-*): each refused with its exact message. */
+static void fuzz_findings(void **state)
+{
+    (void)state;
+    dlk_err err;
+    dlk_idx x;
+    /* dims 256 x 0x2c2c2c2c x 0x2c2c2c2c: the product overflowed long long before the size check */
+    assert_int_not_equal(dlk_idx_read(R "fuzz-idx-dims-overflow.idx", &x, &err), 0);
+    assert_string_equal(err.msg, R "fuzz-idx-dims-overflow.idx: IDX dimensions too large");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crashes),       cmocka_unit_test(limits),        cmocka_unit_test(wrong_results),
-        cmocka_unit_test(messages),      cmocka_unit_test(reverse_chain),
+        cmocka_unit_test(messages),      cmocka_unit_test(reverse_chain), cmocka_unit_test(fuzz_findings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
