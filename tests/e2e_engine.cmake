@@ -44,7 +44,3 @@ set_tests_properties(e2e.engine.info PROPERTIES
 add_test(NAME e2e.engine.input COMMAND bash ${_eng}/engine_input.sh)
 set_tests_properties(e2e.engine.input PROPERTIES
   ENVIRONMENT "${E2E_ENV}" LABELS "engine" TIMEOUT 300 SKIP_RETURN_CODE 77)
-
-# Issue #9: the command line against hostile or wrong arguments (output paths, ranges, limits, messages)
-add_test(NAME e2e.robust.cli COMMAND bash ${_eng}/robust_cli.sh)
-set_tests_properties(e2e.robust.cli PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "robust" TIMEOUT 300)

@@ -121,6 +121,16 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     }
     if (op->n_in > 8 && op->in[8] && dlk_shape_numel(&op->in[8]->shape) != M)
         return dlk_fail(err, "bias must have %d values", M);
+    /* the int32 accumulator must not overflow: |bias| + taps * 255 * 255 < 2^31 */
+    int64_t taps = (int64_t)(g.c_in / g.group) * g.kh * g.kw, amax = taps * 255 * 255;
+    if (op->n_in > 8 && op->in[8] && !op->in[8]->is_const) return dlk_fail(err, "the bias must be a constant");
+    for (int c = 0; c < M && op->n_in > 8 && op->in[8]; c++) {
+        int64_t b = ((const int32_t *)op->in[8]->data)[c];
+        if ((b < 0 ? -b : b) + amax > INT32_MAX)
+            return dlk_fail(err, "bias[%d] = %lld with %lld taps could overflow the int32 accumulator", c, (long long)b,
+                            (long long)taps);
+    }
+    if (amax > INT32_MAX) return dlk_fail(err, "%lld taps could overflow the int32 accumulator", (long long)taps);
     q->p.g = g;
     q->p.x_type = xt;
     q->p.w_type = wt;
@@ -145,5 +155,6 @@ static void qconv_run(const dlk_op *op)
     dlk_conv_q8_ref(&q->p, op->in[0]->data, op->in[3]->data, b ? b->data : NULL, op->out[0]->data, op->scratch);
 }
 
-/* scales and zero points (slots 1, 2, 4, 5, 6, 7) are folded into the prepared parameters */
-const dlk_opdef dlk_op_QLinearConv = {"QLinearConv", 0xF6, qconv_prepare, qconv_run};
+/* scales and zero points (slots 1, 2, 4, 5, 6, 7) are folded into the prepared parameters; the bias
+ * (slot 8) is checked against int32 overflow when the context is made */
+const dlk_opdef dlk_op_QLinearConv = {"QLinearConv", 0x1F6, qconv_prepare, qconv_run};

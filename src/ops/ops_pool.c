@@ -86,7 +86,8 @@ static int gap_shape(dlk_op *op, dlk_dtype t, int64_t *nc, int64_t *hw, dlk_err 
         *hw *= xs->dims[i];
         d[i] = 1;
     }
-    if (*hw < 1 || *hw > (1 << 30)) return dlk_fail(err, "bad spatial size");
+    /* 1 << 22: the quantized kernel sums up to 255 per position in int32 */
+    if (*hw < 1 || *hw > (1 << 22)) return dlk_fail(err, "spatial size %lld is not supported (1 to 4194304)", (long long)*hw);
     dlk_shape_set(&op->out[0]->shape, t, xs->ndim, d);
     return 0;
 }

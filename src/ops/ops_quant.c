@@ -117,6 +117,7 @@ static int qmatmul_prepare(dlk_op *op, dlk_err *err)
     if (dlk_op_scale_f(op, 1, &p->as, err) || dlk_op_scalar_i(op, 2, &p->azp, err) || dlk_op_scale_f(op, 4, &p->bs, err) ||
         dlk_op_scalar_i(op, 5, &p->bzp, err) || dlk_op_scale_f(op, 6, &p->ys, err) || dlk_op_scalar_i(op, 7, &p->yzp, err))
         return -1;
+    if (a->dims[1] > INT32_MAX / (255 * 255)) return dlk_fail(err, "K = %lld could overflow the int32 accumulator", (long long)a->dims[1]);
     p->M = (int)a->dims[0];
     p->K = (int)a->dims[1];
     p->N = (int)b->dims[1];

@@ -236,6 +236,10 @@ static void fuzz_findings(void **state)
     /* dims 256 x 0x2c2c2c2c x 0x2c2c2c2c: the product overflowed long long before the size check */
     assert_int_not_equal(dlk_idx_read(R "fuzz-idx-dims-overflow.idx", &x, &err), 0);
     assert_string_equal(err.msg, R "fuzz-idx-dims-overflow.idx: IDX dimensions too large");
+    /* a QLinearConv bias of 2147483451: the int32 accumulator overflowed in the kernel (UBSan) */
+    expect_ctx_error("fuzz-qconv-bias-overflow.onnx", 0, 0,
+                     R "fuzz-qconv-bias-overflow.onnx: node 'conv' (QLinearConv): bias[0] = 2147483451 with 18 taps "
+                       "could overflow the int32 accumulator");
 }
 
 int main(void)
