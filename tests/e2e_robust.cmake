@@ -10,3 +10,8 @@ add_test(NAME robust.mutate COMMAND test_mutate models/dla46c_mnist_64/dla46c_mn
          tests/fixtures/images/jpeg_progressive.jpg tests/fixtures/images/rgba16_interlaced.png
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(robust.mutate PROPERTIES LABELS "robust;full" TIMEOUT 120)
+
+# scripts/mutate.sh's in-process driver (not a test by itself)
+add_executable(dlk_mutate ${CMAKE_CURRENT_SOURCE_DIR}/robust/mutate_driver.c)
+target_include_directories(dlk_mutate PRIVATE ${PROJECT_SOURCE_DIR}/src ${GEN})
+target_link_libraries(dlk_mutate PRIVATE dlakit m)
