@@ -9,7 +9,8 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config protobuf-c-compiler libprotobuf-c-dev libonnx-dev
             libpng-dev libjpeg62-turbo-dev zlib1g-dev libcmocka-dev)
-TEST_PKGS=(clang python3 python3-numpy python3-onnx python3-pil libonnx-testdata nodejs)
+# libclang-rt-14-dev: libFuzzer for tests/fuzz (scripts/fuzz.sh); valgrind: scripts/valgrind.sh
+TEST_PKGS=(clang libclang-rt-14-dev valgrind python3 python3-numpy python3-onnx python3-pil libonnx-testdata nodejs)
 ORT_PKGS=(npm)
 
 pkgs=("${BUILD_PKGS[@]}")

@@ -61,7 +61,7 @@ static void truncations(void **state)
 {
     (void)state;
     static const char *files[] = {NODE_DIR "test_conv_with_strides_padding/model.onnx", NODE_DIR "test_qlinearconv/model.onnx",
-                                  "../models/dla46c_mnist_64/dla46c_mnist_64.onnx"};
+                                  "../models/dla46c_mnist_64/dla46c_mnist_64_qop_int8.onnx"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         size_t len;
         unsigned char *buf = read_all(files[f], &len);
