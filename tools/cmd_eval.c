@@ -327,7 +327,7 @@ int cmd_eval(int argc, char **argv)
     int first = (int)ra, count = (int)(rb - ra);
     if (limit >= 0 && limit < count) count = (int)limit;
     if (count <= 0) {
-        cli_error("eval", "no images to evaluate");
+        cli_error("eval", "%s: no images to evaluate", dir ? dir : idx_img);
         goto done;
     }
     j.items = items + first;
@@ -350,7 +350,10 @@ int cmd_eval(int argc, char **argv)
     int nc = j.base[0].classes;
     for (int i = 0; i < count; i++)
         if (j.items[i].label < 0 || j.items[i].label >= nc) {
-            cli_error("eval", "item %d has label %d, the model has %d classes", first + i, j.items[i].label, nc);
+            if (j.items[i].path)
+                cli_error("eval", "%s: label %d, the model has %d classes", j.items[i].path, j.items[i].label, nc);
+            else
+                cli_error("eval", "%s: item %d has label %d, the model has %d classes", idx_lbl, first + i, j.items[i].label, nc);
             goto done;
         }
     const dlk_labels *names = labels.n ? &labels : &classes;

@@ -72,6 +72,12 @@ check "run --std nan" 2 "dlakit run: --std needs three finite numbers a,b,c" -- 
 check "preprocess --mean inf" 2 "dlakit preprocess: invalid --mean 'inf,0,0' (three finite numbers: a,b,c)" -- \
   preprocess "$D/a.png" --size 64 --float --mean inf,0,0 -o "$D/y.npy"
 
+mkdir -p "$D/evaldir/cat"
+check "eval on a folder without images" 1 "dlakit eval: $D/evaldir: no images to evaluate" -- eval "$M" "$D/evaldir" --size 64
+{ printf '\x00\x00\x08\x01\x00\x00\x00\x14'; head -c 19 /dev/zero; printf '\x0c'; } >"$D/lbl12.idx1"
+check "eval label out of range" 1 "dlakit eval: $D/lbl12.idx1: item 19 has label 12, the model has 10 classes" -- \
+  eval "$M" --idx "$D/img.idx3" "$D/lbl12.idx1" --size 64
+
 # 3. limits: refused by default, accepted when raised by flag or environment
 check "image bomb" 1 "" -- classify "$M" "$R/bomb_16384.png"
 grep -qF "bomb_16384.png: image of 16384x16384 = 268435456 pixels exceeds the limit of 89478485 pixels (a possible decompression bomb; raise it with --max-image-pixels or DLAKIT_MAX_IMAGE_PIXELS)" "$TMP/e$n" \
