@@ -50,6 +50,8 @@ static int tensor_from_proto(const Onnx__TensorProto *t, const char *path, const
     int64_t n = 1;
     for (size_t i = 0; i < t->n_dims; i++) {
         if (t->dims[i] < 0) return dlk_fail(err, "%s: %s has a negative dimension", path, what);
+        /* each one bounded, also next to a 0: sums and products of dims stay far from overflow */
+        if (t->dims[i] > ((int64_t)1 << 40)) return dlk_fail(err, "%s: %s: dimension %zu is too large", path, what, i);
         shape->dims[i] = t->dims[i];
         if (t->dims[i] && n > ((int64_t)1 << 40) / t->dims[i]) return dlk_fail(err, "%s: %s is too large", path, what);
         n *= t->dims[i];
@@ -138,6 +140,8 @@ static int set_value_info(dlk_graph *g, int v, const Onnx__ValueInfoProto *vi, d
     for (size_t i = 0; i < tt->shape->n_dim; i++) {
         const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
         val->shape.dims[i] = -1;
+        if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value > ((int64_t)1 << 40))
+            return dlk_fail(err, "%s: '%s': dimension %zu is too large", g->path, vi->name, i);
         if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0)
             val->shape.dims[i] = d->dim_value;
         else if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param) {

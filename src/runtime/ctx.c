@@ -150,8 +150,9 @@ dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_in
                 goto fail;
             }
             for (int d = 0; d < t->shape.ndim; d++)
-                if (t->shape.dims[d] < 0) {
-                    dlk_fail(err, "%s: node '%s' (%s): output dimension %d is negative", g->path, n->name, n->op_type, d);
+                if (t->shape.dims[d] < 0 || t->shape.dims[d] > ((int64_t)1 << 40)) {
+                    dlk_fail(err, "%s: node '%s' (%s): output dimension %d is %s", g->path, n->name, n->op_type, d,
+                             t->shape.dims[d] < 0 ? "negative" : "too large");
                     goto fail;
                 }
             char what[600];
