@@ -141,7 +141,9 @@ static int single_q(const qdq_ctx *q, int v, qparam *p)
 {
     const dlk_graph *g = q->g;
     if (v < 0 || q->uses[v] != 1 || g->values[v].is_output) return 0;
-    for (int i = 0; i < g->n_nodes; i++) {
+    /* nodes are in topological order (dlk_graph_finalize): the one use follows the producer, most
+     * often right after it, so the scan is short */
+    for (int i = q->prod[v] >= 0 ? q->prod[v] + 1 : 0; i < g->n_nodes; i++) {
         const dlk_node *n = &g->nodes[i];
         if (n->dead) continue;
         for (int s = 0; s < n->n_in; s++)
@@ -164,7 +166,7 @@ static int relu_then_q(const qdq_ctx *q, int v, qparam *p)
 {
     const dlk_graph *g = q->g;
     if (v < 0 || q->uses[v] != 1 || g->values[v].is_output) return -1;
-    for (int i = 0; i < g->n_nodes; i++) {
+    for (int i = q->prod[v] >= 0 ? q->prod[v] + 1 : 0; i < g->n_nodes; i++) {
         const dlk_node *n = &g->nodes[i];
         if (!n->dead && n->n_in >= 1 && n->in[0] == v)
             return is_op(n, "Relu") && single_q(q, n->out[0], p) ? i : -1;
@@ -257,9 +259,11 @@ static int rewrite(dlk_graph *g, int ni, const char *op_type, const int *in, int
     return 0;
 }
 
-/* Fuses one node if it heads a QDQ unit; returns 1 if fused, 0 if not, -1 on OOM. */
-static int fuse_node(qdq_ctx *q, int ni)
+/* Fuses one node if it heads a QDQ unit; returns 1 if fused, 0 if not, -1 on OOM. The nodes it
+ * marked dead go to killed[0..1] (-1 when none). */
+static int fuse_node(qdq_ctx *q, int ni, int killed[2])
 {
+    killed[0] = killed[1] = -1;
     dlk_graph *g = q->g;
     dlk_node *n = &g->nodes[ni];
     if (n->dead || n->n_out < 1 || n->out[0] < 0) return 0;
@@ -328,8 +332,10 @@ static int fuse_node(qdq_ctx *q, int ni)
     }
 #undef Y_OR_RELU
     g->nodes[y.node].dead = 1;
+    killed[0] = y.node;
     if (relu >= 0) {
         g->nodes[relu].dead = 1;
+        killed[1] = relu;
         if (dlk_node_add_attr_int(g, ni, "dlk_relu", 1)) return -1;
     }
     return 1;
@@ -346,7 +352,13 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
     index_graph(&q);
     for (int i = 0; i < g->n_nodes; i++) {
         if (g->nodes[i].dead) continue;
-        int r = fuse_node(&q, i); /* changes the graph only when it returns 1 */
+        /* the node's inputs and outputs before a fusion rewrites it: the index is updated for the
+         * nodes a fusion touches only (re-indexing the whole graph after each one was quadratic) */
+        int old_in[DLK_OP_MAX_IN], old_out[DLK_OP_MAX_OUT], old_nin = g->nodes[i].n_in, old_nout = g->nodes[i].n_out;
+        memcpy(old_in, g->nodes[i].in, sizeof(int) * (size_t)old_nin);
+        memcpy(old_out, g->nodes[i].out, sizeof(int) * (size_t)old_nout);
+        int old_nv = g->n_values, killed[2];
+        int r = fuse_node(&q, i, killed); /* changes the graph only when it returns 1 */
         if (r < 0) {
             rc = dlk_fail(err, "%s: out of memory", g->path);
             goto done;
@@ -360,7 +372,37 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
                 rc = dlk_fail(err, "%s: out of memory", g->path);
                 goto done;
             }
-            index_graph(&q);
+            for (int v = old_nv; v < g->n_values; v++) {
+                q.prod[v] = -1;
+                q.uses[v] = g->values[v].is_output;
+            }
+            for (int k = 0; k < 2; k++) {
+                if (killed[k] < 0) continue;
+                const dlk_node *d = &g->nodes[killed[k]];
+                for (int s = 0; s < d->n_in; s++)
+                    if (d->in[s] >= 0) q.uses[d->in[s]]--;
+                for (int s = 0; s < d->n_out; s++)
+                    if (d->out[s] >= 0 && q.prod[d->out[s]] == killed[k]) q.prod[d->out[s]] = -1;
+            }
+            for (int s = 0; s < old_nin; s++)
+                if (old_in[s] >= 0) q.uses[old_in[s]]--;
+            for (int s = 0; s < old_nout; s++)
+                if (old_out[s] >= 0 && q.prod[old_out[s]] == i) q.prod[old_out[s]] = -1;
+            const dlk_node *n = &g->nodes[i];
+            for (int s = 0; s < n->n_in; s++)
+                if (n->in[s] >= 0) q.uses[n->in[s]]++;
+            for (int s = 0; s < n->n_out; s++)
+                if (n->out[s] >= 0) q.prod[n->out[s]] = i;
+#ifdef DLK_CHECK_QDQ_INDEX
+            { /* debug: the incremental index equals a full one */
+                qdq_ctx f = {g, malloc(sizeof(int) * (g->n_values + 1)), malloc(sizeof(int) * (g->n_values + 1))};
+                index_graph(&f);
+                for (int v = 0; v < g->n_values; v++)
+                    if (f.prod[v] != q.prod[v] || f.uses[v] != q.uses[v]) abort();
+                free(f.prod);
+                free(f.uses);
+            }
+#endif
         }
     }
     dlk_pass_dead_code(g);

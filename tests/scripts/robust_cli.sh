@@ -94,6 +94,37 @@ grep -qF "the limit is 262144 bytes (raise it with --max-arena-bytes or DLAKIT_M
 check "--max-tensor-bytes 64K" 1 "" -- run "$M" --images-npy "$D/x.npy" -o "$D/y.npy" --max-tensor-bytes 64K
 grep -qF "dla46c_mnist_64.onnx: initializer 'onnx::Conv_541' would take 147456 bytes; the limit is 65536 bytes (raise it with --max-tensor-bytes or DLAKIT_MAX_TENSOR_BYTES)" "$TMP/e$n" || { echo "FAIL tensor flag"; cat "$TMP/e$n"; FAILS=$((FAILS + 1)); }
 
+# 2. time that grew without bound: a 50,000-node chain stored in reverse (info took 11 s) and a
+# chain of 20,000 QDQ Conv units (re-indexing the graph after each fusion: about 20 s)
+$PY - "$D" <<'PYEOF'
+import sys, numpy as np
+from onnx import helper as h, TensorProto as T, numpy_helper as nh
+d = sys.argv[1]
+def save(nodes, inits, name):
+    g = h.make_graph(nodes, "g", [h.make_tensor_value_info("x", T.FLOAT, [1, 1, 4, 4])],
+                     [h.make_tensor_value_info("y", T.FLOAT, None)], inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)]); m.ir_version = 7
+    open(f"{d}/{name}", "wb").write(m.SerializeToString())
+N = 50000
+save([h.make_node("Relu", [f"v{i}" if i else "x"], [f"v{i+1}" if i + 1 < N else "y"]) for i in range(N)][::-1], [], "chain_reverse.onnx")
+N = 20000
+inits = [nh.from_array(np.array(0.05, np.float32), "s"), nh.from_array(np.array(0, np.int8), "z"),
+         nh.from_array(np.ones((1, 1, 1, 1), np.int8), "w"), nh.from_array(np.array(0.01, np.float32), "ws")]
+nodes = [h.make_node("QuantizeLinear", ["x", "s", "z"], ["q0"]), h.make_node("DequantizeLinear", ["w", "ws", "z"], ["wd"])]
+for i in range(N):
+    nodes += [h.make_node("DequantizeLinear", [f"q{i}", "s", "z"], [f"d{i}"]), h.make_node("Conv", [f"d{i}", "wd"], [f"c{i}"]),
+              h.make_node("QuantizeLinear", [f"c{i}", "s", "z"], [f"q{i+1}"])]
+nodes.append(h.make_node("DequantizeLinear", [f"q{N}", "s", "z"], ["y"]))
+save(nodes, inits, "qdq_chain.onnx")
+PYEOF
+for f in chain_reverse qdq_chain; do
+  t0=$(date +%s%N)
+  check "info $f.onnx" 0 "" -- info "$D/$f.onnx"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  if [ $ms -gt 15000 ]; then echo "FAIL info $f.onnx took $ms ms (over 15 s in the sanitizer build; 0.2 s optimized)"; FAILS=$((FAILS + 1)); fi
+done
+grep -qF "opset 13, 60003 nodes (20002 after dlakit's passes)" "$TMP/o$n" || { echo "FAIL qdq_chain: not fused"; FAILS=$((FAILS + 1)); }
+
 # 7. messages
 check "control bytes" 1 "dlakit info: $R/control_bytes.onnx: node 'n2': operator 'Bad\\x1b]0;title\\x07Op' is not supported by dlakit" -- info "$R/control_bytes.onnx"
 if grep -q $'\x1b' "$TMP/e$n"; then echo "FAIL raw ESC on stderr"; FAILS=$((FAILS + 1)); fi
