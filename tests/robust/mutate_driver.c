@@ -231,6 +231,8 @@ static int run_model(const dlk_model *m, dlk_err *err)
     return rc ? -1 : 1;
 }
 
+static int retiming; /* a re-run for timing: the structure was just seen, run it anyway */
+
 static void model_case(const unsigned char *b, size_t len, stats *st)
 {
     dlk_err err;
@@ -243,7 +245,7 @@ static void model_case(const unsigned char *b, size_t len, stats *st)
         return;
     }
     st->loaded++;
-    if (seen_before(signature(m))) {
+    if (!retiming && seen_before(signature(m))) {
         st->skipped++;
     } else {
         int r = run_model(m, &err);
@@ -368,10 +370,12 @@ int main(int argc, char **argv)
             /* on a loaded machine one slow run proves little: the best of three counts */
             for (int again = 0; again < 2 && dt > max_s; again++) {
                 stats tmp = st;
+                retiming = 1;
                 double t1 = now();
                 if (is_model) model_case(buf, l, &tmp);
                 else image_case(buf, l, cls, &tmp);
                 if (now() - t1 < dt) dt = now() - t1;
+                retiming = 0;
             }
             if (dt > st.worst) st.worst = dt;
             if (dt > max_s) {
