@@ -116,10 +116,11 @@ int dlk_graph_add_const(dlk_graph *g, const char *hint, const dlk_shape *shape, 
 {
     char name[256];
     int v;
-    for (int i = 0;; i++) {
-        snprintf(name, sizeof name, "%.200s__dlk%d", hint, i);
+    for (;; g->const_seq++) {
+        snprintf(name, sizeof name, "%.200s__dlk%d", hint, g->const_seq);
         if (dlk_graph_find(g, name) < 0) break;
     }
+    g->const_seq++;
     v = dlk_graph_value(g, name);
     if (v < 0) return -1;
     size_t bytes = (size_t)dlk_shape_numel(shape) * dlk_dtype_size(shape->dtype);
