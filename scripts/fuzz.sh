@@ -7,7 +7,8 @@
 #   scripts/fuzz.sh run TARGET SECONDS    one long run (nice -n 19), corpus kept in build/fuzz/corpus/TARGET
 # Targets: onnx image npy idx labels. A crash leaves crash-*/timeout-*/leak-* in build/fuzz/findings;
 # the exit status is then 1. Each run prints "fuzz TARGET: N execs in S s (CPU S s)".
-# Memory limit 2 GB, 5 s per input (no input may take longer than 2 s in dlakit itself).
+# Memory limit 2 GB; 20 s per input counts as a hang (the limit is wall-clock time: a loaded machine
+# slows inputs that take milliseconds; scripts/mutate.sh checks the 2 s bound, best of three).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -78,7 +79,7 @@ run_one() {
   mkdir -p "$corpus" "$find"
   [ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
   local log="$B/fuzz_$t.log" rc=0 TIMEFORMAT='%R %U %S'
-  { time nice -n 19 "$B/tests/fuzz/fuzz_$t" "$corpus" "$B/seeds/$t" $dict -max_total_time="$s" -timeout=5 \
+  { time nice -n 19 "$B/tests/fuzz/fuzz_$t" "$corpus" "$B/seeds/$t" $dict -max_total_time="$s" -timeout=20 \
       -rss_limit_mb=2048 -max_len=$([ "$t" = onnx ] && echo 65536 || echo 16384) -artifact_prefix="$find/$t-" \
       -print_final_stats=1 >"$log" 2>&1 || rc=$?; } 2>"$log.time"
   local execs wall cpu
