@@ -102,7 +102,28 @@ size_t dlk_ctx_arena_bytes(const dlk_ctx *c);
 /* --- helpers ------------------------------------------------------------------------------- */
 size_t dlk_dtype_size(dlk_dtype t);
 const char *dlk_dtype_name(dlk_dtype t);
+/* Element count (unknown dims count as 0); -1 when it would overflow int64. */
 int64_t dlk_shape_numel(const dlk_shape *s);
+/* Bytes of a tensor of that shape; non-zero when the count overflows. */
+int dlk_shape_bytes(const dlk_shape *s, size_t *bytes);
+
+/* --- limits against hostile inputs ----------------------------------------------------------- */
+/* Defaults: Pillow's MAX_IMAGE_PIXELS for decoded images, 1 GiB per tensor, 2 GiB per arena. The
+ * environment variables DLAKIT_MAX_IMAGE_PIXELS, DLAKIT_MAX_TENSOR_BYTES, DLAKIT_MAX_ARENA_BYTES
+ * (a number, optionally followed by K, M, G or T, powers of 1024) replace a default at the first use;
+ * dlk_limits_set replaces them (0 leaves a field as it is). */
+#define DLK_DEFAULT_MAX_IMAGE_PIXELS 89478485ULL
+#define DLK_DEFAULT_MAX_TENSOR_BYTES (1ULL << 30)
+#define DLK_DEFAULT_MAX_ARENA_BYTES (2ULL << 30)
+typedef struct {
+    uint64_t image_pixels, tensor_bytes, arena_bytes;
+} dlk_limits;
+void dlk_limits_get(dlk_limits *l);
+void dlk_limits_set(const dlk_limits *l);
+/* Fails with a message naming the variable when one of the variables above is set but invalid. */
+int dlk_limits_check_env(dlk_err *err);
+/* Parses "123", "64K", "2G" (powers of 1024); non-zero when invalid. */
+int dlk_parse_size(const char *s, uint64_t *out);
 
 #ifdef __cplusplus
 }

@@ -1,15 +1,19 @@
 #include "cli.h"
 
+#include "util/err.h"
+
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void vreport(const char *cmd, const char *fmt, va_list ap)
 {
-    fprintf(stderr, "dlakit%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char raw[2048], esc[2048];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    dlk_escape(raw, esc, sizeof esc); /* names from files or arguments: no raw control bytes */
+    fprintf(stderr, "dlakit%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", esc);
 }
 
 int cli_error(const char *cmd, const char *fmt, ...)
@@ -70,7 +74,7 @@ int cli_parse_floats3(const char *s, float v[3])
         char *e;
         errno = 0;
         v[i] = strtof(p, &e);
-        if (e == p || errno) return -1;
+        if (e == p || errno || !isfinite(v[i])) return -1; /* inf and nan give NaN outputs */
         if (i < 2 && *e != ',') return -1;
         p = e + (i < 2);
         if (i == 2 && *e) return -1;

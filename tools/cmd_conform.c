@@ -283,6 +283,12 @@ int cmd_conform(int argc, char **argv)
                 return 1;
             }
             nsub = list_dirs(paths[i], "", &subs);
+            if (nsub <= 0) {
+                cli_error("conform", "%s: no model.onnx and no test folders in it", paths[i]);
+                free_list(subs, nsub > 0 ? nsub : 0);
+                failed++;
+                continue;
+            }
         }
         for (int k = 0; k < (subs ? nsub : 1); k++) {
             char dir[4096];

@@ -1,5 +1,6 @@
 /* dlakit eval: accuracy of a model on a labelled data set. */
 #include "classifier.h"
+#include "util/outfile.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -212,12 +213,11 @@ static void *eval_worker(void *arg)
     return NULL;
 }
 
-static int write_confusion(const char *path, const int *conf, int nc, const dlk_labels *names, int classes)
+static int write_confusion(const char *path, const int *conf, int nc, const dlk_labels *names, int classes, dlk_err *err)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return -1;
-    FILE *f = fopen(tmp, "w");
-    if (!f) return -1;
+    dlk_outfile o;
+    if (dlk_outfile_open(&o, path, err)) return -1;
+    FILE *f = o.f;
     fprintf(f, "true\\predicted");
     for (int c = 0; c < nc; c++) {
         const char *n = cli_class_name(names, classes, c);
@@ -232,11 +232,7 @@ static int write_confusion(const char *path, const int *conf, int nc, const dlk_
         for (int c = 0; c < nc; c++) fprintf(f, ",%d", conf[r * nc + c]);
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    if (fclose(f) || bad || rename(tmp, path)) {
-        remove(tmp);
-        return -1;
-    }
+    if (dlk_outfile_close(&o, 1, err)) return -1;
     return 0;
 }
 
@@ -277,6 +273,12 @@ int cmd_eval(int argc, char **argv)
     }
     if (!model) return cli_usage_error("eval", "no model given");
     if (!dir == !idx_img) return cli_usage_error("eval", "give either DIR or --idx IMAGES LABELS");
+    if (confusion) {
+        const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path};
+        for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++)
+            if (dlk_same_file(confusion, ins[k]))
+                return cli_usage_error("eval", "--confusion %s is one of the inputs; it would be overwritten", confusion);
+    }
     long ra = 0, rb = -1;
     if (range) {
         char buf[64], *colon;
@@ -315,13 +317,17 @@ int cmd_eval(int argc, char **argv)
         }
         for (int i = 0; i < n; i++) items[i] = (item){NULL, i, xlbl.data[i]};
     }
-    /* --range, --limit */
-    if (rb < 0 || rb > n) rb = n;
-    if (ra > rb) ra = rb;
+    /* --range, --limit: a range past the end is an error, as in preprocess, not a silent cut */
+    if (range && (ra >= n || rb > n || (rb >= 0 && rb <= ra))) {
+        cli_usage_error("eval", "invalid --range '%s' (A:B with 0 <= A < B <= %d)", range, n);
+        rc = 2;
+        goto done;
+    }
+    if (rb < 0) rb = n;
     int first = (int)ra, count = (int)(rb - ra);
     if (limit >= 0 && limit < count) count = (int)limit;
     if (count <= 0) {
-        cli_error("eval", "no images to evaluate");
+        cli_error("eval", "%s: no images to evaluate", dir ? dir : idx_img);
         goto done;
     }
     j.items = items + first;
@@ -344,7 +350,10 @@ int cmd_eval(int argc, char **argv)
     int nc = j.base[0].classes;
     for (int i = 0; i < count; i++)
         if (j.items[i].label < 0 || j.items[i].label >= nc) {
-            cli_error("eval", "item %d has label %d, the model has %d classes", first + i, j.items[i].label, nc);
+            if (j.items[i].path)
+                cli_error("eval", "%s: label %d, the model has %d classes", j.items[i].path, j.items[i].label, nc);
+            else
+                cli_error("eval", "%s: item %d has label %d, the model has %d classes", idx_lbl, first + i, j.items[i].label, nc);
             goto done;
         }
     const dlk_labels *names = labels.n ? &labels : &classes;
@@ -388,8 +397,8 @@ int cmd_eval(int argc, char **argv)
         if (j.pred[0][i] >= 0) conf[lab * nc + j.pred[0][i]]++;
         if (j.nmodels == 2) agree += j.pred[0][i] == j.pred[1][i] && j.pred[0][i] >= 0;
     }
-    if (confusion && write_confusion(confusion, conf, nc, names, nc)) {
-        cli_error("eval", "%s: cannot write the confusion matrix", confusion);
+    if (confusion && write_confusion(confusion, conf, nc, names, nc, &err)) {
+        cli_error("eval", "%s (the confusion matrix)", err.msg);
         free(cls_total);
         free(cls_ok);
         free(conf);

@@ -3,6 +3,7 @@
 #include "onnx/onnx.h"
 #include "ops/ops.h"
 #include "runtime/runtime.h"
+#include "util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,10 @@ static void print_shape_text(FILE *f, const dlk_value *v)
     fputc('[', f);
     for (int d = 0; d < v->shape.ndim; d++)
         if (v->shape.dims[d] >= 0) fprintf(f, "%s%lld", d ? ", " : "", (long long)v->shape.dims[d]);
-        else fprintf(f, "%s%s", d ? ", " : "", v->dim_param[d] ? v->dim_param[d] : "?");
+        else {
+            char eb[256];
+            fprintf(f, "%s%s", d ? ", " : "", v->dim_param[d] ? dlk_esc(v->dim_param[d], eb, sizeof eb) : "?");
+        }
     fputc(']', f);
 }
 
@@ -188,16 +192,18 @@ int cmd_info(int argc, char **argv)
         }
         fprintf(f, "}}\n");
     } else {
-        fprintf(f, "%s\n  opset %d, %d nodes (%d after dlakit's passes)\n", path, raw.opset, raw.n_nodes, m->g.n_nodes);
+        char eb[1024];
+        fprintf(f, "%s\n  opset %d, %d nodes (%d after dlakit's passes)\n", dlk_esc(path, eb, sizeof eb), raw.opset, raw.n_nodes,
+                m->g.n_nodes);
         for (int i = 0; i < m->g.n_inputs; i++) {
             const dlk_value *v = &m->g.values[m->g.inputs[i]];
-            fprintf(f, "  input  %s: %s ", v->name, dlk_dtype_name(v->shape.dtype));
+            fprintf(f, "  input  %s: %s ", dlk_esc(v->name, eb, sizeof eb), dlk_dtype_name(v->shape.dtype));
             print_shape_text(f, v);
             fputc('\n', f);
         }
         for (int i = 0; i < m->g.n_outputs; i++) {
             const dlk_value *v = &m->g.values[m->g.outputs[i]];
-            fprintf(f, "  output %s: %s ", v->name, dlk_dtype_name(v->shape.dtype));
+            fprintf(f, "  output %s: %s ", dlk_esc(v->name, eb, sizeof eb), dlk_dtype_name(v->shape.dtype));
             print_shape_text(f, v);
             fputc('\n', f);
         }

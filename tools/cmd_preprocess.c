@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "image/image.h"
 #include "util/npy.h"
+#include "util/outfile.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ int cmd_preprocess(int argc, char **argv)
         } else if (!strcmp(a, "--mean") || !strcmp(a, "--std")) {
             NEED_ARG();
             if (cli_parse_floats3(argv[i + 1], a[2] == 'm' ? mean : stdv)) {
-                rc = cli_usage_error(CMD, "invalid %s '%s' (three numbers: a,b,c)", a, argv[i + 1]);
+                rc = cli_usage_error(CMD, "invalid %s '%s' (three finite numbers: a,b,c)", a, argv[i + 1]);
                 goto done;
             }
             i++;
@@ -205,6 +206,11 @@ int cmd_preprocess(int argc, char **argv)
         rc = cli_usage_error(CMD, "--range needs --idx");
         goto done;
     }
+    for (int k = -1; k < nfiles; k++)
+        if (dlk_same_file(out_path, k < 0 ? idx_path : files[k])) {
+            rc = cli_usage_error(CMD, "-o %s is one of the inputs; it would be overwritten", out_path);
+            goto done;
+        }
     if (!as_float && (have_mean || have_scale || have_offset || o.bgr)) {
         rc = cli_usage_error(CMD, "--mean, --std, --scale, --offset and --bgr need --float");
         goto done;

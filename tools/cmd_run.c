@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "image/image.h"
 #include "util/npy.h"
+#include "util/outfile.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -150,9 +151,9 @@ int cmd_run(int argc, char **argv)
         } else if (!strcmp(a, "--threads") && has_val) {
             if (cli_parse_int(argv[++i], 1, 256, &threads)) return cli_usage_error("run", "--threads needs a number from 1 to 256");
         } else if (!strcmp(a, "--mean") && has_val) {
-            if (cli_parse_floats3(argv[++i], mean)) return cli_usage_error("run", "--mean needs three numbers a,b,c");
+            if (cli_parse_floats3(argv[++i], mean)) return cli_usage_error("run", "--mean needs three finite numbers a,b,c");
         } else if (!strcmp(a, "--std") && has_val) {
-            if (cli_parse_floats3(argv[++i], stdv)) return cli_usage_error("run", "--std needs three numbers a,b,c");
+            if (cli_parse_floats3(argv[++i], stdv)) return cli_usage_error("run", "--std needs three finite numbers a,b,c");
             if (!(stdv[0] != 0 && stdv[1] != 0 && stdv[2] != 0)) return cli_usage_error("run", "--std values must be non-zero");
         } else if (!strcmp(a, "--quiet")) quiet = 1;
         else if (a[0] == '-') return cli_usage_error("run", "unknown option '%s'%s", a, has_val ? "" : " (or missing value)");
@@ -162,6 +163,8 @@ int cmd_run(int argc, char **argv)
     if (!model) return cli_usage_error("run", "no model given");
     if (!out) return cli_usage_error("run", "no output file given (-o OUT.npy)");
     if (!images == !input) return cli_usage_error("run", "give exactly one of --images-npy and --input-npy");
+    if (dlk_same_file(out, model) || dlk_same_file(out, images ? images : input))
+        return cli_usage_error("run", "-o %s is one of the inputs; it would be overwritten", out);
     dlk_err err;
     dlk_npy in = {{0}, NULL};
     int rc = 1;

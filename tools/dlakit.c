@@ -28,11 +28,48 @@ static void usage(FILE *f)
                "DLA image classifiers in C: run, check and evaluate ONNX models (float and int8).\n\n"
                "Commands:\n");
     for (size_t i = 0; i < NCMD; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\n'dlakit COMMAND --help' describes a command. 'dlakit --version' prints the version.\n");
+    fprintf(f, "\n'dlakit COMMAND --help' describes a command. 'dlakit --version' prints the version.\n"
+               "\nLimits (every command; also DLAKIT_MAX_IMAGE_PIXELS, DLAKIT_MAX_TENSOR_BYTES, DLAKIT_MAX_ARENA_BYTES):\n"
+               "  --max-image-pixels N   decoded image size (default %llu, Pillow's MAX_IMAGE_PIXELS)\n"
+               "  --max-tensor-bytes N   one tensor (default %llu); N may end in K, M, G (powers of 1024)\n"
+               "  --max-arena-bytes N    one context's arena (default %llu)\n",
+            (unsigned long long)DLK_DEFAULT_MAX_IMAGE_PIXELS, (unsigned long long)DLK_DEFAULT_MAX_TENSOR_BYTES,
+            (unsigned long long)DLK_DEFAULT_MAX_ARENA_BYTES);
+}
+
+/* Takes the limit options out of argv (they may stand anywhere); 0, or 2 after a usage error. */
+static int take_limits(int *argc, char **argv)
+{
+    dlk_err err;
+    if (dlk_limits_check_env(&err)) {
+        fprintf(stderr, "dlakit: %s\n", err.msg);
+        return 2;
+    }
+    dlk_limits lim = {0, 0, 0};
+    int k = 1;
+    for (int i = 1; i < *argc; i++) {
+        uint64_t *dst = !strcmp(argv[i], "--max-image-pixels") ? &lim.image_pixels
+                        : !strcmp(argv[i], "--max-tensor-bytes") ? &lim.tensor_bytes
+                        : !strcmp(argv[i], "--max-arena-bytes") ? &lim.arena_bytes : NULL;
+        if (!dst) {
+            argv[k++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= *argc || dlk_parse_size(argv[i + 1], dst) || *dst == 0) {
+            fprintf(stderr, "dlakit: %s needs a positive size (a number, optionally followed by K, M, G or T)\n", argv[i]);
+            return 2;
+        }
+        i++;
+    }
+    *argc = k;
+    argv[k] = NULL;
+    dlk_limits_set(&lim);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
+    if (take_limits(&argc, argv)) return 2;
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -116,10 +116,11 @@ int dlk_graph_add_const(dlk_graph *g, const char *hint, const dlk_shape *shape, 
 {
     char name[256];
     int v;
-    for (int i = 0;; i++) {
-        snprintf(name, sizeof name, "%.200s__dlk%d", hint, i);
+    for (;; g->const_seq++) {
+        snprintf(name, sizeof name, "%.200s__dlk%d", hint, g->const_seq);
         if (dlk_graph_find(g, name) < 0) break;
     }
+    g->const_seq++;
     v = dlk_graph_value(g, name);
     if (v < 0) return -1;
     size_t bytes = (size_t)dlk_shape_numel(shape) * dlk_dtype_size(shape->dtype);
@@ -226,63 +227,128 @@ int dlk_graph_consumers(const dlk_graph *g, int value, int *first_node, int *fir
     return count;
 }
 
+/* Kahn's algorithm in linear time, keeping the order the former repeated file-order sweeps gave:
+ * a node goes in sweep max over its producers p of sweep(p) + (p after it in the file), and nodes
+ * are placed by (sweep, file position). A file already in topological order keeps its order. */
 int dlk_graph_finalize(dlk_graph *g, dlk_err *err)
 {
-    int n = g->n_nodes, live = 0;
+    int n = g->n_nodes, nv = g->n_values, live = 0;
     for (int i = 0; i < n; i++) live += !g->nodes[i].dead;
-    char *ready = calloc(g->n_values ? g->n_values : 1, 1);
-    char *placed = calloc(n ? n : 1, 1);
+    int *prod = malloc(sizeof(int) * (nv ? nv : 1));      /* value -> producing node (file index) */
+    int *pending = calloc(n ? n : 1, sizeof(int));        /* inputs not yet produced */
+    int *sweep = calloc(n ? n : 1, sizeof(int));
+    int *queue = malloc(sizeof(int) * (n ? n : 1));
+    int *ustart = calloc((size_t)nv + 1, sizeof(int));    /* CSR: value -> consuming nodes */
+    int *users = NULL;
+    int *bucket = NULL, *bstart = NULL;
     dlk_node *sorted = malloc(sizeof *sorted * (live ? live : 1));
-    int rc = -1;
-    if (!ready || !placed || !sorted) { dlk_fail(err, "%s: out of memory", g->path); goto done; }
-    for (int v = 0; v < g->n_values; v++) {
-        ready[v] = g->values[v].is_const || g->values[v].is_input;
+    int rc = -1, nuse = 0;
+    if (!prod || !pending || !sweep || !queue || !ustart || !sorted) { dlk_fail(err, "%s: out of memory", g->path); goto done; }
+    for (int v = 0; v < nv; v++) {
+        prod[v] = -1;
         g->values[v].producer = -1;
     }
-    int count = 0;
-    /* Kahn-style passes in file order: repeatedly place every node whose inputs are ready. */
-    for (int progress = 1; progress && count < live;) {
-        progress = 0;
-        for (int i = 0; i < n; i++) {
-            dlk_node *nd = &g->nodes[i];
-            if (nd->dead || placed[i]) continue;
-            int ok = 1;
-            for (int s = 0; s < nd->n_in && ok; s++) ok = nd->in[s] < 0 || ready[nd->in[s]];
-            if (!ok) continue;
-            for (int s = 0; s < nd->n_out; s++) {
-                if (nd->out[s] < 0) continue;
-                if (ready[nd->out[s]]) {
-                    dlk_fail(err, "%s: node '%s' (%s): output '%s' is produced twice", g->path, nd->name,
-                             nd->op_type, g->values[nd->out[s]].name);
-                    goto done;
-                }
-                ready[nd->out[s]] = 1;
-                g->values[nd->out[s]].producer = count;
+    for (int i = 0; i < n; i++) {
+        dlk_node *nd = &g->nodes[i];
+        if (nd->dead) continue;
+        for (int s = 0; s < nd->n_out; s++) {
+            int v = nd->out[s];
+            if (v < 0) continue;
+            if (prod[v] >= 0 || g->values[v].is_const || g->values[v].is_input) {
+                dlk_fail(err, "%s: node '%s' (%s): output '%s' is produced twice", g->path, nd->name, nd->op_type,
+                         g->values[v].name);
+                goto done;
             }
-            placed[i] = 1;
-            sorted[count++] = *nd;
-            progress = 1;
+            prod[v] = i;
         }
     }
-    if (count < live) {
+    for (int i = 0; i < n; i++) {
+        dlk_node *nd = &g->nodes[i];
+        if (nd->dead) continue;
+        for (int s = 0; s < nd->n_in; s++) {
+            int v = nd->in[s];
+            if (v < 0 || g->values[v].is_const || g->values[v].is_input) continue;
+            pending[i]++;
+            ustart[v + 1]++;
+            nuse++;
+        }
+    }
+    for (int v = 0; v < nv; v++) ustart[v + 1] += ustart[v];
+    users = malloc(sizeof(int) * (nuse ? nuse : 1));
+    int *fill = malloc(sizeof(int) * (nv ? nv : 1));
+    if (!users || !fill) { free(fill); dlk_fail(err, "%s: out of memory", g->path); goto done; }
+    memcpy(fill, ustart, sizeof(int) * (nv ? nv : 0));
+    for (int i = 0; i < n; i++) {
+        dlk_node *nd = &g->nodes[i];
+        if (nd->dead) continue;
+        for (int s = 0; s < nd->n_in; s++) {
+            int v = nd->in[s];
+            if (v < 0 || g->values[v].is_const || g->values[v].is_input) continue;
+            users[fill[v]++] = i;
+        }
+    }
+    free(fill);
+    int head = 0, tail = 0, maxsweep = 0;
+    for (int i = 0; i < n; i++)
+        if (!g->nodes[i].dead && !pending[i]) queue[tail++] = i;
+    while (head < tail) {
+        int i = queue[head++];
+        dlk_node *nd = &g->nodes[i];
+        if (sweep[i] > maxsweep) maxsweep = sweep[i];
+        for (int s = 0; s < nd->n_out; s++) {
+            int v = nd->out[s];
+            if (v < 0) continue;
+            for (int u = ustart[v]; u < ustart[v + 1]; u++) {
+                int j = users[u];
+                int sw = sweep[i] + (i > j);
+                if (sw > sweep[j]) sweep[j] = sw;
+                if (--pending[j] == 0) queue[tail++] = j;
+            }
+        }
+    }
+    if (tail < live) {
         for (int i = 0; i < n; i++) {
             dlk_node *nd = &g->nodes[i];
-            if (nd->dead || placed[i]) continue;
-            for (int s = 0; s < nd->n_in; s++)
-                if (nd->in[s] >= 0 && !ready[nd->in[s]]) {
-                    dlk_fail(err, "%s: node '%s' (%s): input '%s' is never produced (or the graph has a cycle)",
-                             g->path, nd->name, nd->op_type, g->values[nd->in[s]].name);
+            if (nd->dead || !pending[i]) continue;
+            for (int s = 0; s < nd->n_in; s++) {
+                int v = nd->in[s];
+                if (v >= 0 && !g->values[v].is_const && !g->values[v].is_input && prod[v] < 0) {
+                    dlk_fail(err, "%s: node '%s' (%s): input '%s' is never produced", g->path, nd->name, nd->op_type,
+                             g->values[v].name);
                     goto done;
                 }
+            }
         }
+        for (int i = 0; i < n; i++)
+            if (!g->nodes[i].dead && pending[i]) {
+                dlk_fail(err, "%s: the graph has a cycle (through node '%s' (%s))", g->path, g->nodes[i].name,
+                         g->nodes[i].op_type);
+                goto done;
+            }
         dlk_fail(err, "%s: the graph has a cycle", g->path);
         goto done;
     }
-    for (int o = 0; o < g->n_outputs; o++)
-        if (!ready[g->outputs[o]]) {
-            dlk_fail(err, "%s: graph output '%s' is never produced", g->path, g->values[g->outputs[o]].name);
+    for (int o = 0; o < g->n_outputs; o++) {
+        int v = g->outputs[o];
+        if (prod[v] < 0 && !g->values[v].is_const && !g->values[v].is_input) {
+            dlk_fail(err, "%s: graph output '%s' is never produced", g->path, g->values[v].name);
             goto done;
         }
+    }
+    /* bucket by sweep, file order within a sweep */
+    bstart = calloc((size_t)maxsweep + 2, sizeof(int));
+    bucket = malloc(sizeof(int) * (live ? live : 1));
+    if (!bstart || !bucket) { dlk_fail(err, "%s: out of memory", g->path); goto done; }
+    for (int i = 0; i < n; i++)
+        if (!g->nodes[i].dead) bstart[sweep[i] + 1]++;
+    for (int k = 0; k <= maxsweep; k++) bstart[k + 1] += bstart[k];
+    for (int i = 0; i < n; i++)
+        if (!g->nodes[i].dead) bucket[bstart[sweep[i]]++] = i;
+    for (int k = 0; k < live; k++) {
+        sorted[k] = g->nodes[bucket[k]];
+        for (int s = 0; s < sorted[k].n_out; s++)
+            if (sorted[k].out[s] >= 0) g->values[sorted[k].out[s]].producer = k;
+    }
     for (int i = 0; i < n; i++)
         if (g->nodes[i].dead) {
             dlk_node *nd = &g->nodes[i];
@@ -292,11 +358,17 @@ int dlk_graph_finalize(dlk_graph *g, dlk_err *err)
     free(g->nodes);
     g->nodes = sorted;
     sorted = NULL;
-    g->n_nodes = g->cap_nodes = count;
+    g->n_nodes = g->cap_nodes = live;
     rc = 0;
 done:
-    free(ready);
-    free(placed);
+    free(prod);
+    free(pending);
+    free(sweep);
+    free(queue);
+    free(ustart);
+    free(users);
+    free(bucket);
+    free(bstart);
     free(sorted);
     return rc;
 }

@@ -59,6 +59,7 @@ typedef struct {
     /* name -> value index hash */
     int *hash;
     int hash_cap;
+    int const_seq;              /* next suffix for dlk_graph_add_const's names (linear, not rescanned) */
 } dlk_graph;
 
 void dlk_graph_init(dlk_graph *g, const char *path);

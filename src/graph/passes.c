@@ -2,8 +2,22 @@
 #include "ops/ops.h"
 #include "util/err.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Inputs each operator requires (the first min_in slots must name a value) and accepts. Checked
+ * once at load, so that passes and prepare steps can rely on them. */
+static const struct {
+    const char *op;
+    int min_in, max_in;
+} arity[] = {
+    {"Conv", 2, 3}, {"QLinearConv", 8, 9}, {"MaxPool", 1, 1}, {"AveragePool", 1, 1}, {"GlobalAveragePool", 1, 1},
+    {"QLinearGlobalAveragePool", 5, 5}, {"Relu", 1, 1}, {"Sigmoid", 1, 1}, {"Clip", 1, 3}, {"Softmax", 1, 1},
+    {"Add", 2, 2}, {"Sub", 2, 2}, {"Mul", 2, 2}, {"Div", 2, 2}, {"QLinearAdd", 7, 8}, {"Concat", 1, DLK_OP_MAX_IN},
+    {"QLinearConcat", 5, DLK_OP_MAX_IN}, {"Flatten", 1, 1}, {"Reshape", 2, 2}, {"Identity", 1, 1}, {"Gemm", 2, 3},
+    {"MatMul", 2, 2}, {"QLinearMatMul", 8, 8}, {"QuantizeLinear", 2, 3}, {"DequantizeLinear", 2, 3},
+};
 
 int dlk_pass_resolve_ops(dlk_graph *g, dlk_err *err)
 {
@@ -15,6 +29,23 @@ int dlk_pass_resolve_ops(dlk_graph *g, dlk_err *err)
             return dlk_fail(err, "%s: node '%s': operator '%s' is not supported by dlakit", g->path, n->name, n->op_type);
         if (n->n_in > DLK_OP_MAX_IN || n->n_out > DLK_OP_MAX_OUT)
             return dlk_fail(err, "%s: node '%s' (%s): too many inputs or outputs", g->path, n->name, n->op_type);
+        for (size_t k = 0; k < sizeof arity / sizeof arity[0]; k++) {
+            if (strcmp(arity[k].op, n->op->name)) continue;
+            if (n->n_in < arity[k].min_in || n->n_in > arity[k].max_in) {
+                if (arity[k].min_in == arity[k].max_in)
+                    return dlk_fail(err, "%s: node '%s' (%s): takes %d input%s, has %d", g->path, n->name, n->op_type,
+                                    arity[k].min_in, arity[k].min_in == 1 ? "" : "s", n->n_in);
+                return dlk_fail(err, "%s: node '%s' (%s): takes %d to %d inputs, has %d", g->path, n->name, n->op_type,
+                                arity[k].min_in, arity[k].max_in, n->n_in);
+            }
+            for (int s = 0; s < arity[k].min_in; s++)
+                if (n->in[s] < 0)
+                    return dlk_fail(err, "%s: node '%s' (%s): input %d is required but its name is empty", g->path,
+                                    n->name, n->op_type, s);
+        }
+        if (n->n_out < 1 || n->out[0] < 0)
+            return dlk_fail(err, "%s: node '%s' (%s): output 0 is required but its name is empty", g->path, n->name,
+                            n->op_type);
     }
     return 0;
 }
@@ -70,7 +101,7 @@ static int dq_of(const qdq_ctx *q, int v, qparam *p)
     const dlk_graph *g = q->g;
     if (v < 0 || q->prod[v] < 0) return 0;
     const dlk_node *n = &g->nodes[q->prod[v]];
-    if (!is_op(n, "DequantizeLinear") || n->n_in < 2) return 0;
+    if (!is_op(n, "DequantizeLinear") || n->n_in < 2 || n->in[0] < 0 || n->in[1] < 0) return 0;
     p->node = q->prod[v];
     p->data = n->in[0];
     p->scale = n->in[1];
@@ -101,6 +132,7 @@ static int dq_const(const qdq_ctx *q, int v, qparam *p, dlk_dtype want)
     if (p->qtype != DLK_INT8 && p->qtype != DLK_UINT8) return 0;
     int64_t ns = dlk_shape_numel(&g->values[p->scale].shape);
     if (ns != 1 && dlk_attr_int(&g->nodes[p->node], "axis", 1) != 0) return 0; /* per output channel only */
+    if (ns != 1 && g->opset < 13) return 0; /* per-axis Q/DQ exists from opset 13: DequantizeLinear refuses it */
     return zp_type_ok(g, p->zp, p->qtype);
 }
 
@@ -109,7 +141,9 @@ static int single_q(const qdq_ctx *q, int v, qparam *p)
 {
     const dlk_graph *g = q->g;
     if (v < 0 || q->uses[v] != 1 || g->values[v].is_output) return 0;
-    for (int i = 0; i < g->n_nodes; i++) {
+    /* nodes are in topological order (dlk_graph_finalize): the one use follows the producer, most
+     * often right after it, so the scan is short */
+    for (int i = q->prod[v] >= 0 ? q->prod[v] + 1 : 0; i < g->n_nodes; i++) {
         const dlk_node *n = &g->nodes[i];
         if (n->dead) continue;
         for (int s = 0; s < n->n_in; s++)
@@ -132,7 +166,7 @@ static int relu_then_q(const qdq_ctx *q, int v, qparam *p)
 {
     const dlk_graph *g = q->g;
     if (v < 0 || q->uses[v] != 1 || g->values[v].is_output) return -1;
-    for (int i = 0; i < g->n_nodes; i++) {
+    for (int i = q->prod[v] >= 0 ? q->prod[v] + 1 : 0; i < g->n_nodes; i++) {
         const dlk_node *n = &g->nodes[i];
         if (!n->dead && n->n_in >= 1 && n->in[0] == v)
             return is_op(n, "Relu") && single_q(q, n->out[0], p) ? i : -1;
@@ -140,21 +174,60 @@ static int relu_then_q(const qdq_ctx *q, int v, qparam *p)
     return -1;
 }
 
-/* A value holding the zero point (the existing one, or a new constant 0 of the type). */
+/* A value holding the zero point: the existing one, or a new constant 0 of the type with the
+ * scale's shape (a per-channel scale without its optional zero point gets one zero per channel). */
 static int zp_value(dlk_graph *g, const qparam *p)
 {
     if (p->zp >= 0) return p->zp;
     dlk_shape s = {0};
     s.dtype = p->qtype;
-    int64_t zero = 0;
-    return dlk_graph_add_const(g, "zero_point", &s, &zero);
+    int64_t ns = dlk_shape_numel(&g->values[p->scale].shape);
+    if (ns > 1) {
+        s.ndim = 1;
+        s.dims[0] = ns;
+    }
+    void *zero = calloc(ns > 1 ? (size_t)ns : 1, 1);
+    if (!zero) return -1;
+    int v = dlk_graph_add_const(g, "zero_point", &s, zero);
+    free(zero);
+    return v;
+}
+
+/* A bias DequantizeLinear feeds QLinearConv's int32 bias only when its scale is x_scale * w_scale
+ * (per channel, as ORT's quantizer writes it: equal up to float rounding) and its zero point is 0;
+ * otherwise the Conv stays a float unit, so that the bias scale is never ignored. */
+static int bias_fits(const dlk_graph *g, const qparam *x, const qparam *w, const qparam *b)
+{
+    const dlk_value *xs = &g->values[x->scale], *ws = &g->values[w->scale], *bs = &g->values[b->scale];
+    if (xs->shape.dtype != DLK_FLOAT || ws->shape.dtype != DLK_FLOAT || bs->shape.dtype != DLK_FLOAT) return 0;
+    int64_t nw = dlk_shape_numel(&ws->shape), nb = dlk_shape_numel(&bs->shape);
+    int64_t nbias = dlk_shape_numel(&g->values[b->data].shape);
+    if (nb != 1 && nb != nbias) return 0;
+    if (nw != 1 && nw != nbias) return 0;
+    if (nb != 1 && dlk_attr_int(&g->nodes[b->node], "axis", 1) != 0) return 0;
+    if (b->zp >= 0) {
+        const dlk_value *z = &g->values[b->zp];
+        if (z->shape.dtype != DLK_INT32) return 0;
+        for (int64_t i = 0, nz = dlk_shape_numel(&z->shape); i < nz; i++)
+            if (((const int32_t *)z->data)[i]) return 0;
+    }
+    float xsv = *(const float *)xs->data;
+    for (int64_t c = 0; c < nbias; c++) {
+        float want = xsv * ((const float *)ws->data)[nw == 1 ? 0 : c];
+        float have = ((const float *)bs->data)[nb == 1 ? 0 : c];
+        if (!(fabsf(have - want) <= 1e-5f * fabsf(want))) return 0;
+    }
+    return 1;
 }
 
 static int same_qparams(const dlk_graph *g, const qparam *a, const qparam *b)
 {
     if (a->qtype != b->qtype) return 0;
-    float sa = *(const float *)g->values[a->scale].data, sb = *(const float *)g->values[b->scale].data;
+    /* types first: a 1-element int8 "scale" has 1 byte, not a float's 4 */
     if (g->values[a->scale].shape.dtype != DLK_FLOAT || g->values[b->scale].shape.dtype != DLK_FLOAT) return 0;
+    if ((a->zp >= 0 && g->values[a->zp].shape.dtype != a->qtype) || (b->zp >= 0 && g->values[b->zp].shape.dtype != b->qtype))
+        return 0;
+    float sa = *(const float *)g->values[a->scale].data, sb = *(const float *)g->values[b->scale].data;
     int za = 0, zb = 0;
     if (a->zp >= 0) za = a->qtype == DLK_INT8 ? *(const int8_t *)g->values[a->zp].data : *(const uint8_t *)g->values[a->zp].data;
     if (b->zp >= 0) zb = b->qtype == DLK_INT8 ? *(const int8_t *)g->values[b->zp].data : *(const uint8_t *)g->values[b->zp].data;
@@ -186,9 +259,11 @@ static int rewrite(dlk_graph *g, int ni, const char *op_type, const int *in, int
     return 0;
 }
 
-/* Fuses one node if it heads a QDQ unit; returns 1 if fused, 0 if not, -1 on OOM. */
-static int fuse_node(qdq_ctx *q, int ni)
+/* Fuses one node if it heads a QDQ unit; returns 1 if fused, 0 if not, -1 on OOM. The nodes it
+ * marked dead go to killed[0..1] (-1 when none). */
+static int fuse_node(qdq_ctx *q, int ni, int killed[2])
 {
+    killed[0] = killed[1] = -1;
     dlk_graph *g = q->g;
     dlk_node *n = &g->nodes[ni];
     if (n->dead || n->n_out < 1 || n->out[0] < 0) return 0;
@@ -209,7 +284,7 @@ static int fuse_node(qdq_ctx *q, int ni)
     if (!strcmp(t, "Conv")) {
         if (n->n_in < 2 || !dq_act(q, n->in[0], &x) || !dq_const(q, n->in[1], &w, DLK_INT8)) return 0;
         int has_b = n->n_in > 2 && n->in[2] >= 0;
-        if (has_b && !dq_const(q, n->in[2], &b, DLK_INT32)) return 0;
+        if (has_b && (!dq_const(q, n->in[2], &b, DLK_INT32) || !bias_fits(g, &x, &w, &b))) return 0;
         Y_OR_RELU();
         int xz = zp_value(g, &x), wz = zp_value(g, &w), yz = zp_value(g, &y);
         if (xz < 0 || wz < 0 || yz < 0) return -1;
@@ -257,8 +332,10 @@ static int fuse_node(qdq_ctx *q, int ni)
     }
 #undef Y_OR_RELU
     g->nodes[y.node].dead = 1;
+    killed[0] = y.node;
     if (relu >= 0) {
         g->nodes[relu].dead = 1;
+        killed[1] = relu;
         if (dlk_node_add_attr_int(g, ni, "dlk_relu", 1)) return -1;
     }
     return 1;
@@ -275,7 +352,13 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
     index_graph(&q);
     for (int i = 0; i < g->n_nodes; i++) {
         if (g->nodes[i].dead) continue;
-        int r = fuse_node(&q, i); /* changes the graph only when it returns 1 */
+        /* the node's inputs and outputs before a fusion rewrites it: the index is updated for the
+         * nodes a fusion touches only (re-indexing the whole graph after each one was quadratic) */
+        int old_in[DLK_OP_MAX_IN], old_out[DLK_OP_MAX_OUT], old_nin = g->nodes[i].n_in, old_nout = g->nodes[i].n_out;
+        memcpy(old_in, g->nodes[i].in, sizeof(int) * (size_t)old_nin);
+        memcpy(old_out, g->nodes[i].out, sizeof(int) * (size_t)old_nout);
+        int old_nv = g->n_values, killed[2];
+        int r = fuse_node(&q, i, killed); /* changes the graph only when it returns 1 */
         if (r < 0) {
             rc = dlk_fail(err, "%s: out of memory", g->path);
             goto done;
@@ -289,7 +372,37 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
                 rc = dlk_fail(err, "%s: out of memory", g->path);
                 goto done;
             }
-            index_graph(&q);
+            for (int v = old_nv; v < g->n_values; v++) {
+                q.prod[v] = -1;
+                q.uses[v] = g->values[v].is_output;
+            }
+            for (int k = 0; k < 2; k++) {
+                if (killed[k] < 0) continue;
+                const dlk_node *d = &g->nodes[killed[k]];
+                for (int s = 0; s < d->n_in; s++)
+                    if (d->in[s] >= 0) q.uses[d->in[s]]--;
+                for (int s = 0; s < d->n_out; s++)
+                    if (d->out[s] >= 0 && q.prod[d->out[s]] == killed[k]) q.prod[d->out[s]] = -1;
+            }
+            for (int s = 0; s < old_nin; s++)
+                if (old_in[s] >= 0) q.uses[old_in[s]]--;
+            for (int s = 0; s < old_nout; s++)
+                if (old_out[s] >= 0 && q.prod[old_out[s]] == i) q.prod[old_out[s]] = -1;
+            const dlk_node *n = &g->nodes[i];
+            for (int s = 0; s < n->n_in; s++)
+                if (n->in[s] >= 0) q.uses[n->in[s]]++;
+            for (int s = 0; s < n->n_out; s++)
+                if (n->out[s] >= 0) q.prod[n->out[s]] = i;
+#ifdef DLK_CHECK_QDQ_INDEX
+            { /* debug: the incremental index equals a full one */
+                qdq_ctx f = {g, malloc(sizeof(int) * (g->n_values + 1)), malloc(sizeof(int) * (g->n_values + 1))};
+                index_graph(&f);
+                for (int v = 0; v < g->n_values; v++)
+                    if (f.prod[v] != q.prod[v] || f.uses[v] != q.uses[v]) abort();
+                free(f.prod);
+                free(f.uses);
+            }
+#endif
         }
     }
     dlk_pass_dead_code(g);
@@ -299,29 +412,54 @@ done:
     return rc;
 }
 
+/* Removes nodes none of whose outputs is used, in linear time: a worklist of nodes whose outputs
+ * lost their last use. */
 void dlk_pass_dead_code(dlk_graph *g)
 {
     int *uses = calloc(g->n_values + 1, sizeof(int));
-    if (!uses) return; /* dead code stays: correct, only slower */
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (int v = 0; v < g->n_values; v++) uses[v] = g->values[v].is_output;
-        for (int i = 0; i < g->n_nodes; i++) {
-            const dlk_node *n = &g->nodes[i];
-            if (n->dead) continue;
-            for (int s = 0; s < n->n_in; s++)
-                if (n->in[s] >= 0) uses[n->in[s]]++;
+    int *prod = malloc(sizeof(int) * (g->n_values + 1));
+    int *work = malloc(sizeof(int) * (g->n_nodes + 1));
+    if (!uses || !prod || !work) goto done; /* dead code stays: correct, only slower */
+    for (int v = 0; v < g->n_values; v++) {
+        uses[v] = g->values[v].is_output;
+        prod[v] = -1;
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        const dlk_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int s = 0; s < n->n_in; s++)
+            if (n->in[s] >= 0) uses[n->in[s]]++;
+        for (int s = 0; s < n->n_out; s++)
+            if (n->out[s] >= 0) prod[n->out[s]] = i;
+    }
+    int top = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        dlk_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        int used = 0;
+        for (int s = 0; s < n->n_out; s++) used |= n->out[s] >= 0 && uses[n->out[s]] > 0;
+        if (!used) {
+            n->dead = 1;
+            work[top++] = i;
         }
-        for (int i = 0; i < g->n_nodes; i++) {
-            dlk_node *n = &g->nodes[i];
-            if (n->dead) continue;
+    }
+    while (top > 0) {
+        const dlk_node *n = &g->nodes[work[--top]];
+        for (int s = 0; s < n->n_in; s++) {
+            int v = n->in[s];
+            if (v < 0 || --uses[v] > 0 || prod[v] < 0) continue;
+            dlk_node *p = &g->nodes[prod[v]];
+            if (p->dead) continue;
             int used = 0;
-            for (int s = 0; s < n->n_out; s++) used |= n->out[s] >= 0 && uses[n->out[s]] > 0;
+            for (int k = 0; k < p->n_out; k++) used |= p->out[k] >= 0 && uses[p->out[k]] > 0;
             if (!used) {
-                n->dead = 1;
-                changed = 1;
+                p->dead = 1;
+                work[top++] = prod[v];
             }
         }
     }
+done:
     free(uses);
+    free(prod);
+    free(work);
 }

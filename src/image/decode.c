@@ -34,6 +34,20 @@ static int check_dims(long long w, long long h, const char *name, dlk_err *err)
     return 0;
 }
 
+/* Decoded images: the pixel limit (Pillow's MAX_IMAGE_PIXELS by default) before any allocation, as
+ * a guard against decompression bombs (a few KB declaring 16384x16384). */
+static int check_decoded(long long w, long long h, const char *name, dlk_err *err)
+{
+    if (check_dims(w, h, name, err)) return -1;
+    dlk_limits lim;
+    dlk_limits_get(&lim);
+    if ((unsigned long long)(w * h) > lim.image_pixels)
+        return dlk_fail(err, "%s: image of %lldx%lld = %lld pixels exceeds the limit of %llu pixels (a possible "
+                             "decompression bomb; raise it with --max-image-pixels or DLAKIT_MAX_IMAGE_PIXELS)",
+                        name, w, h, w * h, (unsigned long long)lim.image_pixels);
+    return 0;
+}
+
 int dlk_image_alloc(dlk_image *im, int w, int h, dlk_err *err)
 {
     im->w = im->h = 0;
@@ -97,7 +111,7 @@ static int png_decode(png_state *st, png_structp png, png_infop info, dlk_image 
     png_set_read_fn(png, st, png_read_fn);
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
-    if (check_dims(w, h, st->name, err)) return -1;
+    if (check_decoded(w, h, st->name, err)) return -1;
     int depth = png_get_bit_depth(png, info), ctype = png_get_color_type(png, info);
 
     if (depth == 16) png_set_strip_16(png); /* keeps the high byte */
@@ -199,7 +213,7 @@ static int jpeg_decode(jpeg_state *st, struct jpeg_decompress_struct *cinfo, con
     jpeg_create_decompress(cinfo);
     jpeg_mem_src(cinfo, data, (unsigned long)size);
     jpeg_read_header(cinfo, TRUE);
-    if (check_dims(cinfo->image_width, cinfo->image_height, name, err)) return -1;
+    if (check_decoded(cinfo->image_width, cinfo->image_height, name, err)) return -1;
 
     int cmyk = 0;
     switch (cinfo->jpeg_color_space) {

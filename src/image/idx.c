@@ -67,11 +67,11 @@ int dlk_idx_read(const char *path, dlk_idx *out, dlk_err *err)
             goto done;
         }
         out->dims[i] = (int)d;
-        total *= d;
-        if (total > (1LL << 40)) {
+        if (total > (1LL << 40) / d) { /* checked before multiplying: 2^40 * 2^31 overflows */
             dlk_fail(err, "%s: IDX dimensions too large", path);
             goto done;
         }
+        total *= d;
     }
     if (fsize != hsize + total) {
         dlk_fail(err, "%s: IDX header says %lld data bytes but the file has %lld (%s)", path, total,

@@ -50,19 +50,17 @@ static int tensor_from_proto(const Onnx__TensorProto *t, const char *path, const
     int64_t n = 1;
     for (size_t i = 0; i < t->n_dims; i++) {
         if (t->dims[i] < 0) return dlk_fail(err, "%s: %s has a negative dimension", path, what);
+        /* each one bounded, also next to a 0: sums and products of dims stay far from overflow */
+        if (t->dims[i] > ((int64_t)1 << 40)) return dlk_fail(err, "%s: %s: dimension %zu is too large", path, what, i);
         shape->dims[i] = t->dims[i];
         if (t->dims[i] && n > ((int64_t)1 << 40) / t->dims[i]) return dlk_fail(err, "%s: %s is too large", path, what);
         n *= t->dims[i];
     }
     size_t es = dlk_dtype_size(dt), bytes = (size_t)n * es;
-    void *d = malloc(bytes ? bytes : 1);
-    if (!d) return dlk_fail(err, "%s: %s: out of memory (%zu bytes)", path, what, bytes);
+    /* the data must be there before anything is allocated: a few bytes must not claim gigabytes */
     if (t->has_raw_data) {
-        if (t->raw_data.len != bytes) {
-            free(d);
+        if (t->raw_data.len != bytes)
             return dlk_fail(err, "%s: %s holds %zu bytes of data, its shape needs %zu", path, what, t->raw_data.len, bytes);
-        }
-        if (bytes) memcpy(d, t->raw_data.data, bytes); /* little-endian host assumed (x86, Arm) */
     } else {
         size_t have;
         switch (dt) {
@@ -70,10 +68,27 @@ static int tensor_from_proto(const Onnx__TensorProto *t, const char *path, const
         case DLK_INT64: have = t->n_int64_data; break;
         default: have = t->n_int32_data; break;
         }
-        if (have != (size_t)n) {
-            free(d);
+        if (have != (size_t)n)
             return dlk_fail(err, "%s: %s holds %zu values, its shape needs %lld", path, what, have, (long long)n);
+        if (dt == DLK_UINT8 || dt == DLK_INT8) {
+            /* int8/uint8 values stored as int32: out of range is an error, not a silent truncation */
+            int lo = dt == DLK_UINT8 ? 0 : -128, hi = dt == DLK_UINT8 ? 255 : 127;
+            for (size_t i = 0; i < have; i++)
+                if (t->int32_data[i] < lo || t->int32_data[i] > hi)
+                    return dlk_fail(err, "%s: %s: value %d at index %zu is out of the %s range [%d, %d]", path, what,
+                                    (int)t->int32_data[i], i, dlk_dtype_name(dt), lo, hi);
         }
+    }
+    dlk_limits lim;
+    dlk_limits_get(&lim);
+    if (bytes > lim.tensor_bytes)
+        return dlk_fail(err, "%s: %s would take %zu bytes; the limit is %llu bytes (raise it with --max-tensor-bytes "
+                             "or DLAKIT_MAX_TENSOR_BYTES)", path, what, bytes, (unsigned long long)lim.tensor_bytes);
+    void *d = malloc(bytes ? bytes : 1);
+    if (!d) return dlk_fail(err, "%s: %s: out of memory (%zu bytes)", path, what, bytes);
+    if (t->has_raw_data) {
+        if (bytes) memcpy(d, t->raw_data.data, bytes); /* little-endian host assumed (x86, Arm) */
+    } else {
         for (int64_t i = 0; i < n; i++) {
             switch (dt) {
             case DLK_FLOAT: ((float *)d)[i] = t->float_data[i]; break;
@@ -125,6 +140,8 @@ static int set_value_info(dlk_graph *g, int v, const Onnx__ValueInfoProto *vi, d
     for (size_t i = 0; i < tt->shape->n_dim; i++) {
         const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
         val->shape.dims[i] = -1;
+        if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value > ((int64_t)1 << 40))
+            return dlk_fail(err, "%s: '%s': dimension %zu is too large", g->path, vi->name, i);
         if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value >= 0)
             val->shape.dims[i] = d->dim_value;
         else if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param) {

@@ -68,6 +68,10 @@ int dlk_op_need_dtype(const dlk_op *op, int slot, dlk_dtype t, dlk_err *err);
 /* A constant scalar (or 1-element tensor) read as float / integer; fails if not constant. */
 int dlk_op_scalar_f(const dlk_op *op, int slot, float *v, dlk_err *err);
 int dlk_op_scalar_i(const dlk_op *op, int slot, int *v, dlk_err *err);
+/* A quantization scale: a constant float scalar, finite and > 0 (zero, negative, NaN, inf refused). */
+int dlk_op_scale_f(const dlk_op *op, int slot, float *v, dlk_err *err);
+/* Checks one scale value: finite and > 0. */
+int dlk_check_scale(float s, const char *what, dlk_err *err);
 int dlk_q8type_of(dlk_dtype t, dlk_q8type *q);
 void dlk_shape_set(dlk_shape *s, dlk_dtype t, int ndim, const int64_t *dims);
 

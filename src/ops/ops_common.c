@@ -1,6 +1,8 @@
 #include "ops.h"
 #include "util/err.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define OPS(X)                                                                                             \
@@ -72,6 +74,20 @@ int dlk_op_scalar_f(const dlk_op *op, int slot, float *v, dlk_err *err)
     if (op->in[slot]->shape.dtype != DLK_FLOAT) return dlk_fail(err, "input %d must be float", slot);
     *v = *(const float *)op->in[slot]->data;
     return 0;
+}
+
+int dlk_check_scale(float s, const char *what, dlk_err *err)
+{
+    if (!(s > 0) || !isfinite(s)) return dlk_fail(err, "%s %g is invalid (a scale must be finite and > 0)", what, (double)s);
+    return 0;
+}
+
+int dlk_op_scale_f(const dlk_op *op, int slot, float *v, dlk_err *err)
+{
+    if (dlk_op_scalar_f(op, slot, v, err)) return -1;
+    char what[32];
+    snprintf(what, sizeof what, "scale (input %d)", slot);
+    return dlk_check_scale(*v, what, err);
 }
 
 int dlk_op_scalar_i(const dlk_op *op, int slot, int *v, dlk_err *err)

@@ -145,7 +145,7 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     q->w_zp = (int32_t *)(q->scale + M);
     float xs, ys;
     int xzp, yzp;
-    if (dlk_op_scalar_f(op, 1, &xs, err) || dlk_op_scalar_i(op, 2, &xzp, err) || dlk_op_scalar_f(op, 6, &ys, err) ||
+    if (dlk_op_scale_f(op, 1, &xs, err) || dlk_op_scalar_i(op, 2, &xzp, err) || dlk_op_scale_f(op, 6, &ys, err) ||
         dlk_op_scalar_i(op, 7, &yzp, err))
         return -1;
     const dlk_tensor *ws = op->in[4], *wz = op->in[5];
@@ -157,7 +157,7 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     int any_zp = 0;
     for (int c = 0; c < M; c++) {
         float w_s = ((const float *)ws->data)[nws == 1 ? 0 : c];
-        if (!(w_s > 0)) return dlk_fail(err, "w_scale must be positive");
+        if (dlk_check_scale(w_s, "w_scale", err)) return -1;
         float prod = xs * w_s; /* f32(x_scale * w_scale[c]) */
         q->scale[c] = prod / ys;
         int z = wt == DLK_Q_U8 ? ((const uint8_t *)wz->data)[nwz == 1 ? 0 : c] : ((const int8_t *)wz->data)[nwz == 1 ? 0 : c];
@@ -166,6 +166,16 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     }
     if (op->n_in > 8 && op->in[8] && dlk_shape_numel(&op->in[8]->shape) != M)
         return dlk_fail(err, "bias must have %d values", M);
+    /* the int32 accumulator must not overflow: |bias| + taps * 255 * 255 < 2^31 */
+    int64_t taps = (int64_t)(g.c_in / g.group) * g.kh * g.kw, amax = taps * 255 * 255;
+    if (op->n_in > 8 && op->in[8] && !op->in[8]->is_const) return dlk_fail(err, "the bias must be a constant");
+    for (int c = 0; c < M && op->n_in > 8 && op->in[8]; c++) {
+        int64_t b = ((const int32_t *)op->in[8]->data)[c];
+        if ((b < 0 ? -b : b) + amax > INT32_MAX)
+            return dlk_fail(err, "bias[%d] = %lld with %lld taps could overflow the int32 accumulator", c, (long long)b,
+                            (long long)taps);
+    }
+    if (amax > INT32_MAX) return dlk_fail(err, "%lld taps could overflow the int32 accumulator", (long long)taps);
     q->p.g = g;
     q->p.x_type = xt;
     q->p.w_type = wt;
@@ -213,5 +223,6 @@ static void qconv_run(const dlk_op *op, const dlk_exec *ex)
         dlk_conv_q8_ref(&q->p, op->in[0]->data, op->in[3]->data, b ? b->data : NULL, op->out[0]->data, NULL);
 }
 
-/* scales and zero points (slots 1, 2, 4, 5, 6, 7) are folded into the prepared parameters */
-const dlk_opdef dlk_op_QLinearConv = {"QLinearConv", 0xF6, qconv_prepare, qconv_run};
+/* scales and zero points (slots 1, 2, 4, 5, 6, 7) are folded into the prepared parameters; the bias
+ * (slot 8) is checked against int32 overflow when the context is made */
+const dlk_opdef dlk_op_QLinearConv = {"QLinearConv", 0x1F6, qconv_prepare, qconv_run};

@@ -193,8 +193,8 @@ static int qadd_prepare(dlk_op *op, dlk_err *err)
     dlk_dtype t = op->in[0]->shape.dtype;
     if (dlk_q8type_of(t, &p->t)) return dlk_fail(err, "input A must be int8 or uint8");
     if (op->in[3]->shape.dtype != t) return dlk_fail(err, "A and B must have the same type");
-    if (dlk_op_scalar_f(op, 1, &p->as, err) || dlk_op_scalar_i(op, 2, &p->azp, err) || dlk_op_scalar_f(op, 4, &p->bs, err) ||
-        dlk_op_scalar_i(op, 5, &p->bzp, err) || dlk_op_scalar_f(op, 6, &p->cs, err))
+    if (dlk_op_scale_f(op, 1, &p->as, err) || dlk_op_scalar_i(op, 2, &p->azp, err) || dlk_op_scale_f(op, 4, &p->bs, err) ||
+        dlk_op_scalar_i(op, 5, &p->bzp, err) || dlk_op_scale_f(op, 6, &p->cs, err))
         return -1;
     p->czp = 0;
     if (op->n_in > 7 && op->in[7]) {

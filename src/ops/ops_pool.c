@@ -26,6 +26,10 @@ static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
         return dlk_fail(err, "bad sizes");
     dlk_spatial s;
     if (dlk_op_spatial(op, (int)xs->dims[2], (int)xs->dims[3], (int)ks[0], (int)ks[1], ceil_mode, &s, err)) return -1;
+    /* ONNX: pads must be smaller than the kernel (a window of padding only has no value) */
+    if (s.pad_t >= s.kh || s.pad_b >= s.kh || s.pad_l >= s.kw || s.pad_r >= s.kw)
+        return dlk_fail(err, "pads (%d, %d, %d, %d) must be smaller than the kernel %dx%d", s.pad_t, s.pad_l, s.pad_b,
+                        s.pad_r, s.kh, s.kw);
     dlk_pool_geom *g = calloc(1, sizeof *g);
     if (!g) return dlk_fail(err, "out of memory");
     op->params = g;
@@ -106,7 +110,8 @@ static int gap_shape(dlk_op *op, dlk_dtype t, int64_t *nc, int64_t *hw, dlk_err 
         *hw *= xs->dims[i];
         d[i] = 1;
     }
-    if (*hw < 1 || *hw > (1 << 30)) return dlk_fail(err, "bad spatial size");
+    /* 1 << 22: the quantized kernel sums up to 255 per position in int32 */
+    if (*hw < 1 || *hw > (1 << 22)) return dlk_fail(err, "spatial size %lld is not supported (1 to 4194304)", (long long)*hw);
     dlk_shape_set(&op->out[0]->shape, t, xs->ndim, d);
     return 0;
 }
@@ -146,7 +151,7 @@ static int qgap_prepare(dlk_op *op, dlk_err *err)
     op->params = p;
     if (dlk_q8type_of(op->in[0]->shape.dtype, &p->t)) return dlk_fail(err, "input must be int8 or uint8");
     if (op->in[4]->shape.dtype != op->in[0]->shape.dtype) return dlk_fail(err, "y_zero_point type differs from x");
-    if (dlk_op_scalar_f(op, 1, &p->xs, err) || dlk_op_scalar_i(op, 2, &p->xzp, err) || dlk_op_scalar_f(op, 3, &p->ys, err) ||
+    if (dlk_op_scale_f(op, 1, &p->xs, err) || dlk_op_scalar_i(op, 2, &p->xzp, err) || dlk_op_scale_f(op, 3, &p->ys, err) ||
         dlk_op_scalar_i(op, 4, &p->yzp, err))
         return -1;
     return gap_shape(op, op->in[0]->shape.dtype, &p->nc, &p->hw, err);

@@ -53,6 +53,7 @@ static int quant_common(dlk_op *op, int data_is_quantized, dlk_err *err)
     }
     for (int64_t i = 0; i < ns; i++) {
         p->scale[i] = ((const float *)st->data)[i];
+        if (dlk_check_scale(p->scale[i], "scale", err)) return -1;
         p->zp[i] = 0;
         if (zt) {
             switch (qtype) {
@@ -127,9 +128,10 @@ static int qmatmul_prepare(dlk_op *op, dlk_err *err)
     if (dlk_q8type_of(a->dtype, &p->at) || dlk_q8type_of(b->dtype, &p->bt) || dlk_q8type_of(op->in[7]->shape.dtype, &p->yt))
         return dlk_fail(err, "inputs must be int8 or uint8");
     if (a->ndim != 2 || b->ndim != 2 || a->dims[1] != b->dims[0]) return dlk_fail(err, "only 2-D A[M,K] x B[K,N] is supported");
-    if (dlk_op_scalar_f(op, 1, &p->as, err) || dlk_op_scalar_i(op, 2, &p->azp, err) || dlk_op_scalar_f(op, 4, &p->bs, err) ||
-        dlk_op_scalar_i(op, 5, &p->bzp, err) || dlk_op_scalar_f(op, 6, &p->ys, err) || dlk_op_scalar_i(op, 7, &p->yzp, err))
+    if (dlk_op_scale_f(op, 1, &p->as, err) || dlk_op_scalar_i(op, 2, &p->azp, err) || dlk_op_scale_f(op, 4, &p->bs, err) ||
+        dlk_op_scalar_i(op, 5, &p->bzp, err) || dlk_op_scale_f(op, 6, &p->ys, err) || dlk_op_scalar_i(op, 7, &p->yzp, err))
         return -1;
+    if (a->dims[1] > INT32_MAX / (255 * 255)) return dlk_fail(err, "K = %lld could overflow the int32 accumulator", (long long)a->dims[1]);
     p->M = (int)a->dims[0];
     p->K = (int)a->dims[1];
     p->N = (int)b->dims[1];

@@ -43,7 +43,7 @@ static int reshape_prepare(dlk_op *op, dlk_err *err)
     if (!st->is_const) return dlk_fail(err, "the shape input must be a constant");
     if (st->shape.ndim != 1) return dlk_fail(err, "the shape input must be 1-D");
     int nd = (int)st->shape.dims[0];
-    if (nd > DLK_MAX_DIMS) return dlk_fail(err, "more than %d dimensions", DLK_MAX_DIMS);
+    if (nd < 0 || nd > DLK_MAX_DIMS) return dlk_fail(err, "more than %d dimensions", DLK_MAX_DIMS);
     const int64_t *v = st->data;
     const dlk_shape *in = &op->in[0]->shape;
     int allowzero = op->opset >= 14 && dlk_attr_int(op->node, "allowzero", 0);
@@ -61,6 +61,7 @@ static int reshape_prepare(dlk_op *op, dlk_err *err)
         } else if (v[i] < -1) {
             return dlk_fail(err, "shape[%d] = %lld is invalid", i, (long long)v[i]);
         }
+        if (d[i] && known > INT64_MAX / d[i]) return dlk_fail(err, "the shape's element count overflows");
         known *= d[i];
     }
     if (infer >= 0) {
@@ -169,12 +170,11 @@ static int qconcat_prepare(dlk_op *op, dlk_err *err)
     if (dlk_q8type_of(op->in[2]->shape.dtype, &p->qt)) return dlk_fail(err, "inputs must be int8 or uint8");
     float ys;
     int yzp;
-    if (dlk_op_scalar_f(op, 0, &ys, err) || dlk_op_scalar_i(op, 1, &yzp, err)) return -1;
-    if (!(ys > 0)) return dlk_fail(err, "y_scale must be positive");
+    if (dlk_op_scale_f(op, 0, &ys, err) || dlk_op_scalar_i(op, 1, &yzp, err)) return -1;
     for (int k = 0; k < n; k++) {
         float s;
         int z;
-        if (dlk_op_scalar_f(op, 3 + 3 * k, &s, err) || dlk_op_scalar_i(op, 4 + 3 * k, &z, err)) return -1;
+        if (dlk_op_scale_f(op, 3 + 3 * k, &s, err) || dlk_op_scalar_i(op, 4 + 3 * k, &z, err)) return -1;
         if (s == ys && z == yzp) continue;
         p->use_lut[k] = 1;
         dlk_requant_lut_q8(p->qt, s, z, ys, yzp, p->lut[k]);

@@ -31,6 +31,35 @@ void dlk_ctx_free(dlk_ctx *c)
     free(c);
 }
 
+/* A tensor's size against the limit; what names it ("PATH: node 'n' (Op): output 'y'"). */
+static int check_tensor_size(const dlk_shape *s, const char *what, dlk_err *err)
+{
+    dlk_limits lim;
+    dlk_limits_get(&lim);
+    size_t bytes;
+    if (dlk_shape_bytes(s, &bytes) || dlk_shape_numel(s) > ((int64_t)1 << 34))
+        return dlk_fail(err, "%s is too large (its element count overflows)", what);
+    if (bytes > lim.tensor_bytes)
+        return dlk_fail(err, "%s would take %zu bytes; the limit is %llu bytes (raise it with --max-tensor-bytes or "
+                             "DLAKIT_MAX_TENSOR_BYTES)", what, bytes, (unsigned long long)lim.tensor_bytes);
+    return 0;
+}
+
+/* Shapes that fail to broadcast or concatenate inside a DLA model usually mean an input size that
+ * is not a multiple of its total stride (32): say so, with the size given. */
+static void size_hint(const dlk_graph *g, const dlk_shape *in, int n_in, dlk_err *err)
+{
+    if (!strstr(err->msg, "cannot be broadcast") && !strstr(err->msg, "differs in dimension")) return;
+    for (int i = 0; i < n_in; i++) {
+        const dlk_shape *s = &in[i];
+        if (s->ndim != 4 || (s->dims[2] % 32 == 0 && s->dims[3] % 32 == 0)) continue;
+        size_t at = strlen(err->msg);
+        snprintf(err->msg + at, sizeof err->msg - at, " (input '%.100s' is %lldx%lld: the height and width must be "
+                 "multiples of 32)", g->values[g->inputs[i]].name, (long long)s->dims[2], (long long)s->dims[3]);
+        return;
+    }
+}
+
 static int check_input(const dlk_graph *g, int v, const dlk_shape *given, dlk_err *err)
 {
     const dlk_value *val = &g->values[v];
@@ -48,7 +77,9 @@ static int check_input(const dlk_graph *g, int v, const dlk_shape *given, dlk_er
         if (val->shape.ndim >= 0 && val->shape.dims[i] >= 0 && val->shape.dims[i] != given->dims[i])
             return dlk_fail(err, "%s: input '%s' must have shape %s, got %s", g->path, val->name, want, got);
     }
-    return 0;
+    char what[400];
+    snprintf(what, sizeof what, "%s: input '%.200s' %s", g->path, val->name, got);
+    return check_tensor_size(given, what, err);
 }
 
 /* Step 1: give every value its tensor and prepare every operator in order (shapes flow forward). */
@@ -92,16 +123,27 @@ static int ctx_prepare(dlk_ctx *c, const dlk_shape *input_shapes, int n_inputs, 
         for (int s = 0; s < n->n_out; s++) op->out[s] = n->out[s] >= 0 ? &c->t[n->out[s]] : NULL;
         if (n->op->prepare(op, err)) {
             dlk_err_prefix(err, "%s: node '%s' (%s)", g->path, n->name, n->op_type);
+            size_hint(g, input_shapes, n_inputs, err);
             return -1;
         }
         for (int s = 0; s < n->n_out; s++) {
             dlk_tensor *t = op->out[s];
             if (!t) continue;
-            int64_t numel = dlk_shape_numel(&t->shape);
-            if (dlk_dtype_size(t->shape.dtype) == 0 || numel > ((int64_t)1 << 34))
-                return dlk_fail(err, "%s: node '%s' (%s): output has an unsupported type or is too large", g->path,
-                                n->name, n->op_type);
-            t->bytes = (size_t)numel * dlk_dtype_size(t->shape.dtype);
+            if (dlk_dtype_size(t->shape.dtype) == 0) {
+                dlk_fail(err, "%s: node '%s' (%s): output has an unsupported type", g->path, n->name, n->op_type);
+                return -1;
+            }
+            for (int d = 0; d < t->shape.ndim; d++)
+                if (t->shape.dims[d] < 0 || t->shape.dims[d] > ((int64_t)1 << 40)) {
+                    dlk_fail(err, "%s: node '%s' (%s): output dimension %d is %s", g->path, n->name, n->op_type, d,
+                             t->shape.dims[d] < 0 ? "negative" : "too large");
+                    return -1;
+                }
+            char what[600];
+            snprintf(what, sizeof what, "%s: node '%.150s' (%.60s): output '%.150s'", g->path, n->name, n->op_type,
+                     g->values[n->out[s]].name);
+            if (check_tensor_size(&t->shape, what, err)) return -1;
+            t->bytes = (size_t)dlk_shape_numel(&t->shape) * dlk_dtype_size(t->shape.dtype);
             t->first = t->last = i; /* last is extended by ctx_live_ranges */
         }
     }
@@ -166,6 +208,12 @@ static int ctx_bind(dlk_ctx *c, dlk_err *err)
 {
     const dlk_graph *g = &c->m->g;
     size_t total = c->arena_bytes;
+    dlk_limits lim;
+    dlk_limits_get(&lim);
+    if (total > lim.arena_bytes)
+        return dlk_fail(err, "%s: the arena would take %zu bytes; the limit is %llu bytes (raise it with "
+                             "--max-arena-bytes or DLAKIT_MAX_ARENA_BYTES)", g->path, total,
+                        (unsigned long long)lim.arena_bytes);
     c->arena = aligned_alloc(DLK_ARENA_ALIGN, total ? (total + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN : DLK_ARENA_ALIGN);
     if (!c->arena) return dlk_fail(err, "%s: out of memory for a %zu-byte arena", g->path, total);
     for (int v = 0; v < g->n_values; v++) {

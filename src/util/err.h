@@ -17,6 +17,10 @@ void dlk_err_prefix(dlk_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Copies s into out (n bytes, always terminated), control bytes written as \xNN; returns the length. */
+size_t dlk_escape(const char *s, char *out, size_t n);
+/* The same, returning buf: for printing names that come from files. */
+const char *dlk_esc(const char *s, char *buf, size_t n);
 static inline void dlk_err_clear(dlk_err *err) { if (err) err->msg[0] = 0; }
 
 #endif

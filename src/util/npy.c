@@ -1,4 +1,5 @@
 #include "npy.h"
+#include "outfile.h"
 #include "err.h"
 
 #include <errno.h>
@@ -80,6 +81,15 @@ int dlk_npy_read(const char *path, dlk_npy *out, dlk_err *err)
         n *= out->shape.dims[i];
     }
     size_t bytes = (size_t)n * dlk_dtype_size(t);
+    /* the data must be in the file before it is allocated: a header may claim any shape */
+    long here = ftell(f), end = -1;
+    if (here >= 0 && fseek(f, 0, SEEK_END) == 0) end = ftell(f);
+    if (end < 0 || fseek(f, here, SEEK_SET) != 0) { dlk_fail(err, "%s: cannot determine the file size", path); goto done; }
+    if ((unsigned long long)(end - here) < bytes) {
+        dlk_fail(err, "%s: truncated data (the shape needs %zu bytes, the file has %ld after the header)", path, bytes,
+                 end - here);
+        goto done;
+    }
     out->data = malloc(bytes ? bytes : 1);
     if (!out->data) { dlk_fail(err, "%s: out of memory for %zu bytes", path, bytes); goto done; }
     if (fread(out->data, 1, bytes, f) != bytes) { dlk_fail(err, "%s: truncated data (expected %zu bytes)", path, bytes); goto done; }
@@ -111,20 +121,15 @@ int dlk_npy_write(const char *path, const dlk_shape *shape, const void *data, dl
     len += snprintf(dict + len, sizeof dict - len, "), }");
     int total = 10 + len + 1;
     int pad = (64 - total % 64) % 64;
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return dlk_fail(err, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return dlk_fail(err, "%s: cannot write: %s", path, strerror(errno));
+    dlk_outfile o;
+    if (dlk_outfile_open(&o, path, err)) return -1;
+    FILE *f = o.f;
     unsigned hl = (unsigned)(len + pad + 1);
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hl & 255), (unsigned char)(hl >> 8)};
     size_t bytes = (size_t)dlk_shape_numel(shape) * dlk_dtype_size(shape->dtype);
     int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(dict, 1, len, f) == (size_t)len;
     for (int i = 0; ok && i < pad; i++) ok = fputc(' ', f) != EOF;
     ok = ok && fputc('\n', f) != EOF && (bytes == 0 || fwrite(data, 1, bytes, f) == bytes);
-    if (fclose(f) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        return dlk_fail(err, "%s: write failed: %s", path, strerror(errno));
-    }
+    if (dlk_outfile_close(&o, ok, err)) return -1;
     return 0;
 }

@@ -12,7 +12,8 @@ typedef struct {
 /* Reads path; on failure returns non-zero with a message naming the file. */
 int dlk_npy_read(const char *path, dlk_npy *out, dlk_err *err);
 void dlk_npy_free(dlk_npy *a);
-/* Writes atomically: to path.tmp, then renamed, so a failure leaves no half-written file. */
+/* Writes a regular file atomically (path.tmp, then renamed: a failure leaves no half-written file);
+ * devices and pipes directly (util/outfile.h). */
 int dlk_npy_write(const char *path, const dlk_shape *shape, const void *data, dlk_err *err);
 
 #endif

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Issue #9, the command line: output paths (devices written directly, an input never overwritten,
+# symlinks kept), eval --range and --mean/--std validation, limits (flags and environment), messages
+# (control bytes escaped, conform on an empty folder). Exact exit statuses and messages. Needs no
+# ../shared (bundled MNIST model, tests/robust inputs).
+. "$(dirname "$0")/engine_lib.sh"
+M="$MNIST_MODELS/dla46c_mnist_64.onnx"
+R="$SRC/tests/robust"
+D="$TMP/d"; mkdir -p "$D"
+$PY - "$D" <<'PYEOF'
+import sys, numpy as np
+from PIL import Image
+d = sys.argv[1]
+rng = np.random.default_rng(9)
+np.save(f"{d}/x.npy", rng.integers(0, 256, (2, 64, 64, 3), dtype=np.uint8))
+Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(f"{d}/a.png")
+# IDX: 20 images of 28x28, 20 labels
+open(f"{d}/img.idx3", "wb").write(bytes([0, 0, 8, 3, 0, 0, 0, 20, 0, 0, 0, 28, 0, 0, 0, 28]) + rng.integers(0, 256, 20 * 784, dtype=np.uint8).tobytes())
+open(f"{d}/lbl.idx1", "wb").write(bytes([0, 0, 8, 1, 0, 0, 0, 20]) + rng.integers(0, 10, 20, dtype=np.uint8).tobytes())
+PYEOF
+
+n=0
+# check NAME WANT_RC WANT_STDERR_LINE -- ARGS...: exact status and one exact stderr line
+check() {
+  local name=$1 want_rc=$2 want=$3; shift 4
+  n=$((n + 1))
+  local rc=0
+  "$DLAKIT" "$@" >"$TMP/o$n" 2>"$TMP/e$n" || rc=$?
+  if [ "$rc" != "$want_rc" ]; then
+    echo "FAIL $name: exit status $rc, want $want_rc"; sed 's/^/     /' "$TMP/e$n" | head -5; FAILS=$((FAILS + 1)); return
+  fi
+  if [ -n "$want" ] && ! grep -qxF -- "$want" "$TMP/e$n"; then
+    echo "FAIL $name: stderr lacks the line: $want"; sed 's/^/     /' "$TMP/e$n" | head -5; FAILS=$((FAILS + 1)); return
+  fi
+  if grep -qE 'Sanitizer|runtime error:' "$TMP/e$n"; then echo "FAIL $name: sanitizer report"; FAILS=$((FAILS + 1)); return; fi
+  echo "ok   $name"
+}
+
+# 6. output paths
+check "run -o /dev/null" 0 "" -- run "$M" --images-npy "$D/x.npy" -o /dev/null --quiet
+check "run -o /dev/stdout" 0 "" -- run "$M" --images-npy "$D/x.npy" -o /dev/stdout --quiet
+head -c 6 "$TMP/o$n" | grep -q NUMPY || { echo "FAIL run -o /dev/stdout: no .npy on stdout"; FAILS=$((FAILS + 1)); }
+mkfifo "$D/fifo"; (cat "$D/fifo" >"$D/fifo.out" &)
+check "run -o FIFO" 0 "" -- run "$M" --images-npy "$D/x.npy" -o "$D/fifo" --quiet
+sleep 0.2; [ -s "$D/fifo.out" ] || { echo "FAIL run -o FIFO: nothing came through the pipe"; FAILS=$((FAILS + 1)); }
+cp "$M" "$D/m.onnx"; sum0=$(cksum <"$D/m.onnx")
+check "run -o MODEL" 2 "dlakit run: -o $D/m.onnx is one of the inputs; it would be overwritten" -- \
+  run "$D/m.onnx" --images-npy "$D/x.npy" -o "$D/m.onnx"
+check "run -o INPUT" 2 "dlakit run: -o $D/x.npy is one of the inputs; it would be overwritten" -- \
+  run "$D/m.onnx" --images-npy "$D/x.npy" -o "$D/x.npy"
+[ "$(cksum <"$D/m.onnx")" = "$sum0" ] || { echo "FAIL the model was changed"; FAILS=$((FAILS + 1)); }
+check "preprocess a.png -o a.png" 2 "dlakit preprocess: -o $D/a.png is one of the inputs; it would be overwritten" -- \
+  preprocess "$D/a.png" --size 64 -o "$D/a.png"
+check "eval --confusion MODEL" 2 "dlakit eval: --confusion $D/m.onnx is one of the inputs; it would be overwritten" -- \
+  eval "$D/m.onnx" --idx "$D/img.idx3" "$D/lbl.idx1" --size 64 --confusion "$D/m.onnx"
+[ "$(cksum <"$D/m.onnx")" = "$sum0" ] || { echo "FAIL the model was changed"; FAILS=$((FAILS + 1)); }
+: >"$D/target.npy"; ln -s target.npy "$D/link.npy"
+check "run -o SYMLINK" 0 "" -- run "$M" --images-npy "$D/x.npy" -o "$D/link.npy" --quiet
+if [ ! -L "$D/link.npy" ] || [ ! -s "$D/target.npy" ]; then echo "FAIL run -o SYMLINK: link replaced or target empty"; FAILS=$((FAILS + 1)); fi
+[ -z "$(ls "$D" | grep '\.tmp$')" ] || { echo "FAIL temporary files left"; FAILS=$((FAILS + 1)); }
+
+# 4. eval --range past the end, --mean inf, --std nan
+check "eval --range past the end" 2 "dlakit eval: invalid --range '10:30' (A:B with 0 <= A < B <= 20)" -- \
+  eval "$M" --idx "$D/img.idx3" "$D/lbl.idx1" --size 64 --range 10:30
+check "eval --range 3:3" 2 "dlakit eval: invalid --range '3:3' (A:B with 0 <= A < B <= 20)" -- \
+  eval "$M" --idx "$D/img.idx3" "$D/lbl.idx1" --size 64 --range 3:3
+check "eval --range 18:" 0 "" -- eval "$M" --idx "$D/img.idx3" "$D/lbl.idx1" --size 64 --range 18:
+check "run --mean inf" 2 "dlakit run: --mean needs three finite numbers a,b,c" -- \
+  run "$M" --images-npy "$D/x.npy" -o "$D/y.npy" --mean inf,0,0
+check "run --std nan" 2 "dlakit run: --std needs three finite numbers a,b,c" -- \
+  run "$M" --images-npy "$D/x.npy" -o "$D/y.npy" --std 1,nan,1
+check "preprocess --mean inf" 2 "dlakit preprocess: invalid --mean 'inf,0,0' (three finite numbers: a,b,c)" -- \
+  preprocess "$D/a.png" --size 64 --float --mean inf,0,0 -o "$D/y.npy"
+
+mkdir -p "$D/evaldir/cat"
+check "eval on a folder without images" 1 "dlakit eval: $D/evaldir: no images to evaluate" -- eval "$M" "$D/evaldir" --size 64
+{ printf '\x00\x00\x08\x01\x00\x00\x00\x14'; head -c 19 /dev/zero; printf '\x0c'; } >"$D/lbl12.idx1"
+check "eval label out of range" 1 "dlakit eval: $D/lbl12.idx1: item 19 has label 12, the model has 10 classes" -- \
+  eval "$M" --idx "$D/img.idx3" "$D/lbl12.idx1" --size 64
+
+# 3. limits: refused by default, accepted when raised by flag or environment
+check "image bomb" 1 "" -- classify "$M" "$R/bomb_16384.png"
+grep -qF "bomb_16384.png: image of 16384x16384 = 268435456 pixels exceeds the limit of 89478485 pixels (a possible decompression bomb; raise it with --max-image-pixels or DLAKIT_MAX_IMAGE_PIXELS)" "$TMP/e$n" \
+  || { echo "FAIL image bomb message"; cat "$TMP/e$n"; FAILS=$((FAILS + 1)); }
+check "--max-image-pixels 1000 refuses 40x40" 1 "" -- classify "$M" "$D/a.png" --max-image-pixels 1000
+grep -qF "a.png: image of 40x40 = 1600 pixels exceeds the limit of 1000 pixels" "$TMP/e$n" || { echo "FAIL pixel flag"; FAILS=$((FAILS + 1)); }
+DLAKIT_MAX_IMAGE_PIXELS=1K check "DLAKIT_MAX_IMAGE_PIXELS=1K" 1 "" -- classify "$M" "$D/a.png"
+grep -qF "exceeds the limit of 1024 pixels" "$TMP/e$n" || { echo "FAIL pixel env"; FAILS=$((FAILS + 1)); }
+DLAKIT_MAX_IMAGE_PIXELS=1K check "flag beats env" 0 "" -- classify "$M" "$D/a.png" --max-image-pixels 2K
+DLAKIT_MAX_ARENA_BYTES=lots check "invalid env" 2 "dlakit: DLAKIT_MAX_ARENA_BYTES='lots' is not a positive size (a number, optionally followed by K, M, G or T)" -- info "$M"
+check "invalid flag" 2 "dlakit: --max-tensor-bytes needs a positive size (a number, optionally followed by K, M, G or T)" -- info "$M" --max-tensor-bytes 0
+check "--max-arena-bytes 256K" 1 "" -- run "$M" --images-npy "$D/x.npy" -o "$D/y.npy" --max-arena-bytes 256K
+grep -qF "the limit is 262144 bytes (raise it with --max-arena-bytes or DLAKIT_MAX_ARENA_BYTES)" "$TMP/e$n" || { echo "FAIL arena flag"; cat "$TMP/e$n"; FAILS=$((FAILS + 1)); }
+check "--max-tensor-bytes 64K" 1 "" -- run "$M" --images-npy "$D/x.npy" -o "$D/y.npy" --max-tensor-bytes 64K
+grep -qF "dla46c_mnist_64.onnx: initializer 'onnx::Conv_541' would take 147456 bytes; the limit is 65536 bytes (raise it with --max-tensor-bytes or DLAKIT_MAX_TENSOR_BYTES)" "$TMP/e$n" || { echo "FAIL tensor flag"; cat "$TMP/e$n"; FAILS=$((FAILS + 1)); }
+
+# 2. time that grew without bound: a 50,000-node chain stored in reverse (info took 11 s) and a
+# chain of 20,000 QDQ Conv units (re-indexing the graph after each fusion: about 20 s)
+$PY - "$D" <<'PYEOF'
+import sys, numpy as np
+from onnx import helper as h, TensorProto as T, numpy_helper as nh
+d = sys.argv[1]
+def save(nodes, inits, name):
+    g = h.make_graph(nodes, "g", [h.make_tensor_value_info("x", T.FLOAT, [1, 1, 4, 4])],
+                     [h.make_tensor_value_info("y", T.FLOAT, None)], inits)
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)]); m.ir_version = 7
+    open(f"{d}/{name}", "wb").write(m.SerializeToString())
+N = 50000
+save([h.make_node("Relu", [f"v{i}" if i else "x"], [f"v{i+1}" if i + 1 < N else "y"]) for i in range(N)][::-1], [], "chain_reverse.onnx")
+N = 20000
+inits = [nh.from_array(np.array(0.05, np.float32), "s"), nh.from_array(np.array(0, np.int8), "z"),
+         nh.from_array(np.ones((1, 1, 1, 1), np.int8), "w"), nh.from_array(np.array(0.01, np.float32), "ws")]
+nodes = [h.make_node("QuantizeLinear", ["x", "s", "z"], ["q0"]), h.make_node("DequantizeLinear", ["w", "ws", "z"], ["wd"])]
+for i in range(N):
+    nodes += [h.make_node("DequantizeLinear", [f"q{i}", "s", "z"], [f"d{i}"]), h.make_node("Conv", [f"d{i}", "wd"], [f"c{i}"]),
+              h.make_node("QuantizeLinear", [f"c{i}", "s", "z"], [f"q{i+1}"])]
+nodes.append(h.make_node("DequantizeLinear", [f"q{N}", "s", "z"], ["y"]))
+save(nodes, inits, "qdq_chain.onnx")
+# the same without zero points (uint8): every fusion adds zero-point constants, whose unique names
+# were searched from suffix 0 each time (6.5 minutes for 20,000 units)
+inits = [nh.from_array(np.array(0.05, np.float32), "s"), nh.from_array(np.ones((1, 1, 1, 1), np.uint8), "w"),
+         nh.from_array(np.array(0.01, np.float32), "ws")]
+nodes = [h.make_node("QuantizeLinear", ["x", "s"], ["q0"]), h.make_node("DequantizeLinear", ["w", "ws"], ["wd"])]
+for i in range(N):
+    nodes += [h.make_node("DequantizeLinear", [f"q{i}", "s"], [f"d{i}"]), h.make_node("Conv", [f"d{i}", "wd"], [f"c{i}"]),
+              h.make_node("QuantizeLinear", [f"c{i}", "s"], [f"q{i+1}"])]
+nodes.append(h.make_node("DequantizeLinear", [f"q{N}", "s"], ["y"]))
+save(nodes, inits, "qdq_chain_nozp.onnx")
+PYEOF
+for f in chain_reverse qdq_chain_nozp qdq_chain; do
+  t0=$(date +%s%N)
+  check "info $f.onnx" 0 "" -- info "$D/$f.onnx"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  if [ $ms -gt 15000 ]; then echo "FAIL info $f.onnx took $ms ms (over 15 s in the sanitizer build; 0.2 s optimized)"; FAILS=$((FAILS + 1)); fi
+done
+grep -qF "opset 13, 60003 nodes (20002 after dlakit's passes)" "$TMP/o$n" || { echo "FAIL qdq_chain: not fused"; FAILS=$((FAILS + 1)); }
+
+# 7. messages
+check "control bytes" 1 "dlakit info: $R/control_bytes.onnx: node 'n2': operator 'Bad\\x1b]0;title\\x07Op' is not supported by dlakit" -- info "$R/control_bytes.onnx"
+if grep -q $'\x1b' "$TMP/e$n"; then echo "FAIL raw ESC on stderr"; FAILS=$((FAILS + 1)); fi
+mkdir -p "$D/empty"
+check "conform empty folder" 1 "dlakit conform: $D/empty: no model.onnx and no test folders in it" -- conform "$D/empty"
+
+echo "robust_cli: $n checks, $FAILS failed"
+[ "$FAILS" -eq 0 ]
