@@ -72,9 +72,12 @@ static int matmul_prepare(dlk_op *op, dlk_err *err)
     for (int i = 0; i < a->ndim - 2; i++) ba *= a->dims[i];
     for (int i = 0; i < b->ndim - 2; i++) bb *= b->dims[i];
     if (ba != bb && ba != 1 && bb != 1) return dlk_fail(err, "batch dimensions cannot be broadcast");
-    const dlk_shape *big = ba >= bb ? a : b;
     if (ba != 1 && bb != 1 && a->ndim != b->ndim) return dlk_fail(err, "batch dimensions cannot be broadcast");
-    p->batch = (int)(ba > bb ? ba : bb);
+    /* the output takes the batch dims of the side that is not broadcast; an empty batch (a 0 dim)
+     * wins over a broadcast 1, so nothing is read from an empty operand */
+    const dlk_shape *big = bb == 1 ? a : ba == 1 ? b : a;
+    if (ba == 0 || bb == 0) big = ba == 0 ? a : b;
+    p->batch = (int)(ba == 0 || bb == 0 ? 0 : ba > bb ? ba : bb);
     p->a_bstride = ba == 1 ? 0 : (int64_t)p->M * p->K;
     p->b_bstride = bb == 1 ? 0 : (int64_t)p->K * p->N;
     int64_t d[DLK_MAX_DIMS];
