@@ -19,7 +19,8 @@ NODE=/usr/share/libonnx-testdata/data/node
 
 build() {
   cmake -S "$ROOT" -B "$B" -DCMAKE_C_COMPILER=clang -DDLK_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="-O1" \
-    -DDLK_WERROR=ON -DBUILD_TESTING=OFF >"$B.log" 2>&1 && cmake --build "$B" -j "${JOBS:-2}" >>"$B.log" 2>&1 \
+    -DDLK_WERROR=ON -DBUILD_TESTING=OFF >"$B.log" 2>&1 &&
+    cmake --build "$B" -j "${JOBS:-2}" --target "${TARGETS[@]/#/fuzz_}" >>"$B.log" 2>&1 \
     || { tail -20 "$B.log"; return 1; }
 }
 
