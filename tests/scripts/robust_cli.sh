@@ -131,7 +131,7 @@ for f in chain_reverse qdq_chain_nozp qdq_chain; do
   t0=$(date +%s%N)
   check "info $f.onnx" 0 "" -- info "$D/$f.onnx"
   ms=$((($(date +%s%N) - t0) / 1000000))
-  if [ $ms -gt 15000 ]; then echo "FAIL info $f.onnx took $ms ms (over 15 s in the sanitizer build; 0.2 s optimized)"; FAILS=$((FAILS + 1)); fi
+  if [ $ms -gt 60000 ]; then echo "FAIL info $f.onnx took $ms ms (over 60 s in the sanitizer build; 0.2 s optimized, minutes when quadratic)"; FAILS=$((FAILS + 1)); fi
 done
 grep -qF "opset 13, 60003 nodes (20002 after dlakit's passes)" "$TMP/o$n" || { echo "FAIL qdq_chain: not fused"; FAILS=$((FAILS + 1)); }
 
