@@ -139,6 +139,15 @@ static int ctx_prepare(dlk_ctx *c, const dlk_shape *input_shapes, int n_inputs, 
                              t->shape.dims[d] < 0 ? "negative" : "too large");
                     return -1;
                 }
+            /* an empty tensor still makes kernels walk its other dimensions: bound them too */
+            int64_t nz = 1;
+            for (int d = 0; d < t->shape.ndim; d++)
+                if (t->shape.dims[d] > 0) nz = nz > ((int64_t)1 << 34) / t->shape.dims[d] ? ((int64_t)1 << 35) : nz * t->shape.dims[d];
+            if (nz > ((int64_t)1 << 34) || (dlk_shape_numel(&t->shape) == 0 && nz > ((int64_t)1 << 24))) {
+                dlk_fail(err, "%s: node '%s' (%s): output is empty but its other dimensions are too large", g->path, n->name,
+                         n->op_type);
+                goto fail;
+            }
             char what[600];
             snprintf(what, sizeof what, "%s: node '%.150s' (%.60s): output '%.150s'", g->path, n->name, n->op_type,
                      g->values[n->out[s]].name);
