@@ -146,7 +146,7 @@ static int ctx_prepare(dlk_ctx *c, const dlk_shape *input_shapes, int n_inputs, 
             if (nz > ((int64_t)1 << 34) || (dlk_shape_numel(&t->shape) == 0 && nz > ((int64_t)1 << 24))) {
                 dlk_fail(err, "%s: node '%s' (%s): output is empty but its other dimensions are too large", g->path, n->name,
                          n->op_type);
-                goto fail;
+                return -1;
             }
             char what[600];
             snprintf(what, sizeof what, "%s: node '%.150s' (%.60s): output '%.150s'", g->path, n->name, n->op_type,

@@ -243,6 +243,23 @@ static void fuzz_findings(void **state)
     /* Reshape of an empty input to [536870915, 0], then Softmax: 5e8 empty rows walked (17 s) */
     expect_ctx_error("fuzz-empty-reshape-slow.onnx", 0, 0,
                      R "fuzz-empty-reshape-slow.onnx: node '#0' (Reshape): output is empty but its other dimensions are too large");
+    /* MatMul [1,3,4] x [0,4,46]: the empty batch lost to the broadcast 1 and the kernel read the
+     * empty operand (ASan); now the output is the empty [0,3,46] and nothing is read */
+    dlk_model *m = load("fuzz-matmul-empty-batch.onnx", &err);
+    assert_non_null(m);
+    assert_int_equal(dlk_model_num_inputs(m), 2);
+    dlk_shape in[2] = {dlk_model_input_shape(m, 0), dlk_model_input_shape(m, 1)};
+    dlk_ctx *c = dlk_ctx_new(m, in, 2, &err);
+    assert_non_null(c);
+    assert_int_equal(dlk_ctx_run(c, &err), 0);
+    dlk_shape os;
+    dlk_ctx_output(c, 0, &os);
+    assert_int_equal(os.ndim, 3);
+    assert_int_equal(os.dims[0], 0);
+    assert_int_equal(os.dims[1], 3);
+    assert_int_equal(os.dims[2], 46);
+    dlk_ctx_free(c);
+    dlk_model_free(m);
 }
 
 int main(void)
