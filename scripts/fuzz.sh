@@ -102,7 +102,7 @@ case "${1:-}" in
     s=${2:-25}; fail=0
     build || exit 1
     seeds >/dev/null
-    declare -A RUNS=([onnx]=300000 [image]=10000 [npy]=600000 [idx]=600000 [labels]=300000)
+    declare -A RUNS=([onnx]=800000 [image]=50000 [npy]=1500000 [idx]=1500000 [labels]=700000)
     for t in "${TARGETS[@]}"; do
       rm -rf "$B/corpus/$t"
       run_one "$t" "$((s * 3))" -seed=1 -runs="${RUNS[$t]}" || fail=1
