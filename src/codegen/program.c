@@ -241,10 +241,14 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
             p->bufs[p->n_bufs] = (dlk_plan_buf){op->out[0]->bytes, i, i, 0};
             p->buf_of_value[out] = p->n_bufs++;
         }
-        if (op->scratch_bytes) {
-            p->bufs[p->n_bufs] = (dlk_plan_buf){op->scratch_bytes, i, i, 0};
+        /* The program runs the reference kernels: a convolution's scratch on this host is that of
+         * its SIMD kernel (packing panels), which dlk_conv_q8_ref does not use, so the plan must not
+         * depend on the host's ISA. */
+        size_t scratch = s->kind == DLK_STEP_CONV ? 0 : op->scratch_bytes;
+        if (scratch) {
+            p->bufs[p->n_bufs] = (dlk_plan_buf){scratch, i, i, 0};
             p->scratch_buf[i] = p->n_bufs++;
-            if (op->scratch_bytes > p->scratch_bytes) p->scratch_bytes = op->scratch_bytes;
+            if (scratch > p->scratch_bytes) p->scratch_bytes = scratch;
         }
         for (int k = 0; k < g->nodes[i].n_in; k++) {
             int v = g->nodes[i].in[k];
