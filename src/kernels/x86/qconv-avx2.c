@@ -107,7 +107,6 @@ static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int
 {
     const dlk_conv_geom *g = &p->g;
     const int K = kdim(g), K2 = (K + 1) / 2;
-    const uint8_t zx = (uint8_t)p->x_zp;
     const size_t lb = qc_align64((size_t)g->w_out + 16);
     int done = 0;
     while (done < pn) {
@@ -116,18 +115,7 @@ static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int
         if (L > pn - done) L = pn - done;
         for (int kp = 0; kp < K2; kp++) {
             const uint8_t *ln[2];
-            for (int t = 0; t < 2; t++) {
-                const int k = kp * 2 + t;
-                uint8_t *buf = lines + t * lb;
-                if (k >= K) {
-                    memset(buf, zx, (size_t)L);
-                    ln[t] = buf;
-                    continue;
-                }
-                int off;
-                const uint8_t *xr = qc_row(g, xg, k, oh, &off);
-                ln[t] = qc_line(xr, g->w_in, off + ow0 * g->sw, g->sw, L, zx, buf);
-            }
+            qc_lines(p, xg, K, kp * 2, 2, oh, ow0, L, lines, lb, ln);
             interleave2(panel + ((size_t)kp * pstride + done) * 2, ln[0], ln[1], L, p->x_type == DLK_Q_I8, p->x_zp);
         }
         done += L;

@@ -224,18 +224,7 @@ static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int
         if (L > pn - done) L = pn - done;
         for (int kq = 0; kq < Kq; kq++) {
             const uint8_t *ln[4];
-            for (int t = 0; t < 4; t++) {
-                const int k = kq * 4 + t;
-                uint8_t *buf = lines + t * lb;
-                if (k >= K) {
-                    memset(buf, zx, (size_t)L);
-                    ln[t] = buf;
-                    continue;
-                }
-                int off;
-                const uint8_t *xr = qc_row(g, xg, k, oh, &off);
-                ln[t] = qc_line(xr, g->w_in, off + ow0 * g->sw, g->sw, L, zx, buf);
-            }
+            qc_lines(p, xg, K, kq * 4, 4, oh, ow0, L, lines, lb, ln);
             interleave4(panel + ((size_t)kq * pstride + done) * 4, ln[0], ln[1], ln[2], ln[3], L, xm);
         }
         done += L;

@@ -121,4 +121,26 @@ static inline const uint8_t *qc_row(const dlk_conv_geom *g, const uint8_t *xg, i
     return xg + ((ptrdiff_t)ci * g->h_in + ih) * g->w_in;
 }
 
+/* The input lines of taps k0 .. k0+n-1 for L output pixels of row oh from column ow0: ln[t] points
+ * into x where a tap's pixels lie contiguous, else into its copy at lines + t * lb (strided, padded
+ * with the zero point, or all zero point for a tap past K). Both packers gather with this. */
+static inline void qc_lines(const dlk_qconv_params *p, const uint8_t *xg, int K, int k0, int n, int oh, int ow0,
+                            int L, uint8_t *lines, size_t lb, const uint8_t **ln)
+{
+    const dlk_conv_geom *g = &p->g;
+    const uint8_t zx = (uint8_t)p->x_zp;
+    for (int t = 0; t < n; t++) {
+        const int k = k0 + t;
+        uint8_t *buf = lines + t * lb;
+        if (k >= K) {
+            memset(buf, zx, (size_t)L);
+            ln[t] = buf;
+            continue;
+        }
+        int off;
+        const uint8_t *xr = qc_row(g, xg, k, oh, &off);
+        ln[t] = qc_line(xr, g->w_in, off + ow0 * g->sw, g->sw, L, zx, buf);
+    }
+}
+
 #endif
