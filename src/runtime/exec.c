@@ -23,7 +23,7 @@ static int64_t now_ns(void)
 
 #define SPIN_NS 5000000     /* a worker spins this long (5 ms) without work before it sleeps */
 #define DLK_MAX_THREADS 256
-#define PARTS_PER_THREAD 4
+#define PARTS_PER_THREAD 1
 
 static inline void cpu_relax(void)
 {

@@ -40,17 +40,30 @@ static inline int qc_block_pixels(const dlk_conv_geom *g, size_t bytes_per_pixel
     return (int)b;
 }
 
-/* Units (pixels or rows) per work item when the work is split nth ways: block, unless fewer than
- * nth items would result, then smaller (a multiple of quantum), so that every thread gets items
- * of its own rather than a slice of the output channels of the same items. */
+/* Units (pixels or rows) per work item when the work is split nth ways: at most block, a multiple
+ * of quantum, chosen so that the busiest thread has the least to do. Items are dealt out in equal
+ * runs (qc_split), so 5 bands on 2 threads leave one thread 3/5 of the work where 6 smaller bands
+ * would leave it 1/2: the choice minimises ceil(items / nth) * units per item. Among equal costs
+ * the larger block wins (fewer items pack fewer halo rows). */
 static inline int qc_fit_block(int64_t units, int block, int64_t outer, int nth, int quantum)
 {
-    if (nth <= 1 || outer * ((units + block - 1) / block) >= nth) return block;
-    const int64_t need = (nth + outer - 1) / outer;
-    int64_t b = (units + need - 1) / need;
-    b = (b + quantum - 1) / quantum * quantum;
-    if (b > block) b = block;
-    return b < quantum ? quantum : (int)b;
+    if (nth <= 1 || units <= 0 || block <= quantum) return block;
+    int best = block;
+    int64_t best_cost = -1;
+    const int64_t nb0 = (units + block - 1) / block;
+    for (int64_t nb = nb0; nb <= 4 * nb0 + 2 * nth; nb++) {
+        int64_t b = (units + nb - 1) / nb;
+        b = (b + quantum - 1) / quantum * quantum;
+        if (b > block) b = block;
+        const int64_t items = outer * ((units + b - 1) / b);
+        const int64_t cost = (items + nth - 1) / nth * b;
+        if (best_cost < 0 || cost < best_cost) {
+            best_cost = cost;
+            best = (int)b;
+        }
+        if (b <= quantum) break;
+    }
+    return best;
 }
 
 /* Thread ith of nth: a range of work items (image, group, pixel block) and of output channels
