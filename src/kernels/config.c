@@ -5,15 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const dlk_kernels k_ref = {DLK_ISA_REF, "ref", {NULL, NULL, NULL}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const dlk_kernels k_ref = {DLK_ISA_REF, "ref", {NULL, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL};
 #ifdef DLK_X86_KERNELS
-static const dlk_kernels k_avx2 = {DLK_ISA_AVX2, "avx2", {&dlk_qconv_avx2, NULL, NULL}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const dlk_kernels k_avx2 = {DLK_ISA_AVX2, "avx2", {&dlk_qconv_avx2, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL};
 static const dlk_kernels k_avx512 = {DLK_ISA_AVX512,         "avx512",
                                      {&dlk_qconv_vnni512, &dlk_qconv_avx2, NULL},
                                      dlk_quantize_q8_avx512, dlk_qadd_q8_avx512,
                                      dlk_maxpool_q8_avx512_ok, dlk_maxpool_q8_avx512,
-                                     dlk_fconv_avx512_supports, dlk_fconv_avx512_packed_bytes,
-                                     dlk_fconv_avx512_pack, dlk_fconv_avx512_scratch, dlk_fconv_avx512_run,
+                                     {&dlk_fconv_avx512, NULL, NULL},
                                      dlk_maxpool_f32_avx512, dlk_add_f32_avx512};
 
 static int cpu_has(dlk_isa isa)
@@ -67,5 +66,12 @@ const dlk_qconv_impl *dlk_qconv_pick(const dlk_kernels *k, const dlk_qconv_param
 {
     for (int i = 0; i < 3 && k->qconv[i]; i++)
         if (k->qconv[i]->supports(p)) return k->qconv[i];
+    return NULL;
+}
+
+const dlk_fconv_impl *dlk_fconv_pick(const dlk_kernels *k, const dlk_conv_geom *g)
+{
+    for (int i = 0; i < 3 && k->fconv[i]; i++)
+        if (k->fconv[i]->supports(g)) return k->fconv[i];
     return NULL;
 }

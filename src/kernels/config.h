@@ -29,6 +29,21 @@ typedef struct dlk_qconv_impl {
                 int ith, int nth);
 } dlk_qconv_impl;
 
+/*
+ * float convolution with weights packed once, same protocol as dlk_qconv_impl: if supports(g),
+ * pack packed_bytes(g) bytes (64-aligned) once, give each thread scratch_bytes(g) bytes and call
+ * run on every thread; relu != 0 clamps the outputs at 0 (a fused Relu; NaN stays NaN).
+ */
+typedef struct dlk_fconv_impl {
+    const char *name;
+    int (*supports)(const dlk_conv_geom *g);
+    size_t (*packed_bytes)(const dlk_conv_geom *g);
+    void (*pack)(const dlk_conv_geom *g, const float *w, const float *bias, void *dst);
+    size_t (*scratch_bytes)(const dlk_conv_geom *g);
+    void (*run)(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu,
+                int ith, int nth);
+} dlk_fconv_impl;
+
 typedef struct dlk_kernels {
     dlk_isa isa;
     const char *name;              /* "ref", "avx2", "avx512" */
@@ -41,15 +56,9 @@ typedef struct dlk_kernels {
                     int b_zp, float c_scale, int c_zp, int relu, void *c);
     int (*maxpool_q8_ok)(const dlk_pool_geom *g);          /* geometries maxpool_q8 handles */
     void (*maxpool_q8)(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t plane0, int64_t plane1);
-    /* float convolution with weights packed once (NULL: the reference): if conv_f32_supports(g),
-     * pack conv_f32_packed_bytes(g) bytes (64-aligned) once, give each thread conv_f32_scratch(g)
-     * bytes and call conv_f32_run on every thread; relu != 0 clamps the outputs at 0 (fused Relu). */
-    int (*conv_f32_supports)(const dlk_conv_geom *g);
-    size_t (*conv_f32_packed_bytes)(const dlk_conv_geom *g);
-    void (*conv_f32_pack)(const dlk_conv_geom *g, const float *w, const float *bias, void *dst);
-    size_t (*conv_f32_scratch)(const dlk_conv_geom *g);
-    void (*conv_f32_run)(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu,
-                         int ith, int nth);
+    /* float convolutions, best first; the first whose supports() accepts a conv runs it (none: the
+     * reference) */
+    const dlk_fconv_impl *fconv[3];
     /* float MaxPool on planes [plane0, plane1), geometries maxpool_q8_ok accepts */
     void (*maxpool_f32)(const dlk_pool_geom *g, const float *x, float *y, int64_t plane0, int64_t plane1);
     /* y = a + b over n elements (same shapes), then max(y, 0) when relu (NaN stays NaN) */
@@ -72,22 +81,19 @@ const dlk_kernels *dlk_kernels_get(void);
 const dlk_kernels *dlk_kernels_for(dlk_isa isa);
 /* The first int8 conv implementation of k that supports p, or NULL (run the reference). */
 const dlk_qconv_impl *dlk_qconv_pick(const dlk_kernels *k, const dlk_qconv_params *p);
+/* The first float conv implementation of k that supports g, or NULL (run the reference). */
+const dlk_fconv_impl *dlk_fconv_pick(const dlk_kernels *k, const dlk_conv_geom *g);
 
 /* Implementations (src/kernels/x86/), present when DLK_X86_KERNELS is defined by the build. */
 extern const dlk_qconv_impl dlk_qconv_vnni512;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
 extern const dlk_qconv_impl dlk_qconv_avx2;      /* AVX2, any int8/uint8 weights */
+extern const dlk_fconv_impl dlk_fconv_avx512;    /* AVX-512 F, float */
 void dlk_quantize_q8_avx512(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
 void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                         int b_zp, float c_scale, int c_zp, int relu, void *c);
 int dlk_maxpool_q8_avx512_ok(const dlk_pool_geom *g);
-int dlk_fconv_avx512_supports(const dlk_conv_geom *g);
 void dlk_maxpool_f32_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
 void dlk_add_f32_avx512(int64_t n, const float *a, const float *b, int relu, float *y);
-size_t dlk_fconv_avx512_packed_bytes(const dlk_conv_geom *g);
-void dlk_fconv_avx512_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst);
-size_t dlk_fconv_avx512_scratch(const dlk_conv_geom *g);
-void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch,
-                          int relu, int ith, int nth);
 void dlk_maxpool_q8_avx512(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
 
 #endif

@@ -59,6 +59,7 @@ static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_e
  * table has a SIMD conv and the weights and bias are constants, its packed weights. */
 typedef struct {
     dlk_conv_geom g;
+    const dlk_fconv_impl *impl; /* SIMD kernel from the table, or NULL: the reference */
     void *packed;
     int relu;          /* dlk_relu (a Relu fused by dlk_pass_fuse_conv_relu): outputs max(v, 0) */
 } fconv_params;
@@ -81,17 +82,18 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
     int64_t d[4] = {g->n, g->c_out, g->h_out, g->w_out};
     dlk_shape_set(&op->out[0]->shape, DLK_FLOAT, 4, d);
     f->relu = (int)dlk_attr_int(op->node, "dlk_relu", 0);
-    const dlk_kernels *k = dlk_kernels_get();
-    if (k->conv_f32_run && k->conv_f32_supports(g) && op->in[1]->is_const && (!bt || bt->is_const)) {
-        size_t pb = (k->conv_f32_packed_bytes(g) + 63) / 64 * 64;
+    const dlk_fconv_impl *impl = dlk_fconv_pick(dlk_kernels_get(), g);
+    if (impl && op->in[1]->is_const && (!bt || bt->is_const)) {
+        size_t pb = (impl->packed_bytes(g) + 63) / 64 * 64;
         fconv_params *f2 = aligned_alloc(64, head + pb);
         if (!f2) return dlk_fail(err, "out of memory");
         memcpy(f2, f, head);
         free(f);
         op->params = f = f2;
         f->packed = (uint8_t *)f + head;
-        k->conv_f32_pack(&f->g, op->in[1]->data, bt ? bt->data : NULL, f->packed);
-        op->scratch_bytes = k->conv_f32_scratch(&f->g);
+        f->impl = impl;
+        impl->pack(&f->g, op->in[1]->data, bt ? bt->data : NULL, f->packed);
+        op->scratch_bytes = impl->scratch_bytes(&f->g);
         op->parallel = worth_threads(&f->g);
     }
     return 0;
@@ -101,7 +103,7 @@ static void conv_run(const dlk_op *op, const dlk_exec *ex)
 {
     const fconv_params *f = op->params;
     if (f->packed) {
-        ex->k->conv_f32_run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, ex->scratch, f->relu, ex->ith, ex->nth);
+        f->impl->run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, ex->scratch, f->relu, ex->ith, ex->nth);
         return;
     }
     const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;

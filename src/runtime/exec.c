@@ -23,6 +23,9 @@ static int64_t now_ns(void)
 
 #define SPIN_NS 5000000     /* a worker spins this long (5 ms) without work before it sleeps */
 #define DLK_MAX_THREADS 256
+/* Parts per thread. More parts than threads would let a thread the system delays leave its parts
+ * to the others, but every part of a conv packs its own input (a small conv cut in 8 re-packed its
+ * input 8 times): one part per thread, and the kernels balance their blocks (qc_fit_block). */
 #define PARTS_PER_THREAD 1
 
 static inline void cpu_relax(void)
@@ -55,8 +58,7 @@ struct dlk_pool {
     const dlk_kernels *k;
 };
 
-/* Claims parts of the job until none is left. A job is cut into more parts than threads, so that a
- * thread the system delays (another process on its core) leaves its parts to the others. */
+/* Claims parts of the job until none is left (PARTS_PER_THREAD). */
 static void run_parts(dlk_pool *p, const dlk_op *op, void *scratch)
 {
     int j;

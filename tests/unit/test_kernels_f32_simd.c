@@ -68,15 +68,20 @@ static dlk_conv_geom rnd_geom(int it)
     }
 }
 
+/* every float conv implementation of the table, each on the random geometries it supports */
 static void check_isa(const dlk_kernels *k)
 {
-    if (!k->conv_f32_run) {
+    if (!k->fconv[0]) {
         printf("%s has no float conv: skipped\n", k->name);
         return;
     }
+    for (int ii = 0; ii < 3 && k->fconv[ii]; ii++) {
+        const dlk_fconv_impl *im = k->fconv[ii];
+        int tested = 0;
     for (int it = 0; it < 250; it++) {
         const dlk_conv_geom g = rnd_geom(it);
-        if (!k->conv_f32_supports(&g)) continue;
+        if (!im->supports(&g)) continue;
+        tested++;
         const int K = g.c_in / g.group * g.kh * g.kw, relu = rndi(0, 1);
         const size_t nx = (size_t)g.n * g.c_in * g.h_in * g.w_in, nw = (size_t)g.c_out * K,
                      ny = (size_t)g.n * g.c_out * g.h_out * g.w_out;
@@ -92,17 +97,17 @@ static void check_isa(const dlk_kernels *k)
             if (relu && y0[i] < 0) y0[i] = 0;
             if (fabsf(y0[i]) > mx) mx = fabsf(y0[i]);
         }
-        void *packed = aalloc(k->conv_f32_packed_bytes(&g));
-        k->conv_f32_pack(&g, w, with_bias ? b : NULL, packed);
-        void *scratch = aalloc(k->conv_f32_scratch(&g));
+        void *packed = aalloc(im->packed_bytes(&g));
+        im->pack(&g, w, with_bias ? b : NULL, packed);
+        void *scratch = aalloc(im->scratch_bytes(&g));
         for (int nth = 1; nth <= 3; nth += 2) {
             for (size_t i = 0; i < ny; i++) y1[i] = NAN;
-            for (int ith = 0; ith < nth; ith++) k->conv_f32_run(&g, packed, x, y1, scratch, relu, ith, nth);
+            for (int ith = 0; ith < nth; ith++) im->run(&g, packed, x, y1, scratch, relu, ith, nth);
             for (size_t i = 0; i < ny; i++)
                 if (!(fabsf(y1[i] - y0[i]) <= 1e-5f * (mx > 1 ? mx : 1)))
-                    fail_msg("%s float conv it %d (n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d "
+                    fail_msg("%s float conv %s it %d (n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d "
                              "pad %d,%d relu %d, %d threads): y[%zu] = %g, ref %g",
-                             k->name, it, g.n, g.c_in, g.c_out, g.group, g.h_in, g.w_in, g.h_out, g.w_out, g.kh, g.kw,
+                             k->name, im->name, it, g.n, g.c_in, g.c_out, g.group, g.h_in, g.w_in, g.h_out, g.w_out, g.kh, g.kw,
                              g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, relu, nth, i, y1[i], y0[i]);
         }
         free(packed);
@@ -112,6 +117,9 @@ static void check_isa(const dlk_kernels *k)
         free(b);
         free(y0);
         free(y1);
+    }
+        assert_true(tested >= 20); /* the random geometries must exercise every implementation */
+        printf("%s float conv %s: %d geometries\n", k->name, im->name, tested);
     }
     if (k->add_f32) {
         for (int it = 0; it < 60; it++) {

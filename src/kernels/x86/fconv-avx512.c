@@ -276,8 +276,8 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
     }
 }
 
-void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch,
-                          int relu, int ith, int nth)
+static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu, int ith,
+                  int nth)
 {
     post_t pp;
     pp.lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
@@ -357,7 +357,4 @@ void dlk_fconv_avx512_run(const dlk_conv_geom *g, const void *packed, const floa
     }
 }
 
-size_t dlk_fconv_avx512_packed_bytes(const dlk_conv_geom *g) { return f_packed_bytes(g); }
-void dlk_fconv_avx512_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst) { f_pack(g, w, bias, dst); }
-size_t dlk_fconv_avx512_scratch(const dlk_conv_geom *g) { return f_scratch(g); }
-int dlk_fconv_avx512_supports(const dlk_conv_geom *g) { return f_supports(g); }
+const dlk_fconv_impl dlk_fconv_avx512 = {"avx512-fma", f_supports, f_packed_bytes, f_pack, f_scratch, f_run};
