@@ -17,9 +17,9 @@ B=build/mutate
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 mkdir -p "$B" build/release
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >build/release/mutate-build.log 2>&1 &&
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >build/release/mutate-build.log 2>&1 &&
   cmake --build build/release -j "${JOBS:-2}" --target dlk_mutate >>build/release/mutate-build.log 2>&1 || { tail -20 build/release/mutate-build.log; exit 1; }
-cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DDLK_SANITIZE=ON -DCMAKE_C_FLAGS_RELEASE="-O2 -g" >"$B/build.log" 2>&1 &&
+cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON -DDLK_SANITIZE=ON -DCMAKE_C_FLAGS_RELEASE="-O2 -g" >"$B/build.log" 2>&1 &&
   cmake --build "$B" -j "${JOBS:-2}" --target dlk_mutate dlakit_cli >>"$B/build.log" 2>&1 || { tail -20 "$B/build.log"; exit 1; }
 CLS="$SHARED/models/mnist/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx"
 [ -f "$CLS" ] || { echo "mutate: $SHARED not found"; exit 1; }
