@@ -215,9 +215,28 @@ static int make_params(qb *b, int v, dlk_err *err)
     return 0;
 }
 
+/* Room the int32 bias of a conv with `taps` products per output leaves for them: the loader (and
+ * the integer kernels) need |bias| + taps * 255 * 255 <= 2^31 - 1. */
+static double bias_room(int64_t taps) { return 2147483647.0 - (double)taps * 65025.0; }
+
+/* The weight scale ws, widened where the bias would not fit: a channel whose weights are all tiny
+ * but whose bias is not (a dead filter) gets round(bias / (x_scale * ws)) beyond int32, and the
+ * model would not load. ORT's newer quantizer widens the weight scale the same way. */
+static float fit_bias(float ws, float xs, double bmax, int64_t taps)
+{
+    const double room = bias_room(taps);
+    if (!(room >= 1) || !(bmax > 0) || !(xs > 0)) return ws;
+    const float need = (float)(bmax / ((double)xs * room));
+    if (need > ws) ws = need;
+    for (int it = 0; it < 64 && isfinite(ws) && round_even(bmax / (double)(xs * ws)) > room; it++)
+        ws = nextafterf(ws, INFINITY);
+    return ws;
+}
+
 /* ORT's per-channel (axis 0) symmetric int8 weight: scale = max|w| * 2 / 254 (float64 -> float32),
- * q = round(w / scale) in float32. */
-static int quant_weight(qb *b, int w, dlk_err *err)
+ * q = round(w / scale) in float32. bias >= 0 (a float 1-D constant) and xin (the conv's input, its
+ * scale known) widen the scale of a channel whose int32 bias would not fit (fit_bias). */
+static int quant_weight(qb *b, int w, int bias, int xin, dlk_err *err)
 {
     if (b->wq[w] >= 0) return 0;
     const dlk_value *val = &b->g->values[w];
@@ -244,6 +263,16 @@ static int quant_weight(qb *b, int w, dlk_err *err)
         }
         int z;
         dlk_quant_scale_zp(mn, mx, -127, 127, 1, &sc[c], &z);
+        if (bias >= 0 && xin >= 0 && b->g->values[bias].shape.dtype == DLK_FLOAT && b->g->values[bias].shape.ndim == 1) {
+            const dlk_value *bv = &b->g->values[bias];
+            const int64_t nb = bv->shape.dims[0];
+            double bmax = 0;
+            for (int64_t i = ch == 1 ? 0 : c; i < nb && (ch == 1 || i == c); i++) {
+                const double a = fabs((double)((const float *)bv->data)[i]);
+                if (a > bmax) bmax = a;
+            }
+            sc[c] = fit_bias(sc[c], b->scale[xin], bmax, per);
+        }
         zp[c] = (int8_t)z;
         for (int64_t i = 0; i < per; i++) {
             float r = (float)round_even(x[c * per + i] / sc[c]) + (float)z;
@@ -275,6 +304,8 @@ static int quant_bias(qb *b, int bias, int w, int x, int *bq, int *bs, int *bz, 
     if (val->shape.dtype != DLK_FLOAT || val->shape.ndim != 1)
         return dlk_fail(err, "%s: bias '%s' is not a 1-D float tensor", b->g->path, val->name);
     int n = (int)val->shape.dims[0];
+    const dlk_value *wv = &b->g->values[w];
+    const int64_t taps = wv->shape.ndim >= 1 && wv->shape.dims[0] > 0 ? dlk_shape_numel(&wv->shape) / wv->shape.dims[0] : 0;
     int32_t *q = malloc(sizeof(int32_t) * (size_t)(n + 1));
     int32_t *z = calloc((size_t)n + 1, sizeof(int32_t));
     float *s = malloc(sizeof(float) * (size_t)(n + 1));
@@ -287,8 +318,11 @@ static int quant_bias(qb *b, int bias, int w, int x, int *bq, int *bs, int *bz, 
         float ws = b->wscale[w][b->nws[w] == 1 ? 0 : (i < b->nws[w] ? i : 0)];
         s[i] = b->scale[x] * ws;
         double r = round_even((double)d[i] / (double)s[i]);
-        if (r > 2147483647.0) r = 2147483647.0;
-        if (r < -2147483648.0) r = -2147483648.0;
+        if (!(fabs(r) <= bias_room(taps))) {
+            free(q), free(z), free(s);
+            return dlk_fail(err, "%s: bias '%s'[%d] = %g does not fit in int32 with scale %g (x_scale * w_scale) and %lld taps",
+                            b->g->path, val->name, i, (double)d[i], (double)(b->scale[x] * ws), (long long)taps);
+        }
         q[i] = (int32_t)r;
     }
     char nm[NAME_MAX_LEN];
@@ -418,7 +452,7 @@ static int build_qdq(qb *b, dlk_err *err)
                 if (b->quant[v] && make_params(b, v, err)) return -1;
                 in[s] = qdq_use(b, v);
             } else if (b->nk[i] == K_CONV && s == 1) {
-                if (quant_weight(b, v, err)) return -1;
+                if (quant_weight(b, v, n->n_in > 2 && n->in[2] >= 0 ? b->alias[n->in[2]] : -1, b->alias[n->in[0]], err)) return -1;
                 int dq = fmtv(b, "%s_DequantizeLinear_Output", vname(b, v));
                 if (dq < 0) return oom(b, err);
                 if (!b->emitted[v]) {
@@ -518,7 +552,7 @@ static int build_qop(qb *b, dlk_err *err)
         out[0] = qop_qname(b, y);
         if (k == K_CONV) {
             int x = b->alias[n->in[0]], w = b->alias[n->in[1]];
-            if (quant_weight(b, w, err)) return -1;
+            if (quant_weight(b, w, n->n_in > 2 && n->in[2] >= 0 ? b->alias[n->in[2]] : -1, x, err)) return -1;
             in[k_in++] = qop_qname(b, x), in[k_in++] = b->ps[x], in[k_in++] = b->pz[x];
             in[k_in++] = b->wq[w], in[k_in++] = b->wsv[w], in[k_in++] = b->wzv[w];
             in[k_in++] = b->ps[y], in[k_in++] = b->pz[y];
