@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh smoke [SECONDS]       CI's bounded, deterministic run: each target from its seeds with
 #                                         -seed=1 and a fixed number of inputs (at most 3 x SECONDS)
 #   scripts/fuzz.sh run TARGET SECONDS    one long run (nice -n 19), corpus kept in build/fuzz/corpus/TARGET
-# Targets: onnx image npy idx labels. A crash leaves crash-*/timeout-*/leak-* in build/fuzz/findings;
+# Targets: onnx image npy idx labels quantize compile. A crash leaves crash-*/timeout-*/leak-* in build/fuzz/findings;
 # the exit status is then 1. Each run prints "fuzz TARGET: N execs in S s (CPU S s)".
 # Memory limit 2 GB; 20 s per input counts as a hang (the limit is wall-clock time: a loaded machine
 # slows inputs that take milliseconds; scripts/mutate.sh checks the 2 s bound, best of three).
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 B=${FUZZ_BUILD:-build/fuzz}
 SHARED=${SHARED:-$ROOT/../shared}
-TARGETS=(onnx image npy idx labels)
+TARGETS=(onnx image npy idx labels quantize compile)
 NODE=/usr/share/libonnx-testdata/data/node
 
 build() {
@@ -27,7 +27,10 @@ build() {
 
 seeds() {
   local C="$B/seeds"
-  rm -rf "$C"; mkdir -p "$C"/{onnx,image,npy,idx,labels}
+  rm -rf "$C"; mkdir -p "$C"/{onnx,image,npy,idx,labels,quantize,compile}
+  # quantize: tiny float DLA-like models; compile: their int8 versions (tests/fuzz/make_seeds.py)
+  cp tests/fuzz/seeds/quantize/*.onnx "$C/quantize/"
+  cp tests/fuzz/seeds/compile/*.onnx "$C/compile/"
   # ONNX: node tests of the operators dlakit runs, the robust inputs, the small fixtures
   local op
   for op in conv maxpool averagepool globalaveragepool relu sigmoid clip softmax add sub mul div concat flatten \
