@@ -124,9 +124,9 @@ static void hist_add(dlk_value_stats *s, float x)
 {
     if (!(x >= (float)s->lo && x <= (float)s->hi)) return; /* outside the range: numpy drops it */
     int n = s->nbins;
-    int b = (int)(((double)x - s->lo) / (s->hi - s->lo) * n);
-    if (b >= n) b = n - 1;
-    if (b < 0) b = 0;
+    /* a range that widening by 0.5 could not open (|lo| >= 2^24) gives 0 / 0: bin 0, not UB */
+    const double pos = ((double)x - s->lo) / (s->hi - s->lo) * n;
+    int b = pos >= n ? n - 1 : pos > 0 ? (int)pos : 0;
     while (b > 0 && x < edge(s, b)) b--;
     while (b < n - 1 && x >= edge(s, b + 1)) b++;
     s->hist[b]++;
