@@ -92,7 +92,7 @@ int cmd_classify(int argc, char **argv)
     }
     int printed = 0;
     for (int i = 0; i < nimg; i++) {
-        dlk_image im = {0, 0, NULL};
+        dlk_image im = {0};
         const float *scores;
         if (dlk_image_load(images[i], &im, &err) || classifier_run(&c, &im, &scores, &err)) {
             cli_error("classify", "%s", err.msg);

@@ -181,7 +181,7 @@ static void *eval_worker(void *arg)
         pthread_mutex_unlock(&j->lock);
         if (stop) break;
         const item *it = &j->items[i];
-        dlk_image im = {0, 0, NULL};
+        dlk_image im = {0};
         int bad;
         if (it->path) bad = dlk_image_load(it->path, &im, &err);
         else bad = dlk_image_from_gray(j->idx_images->data + (size_t)it->idx * j->idx_images->dims[1] * j->idx_images->dims[2],

@@ -189,7 +189,7 @@ static int src_get(calib_src *s, long i, const dlk_pre_opts *pre, uint8_t *hwc, 
     if (s->npy) {
         memcpy(hwc, (uint8_t *)s->arr.data + (size_t)k * bytes, bytes);
     } else {
-        dlk_image im = {0, 0, NULL};
+        dlk_image im = {0};
         if (s->dir) {
             if (dlk_image_load(s->files.paths[k], &im, err)) return -1;
         } else {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,50 @@
 
 #define MAX_FILE_BYTES ((size_t)1 << 30)
 
+/* ---- the decode budget (image.h) ------------------------------------------------------------ */
+static pthread_mutex_t budget_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t budget_cv = PTHREAD_COND_INITIALIZER;
+static long long budget_used;             /* pixels held by every thread's decoded images */
+static _Thread_local long long budget_mine; /* of which this thread's */
+
+static void budget_take(long long px)
+{
+    dlk_limits lim;
+    dlk_limits_get(&lim);
+    const long long limit = lim.image_pixels > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)lim.image_pixels;
+    pthread_mutex_lock(&budget_mu);
+    while (budget_used - budget_mine > 0 && budget_used + px > limit) pthread_cond_wait(&budget_cv, &budget_mu);
+    budget_used += px;
+    budget_mine += px;
+    pthread_mutex_unlock(&budget_mu);
+}
+
+static void budget_give(long long px)
+{
+    if (px <= 0) return;
+    pthread_mutex_lock(&budget_mu);
+    budget_used -= px;
+    budget_mine -= px;
+    pthread_cond_broadcast(&budget_cv);
+    pthread_mutex_unlock(&budget_mu);
+}
+
+long long dlk_image_budget_in_use(void)
+{
+    pthread_mutex_lock(&budget_mu);
+    long long v = budget_used;
+    pthread_mutex_unlock(&budget_mu);
+    return v;
+}
+
 void dlk_image_free(dlk_image *im)
 {
     if (!im) return;
     free(im->rgb);
     im->rgb = NULL;
     im->w = im->h = 0;
+    budget_give(im->held);
+    im->held = 0;
 }
 
 static int check_dims(long long w, long long h, const char *name, dlk_err *err)
@@ -36,7 +75,7 @@ static int check_dims(long long w, long long h, const char *name, dlk_err *err)
 
 /* Decoded images: the pixel limit (Pillow's MAX_IMAGE_PIXELS by default) before any allocation, as
  * a guard against decompression bombs (a few KB declaring 16384x16384). */
-static int check_decoded(long long w, long long h, const char *name, dlk_err *err)
+static int check_decoded(long long w, long long h, const char *name, long long *held, dlk_err *err)
 {
     if (check_dims(w, h, name, err)) return -1;
     dlk_limits lim;
@@ -45,6 +84,8 @@ static int check_decoded(long long w, long long h, const char *name, dlk_err *er
         return dlk_fail(err, "%s: image of %lldx%lld = %lld pixels exceeds the limit of %llu pixels (a possible "
                              "decompression bomb; raise it with --max-image-pixels or DLAKIT_MAX_IMAGE_PIXELS)",
                         name, w, h, w * h, (unsigned long long)lim.image_pixels);
+    budget_take(w * h); /* the decoder's buffers and the image are allocated after this */
+    *held = w * h;
     return 0;
 }
 
@@ -52,6 +93,7 @@ int dlk_image_alloc(dlk_image *im, int w, int h, dlk_err *err)
 {
     im->w = im->h = 0;
     im->rgb = NULL;
+    im->held = 0;
     if (check_dims(w, h, "image", err)) return -1;
     im->rgb = malloc((size_t)w * (size_t)h * 3);
     if (!im->rgb) return dlk_fail(err, "out of memory for a %dx%d image", w, h);
@@ -75,6 +117,7 @@ typedef struct {
     const uint8_t *data;
     size_t size, pos;
     const char *name;
+    long long held;      /* decode budget taken (check_decoded) */
     char msg[256];       /* libpng's error message */
     jmp_buf jb;
     /* owned buffers, freed by the caller of png_decode */
@@ -111,7 +154,7 @@ static int png_decode(png_state *st, png_structp png, png_infop info, dlk_image 
     png_set_read_fn(png, st, png_read_fn);
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
-    if (check_decoded(w, h, st->name, err)) return -1;
+    if (check_decoded(w, h, st->name, &st->held, err)) return -1;
     int depth = png_get_bit_depth(png, info), ctype = png_get_color_type(png, info);
 
     if (depth == 16) png_set_strip_16(png); /* keeps the high byte */
@@ -164,8 +207,13 @@ static int load_png(const uint8_t *data, size_t size, const char *name, dlk_imag
     if (png) png_destroy_read_struct(&png, info ? &info : NULL, NULL);
     free(st->rows);
     free(st->pixels);
+    if (rc) {
+        dlk_image_free(out);
+        budget_give(st->held);
+    } else {
+        out->held = st->held; /* released by dlk_image_free */
+    }
     free(st);
-    if (rc) dlk_image_free(out);
     return rc;
 }
 
@@ -206,14 +254,14 @@ static inline uint8_t muldiv255(int a, int b)
 }
 
 static int jpeg_decode(jpeg_state *st, struct jpeg_decompress_struct *cinfo, const uint8_t *data,
-                       size_t size, const char *name, dlk_image *out, dlk_err *err)
+                       size_t size, const char *name, dlk_image *out, long long *held, dlk_err *err)
 {
     if (setjmp(st->jb)) return dlk_fail(err, "%s: invalid or truncated JPEG: %s", name, st->msg);
 
     jpeg_create_decompress(cinfo);
     jpeg_mem_src(cinfo, data, (unsigned long)size);
     jpeg_read_header(cinfo, TRUE);
-    if (check_decoded(cinfo->image_width, cinfo->image_height, name, err)) return -1;
+    if (check_decoded(cinfo->image_width, cinfo->image_height, name, held, err)) return -1;
 
     int cmyk = 0;
     switch (cinfo->jpeg_color_space) {
@@ -266,19 +314,27 @@ static int load_jpeg(const uint8_t *data, size_t size, const char *name, dlk_ima
     jpeg_state *st = calloc(1, sizeof *st);
     struct jpeg_decompress_struct *cinfo = calloc(1, sizeof *cinfo);
     int rc;
+    volatile long long held = 0; /* set inside jpeg_decode, read after a longjmp out of it */
     if (!st || !cinfo) {
         rc = dlk_fail(err, "%s: out of memory", name);
     } else {
         cinfo->err = jpeg_std_error(&st->pub);
         st->pub.error_exit = jpeg_error_exit_fn;
         st->pub.emit_message = jpeg_emit_fn;
-        rc = jpeg_decode(st, cinfo, data, size, name, out, err);
+        long long h = 0;
+        rc = jpeg_decode(st, cinfo, data, size, name, out, &h, err);
+        held = h;
         jpeg_destroy_decompress(cinfo);
         free(st->row);
     }
     free(cinfo);
     free(st);
-    if (rc) dlk_image_free(out);
+    if (rc) {
+        dlk_image_free(out);
+        budget_give(held);
+    } else {
+        out->held = held;
+    }
     return rc;
 }
 
@@ -288,6 +344,7 @@ int dlk_image_load_buffer(const void *data, size_t size, const char *name, dlk_i
 {
     out->w = out->h = 0;
     out->rgb = NULL;
+    out->held = 0;
     const uint8_t *p = data;
     if (!name) name = "image";
     if (size == 0) return dlk_fail(err, "%s: empty file", name);

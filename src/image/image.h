@@ -19,6 +19,7 @@
 typedef struct {
     int w, h;
     uint8_t *rgb; /* malloc'd */
+    long long held; /* decoded pixels this image holds of the process's decode budget (below) */
 } dlk_image;
 
 /* Decodes a PNG or JPEG file (format detected from its first bytes) to RGB:
@@ -35,6 +36,14 @@ int dlk_image_from_gray(const uint8_t *gray, int w, int h, dlk_image *out, dlk_e
 /* Allocates a w x h image (contents undefined). */
 int dlk_image_alloc(dlk_image *im, int w, int h, dlk_err *err);
 void dlk_image_free(dlk_image *im);
+
+/* The decode budget: decoded images (from dlk_image_load*) hold their pixels until dlk_image_free,
+ * and a decode waits while other threads' images hold more than the pixel limit
+ * (dlk_limits.image_pixels) would allow together with it, so that N threads decoding large images
+ * (eval --threads N) need about the memory of one maximal image, not N. A thread's own images never
+ * make it wait (no deadlock for one thread holding several), and an image alone always proceeds.
+ * Free an image in the thread that decoded it. Pixels held now, for tests: */
+long long dlk_image_budget_in_use(void);
 
 /* --- MNIST IDX files (unsigned byte data only: idx1 labels, idx3 images) -------------------- */
 typedef struct {

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "image/image.h"
@@ -59,7 +62,7 @@ static void expect_error(const char *file, const char *needle)
 {
     char path[256];
     snprintf(path, sizeof path, FX "%s", file);
-    dlk_image im = {1, 1, NULL};
+    dlk_image im = {1, 1, NULL, 0};
     dlk_err err = {{0}};
     int rc = dlk_image_load(path, &im, &err);
     if (rc == 0) fail_msg("%s: decoded, expected an error", file);
@@ -101,6 +104,91 @@ static void test_load_buffer_and_gray(void **state)
     dlk_image_free(&im);
     assert_int_not_equal(dlk_image_from_gray(g, 0, 2, &im, &err), 0);
     assert_int_not_equal(dlk_image_from_gray(g, 40000, 2, &im, &err), 0);
+}
+
+
+/* --- the decode budget (image.h): eval --threads N must not hold N maximal images ------------ */
+typedef struct {
+    const char *path;
+    atomic_int decoded, freeing;
+    int saw_freeing; /* B: whether A had begun freeing when B's decode returned */
+} budget_job;
+
+static void sleep_ms(int ms)
+{
+    struct timespec t = {0, ms * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static void *budget_a(void *arg)
+{
+    budget_job *j = arg;
+    dlk_image im;
+    dlk_err err = {{0}};
+    if (dlk_image_load(j->path, &im, &err)) return (void *)1;
+    atomic_store(&j->decoded, 1);
+    sleep_ms(300); /* B must wait all this time */
+    atomic_store(&j->freeing, 1);
+    dlk_image_free(&im);
+    return NULL;
+}
+
+static void *budget_b(void *arg)
+{
+    budget_job *j = arg;
+    while (!atomic_load(&j->decoded)) sleep_ms(1);
+    dlk_image im;
+    dlk_err err = {{0}};
+    if (dlk_image_load(j->path, &im, &err)) return (void *)1;
+    j->saw_freeing = atomic_load(&j->freeing);
+    dlk_image_free(&im);
+    return NULL;
+}
+
+static void test_decode_budget(void **state)
+{
+    (void)state;
+    const char *path = FX "jpeg_baseline.jpg";
+    dlk_image im, im2;
+    dlk_err err = {{0}};
+    assert_int_equal(dlk_image_load(path, &im, &err), 0);
+    const long long px = (long long)im.w * im.h;
+    assert_int_equal(dlk_image_budget_in_use(), px); /* held until freed */
+    dlk_limits old, lim = {0, 0, 0};
+    dlk_limits_get(&old);
+    lim.image_pixels = (unsigned long long)(px + px / 2); /* room for one image, not two */
+    dlk_limits_set(&lim);
+    /* one thread holding an image may decode another (no deadlock), beyond the budget */
+    assert_int_equal(dlk_image_load(path, &im2, &err), 0);
+    assert_int_equal(dlk_image_budget_in_use(), 2 * px);
+    dlk_image_free(&im2);
+    dlk_image_free(&im);
+    assert_int_equal(dlk_image_budget_in_use(), 0);
+    /* a failed decode gives its pixels back */
+    assert_int_not_equal(dlk_image_load(FX "bad_truncated.jpg", &im, &err), 0);
+    assert_int_equal(dlk_image_budget_in_use(), 0);
+    /* two threads: B's decode waits until A frees its image */
+    budget_job j = {path, 0, 0, -1};
+    pthread_t a, b;
+    assert_int_equal(pthread_create(&a, NULL, budget_a, &j), 0);
+    assert_int_equal(pthread_create(&b, NULL, budget_b, &j), 0);
+    void *ra, *rb;
+    pthread_join(a, &ra);
+    pthread_join(b, &rb);
+    assert_null(ra);
+    assert_null(rb);
+    assert_int_equal(j.saw_freeing, 1);
+    assert_int_equal(dlk_image_budget_in_use(), 0);
+    /* with room for both, B does not wait */
+    lim.image_pixels = (unsigned long long)(2 * px);
+    dlk_limits_set(&lim);
+    budget_job j2 = {path, 0, 0, -1};
+    assert_int_equal(pthread_create(&a, NULL, budget_a, &j2), 0);
+    assert_int_equal(pthread_create(&b, NULL, budget_b, &j2), 0);
+    pthread_join(a, &ra);
+    pthread_join(b, &rb);
+    assert_int_equal(j2.saw_freeing, 0);
+    dlk_limits_set(&old);
 }
 
 /* --- IDX ---------------------------------------------------------------------------------- */
@@ -189,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_fixtures_match_pil),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_load_buffer_and_gray),
+        cmocka_unit_test(test_decode_budget),
         cmocka_unit_test(test_idx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
