@@ -82,10 +82,11 @@ run_one() {
   local t=$1 s=$2 dict="" extra=("${@:3}")
   local corpus="$B/corpus/$t" find="$B/findings"
   mkdir -p "$corpus" "$find"
-  [ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
+  local dn=$t; case $t in quantize|compile) dn=onnx ;; esac   # their inputs are ONNX files too
+  [ -f "tests/fuzz/$dn.dict" ] && dict="-dict=tests/fuzz/$dn.dict"
   local log="$B/fuzz_$t.log" rc=0 TIMEFORMAT='%R %U %S'
   { time nice -n 19 "$B/tests/fuzz/fuzz_$t" "$corpus" "$B/seeds/$t" $dict -max_total_time="$s" -timeout=20 \
-      -rss_limit_mb=2048 -max_len=$([ "$t" = onnx ] && echo 65536 || echo 16384) -artifact_prefix="$find/$t-" \
+      -rss_limit_mb=2048 -max_len=$(case $t in onnx|quantize|compile) echo 65536 ;; *) echo 16384 ;; esac) -artifact_prefix="$find/$t-" \
       -print_final_stats=1 "${extra[@]}" >"$log" 2>&1 || rc=$?; } 2>"$log.time"
   local execs wall cpu
   execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')

@@ -253,6 +253,11 @@ static int quant_weight(qb *b, int w, int bias, int xin, dlk_err *err)
         return oom(b, err);
     }
     const float *x = val->data;
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) {
+            free(q), free(sc), free(zp);
+            return dlk_fail(err, "%s: weight '%s' has a non-finite value at index %lld", b->g->path, val->name, (long long)i);
+        }
     for (int c = 0; c < ch; c++) {
         float mn = 0, mx = 0;
         if (per) mn = mx = x[c * per];
@@ -271,7 +276,7 @@ static int quant_weight(qb *b, int w, int bias, int xin, dlk_err *err)
                 const double a = fabs((double)((const float *)bv->data)[i]);
                 if (a > bmax) bmax = a;
             }
-            sc[c] = fit_bias(sc[c], b->scale[xin], bmax, per);
+            if (isfinite(bmax)) sc[c] = fit_bias(sc[c], b->scale[xin], bmax, per); /* else quant_bias refuses it */
         }
         zp[c] = (int8_t)z;
         for (int64_t i = 0; i < per; i++) {
