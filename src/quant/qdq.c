@@ -204,6 +204,9 @@ static int make_params(qb *b, int v, dlk_err *err)
     if (!isfinite(rmin) || !isfinite(rmax))
         return dlk_fail(err, "%s: value '%s' has non-finite values on the calibration data", b->g->path, vname(b, v));
     dlk_quant_scale_zp(rmin, rmax, b->qmin, b->qmax, b->op->symmetric_act, &b->scale[v], &b->zp[v]);
+    if (!(isfinite(b->scale[v]) && b->scale[v] > 0))
+        return dlk_fail(err, "%s: value '%s' has the range [%g, %g]: its scale %g is not a valid scale", b->g->path,
+                        vname(b, v), (double)rmin, (double)rmax, (double)b->scale[v]);
     char n[NAME_MAX_LEN];
     snprintf(n, sizeof n, "%s_scale", vname(b, v));
     b->ps[v] = oconst(b, n, DLK_FLOAT, 0, NULL, &b->scale[v]);
@@ -278,6 +281,10 @@ static int quant_weight(qb *b, int w, int bias, int xin, dlk_err *err)
             }
             if (isfinite(bmax)) sc[c] = fit_bias(sc[c], b->scale[xin], bmax, per); /* else quant_bias refuses it */
         }
+        if (!(isfinite(sc[c]) && sc[c] > 0)) {
+            free(q), free(sc), free(zp);
+            return dlk_fail(err, "%s: weight '%s' channel %d: its scale is not a valid scale", b->g->path, val->name, c);
+        }
         zp[c] = (int8_t)z;
         for (int64_t i = 0; i < per; i++) {
             float r = (float)round_even(x[c * per + i] / sc[c]) + (float)z;
@@ -322,6 +329,11 @@ static int quant_bias(qb *b, int bias, int w, int x, int *bq, int *bs, int *bz, 
     for (int i = 0; i < n; i++) {
         float ws = b->wscale[w][b->nws[w] == 1 ? 0 : (i < b->nws[w] ? i : 0)];
         s[i] = b->scale[x] * ws;
+        if (!(isfinite(s[i]) && s[i] > 0)) {
+            free(q), free(z), free(s);
+            return dlk_fail(err, "%s: bias '%s'[%d]: its scale x_scale * w_scale = %g * %g is not a valid scale", b->g->path,
+                            val->name, i, (double)b->scale[x], (double)ws);
+        }
         double r = round_even((double)d[i] / (double)s[i]);
         if (!(fabs(r) <= bias_room(taps))) {
             free(q), free(z), free(s);
