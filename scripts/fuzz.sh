@@ -106,7 +106,7 @@ case "${1:-}" in
     s=${2:-25}; fail=0
     build || exit 1
     seeds >/dev/null
-    declare -A RUNS=([onnx]=800000 [image]=50000 [npy]=1500000 [idx]=1500000 [labels]=700000)
+    declare -A RUNS=([onnx]=800000 [image]=50000 [npy]=1500000 [idx]=1500000 [labels]=700000 [quantize]=15000 [compile]=250000)
     for t in "${TARGETS[@]}"; do
       rm -rf "$B/corpus/$t"
       run_one "$t" "$((s * 3))" -seed=1 -runs="${RUNS[$t]}" || fail=1
