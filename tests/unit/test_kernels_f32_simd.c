@@ -79,8 +79,19 @@ static void check_isa(const dlk_kernels *k)
     for (int ii = 0; ii < 3 && k->fconv[ii]; ii++) {
         const dlk_fconv_impl *im = k->fconv[ii];
         int tested = 0;
-    for (int it = 0; it < 400; it++) {
-        const dlk_conv_geom g = rnd_geom(it);
+    for (int it = 0; it < 400 + 60; it++) {
+        /* 400 random geometries, then 60 random 3x3 stride-1 ones with 32-48 channels (the Winograd
+         * kernel's): odd and even sizes, pads 0 or 1 before and 0-2 after */
+        dlk_conv_geom g = rnd_geom(it);
+        if (it >= 400) {
+            memset(&g, 0, sizeof g);
+            g.n = rndi(1, 2), g.group = 1, g.c_in = rndi(32, 48), g.c_out = rndi(32, 48);
+            g.kh = g.kw = 3, g.sh = g.sw = 1, g.dh = g.dw = 1;
+            g.h_in = rndi(16, 24), g.w_in = rndi(16, 70), g.pad_t = rndi(0, 1), g.pad_l = rndi(0, 1);
+            g.h_out = out_size(g.h_in, g.pad_t, rndi(0, 2), 3, 1, 1);
+            g.w_out = out_size(g.w_in, g.pad_l, rndi(0, 2), 3, 1, 1);
+            if (g.h_out < 1 || g.w_out < 1) continue;
+        }
         if (!im->supports(&g)) continue;
         tested++;
         const int K = g.c_in / g.group * g.kh * g.kw, relu = rndi(0, 1);
