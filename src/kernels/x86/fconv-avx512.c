@@ -16,6 +16,7 @@
 
 #define MR 8
 #define NV 3
+#define MRW 12 /* output channels per call when a chunk has at most 2 vectors: 12 x 2 = 24 accumulators */
 
 /* pixels for the next micro-kernel call: NV vectors, but a remainder just above NV vectors is
  * split so that no call runs a whole K loop for a few pixels */
@@ -122,7 +123,7 @@ typedef struct {
     __m512 lo;   /* 0 with a fused Relu, -inf without */
 } post_t;
 
-static inline __attribute__((always_inline)) void store_rows(const int mr, const int nv, __m512 acc[MR][NV],
+static inline __attribute__((always_inline)) void store_rows(const int mr, const int nv, __m512 acc[MRW][NV],
                                                              const post_t *pp, float *y, size_t ystride, int nvalid)
 {
     for (int r = 0; r < mr; r++)
@@ -138,7 +139,7 @@ static inline __attribute__((always_inline)) void ukr(const int mr, const int nv
                                                       size_t xstride, const float *w, const float *bias,
                                                       const post_t *pp, float *y, size_t ystride, int nvalid)
 {
-    __m512 acc[MR][NV];
+    __m512 acc[MRW][NV];
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_ps(bias[r]);
     for (int k = 0; k < K; k++) { /* the panel is in scratch, padded to whole vectors */
@@ -157,7 +158,7 @@ static inline __attribute__((always_inline)) void ukd(const int mr, const int nv
                                                       const float *bias, const post_t *pp, float *y, size_t ystride,
                                                       int nvalid)
 {
-    __m512 acc[MR][NV];
+    __m512 acc[MRW][NV];
     const size_t wrow = (size_t)taps * C;
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_ps(bias[r]);
@@ -179,6 +180,7 @@ static inline __attribute__((always_inline)) void ukd(const int mr, const int nv
 #define CASES(X) \
     X(1, 1) X(1, 2) X(1, 3) X(2, 1) X(2, 2) X(2, 3) X(3, 1) X(3, 2) X(3, 3) X(4, 1) X(4, 2) X(4, 3) \
     X(5, 1) X(5, 2) X(5, 3) X(6, 1) X(6, 2) X(6, 3) X(7, 1) X(7, 2) X(7, 3) X(8, 1) X(8, 2) X(8, 3)
+#define CASES_WIDE(X) X(9, 1) X(9, 2) X(10, 1) X(10, 2) X(11, 1) X(11, 2) X(12, 1) X(12, 2)
 
 static void ukr_any(int mr, int nv, int K, const float *xp, size_t xstride, const float *w, const float *bias,
                     const post_t *pp, float *y, size_t ystride, int nvalid)
@@ -199,6 +201,7 @@ static void ukd_any(int mr, int nv, int taps, const int *toff, int C, size_t cst
     case (M_) * 4 + (N_): ukd(M_, N_, taps, toff, C, cstride, xp, w, bias, pp, y, ystride, nvalid); break;
     switch (mr * 4 + nv) {
         CASES(X)
+        CASES_WIDE(X)
     default: break;
     }
 #undef X
@@ -262,13 +265,14 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
         }
         for (int r = 0; r < rows; r++) {
             const int oh = oh0 + r;
-            for (int cb = c0; cb < c1; cb += MR) {
-                const int mr = c1 - cb < MR ? c1 - cb : MR;
-                const int co = grp * cout_g + cb;
-                float *yb = y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
-                for (int q0 = 0, nvalid; q0 < g->w_out; q0 += nvalid) {
-                    nvalid = chunk(g->w_out - q0);
-                    ukd_any(mr, (nvalid + 15) / 16, taps, toff, cin_g, cstride, band + (size_t)r * g->sh * rowf + q0,
+            for (int q0 = 0, nvalid; q0 < g->w_out; q0 += nvalid) {
+                nvalid = chunk(g->w_out - q0);
+                const int nv = (nvalid + 15) / 16, mrmax = nv == NV ? MR : MRW;
+                for (int cb = c0; cb < c1; cb += mrmax) {
+                    const int mr = c1 - cb < mrmax ? c1 - cb : mrmax;
+                    const int co = grp * cout_g + cb;
+                    float *yb = y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
+                    ukd_any(mr, nv, taps, toff, cin_g, cstride, band + (size_t)r * g->sh * rowf + q0,
                             wd + (size_t)co * taps * cin_g, bias + co, pp, yb + q0, (size_t)P, nvalid);
                 }
             }
