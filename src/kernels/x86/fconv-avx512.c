@@ -43,6 +43,11 @@ static int use_direct(const dlk_conv_geom *g)
 
 static int f_supports(const dlk_conv_geom *g) { return qc_geom_ok(g); }
 
+/* im2col of short rows (under 32 outputs): one line per (k, output row) costs more in calls than
+ * in copying, so the block's input offsets per tap are computed once and each k row is gathered
+ * 16 pixels at a time */
+static int use_gather(const dlk_conv_geom *g) { return !use_direct(g) && !is_pointwise(g) && g->w_out < 32; }
+
 static size_t f_packed_bytes(const dlk_conv_geom *g)
 {
     return qc_align64(sizeof(float) * (size_t)g->c_out) + sizeof(float) * (size_t)g->c_out * kdim(g);
@@ -88,7 +93,8 @@ static size_t f_scratch(const dlk_conv_geom *g)
     if (use_direct(g))
         return qc_align64(sizeof(float) * ((size_t)(g->c_in / g->group) * direct_band_in(g) * direct_rowfl(g) + 16 * NV + 16));
     const int pb = (block_pixels(g) + 15) / 16 * 16;
-    return qc_align64(sizeof(float) * (size_t)kdim(g) * pb);
+    return qc_align64(sizeof(float) * (size_t)kdim(g) * pb) +
+           (use_gather(g) ? sizeof(int32_t) * (size_t)g->kh * g->kw * pb : 0);
 }
 
 /* out[i] = input column i*sw + off of row xr (0 outside; xr NULL: all 0), i < L */
@@ -329,6 +335,36 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
         size_t xstride;
         if (pw) { /* the block of each input plane, copied together: one sequential stream */
             for (int k = 0; k < K; k++) memcpy(panel + (size_t)k * pstride, xg + (ptrdiff_t)k * in_plane + p0, sizeof(float) * (size_t)pn);
+            xp = panel;
+            xstride = (size_t)pstride;
+        } else if (use_gather(g)) {
+            /* offs[t][p]: the offset of tap t's input for block pixel p inside a channel plane, -1 outside */
+            const int taps = g->kh * g->kw;
+            int32_t *offs = (int32_t *)((uint8_t *)scratch + qc_align64(sizeof(float) * (size_t)K * pstride));
+            for (int t = 0; t < taps; t++) {
+                const int ky = t / g->kw, kx = t % g->kw;
+                for (int p = 0; p < pstride; p++) {
+                    int32_t o = -1;
+                    if (p < pn) {
+                        const int oh = (p0 + p) / g->w_out, ow = (p0 + p) % g->w_out;
+                        const int ih = oh * g->sh - g->pad_t + ky * g->dh, iw = ow * g->sw - g->pad_l + kx * g->dw;
+                        if (ih >= 0 && ih < g->h_in && iw >= 0 && iw < g->w_in) o = ih * g->w_in + iw;
+                    }
+                    offs[(size_t)t * pstride + p] = o;
+                }
+            }
+            const __m512i neg = _mm512_set1_epi32(-1);
+            for (int k = 0; k < K; k++) {
+                const int t = k % taps;
+                const float *xc = xg + (ptrdiff_t)(k / taps) * in_plane;
+                const int32_t *ot = offs + (size_t)t * pstride;
+                float *dst = panel + (size_t)k * pstride;
+                for (int p = 0; p < pstride; p += 16) {
+                    const __m512i o = _mm512_loadu_si512(ot + p);
+                    const __mmask16 m = _mm512_cmpneq_epi32_mask(o, neg);
+                    _mm512_storeu_ps(dst + p, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, o, xc, 4));
+                }
+            }
             xp = panel;
             xstride = (size_t)pstride;
         } else {
