@@ -7,7 +7,7 @@
 
 /* Work below this many multiply-accumulates runs on one thread: splitting it costs more in
  * synchronisation than it saves. */
-#define PARALLEL_MIN_MACS 4000000
+#define PARALLEL_MIN_MACS 300000
 
 static int worth_threads(const dlk_conv_geom *g)
 {
