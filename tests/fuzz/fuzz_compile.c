@@ -1,20 +1,75 @@
 /* `dlakit compile` / `analyze` on a fuzzed int8 model: load -> the program (plan-only context,
- * steps, arena plan) -> the generated C written to a per-process folder. The plan must pass
- * dlk_plan_check (no two live buffers overlap, alignment, inside the arena) and its peak must not
- * be below the layer-by-layer lower bound. A model the program refuses must say why. */
+ * steps, arena plan) -> the generated C written to a per-process folder (removed at exit). The plan
+ * must pass dlk_plan_check (no two live buffers overlap, alignment, inside the arena) and its peak
+ * must not be below the layer-by-layer lower bound; beyond the plan, what the generated code relies
+ * on: every value a step reads or writes (a Concat part written into its slice, an Add written
+ * over its input, a Flatten alias) lies inside its buffer, that buffer is alive at the step, and a
+ * step's scratch is as large as its operator asks and alive at it. A model the program refuses must
+ * say why. */
 #include "fuzz_common.h"
 #include "codegen/program.h"
 
 #include <string.h>
 #include <sys/stat.h>
 
+static char dir[64];
+
+static void cleanup(void)
+{
+    char f[96];
+    snprintf(f, sizeof f, "%s/fz.c", dir);
+    remove(f);
+    snprintf(f, sizeof f, "%s/fz.h", dir);
+    remove(f);
+    rmdir(dir);
+}
+
+static void broken(const char *what, long long a, long long b)
+{
+    fprintf(stderr, "compile invariant broken: %s (%lld, %lld)\n", what, a, b);
+    abort();
+}
+
+/* Value v (read or written by step i) lies inside its buffer, which is alive at step i. */
+static void check_value(const dlk_program *p, int v, int i)
+{
+    if (v < 0) return;
+    int b = p->buf_of_value[v];
+    if (b < 0) return; /* the caller's image or scores, or a constant */
+    if (b >= p->n_bufs) broken("buffer index", v, b);
+    const dlk_plan_buf *pb = &p->bufs[b];
+    size_t bytes = p->ctx->t[v].bytes;
+    if (!bytes) return;
+    if (p->value_off[v] > pb->size || bytes > pb->size - p->value_off[v]) broken("value outside its buffer", v, b);
+    if (i < pb->first || i > pb->last) broken("buffer not alive at a step that uses it", v, i);
+}
+
+static void check_program(const dlk_program *p)
+{
+    if (dlk_plan_check(p->bufs, p->n_bufs, p->align, p->arena_bytes)) broken("plan: overlap, alignment or outside", p->n_bufs, 0);
+    if (p->arena_bytes < p->lower_bound) broken("arena below the lower bound", (long long)p->arena_bytes, (long long)p->lower_bound);
+    const dlk_graph *g = p->g;
+    for (int i = 0; i < p->n_steps; i++) {
+        const dlk_node *n = &g->nodes[i];
+        if (p->steps[i].kind == DLK_STEP_ALIAS) continue; /* moves no bytes: its output is checked where it is used */
+        for (int k = 0; k < n->n_in; k++) check_value(p, n->in[k], i);
+        for (int k = 0; k < n->n_out; k++) check_value(p, n->out[k], i);
+        int sb = p->scratch_buf[i];
+        if (sb >= 0) {
+            if (sb >= p->n_bufs) broken("scratch index", i, sb);
+            const dlk_plan_buf *b = &p->bufs[sb];
+            if (b->size < p->ctx->ops[i].scratch_bytes || i < b->first || i > b->last) broken("scratch", i, sb);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_limits();
-    static char dir[64];
     if (!dir[0]) {
         snprintf(dir, sizeof dir, "%s/dlk-fuzz-compile-%d", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm", (int)getpid());
         mkdir(dir, 0700);
+        atexit(cleanup);
     }
     dlk_err err;
     dlk_model *m = dlk_model_load_buffer(data, size, "fuzz.onnx", &err);
@@ -29,14 +84,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (dlk_program_build(m, sz, sz, &p, &err)) {
         if (!err.msg[0]) abort();
     } else {
-        if (dlk_plan_check(p.bufs, p.n_bufs, p.align, p.arena_bytes)) {
-            fprintf(stderr, "program plan check failed\n");
-            abort();
-        }
-        if (p.arena_bytes < p.lower_bound) {
-            fprintf(stderr, "arena %zu below the lower bound %zu\n", p.arena_bytes, p.lower_bound);
-            abort();
-        }
+        check_program(&p);
+        uint8_t lut[3][256];
+        dlk_program_input_tables(&p, lut);
+        fuzz_sink(lut[2][255]);
         if (dlk_codegen_write(&p, "fz", dir, "fuzz.onnx", &err) && !err.msg[0]) abort();
     }
     dlk_program_free(&p);

@@ -1,6 +1,7 @@
 /* `dlakit quantize` on a fuzzed float model: load (no fusion, as quantize does) -> calibrate on two
  * small synthetic inputs -> QDQ or QOperator rewrite -> ONNX bytes. Options come from a hash of
- * the input (method, format, per-tensor, symmetric, uint8), so that the model bytes stay the
+ * the input (method, format, per-tensor, symmetric, uint8, --exclude of the operators quantize
+ * cannot handle and of one more node), so that the model bytes stay the
  * protobuf the mutator works on. Whatever dlakit writes must load again and prepare for the same
  * input: a quantized model that dlakit itself cannot read is a bug (abort). Nothing may crash,
  * leak or read out of bounds; every failure carries a message. */
@@ -9,6 +10,23 @@
 #include "quant/quant.h"
 
 #include <string.h>
+
+/* --exclude as a user would give it: every node of an operator quantize cannot handle (quant/qdq.c's
+ * list), and node `also` whatever it is (-1: none). Returns the count, or -1. */
+static int float_names(const dlk_model *m, int also, const char ***names)
+{
+    static const char *const ok[] = {"Conv", "Add", "Concat", "MaxPool", "GlobalAveragePool", "Flatten", "Reshape", "Relu"};
+    const dlk_graph *g = &m->g;
+    *names = malloc(sizeof(char *) * ((size_t)g->n_nodes + 1));
+    if (!*names) return -1;
+    int n = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        int known = 0;
+        for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) known |= !strcmp(g->nodes[i].op_type, ok[k]);
+        if ((!known || i == also) && g->nodes[i].name) (*names)[n++] = g->nodes[i].name;
+    }
+    return n;
+}
 
 static uint32_t hash(const uint8_t *d, size_t n)
 {
@@ -44,6 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dlk_ctx *c = NULL;
     void *packed = NULL;
     size_t packed_len = 0;
+    const char **excl = NULL;
+    if ((h >> 19) & 1) { /* leave what quantize cannot handle in float, and maybe one node more */
+        int n = float_names(m, (h >> 20) & 1 ? (int)((h >> 21) % 8) : -1, &excl);
+        if (n < 0) goto out;
+        qo.exclude = excl;
+        qo.n_exclude = n;
+    }
     if (dlk_quant_check(m, &qo, &err)) goto out;
     /* one 4-D input of at most 3 x 16 x 16: calibration runs the float model 2-4 times */
     if (dlk_model_num_inputs(m) != 1) goto out;
@@ -98,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dlk_model_free(qm);
     }
 out:
+    free(excl);
     free(packed);
     dlk_graph_free(&qg);
     if (cal.st) dlk_calib_free(&cal);

@@ -56,3 +56,26 @@ os.makedirs(out, exist_ok=True)
 for kind in range(4):
     onnx.save(model(kind), os.path.join(out, f"tiny{kind}.onnx"))
 np.save(os.path.join(out, "calib.npy"), rng.integers(0, 256, (4, 16, 16, 3), dtype=np.uint8))
+
+
+# tiny4_gemm: a Flatten + Gemm + Softmax head, which quantize cannot handle: the target's --exclude
+# path (made after the others, so that their bytes do not change)
+def model_gemm():
+    nodes, inits = [], []
+    x = conv(nodes, inits, "stem", "input", 3, 8, 3)
+    a = conv(nodes, inits, "b1", x, 8, 8, 3, stride=2)
+    nodes.append(helper.make_node("GlobalAveragePool", [a], ["gap.y"], name="gap"))
+    nodes.append(helper.make_node("Flatten", ["gap.y"], ["flat.y"], name="flatten", axis=1))
+    w = (rng.standard_normal((10, 8)) * 0.3).astype(np.float32)
+    inits.append(numpy_helper.from_array(w, "fc.w"))
+    nodes.append(helper.make_node("Gemm", ["flat.y", "fc.w"], ["fc.y"], name="fc", transB=1))
+    nodes.append(helper.make_node("Softmax", ["fc.y"], ["output"], name="softmax", axis=1))
+    g = helper.make_graph(nodes, "tiny4_gemm", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="dlakit make_seeds.py")
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    return m
+
+
+onnx.save(model_gemm(), os.path.join(out, "tiny4_gemm.onnx"))
