@@ -101,6 +101,17 @@ int dlk_quant_check(const dlk_model *m, const dlk_quant_opts *o, dlk_err *err)
     return 0;
 }
 
+/* Whether a node other than a quantized Conv's bias slot reads value v (a node left in float). */
+static int float_use(const qb *b, int v)
+{
+    for (int i = 0; i < b->g->n_nodes; i++) {
+        const dlk_node *n = &b->g->nodes[i];
+        for (int s = 0; s < n->n_in; s++)
+            if (n->in[s] >= 0 && b->alias[n->in[s]] == v && !(b->nk[i] == K_CONV && s == 2)) return 1;
+    }
+    return 0;
+}
+
 static int consumers(const dlk_graph *g, int v)
 {
     int n = 0;
@@ -481,13 +492,17 @@ static int build_qdq(qb *b, dlk_err *err)
                 in[s] = dq;
             } else if (b->nk[i] == K_CONV && s == 2) {
                 int w = b->alias[n->in[1]], x = b->alias[n->in[0]], bq, bs, bz;
+                /* the DequantizeLinear's output takes the bias's name (as ORT writes it) unless a node
+                 * left in float still reads the float bias under that name */
+                int keep = float_use(b, v);
+                int y = keep ? fmtv(b, "%s_DequantizeLinear_Output", vname(b, v)) : oval(b, vname(b, v));
+                if (y < 0) return oom(b, err);
                 if (!b->emitted[v]) {
                     b->emitted[v] = 1;
                     if (quant_bias(b, v, w, x, &bq, &bs, &bz, err)) return -1;
-                    int y = oval(b, vname(b, v));
-                    if (y < 0 || qdq_node(b, vname(b, v), "DequantizeLinear", bq, bs, bz, y, 0) < 0) return oom(b, err);
+                    if (qdq_node(b, vname(b, v), "DequantizeLinear", bq, bs, bz, y, 0) < 0) return oom(b, err);
                 }
-                in[s] = oval(b, vname(b, v));
+                in[s] = y;
             } else {
                 in[s] = copy_const(b, v);
             }
