@@ -23,11 +23,17 @@ static inline void fuzz_limits(void)
 static volatile size_t fuzz_sunk;
 static inline void fuzz_sink(size_t v) { fuzz_sunk = fuzz_sunk + v; }
 
-/* Writes data to a per-process scratch file; returns its path, or NULL. */
+static char fuzz_path[64];
+static void fuzz_file_remove(void) { remove(fuzz_path); }
+
+/* Writes data to a per-process scratch file (removed at exit); returns its path, or NULL. */
 static inline const char *fuzz_file(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0]) snprintf(path, sizeof path, "%s/dlk-fuzz-%d.bin", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm", (int)getpid());
+    char *path = fuzz_path;
+    if (!path[0]) {
+        snprintf(fuzz_path, sizeof fuzz_path, "%s/dlk-fuzz-%d.bin", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm", (int)getpid());
+        atexit(fuzz_file_remove);
+    }
     FILE *f = fopen(path, "wb");
     if (!f) return NULL;
     int ok = fwrite(data, 1, size, f) == size;
