@@ -120,6 +120,9 @@ static int concat_geometry(dlk_op *op, concat_params **pp, const int *slots, int
     }
     p->out_axis = d[axis];
     dlk_shape_set(&op->out[0]->shape, s0->dtype, s0->ndim, d);
+    /* large copies are split between threads (each takes a share of every part) */
+    size_t bytes;
+    op->parallel = !dlk_shape_bytes(&op->out[0]->shape, &bytes) && bytes >= ((size_t)256 << 10);
     return 0;
 }
 
@@ -135,7 +138,6 @@ static int concat_prepare(dlk_op *op, dlk_err *err)
 
 static void concat_run(const dlk_op *op, const dlk_exec *ex)
 {
-    (void)ex;
     const concat_params *p = op->params;
     char *y = op->out[0]->data;
     size_t row = (size_t)(p->out_axis * p->inner) * p->esize;
@@ -143,11 +145,14 @@ static void concat_run(const dlk_op *op, const dlk_exec *ex)
     for (int k = 0; k < p->n; k++) {
         const char *x = op->in[p->slot[k]]->data;
         size_t chunk = (size_t)(p->axis_len[k] * p->inner) * p->esize;
-        for (int64_t o = 0; o < p->outer; o++) {
+        int64_t b, e; /* this thread's elements of each part */
+        dlk_split((int64_t)(chunk / p->esize), ex->ith, ex->nth, 64, &b, &e);
+        const size_t off = (size_t)b * p->esize, len = (size_t)(e - b) * p->esize;
+        for (int64_t o = 0; o < p->outer && len; o++) {
             if (p->use_lut[k])
-                dlk_apply_lut_q8((int64_t)(chunk / p->esize), p->qt, p->lut[k], x + o * chunk, y + o * row + at);
-            else if (chunk)
-                memcpy(y + o * row + at, x + o * chunk, chunk);
+                dlk_apply_lut_q8(e - b, p->qt, p->lut[k], x + o * chunk + off, y + o * row + at + off);
+            else
+                memcpy(y + o * row + at + off, x + o * chunk + off, len);
         }
         at += chunk;
     }

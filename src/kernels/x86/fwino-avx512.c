@@ -135,8 +135,13 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
     const __m512i hi_i = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const __m512 lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
     const int nblk = (th + TR - 1) / TR;
+    /* fewer items than threads (small maps): every thread transforms every item's input and takes
+     * a share of the output channels */
     int64_t i0, i1;
-    dlk_split((int64_t)g->n * nblk, ith, nth, 1, &i0, &i1);
+    int c0, c1;
+    qc_split((int64_t)g->n * nblk, (M + WMR - 1) / WMR, ith, nth, &i0, &i1, &c0, &c1);
+    c0 *= WMR;
+    c1 = c1 * WMR < M ? c1 * WMR : M;
     for (int64_t it = i0; it < i1; it++) {
         const int n = (int)(it / nblk), ty0 = (int)(it % nblk) * TR;
         const int ntr = th - ty0 < TR ? th - ty0 : TR; /* tile rows in this item */
@@ -197,8 +202,8 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
                 for (int t = ntiles; t < ntp; t++) V[((size_t)xi * C + c) * NT + t] = 0.0f;
         /* 3. the 16 GEMMs: Mo[xi][co][t] */
         for (int xi = 0; xi < 16; xi++)
-            for (int co = 0; co < M; co += WMR) {
-                const int mr = M - co < WMR ? M - co : WMR;
+            for (int co = c0; co < c1; co += WMR) {
+                const int mr = c1 - co < WMR ? c1 - co : WMR;
                 for (int t0 = 0; t0 < ntp; t0 += 16 * WNV) {
                     const int nv = (ntp - t0) / 16 < WNV ? (ntp - t0) / 16 : WNV;
                     ukw_any(mr, nv, C, V + (size_t)xi * C * NT + t0, (size_t)NT, U + ((size_t)xi * M + co) * C,
@@ -206,7 +211,7 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
                 }
             }
         /* 4. output transform A^T m A + bias, two output rows per tile row, columns interleaved */
-        for (int co = 0; co < M; co++) {
+        for (int co = c0; co < c1; co++) {
             const __m512 bv = _mm512_set1_ps(bias[co]);
             float *yc = y + ((ptrdiff_t)n * M + co) * P;
             for (int tr = 0; tr < ntr; tr++)
