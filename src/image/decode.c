@@ -314,16 +314,14 @@ static int load_jpeg(const uint8_t *data, size_t size, const char *name, dlk_ima
     jpeg_state *st = calloc(1, sizeof *st);
     struct jpeg_decompress_struct *cinfo = calloc(1, sizeof *cinfo);
     int rc;
-    volatile long long held = 0; /* set inside jpeg_decode, read after a longjmp out of it */
+    long long held = 0; /* decode budget taken inside jpeg_decode (its setjmp is there, not here) */
     if (!st || !cinfo) {
         rc = dlk_fail(err, "%s: out of memory", name);
     } else {
         cinfo->err = jpeg_std_error(&st->pub);
         st->pub.error_exit = jpeg_error_exit_fn;
         st->pub.emit_message = jpeg_emit_fn;
-        long long h = 0;
-        rc = jpeg_decode(st, cinfo, data, size, name, out, &h, err);
-        held = h;
+        rc = jpeg_decode(st, cinfo, data, size, name, out, &held, err);
         jpeg_destroy_decompress(cinfo);
         free(st->row);
     }

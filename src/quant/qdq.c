@@ -286,10 +286,11 @@ static int quant_weight(qb *b, int w, int bias, int xin, dlk_err *err)
             const dlk_value *bv = &b->g->values[bias];
             const int64_t nb = bv->shape.dims[0];
             double bmax = 0;
-            for (int64_t i = ch == 1 ? 0 : c; i < nb && (ch == 1 || i == c); i++) {
-                const double a = fabs((double)((const float *)bv->data)[i]);
-                if (a > bmax) bmax = a;
-            }
+            const float *bd = bv->data;
+            if (ch == 1) /* per tensor: the largest bias of all channels */
+                for (int64_t i = 0; i < nb; i++) bmax = fmax(bmax, fabs((double)bd[i]));
+            else if (c < nb)
+                bmax = fabs((double)bd[c]);
             if (isfinite(bmax)) sc[c] = fit_bias(sc[c], b->scale[xin], bmax, per); /* else quant_bias refuses it */
         }
         if (!(isfinite(sc[c]) && sc[c] > 0)) {

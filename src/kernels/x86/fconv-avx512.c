@@ -10,13 +10,12 @@
  * Float sums run in another order than the reference's: results agree within rounding.
  */
 #include "kernels/config.h"
+#include "kernels/x86/fconv_common.h"
 #include "kernels/x86/qconv_common.h"
 
-#include <immintrin.h>
-
 #define MR 8
-#define NV 3
-#define MRW 12 /* output channels per call when a chunk has at most 2 vectors: 12 x 2 = 24 accumulators */
+#define NV FC_NV
+#define MRW FC_MRW
 
 /* pixels for the next micro-kernel call: NV vectors, but a remainder just above NV vectors is
  * split so that no call runs a whole K loop for a few pixels */
@@ -97,68 +96,6 @@ static size_t f_scratch(const dlk_conv_geom *g)
            (use_gather(g) ? sizeof(int32_t) * (size_t)g->kh * g->kw * pb : 0);
 }
 
-/* out[i] = input column i*sw + off of row xr (0 outside; xr NULL: all 0), i < L */
-static void fline(float *out, const float *xr, int w_in, int off, int sw, int L)
-{
-    if (!xr) {
-        memset(out, 0, sizeof(float) * (size_t)L);
-        return;
-    }
-    int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-    int hi = w_in - 1 - off < 0 ? 0 : (w_in - 1 - off) / sw + 1;
-    if (hi > L) hi = L;
-    if (lo > hi) lo = hi;
-    memset(out, 0, sizeof(float) * (size_t)lo);
-    if (sw == 1) {
-        memcpy(out + lo, xr + lo + off, sizeof(float) * (size_t)(hi - lo));
-    } else {
-        int i = lo;
-        if (sw == 2) {
-            const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            for (; i + 16 <= hi && (ptrdiff_t)(i + 16) * 2 + off <= w_in; i += 16) {
-                const float *s = xr + (ptrdiff_t)i * 2 + off;
-                _mm512_storeu_ps(out + i, _mm512_permutex2var_ps(_mm512_loadu_ps(s), ev, _mm512_loadu_ps(s + 16)));
-            }
-        }
-        for (; i < hi; i++) out[i] = xr[(ptrdiff_t)i * sw + off];
-    }
-    memset(out + hi, 0, sizeof(float) * (size_t)(L - hi));
-}
-
-typedef struct {
-    __m512 lo;   /* 0 with a fused Relu, -inf without */
-} post_t;
-
-static inline __attribute__((always_inline)) void store_rows(const int mr, const int nv, __m512 acc[MRW][NV],
-                                                             const post_t *pp, float *y, size_t ystride, int nvalid)
-{
-    for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nv; j++) {
-            const __m512 v = _mm512_max_ps(pp->lo, acc[r][j]); /* a NaN stays NaN (maxps returns its second operand) */
-            const int n = nvalid - 16 * j;
-            if (n >= 16) _mm512_storeu_ps(y + r * ystride + 16 * j, v);
-            else if (n > 0) _mm512_mask_storeu_ps(y + r * ystride + 16 * j, (__mmask16)((1u << n) - 1), v);
-        }
-}
-
-static inline __attribute__((always_inline)) void ukr(const int mr, const int nv, int K, const float *xp,
-                                                      size_t xstride, const float *w, const float *bias,
-                                                      const post_t *pp, float *y, size_t ystride, int nvalid)
-{
-    __m512 acc[MRW][NV];
-    for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_ps(bias[r]);
-    for (int k = 0; k < K; k++) { /* the panel is in scratch, padded to whole vectors */
-        __m512 xv[NV];
-        for (int j = 0; j < nv; j++) xv[j] = _mm512_loadu_ps(xp + k * xstride + 16 * j);
-        for (int r = 0; r < mr; r++) {
-            const __m512 wb = _mm512_set1_ps(w[(size_t)r * K + k]);
-            for (int j = 0; j < nv; j++) acc[r][j] = _mm512_fmadd_ps(xv[j], wb, acc[r][j]);
-        }
-    }
-    store_rows(mr, nv, acc, pp, y, ystride, nvalid);
-}
-
 static inline __attribute__((always_inline)) void ukd(const int mr, const int nv, int taps, const int *toff, int C,
                                                       size_t cstride, const float *xp, const float *w,
                                                       const float *bias, const post_t *pp, float *y, size_t ystride,
@@ -181,23 +118,6 @@ static inline __attribute__((always_inline)) void ukd(const int mr, const int nv
         }
     }
     store_rows(mr, nv, acc, pp, y, ystride, nvalid);
-}
-
-#define CASES(X) \
-    X(1, 1) X(1, 2) X(1, 3) X(2, 1) X(2, 2) X(2, 3) X(3, 1) X(3, 2) X(3, 3) X(4, 1) X(4, 2) X(4, 3) \
-    X(5, 1) X(5, 2) X(5, 3) X(6, 1) X(6, 2) X(6, 3) X(7, 1) X(7, 2) X(7, 3) X(8, 1) X(8, 2) X(8, 3)
-#define CASES_WIDE(X) X(9, 1) X(9, 2) X(10, 1) X(10, 2) X(11, 1) X(11, 2) X(12, 1) X(12, 2)
-
-static void ukr_any(int mr, int nv, int K, const float *xp, size_t xstride, const float *w, const float *bias,
-                    const post_t *pp, float *y, size_t ystride, int nvalid)
-{
-#define X(M_, N_) \
-    case (M_) * 4 + (N_): ukr(M_, N_, K, xp, xstride, w, bias, pp, y, ystride, nvalid); break;
-    switch (mr * 4 + nv) {
-        CASES(X)
-    default: break;
-    }
-#undef X
 }
 
 static void ukd_any(int mr, int nv, int taps, const int *toff, int C, size_t cstride, const float *xp, const float *w,
@@ -242,9 +162,9 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
             for (int ir = 0; ir < nin; ir++) {
                 const int ih = oh0 * g->sh - g->pad_t + ir;
                 const float *xr = ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
-                for (int ph = 0; ph < g->sw; ph++)
-                    fline(band + (size_t)c * cstride + (size_t)ir * rowf + (size_t)ph * Wp, xr, g->w_in, ph - g->pad_l,
-                          g->sw, Wp);
+                float *o = band + (size_t)c * cstride + (size_t)ir * rowf;
+                if (g->sw == 1) fline(o, xr, g->w_in, -g->pad_l, 1, Wp);
+                else fline2(o, o + Wp, xr, g->w_in, -g->pad_l, Wp);
             }
         if (g->sh == 1 && g->w_out < 16 * NV) {
             /* short rows: one line of virtual pixels across the band (see qconv-avx512.c) */

@@ -14,9 +14,8 @@
  * reference.
  */
 #include "kernels/config.h"
+#include "kernels/x86/fconv_common.h"
 #include "kernels/x86/qconv_common.h"
-
-#include <immintrin.h>
 
 #define GC_MAX_CIN 16
 #define GC_MAX_COUT 8
@@ -40,7 +39,8 @@ static int gc_supports(const dlk_conv_geom *g)
     if (cin_g > GC_MAX_CIN || cout_g > GC_MAX_COUT || g->dh != 1 || g->dw != 1 || g->sh != g->sw ||
         (g->sh != 1 && g->sh != 2) || g->kh > GC_MAX_K || g->kw > GC_MAX_K)
         return 0;
-    /* the output reads inside the padded input: pads below the kernel size keep Hp/Wp consistent */
+    /* pads of a kernel or more (which no model here has) are left to the dense kernel; the planes
+     * themselves would read them as zeros */
     if (g->pad_t >= g->kh || g->pad_l >= g->kw) return 0;
     return gc_planes_floats(g) < ((size_t)1 << 24); /* 64 MB of planes at most */
 }
@@ -111,53 +111,6 @@ static void ukg_any(int mr, int nv, int C, int taps, const int *toff, size_t cst
 #undef X
 }
 
-/* One plane row from input row xr (NULL: padding): s == 1: o0[i] = xr[i + off]; s == 2: the two
- * column phases o0[i] = xr[2i + off], o1[i] = xr[2i + 1 + off]; 0 outside [0, w_in), i < L.
- * Whole vectors in the interior, lanes one by one at the borders. */
-static void gc_row(float *o0, float *o1, const float *xr, int w_in, int off, int s, int L)
-{
-    const __m512 z = _mm512_setzero_ps();
-    if (!xr) {
-        int i = 0;
-        for (; i + 16 <= L; i += 16) {
-            _mm512_storeu_ps(o0 + i, z);
-            if (s == 2) _mm512_storeu_ps(o1 + i, z);
-        }
-        for (; i < L; i++) {
-            o0[i] = 0.0f;
-            if (s == 2) o1[i] = 0.0f;
-        }
-        return;
-    }
-    if (s == 1) {
-        for (int i = 0; i < L;) {
-            if (i + off >= 0 && i + off + 16 <= w_in && i + 16 <= L) {
-                _mm512_storeu_ps(o0 + i, _mm512_loadu_ps(xr + i + off));
-                i += 16;
-            } else {
-                o0[i] = i + off >= 0 && i + off < w_in ? xr[i + off] : 0.0f;
-                i++;
-            }
-        }
-        return;
-    }
-    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    for (int i = 0; i < L;) {
-        const int j = 2 * i + off;
-        if (j >= 0 && j + 32 <= w_in && i + 16 <= L) {
-            const __m512 a = _mm512_loadu_ps(xr + j), b = _mm512_loadu_ps(xr + j + 16);
-            _mm512_storeu_ps(o0 + i, _mm512_permutex2var_ps(a, ev, b));
-            _mm512_storeu_ps(o1 + i, _mm512_permutex2var_ps(a, od, b));
-            i += 16;
-        } else {
-            o0[i] = j >= 0 && j < w_in ? xr[j] : 0.0f;
-            o1[i] = j + 1 >= 0 && j + 1 < w_in ? xr[j + 1] : 0.0f;
-            i++;
-        }
-    }
-}
-
 static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu,
                    int ith, int nth)
 {
@@ -189,7 +142,8 @@ static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
                     const int ih = s * a + py - g->pad_t;
                     const float *xr = ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
                     float *o = pl + (size_t)c * cstride + (size_t)py * s * plane + (size_t)a * Wp;
-                    gc_row(o, o + plane, xr, g->w_in, -g->pad_l, s, Wp);
+                    if (s == 1) fline(o, xr, g->w_in, -g->pad_l, 1, Wp);
+                    else fline2(o, o + plane, xr, g->w_in, -g->pad_l, Wp);
                 }
         const float *wg = wq + (size_t)grp * cout_g * cin_g * taps;
         float *yg = y + ((ptrdiff_t)n * M + (ptrdiff_t)grp * cout_g) * P;

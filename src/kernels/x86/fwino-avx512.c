@@ -14,12 +14,11 @@
  * direct sum (the transforms add and subtract inputs and partial sums): within the float tolerance.
  */
 #include "kernels/config.h"
+#include "kernels/x86/fconv_common.h"
 #include "kernels/x86/qconv_common.h"
 
-#include <immintrin.h>
-
-#define WMR 8
-#define WNV 3
+#define WMR 8      /* output channels per GEMM call */
+#define WNV FC_NV  /* vectors of 16 tiles per GEMM call */
 
 static int wt_th(const dlk_conv_geom *g) { return (g->h_out + 1) / 2; }
 static int wt_tw(const dlk_conv_geom *g) { return (g->w_out + 1) / 2; }
@@ -84,39 +83,6 @@ static size_t w_scratch(const dlk_conv_geom *g)
            sizeof(float) * (16 * (size_t)g->c_out * wt_nt(g) + 16); /* + the last tile vector's overrun */
 }
 
-static inline __attribute__((always_inline)) void ukw(const int mr, const int nv, int K, const float *v, size_t vstride,
-                                                      const float *u, float *m, size_t mstride)
-{
-    __m512 acc[WMR][WNV];
-    for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nv; j++) acc[r][j] = _mm512_setzero_ps();
-    for (int k = 0; k < K; k++) {
-        __m512 xv[WNV];
-        for (int j = 0; j < nv; j++) xv[j] = _mm512_loadu_ps(v + k * vstride + 16 * j);
-        for (int r = 0; r < mr; r++) {
-            const __m512 wb = _mm512_set1_ps(u[(size_t)r * K + k]);
-            for (int j = 0; j < nv; j++) acc[r][j] = _mm512_fmadd_ps(xv[j], wb, acc[r][j]);
-        }
-    }
-    for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nv; j++) _mm512_storeu_ps(m + r * mstride + 16 * j, acc[r][j]);
-}
-
-#define WCASES(X) \
-    X(1, 1) X(1, 2) X(1, 3) X(2, 1) X(2, 2) X(2, 3) X(3, 1) X(3, 2) X(3, 3) X(4, 1) X(4, 2) X(4, 3) \
-    X(5, 1) X(5, 2) X(5, 3) X(6, 1) X(6, 2) X(6, 3) X(7, 1) X(7, 2) X(7, 3) X(8, 1) X(8, 2) X(8, 3)
-
-static void ukw_any(int mr, int nv, int K, const float *v, size_t vstride, const float *u, float *m, size_t mstride)
-{
-#define X(M_, N_) \
-    case (M_) * 4 + (N_): ukw(M_, N_, K, v, vstride, u, m, mstride); break;
-    switch (mr * 4 + nv) {
-        WCASES(X)
-    default: break;
-    }
-#undef X
-}
-
 static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu, int ith,
                   int nth)
 {
@@ -134,6 +100,9 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
     const __m512i lo_i = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi_i = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const __m512 lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
+    /* the GEMMs start from 0 and store as they are (bias and Relu come with the output transform) */
+    static const float zero[WMR];
+    const post_t none = {_mm512_set1_ps(-__builtin_inff())};
     const int nblk = (th + TR - 1) / TR;
     /* fewer items than threads (small maps): every thread transforms every item's input and takes
      * a share of the output channels */
@@ -206,8 +175,8 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
                 const int mr = c1 - co < WMR ? c1 - co : WMR;
                 for (int t0 = 0; t0 < ntp; t0 += 16 * WNV) {
                     const int nv = (ntp - t0) / 16 < WNV ? (ntp - t0) / 16 : WNV;
-                    ukw_any(mr, nv, C, V + (size_t)xi * C * NT + t0, (size_t)NT, U + ((size_t)xi * M + co) * C,
-                            Mo + ((size_t)xi * M + co) * NT + t0, (size_t)NT);
+                    ukr_any(mr, nv, C, V + (size_t)xi * C * NT + t0, (size_t)NT, U + ((size_t)xi * M + co) * C, zero,
+                            &none, Mo + ((size_t)xi * M + co) * NT + t0, (size_t)NT, 16 * nv);
                 }
             }
         /* 4. output transform A^T m A + bias, two output rows per tile row, columns interleaved */

@@ -1,0 +1,125 @@
+/*
+ * What the AVX-512 float convolutions share (fconv-avx512.c, fwino-avx512.c, fgconv-avx512.c): the
+ * gather of zero-padded input lines (fline; fline2: both phases of a stride-2 line), and the GEMM
+ * micro-kernel over a packed panel,
+ * Y[r][pixels] (+)= W[r][k] . X[k][pixels]: mr <= 8 rows x nv <= 3 vectors of 16 pixels, or 12 rows
+ * x 2 vectors (24 zmm accumulators either way), started from a per-row bias and stored through
+ * max(lo, v) (lo = 0: a fused Relu; -inf: none). Include only from the *-avx512.c files.
+ */
+#ifndef DLK_FCONV_COMMON_H
+#define DLK_FCONV_COMMON_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <string.h>
+
+#define FC_NV 3   /* vectors of 16 pixels per call */
+#define FC_MRW 12 /* output channels per call when a chunk has at most 2 vectors: 12 x 2 = 24 accumulators */
+
+/* out[i] = input column i*sw + off of row xr (0 outside; xr NULL: all 0), i < L */
+static inline void fline(float *out, const float *xr, int w_in, int off, int sw, int L)
+{
+    if (!xr) {
+        memset(out, 0, sizeof(float) * (size_t)L);
+        return;
+    }
+    int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    int hi = w_in - 1 - off < 0 ? 0 : (w_in - 1 - off) / sw + 1;
+    if (hi > L) hi = L;
+    if (lo > hi) lo = hi;
+    memset(out, 0, sizeof(float) * (size_t)lo);
+    if (sw == 1) {
+        memcpy(out + lo, xr + lo + off, sizeof(float) * (size_t)(hi - lo));
+    } else {
+        int i = lo;
+        if (sw == 2) {
+            const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; i + 16 <= hi && (ptrdiff_t)(i + 16) * 2 + off <= w_in; i += 16) {
+                const float *s = xr + (ptrdiff_t)i * 2 + off;
+                _mm512_storeu_ps(out + i, _mm512_permutex2var_ps(_mm512_loadu_ps(s), ev, _mm512_loadu_ps(s + 16)));
+            }
+        }
+        for (; i < hi; i++) out[i] = xr[(ptrdiff_t)i * sw + off];
+    }
+    memset(out + hi, 0, sizeof(float) * (size_t)(L - hi));
+}
+
+/* Both column phases of a stride-2 line in one pass over the row: o0[i] = xr[2i + off],
+ * o1[i] = xr[2i + 1 + off] (0 outside [0, w_in); xr NULL: all 0), i < L. Whole vectors in the
+ * interior (two loads, two permutes), lanes one by one at the borders. */
+static inline void fline2(float *o0, float *o1, const float *xr, int w_in, int off, int L)
+{
+    if (!xr) {
+        memset(o0, 0, sizeof(float) * (size_t)L);
+        memset(o1, 0, sizeof(float) * (size_t)L);
+        return;
+    }
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (int i = 0; i < L;) {
+        const int j = 2 * i + off;
+        if (j >= 0 && j + 32 <= w_in && i + 16 <= L) {
+            const __m512 a = _mm512_loadu_ps(xr + j), b = _mm512_loadu_ps(xr + j + 16);
+            _mm512_storeu_ps(o0 + i, _mm512_permutex2var_ps(a, ev, b));
+            _mm512_storeu_ps(o1 + i, _mm512_permutex2var_ps(a, od, b));
+            i += 16;
+        } else {
+            o0[i] = j >= 0 && j < w_in ? xr[j] : 0.0f;
+            o1[i] = j + 1 >= 0 && j + 1 < w_in ? xr[j + 1] : 0.0f;
+            i++;
+        }
+    }
+}
+
+typedef struct {
+    __m512 lo;   /* 0 with a fused Relu, -inf without */
+} post_t;
+
+static inline __attribute__((always_inline)) void store_rows(const int mr, const int nv, __m512 acc[FC_MRW][FC_NV],
+                                                             const post_t *pp, float *y, size_t ystride, int nvalid)
+{
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nv; j++) {
+            const __m512 v = _mm512_max_ps(pp->lo, acc[r][j]); /* a NaN stays NaN (maxps returns its second operand) */
+            const int n = nvalid - 16 * j;
+            if (n >= 16) _mm512_storeu_ps(y + r * ystride + 16 * j, v);
+            else if (n > 0) _mm512_mask_storeu_ps(y + r * ystride + 16 * j, (__mmask16)((1u << n) - 1), v);
+        }
+}
+
+static inline __attribute__((always_inline)) void ukr(const int mr, const int nv, int K, const float *xp,
+                                                      size_t xstride, const float *w, const float *bias,
+                                                      const post_t *pp, float *y, size_t ystride, int nvalid)
+{
+    __m512 acc[FC_MRW][FC_NV];
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_ps(bias[r]);
+    for (int k = 0; k < K; k++) { /* the panel is in scratch, padded to whole vectors */
+        __m512 xv[FC_NV];
+        for (int j = 0; j < nv; j++) xv[j] = _mm512_loadu_ps(xp + k * xstride + 16 * j);
+        for (int r = 0; r < mr; r++) {
+            const __m512 wb = _mm512_set1_ps(w[(size_t)r * K + k]);
+            for (int j = 0; j < nv; j++) acc[r][j] = _mm512_fmadd_ps(xv[j], wb, acc[r][j]);
+        }
+    }
+    store_rows(mr, nv, acc, pp, y, ystride, nvalid);
+}
+
+#define CASES(X) \
+    X(1, 1) X(1, 2) X(1, 3) X(2, 1) X(2, 2) X(2, 3) X(3, 1) X(3, 2) X(3, 3) X(4, 1) X(4, 2) X(4, 3) \
+    X(5, 1) X(5, 2) X(5, 3) X(6, 1) X(6, 2) X(6, 3) X(7, 1) X(7, 2) X(7, 3) X(8, 1) X(8, 2) X(8, 3)
+#define CASES_WIDE(X) X(9, 1) X(9, 2) X(10, 1) X(10, 2) X(11, 1) X(11, 2) X(12, 1) X(12, 2)
+
+static inline void ukr_any(int mr, int nv, int K, const float *xp, size_t xstride, const float *w, const float *bias,
+                    const post_t *pp, float *y, size_t ystride, int nvalid)
+{
+#define X(M_, N_) \
+    case (M_) * 4 + (N_): ukr(M_, N_, K, xp, xstride, w, bias, pp, y, ystride, nvalid); break;
+    switch (mr * 4 + nv) {
+        CASES(X)
+    default: break;
+    }
+#undef X
+}
+
+#endif
