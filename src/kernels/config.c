@@ -12,7 +12,7 @@ static const dlk_kernels k_avx512 = {DLK_ISA_AVX512,         "avx512",
                                      {&dlk_qconv_vnni512, &dlk_qconv_avx2, NULL},
                                      dlk_quantize_q8_avx512, dlk_qadd_q8_avx512,
                                      dlk_maxpool_q8_avx512_ok, dlk_maxpool_q8_avx512,
-                                     {&dlk_fconv_wino512, &dlk_fconv_group512, &dlk_fconv_avx512},
+                                     {&dlk_fconv_wino512, &dlk_fconv_bcast512, &dlk_fconv_group512, &dlk_fconv_avx512},
                                      dlk_maxpool_f32_avx512, dlk_add_f32_avx512};
 
 static int cpu_has(dlk_isa isa)
@@ -71,7 +71,7 @@ const dlk_qconv_impl *dlk_qconv_pick(const dlk_kernels *k, const dlk_qconv_param
 
 const dlk_fconv_impl *dlk_fconv_pick(const dlk_kernels *k, const dlk_conv_geom *g)
 {
-    for (int i = 0; i < 3 && k->fconv[i]; i++)
+    for (int i = 0; i < 4 && k->fconv[i]; i++)
         if (k->fconv[i]->supports(g)) return k->fconv[i];
     return NULL;
 }

@@ -58,7 +58,7 @@ typedef struct dlk_kernels {
     void (*maxpool_q8)(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t plane0, int64_t plane1);
     /* float convolutions, best first; the first whose supports() accepts a conv runs it (none: the
      * reference) */
-    const dlk_fconv_impl *fconv[3];
+    const dlk_fconv_impl *fconv[4];
     /* float MaxPool on planes [plane0, plane1), geometries maxpool_q8_ok accepts */
     void (*maxpool_f32)(const dlk_pool_geom *g, const float *x, float *y, int64_t plane0, int64_t plane1);
     /* y = a + b over n elements (same shapes), then max(y, 0) when relu (NaN stays NaN) */
@@ -90,6 +90,7 @@ extern const dlk_qconv_impl dlk_qconv_avx2;      /* AVX2, any int8/uint8 weights
 extern const dlk_fconv_impl dlk_fconv_avx512;    /* AVX-512 F, float */
 extern const dlk_fconv_impl dlk_fconv_wino512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
 extern const dlk_fconv_impl dlk_fconv_group512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
+extern const dlk_fconv_impl dlk_fconv_bcast512;  /* AVX-512 F, float stride 2, vectors over output channels */
 void dlk_quantize_q8_avx512(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
 void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                         int b_zp, float c_scale, int c_zp, int relu, void *c);

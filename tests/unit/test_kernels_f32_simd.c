@@ -76,14 +76,26 @@ static void check_isa(const dlk_kernels *k)
         printf("%s has no float conv: skipped\n", k->name);
         return;
     }
-    for (int ii = 0; ii < 3 && k->fconv[ii]; ii++) {
+    for (int ii = 0; ii < 4 && k->fconv[ii]; ii++) {
         const dlk_fconv_impl *im = k->fconv[ii];
         int tested = 0;
-    for (int it = 0; it < 400 + 60; it++) {
+        rng_state = 0x13198a2e03707344ull; /* the same geometries for every implementation */
+    for (int it = 0; it < 400 + 60 + 60; it++) {
         /* 400 random geometries, then 60 random 3x3 stride-1 ones with 32-48 channels (the Winograd
-         * kernel's): odd and even sizes, pads 0 or 1 before and 0-2 after */
+         * kernel's): odd and even sizes, pads 0 or 1 before and 0-2 after; then 60 dense stride-2
+         * ones with 16-50 output channels (the broadcast kernel's): kernels 2x2 to 7x7, rows of 1 to
+         * 40 outputs (segments of 1-12 pixels), dilation 2 now and then, pads 0 to k/2 + 1 */
         dlk_conv_geom g = rnd_geom(it);
-        if (it >= 400) {
+        if (it >= 460) {
+            memset(&g, 0, sizeof g);
+            g.n = rndi(1, 2), g.group = 1, g.c_in = rndi(1, 40), g.c_out = rndi(16, 50);
+            g.kh = rndi(1, 7), g.kw = rndi(2, 7), g.sh = g.sw = 2;
+            g.dh = rnd() % 5 ? 1 : 2, g.dw = rnd() % 5 ? 1 : 2;
+            g.h_in = rndi(1, 20), g.w_in = rndi(1, 80), g.pad_t = rndi(0, g.kh / 2 + 1), g.pad_l = rndi(0, g.kw / 2 + 1);
+            g.h_out = out_size(g.h_in, g.pad_t, rndi(0, g.kh / 2 + 1), g.kh, 2, g.dh);
+            g.w_out = out_size(g.w_in, g.pad_l, rndi(0, g.kw / 2 + 1), g.kw, 2, g.dw);
+            if (g.h_out < 1 || g.w_out < 1) continue;
+        } else if (it >= 400) {
             memset(&g, 0, sizeof g);
             g.n = rndi(1, 2), g.group = 1, g.c_in = rndi(32, 48), g.c_out = rndi(32, 48);
             g.kh = g.kw = 3, g.sh = g.sw = 1, g.dh = g.dw = 1;

@@ -1,7 +1,7 @@
 /*
  * Float convolution with AVX-512 FMA, same structure as the VNNI int8 kernel (qconv-avx512.c):
  *  - pointwise (1x1, stride 1, no padding): the input planes are the GEMM's right-hand side as
- *    they are, no packing;
+ *    they are, read in place (only a block's last, partial vector is copied, zero-padded);
  *  - direct (strides 1 and 2, rows of at least 12 outputs): a band of zero-padded input rows is
  *    packed once (stride 2: even and odd columns apart) and each tap reads 16 pixels as one
  *    shifted load; weights ordered [co][tap][ci];
@@ -91,6 +91,7 @@ static size_t f_scratch(const dlk_conv_geom *g)
 {
     if (use_direct(g))
         return qc_align64(sizeof(float) * ((size_t)(g->c_in / g->group) * direct_band_in(g) * direct_rowfl(g) + 16 * NV + 16));
+    if (is_pointwise(g)) return qc_align64(sizeof(float) * (size_t)kdim(g) * 16 * NV);
     const int pb = (block_pixels(g) + 15) / 16 * 16;
     return qc_align64(sizeof(float) * (size_t)kdim(g) * pb) +
            (use_gather(g) ? sizeof(int32_t) * (size_t)g->kh * g->kw * pb : 0);
@@ -253,10 +254,9 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
         const float *xg = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         const float *xp;
         size_t xstride;
-        if (pw) { /* the block of each input plane, copied together: one sequential stream */
-            for (int k = 0; k < K; k++) memcpy(panel + (size_t)k * pstride, xg + (ptrdiff_t)k * in_plane + p0, sizeof(float) * (size_t)pn);
-            xp = panel;
-            xstride = (size_t)pstride;
+        if (pw) { /* read in place: the panel holds only a block's last, partial vector of pixels */
+            xp = xg + p0;
+            xstride = (size_t)in_plane;
         } else if (use_gather(g)) {
             /* offs[t][p]: the offset of tap t's input for block pixel p inside a channel plane, -1 outside */
             const int taps = g->kh * g->kw;
@@ -304,14 +304,34 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
             xp = panel;
             xstride = (size_t)pstride;
         }
-        for (int cb = c0; cb < c1; cb += MR) {
-            const int mr = c1 - cb < MR ? c1 - cb : MR;
-            const int co = grp * cout_g + cb;
-            float *yb = y + ((ptrdiff_t)n * M + co) * P + p0;
-            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
-                nvalid = chunk(pn - q0);
-                ukr_any(mr, (nvalid + 15) / 16, K, xp + q0, xstride, wq + (size_t)co * K, bias + co, &pp, yb + q0,
-                        (size_t)P, nvalid);
+        for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+            nvalid = chunk(pn - q0);
+            const float *xq = xp + q0;
+            size_t xs = xstride;
+            if (pw && nvalid % 16) { /* whole vectors of this chunk from a zero-padded copy */
+                const int nvec = (nvalid + 15) / 16;
+                for (int k = 0; k < K; k++) {
+                    float *d = panel + (size_t)k * 16 * NV;
+                    memcpy(d, xp + (size_t)k * xstride + q0, sizeof(float) * (size_t)nvalid);
+                    memset(d + nvalid, 0, sizeof(float) * (size_t)(16 * nvec - nvalid));
+                }
+                xq = panel;
+                xs = 16 * NV;
+            }
+            if (pw && q0 + nvalid < pn) /* the next chunk: K strided streams are more than the prefetchers follow */
+                for (int k = 0; k < K; k++) {
+                    const char *nx = (const char *)(xp + (size_t)k * xstride + q0 + nvalid);
+                    _mm_prefetch(nx, _MM_HINT_T0);
+                    _mm_prefetch(nx + 64, _MM_HINT_T0);
+                    _mm_prefetch(nx + 128, _MM_HINT_T0);
+                }
+            /* every block of output channels while the chunk's input is in L1 */
+            for (int cb = c0; cb < c1; cb += MR) {
+                const int mr = c1 - cb < MR ? c1 - cb : MR;
+                const int co = grp * cout_g + cb;
+                float *yb = y + ((ptrdiff_t)n * M + co) * P + p0;
+                ukr_any(mr, (nvalid + 15) / 16, K, xq, xs, wq + (size_t)co * K, bias + co, &pp, yb + q0, (size_t)P,
+                        nvalid);
             }
         }
     }

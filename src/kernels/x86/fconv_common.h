@@ -16,6 +16,14 @@
 #define FC_NV 3   /* vectors of 16 pixels per call */
 #define FC_MRW 12 /* output channels per call when a chunk has at most 2 vectors: 12 x 2 = 24 accumulators */
 
+/* the lanes of a 16-float load at column j that lie inside a row of w_in columns */
+static inline __mmask16 fline_mask(int j, int w_in)
+{
+    const int lo = j < 0 ? -j : 0, hi = w_in - j < 16 ? w_in - j : 16;
+    if (hi <= lo) return 0;
+    return (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
 /* out[i] = input column i*sw + off of row xr (0 outside; xr NULL: all 0), i < L */
 static inline void fline(float *out, const float *xr, int w_in, int off, int sw, int L)
 {
@@ -45,8 +53,9 @@ static inline void fline(float *out, const float *xr, int w_in, int off, int sw,
 }
 
 /* Both column phases of a stride-2 line in one pass over the row: o0[i] = xr[2i + off],
- * o1[i] = xr[2i + 1 + off] (0 outside [0, w_in); xr NULL: all 0), i < L. Whole vectors in the
- * interior (two loads, two permutes), lanes one by one at the borders. */
+ * o1[i] = xr[2i + 1 + off] (0 outside [0, w_in); xr NULL: all 0), i < L. Every step is whole
+ * vectors: two masked loads (lanes outside the row read nothing and give 0), two permutes, two
+ * stores (masked at the end of the line). */
 static inline void fline2(float *o0, float *o1, const float *xr, int w_in, int off, int L)
 {
     if (!xr) {
@@ -56,17 +65,24 @@ static inline void fline2(float *o0, float *o1, const float *xr, int w_in, int o
     }
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    for (int i = 0; i < L;) {
-        const int j = 2 * i + off;
-        if (j >= 0 && j + 32 <= w_in && i + 16 <= L) {
-            const __m512 a = _mm512_loadu_ps(xr + j), b = _mm512_loadu_ps(xr + j + 16);
-            _mm512_storeu_ps(o0 + i, _mm512_permutex2var_ps(a, ev, b));
-            _mm512_storeu_ps(o1 + i, _mm512_permutex2var_ps(a, od, b));
-            i += 16;
+    for (int i = 0; i < L; i += 16) {
+        const int j = 2 * i + off; /* input columns j .. j + 31 */
+        __m512 a, b;
+        if (j >= 0 && j + 32 <= w_in) {
+            a = _mm512_loadu_ps(xr + j);
+            b = _mm512_loadu_ps(xr + j + 16);
         } else {
-            o0[i] = j >= 0 && j < w_in ? xr[j] : 0.0f;
-            o1[i] = j + 1 >= 0 && j + 1 < w_in ? xr[j + 1] : 0.0f;
-            i++;
+            a = _mm512_maskz_loadu_ps(fline_mask(j, w_in), xr + j);
+            b = _mm512_maskz_loadu_ps(fline_mask(j + 16, w_in), xr + j + 16);
+        }
+        const __m512 e = _mm512_permutex2var_ps(a, ev, b), o = _mm512_permutex2var_ps(a, od, b);
+        if (i + 16 <= L) {
+            _mm512_storeu_ps(o0 + i, e);
+            _mm512_storeu_ps(o1 + i, o);
+        } else {
+            const __mmask16 m = (__mmask16)((1u << (L - i)) - 1);
+            _mm512_mask_storeu_ps(o0 + i, m, e);
+            _mm512_mask_storeu_ps(o1 + i, m, o);
         }
     }
 }
