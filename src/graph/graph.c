@@ -176,6 +176,26 @@ int dlk_node_add_attr_int(dlk_graph *g, int node, const char *name, int64_t v)
     return 0;
 }
 
+int dlk_node_add_attr_str(dlk_graph *g, int node, const char *name, const char *v)
+{
+    dlk_node *n = &g->nodes[node];
+    dlk_attr *a = realloc(n->attrs, sizeof *a * (n->n_attrs + 1));
+    if (!a) return -1;
+    n->attrs = a;
+    a = &n->attrs[n->n_attrs];
+    memset(a, 0, sizeof *a);
+    a->name = xstrdup(name);
+    a->s = xstrdup(v);
+    if (!a->name || !a->s) {
+        free(a->name);
+        free(a->s);
+        return -1;
+    }
+    a->type = DLK_ATTR_STRING;
+    n->n_attrs++;
+    return 0;
+}
+
 const dlk_attr *dlk_attr_find(const dlk_node *n, const char *name)
 {
     for (int i = 0; i < n->n_attrs; i++)

@@ -73,6 +73,7 @@ int dlk_graph_add_const(dlk_graph *g, const char *hint, const dlk_shape *shape, 
 int dlk_graph_add_node(dlk_graph *g, const char *name, const char *op_type, const int *in, int n_in,
                        const int *out, int n_out);
 int dlk_node_add_attr_int(dlk_graph *g, int node, const char *name, int64_t v);
+int dlk_node_add_attr_str(dlk_graph *g, int node, const char *name, const char *v);
 
 /* Attribute lookup */
 const dlk_attr *dlk_attr_find(const dlk_node *n, const char *name);

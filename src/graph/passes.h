@@ -12,7 +12,11 @@ int dlk_pass_resolve_ops(dlk_graph *g, dlk_err *err);
  * input and output share scale and zero point. Units that do not match stay in float. */
 int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err);
 /* Float Conv or Add followed by a Relu that is its output's only use: the Relu is removed and the
- * Conv / Add gets the internal attribute dlk_relu = 1 (its outputs are then max(v, 0)). */
+ * Conv / Add gets the internal attribute dlk_relu = 1 (its outputs are then max(v, 0)). Then a
+ * float Conv (without a Relu) whose output's only use is an Add: the Add is removed, its other
+ * operand becomes the Conv's fourth input (the bias slot left absent if there was none), and the
+ * Conv gets dlk_sum = 1 (outputs conv + that input, then the Add's Relu if it had one: the same
+ * float operations in the same order, so the same bits). */
 int dlk_pass_fuse_conv_relu(dlk_graph *g, dlk_err *err);
 /* Drops nodes whose outputs nobody uses. */
 void dlk_pass_dead_code(dlk_graph *g);

@@ -32,7 +32,8 @@ typedef struct dlk_qconv_impl {
 /*
  * float convolution with weights packed once, same protocol as dlk_qconv_impl: if supports(g),
  * pack packed_bytes(g) bytes (64-aligned) once, give each thread scratch_bytes(g) bytes and call
- * run on every thread; relu != 0 clamps the outputs at 0 (a fused Relu; NaN stays NaN).
+ * run on every thread; sum (NULL: none) is a tensor of y's shape added to the outputs (a fused
+ * Add), then relu != 0 clamps them at 0 (a fused Relu; NaN stays NaN).
  */
 typedef struct dlk_fconv_impl {
     const char *name;
@@ -40,8 +41,8 @@ typedef struct dlk_fconv_impl {
     size_t (*packed_bytes)(const dlk_conv_geom *g);
     void (*pack)(const dlk_conv_geom *g, const float *w, const float *bias, void *dst);
     size_t (*scratch_bytes)(const dlk_conv_geom *g);
-    void (*run)(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu,
-                int ith, int nth);
+    void (*run)(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum, void *scratch,
+                int relu, int ith, int nth);
 } dlk_fconv_impl;
 
 typedef struct dlk_kernels {

@@ -310,6 +310,11 @@ int dlk_onnx_pack(const dlk_graph *g, const dlk_onnx_write_opts *opts, void **bu
 {
     *buf = NULL;
     *len = 0;
+    /* a Conv with a fused Add has an input ONNX's Conv does not: such a graph is dlakit's own */
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i].dead && dlk_attr_find(&g->nodes[i], "dlk_sum"))
+            return dlk_fail(err, "%s: node '%s' has a fused Add; write a graph loaded without fusion", g->path,
+                            g->nodes[i].name ? g->nodes[i].name : "");
     Onnx__ModelProto *src = NULL;
     if (opts && opts->src) {
         src = onnx__model_proto__unpack(NULL, opts->src_len, opts->src);

@@ -62,13 +62,18 @@ typedef struct {
     const dlk_fconv_impl *impl; /* SIMD kernel from the table, or NULL: the reference */
     void *packed;
     int relu;          /* dlk_relu (a Relu fused by dlk_pass_fuse_conv_relu): outputs max(v, 0) */
+    int sum;           /* dlk_sum (an Add fused by the same pass): input 3 is added before the Relu */
+    dlk_bcast bc;      /* sum: a broadcast residual (not of the output's shape) is added after */
+    int sum_bcast;
 } fconv_params;
 
 static int conv_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 2, 3, 1, err)) return -1;
+    const int sum = (int)dlk_attr_int(op->node, "dlk_sum", 0);
+    if (dlk_op_check_arity(op, 2, sum ? 4 : 3, 1, err)) return -1;
+    if (sum && (op->n_in != 4 || !op->in[3])) return dlk_fail(err, "a fused Add needs its operand as input 4");
     for (int i = 0; i < op->n_in; i++)
-        if (dlk_op_need_dtype(op, i, DLK_FLOAT, err)) return -1;
+        if (op->in[i] && dlk_op_need_dtype(op, i, DLK_FLOAT, err)) return -1;
     const size_t head = (sizeof(fconv_params) + 63) / 64 * 64;
     fconv_params *f = aligned_alloc(64, head);
     if (!f) return dlk_fail(err, "out of memory");
@@ -82,6 +87,25 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
     int64_t d[4] = {g->n, g->c_out, g->h_out, g->w_out};
     dlk_shape_set(&op->out[0]->shape, DLK_FLOAT, 4, d);
     f->relu = (int)dlk_attr_int(op->node, "dlk_relu", 0);
+    f->sum = sum;
+    if (sum) {
+        /* the Add's operand: of the output's shape (added in the kernels' stores), or broadcast to it
+         * (added after the convolution); one that would enlarge the output is refused */
+        const dlk_shape *rs = &op->in[3]->shape, *ys = &op->out[0]->shape;
+        int same = rs->ndim == ys->ndim;
+        for (int i = 0; same && i < ys->ndim; i++) same = rs->dims[i] == ys->dims[i];
+        if (!same) {
+            const char *add = dlk_attr_str(op->node, "dlk_sum_node", "");
+            if (dlk_broadcast(ys, rs, &f->bc, err)) {
+                dlk_err_prefix(err, "the Add '%s' fused into it", add);
+                return -1;
+            }
+            for (int i = 0; i < f->bc.ndim; i++)
+                if (f->bc.ndim != ys->ndim || f->bc.out[i] != ys->dims[i])
+                    return dlk_fail(err, "the Add '%s' fused into it would broadcast its output: not supported", add);
+            f->sum_bcast = 1;
+        }
+    }
     const dlk_fconv_impl *impl = dlk_fconv_pick(dlk_kernels_get(), g);
     if (impl && op->in[1]->is_const && (!bt || bt->is_const)) {
         size_t pb = (impl->packed_bytes(g) + 63) / 64 * 64;
@@ -94,7 +118,7 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
         f->impl = impl;
         impl->pack(&f->g, op->in[1]->data, bt ? bt->data : NULL, f->packed);
         op->scratch_bytes = impl->scratch_bytes(&f->g);
-        op->parallel = worth_threads(&f->g);
+        op->parallel = worth_threads(&f->g) && !f->sum_bcast; /* a broadcast sum is added in place after */
     }
     return 0;
 }
@@ -102,13 +126,24 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
 static void conv_run(const dlk_op *op, const dlk_exec *ex)
 {
     const fconv_params *f = op->params;
-    if (f->packed) {
-        f->impl->run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, ex->scratch, f->relu, ex->ith, ex->nth);
+    const float *sum = f->sum && !f->sum_bcast ? op->in[3]->data : NULL;
+    if (f->packed && !f->sum_bcast) {
+        f->impl->run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, sum, ex->scratch, f->relu, ex->ith, ex->nth);
         return;
     }
-    const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;
-    dlk_conv_f32_ref(&f->g, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, op->out[0]->data);
-    if (f->relu) dlk_relu_f32_ref(dlk_shape_numel(&op->out[0]->shape), op->out[0]->data, op->out[0]->data);
+    float *y = op->out[0]->data;
+    const int64_t n = dlk_shape_numel(&op->out[0]->shape);
+    if (f->packed) {
+        f->impl->run(&f->g, f->packed, op->in[0]->data, y, NULL, ex->scratch, 0, ex->ith, ex->nth);
+    } else {
+        const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;
+        dlk_conv_f32_ref(&f->g, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, y);
+    }
+    if (sum)
+        for (int64_t i = 0; i < n; i++) y[i] = y[i] + sum[i];
+    if (f->sum_bcast)
+        dlk_binary_f32_ref(DLK_BIN_ADD, f->bc.ndim, f->bc.out, f->bc.a_str, f->bc.b_str, y, op->in[3]->data, y);
+    if (f->relu) dlk_relu_f32_ref(n, y, y);
 }
 
 const dlk_opdef dlk_op_Conv = {"Conv", 0, conv_prepare, conv_run};

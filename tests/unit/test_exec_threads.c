@@ -2,7 +2,9 @@
  * Threads inside one run: the bundled MNIST DLA-46-C (float, QDQ int8 and QOperator int8 files)
  * gives the same bits with 1, 2 and 3 threads per context (every output element is computed by one
  * thread in the same order), also after switching the thread count back and forth; the profiling
- * run gives the same bits as a plain run; bad thread counts fail cleanly.
+ * run gives the same bits as a plain run; bad thread counts fail cleanly. The float model's fused
+ * operators (Conv + Relu, Add + Relu, Conv + Add) give the same bits as the file's own operators
+ * run one by one (DLK_LOAD_NO_FUSION).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,6 +84,90 @@ static void test_threads_same_bits(void **state)
     }
 }
 
+static int count_op(const dlk_ctx *c, const char *op)
+{
+    int k = 0;
+    for (int i = 0; i < dlk_ctx_num_nodes(c); i++) k += !strcmp(dlk_ctx_node_op(c, i), op);
+    return k;
+}
+
+static void test_fusion_same_bits(void **state)
+{
+    (void)state;
+    dlk_err err;
+    dlk_model *mf = dlk_model_load(MODELS[0], &err), *mu = dlk_model_load_ex(MODELS[0], DLK_LOAD_NO_FUSION, &err);
+    assert_non_null(mf);
+    assert_non_null(mu);
+    dlk_shape s = dlk_model_input_shape(mf, 0);
+    s.dims[0] = 1;
+    s.dims[2] = s.dims[3] = 64;
+    dlk_ctx *cf = dlk_ctx_new(mf, &s, 1, &err), *cu = dlk_ctx_new(mu, &s, 1, &err);
+    assert_non_null(cf);
+    assert_non_null(cu);
+    /* the file: 49 Convs, 45 Relus, 12 residual Adds, each with a Conv's output (used only there) as
+     * an operand; fused: every Relu goes into its Conv or Add, every Add into its Conv */
+    assert_int_equal(count_op(cu, "Conv"), 49);
+    assert_int_equal(count_op(cu, "Relu"), 45);
+    assert_int_equal(count_op(cu, "Add"), 12);
+    assert_int_equal(count_op(cf, "Conv"), 49);
+    assert_int_equal(count_op(cf, "Relu"), 0);
+    assert_int_equal(count_op(cf, "Add"), 0);
+    dlk_shape os;
+    dlk_ctx_output(cf, 0, &os);
+    const size_t n = (size_t)dlk_shape_numel(&os);
+    float *yf = malloc(n * 4), *yu = malloc(n * 4);
+    assert_non_null(yf);
+    assert_non_null(yu);
+    for (int th = 1; th <= 2; th++) {
+        run_once(cf, th, 0, yf, n);
+        run_once(cu, th, 0, yu, n);
+        assert_memory_equal(yf, yu, n * 4);
+    }
+    free(yf);
+    free(yu);
+    dlk_ctx_free(cf);
+    dlk_ctx_free(cu);
+    dlk_model_free(mf);
+    dlk_model_free(mu);
+}
+
+/* the fusion's edge cases (tests/fixtures/engine/make_conv_add.py): the same bits as unfused */
+static void test_fusion_edges(void **state)
+{
+    (void)state;
+    const char *path = "fixtures/engine/conv_add.onnx";
+    dlk_err err;
+    dlk_model *mf = dlk_model_load(path, &err), *mu = dlk_model_load_ex(path, DLK_LOAD_NO_FUSION, &err);
+    assert_non_null(mf);
+    assert_non_null(mu);
+    dlk_shape s = dlk_model_input_shape(mf, 0);
+    dlk_ctx *cf = dlk_ctx_new(mf, &s, 1, &err), *cu = dlk_ctx_new(mu, &s, 1, &err);
+    assert_non_null(cf);
+    assert_non_null(cu);
+    assert_int_equal(count_op(cu, "Add"), 3);
+    assert_int_equal(count_op(cu, "Relu"), 2);
+    assert_int_equal(count_op(cf, "Add"), 1); /* the Add of a Conv output that is also a graph output stays */
+    assert_int_equal(count_op(cf, "Relu"), 0);
+    assert_int_equal(count_op(cf, "Conv"), 4);
+    for (int o = 0; o < 2; o++) {
+        dlk_shape os;
+        dlk_ctx_output(cf, o, &os);
+        assert_int_equal(dlk_shape_numel(&os), 100);
+    }
+    float yf[2][100], yu[2][100];
+    for (int th = 1; th <= 2; th++) {
+        run_once(cf, th, 0, yf[0], 100);
+        run_once(cu, th, 0, yu[0], 100);
+        memcpy(yf[1], dlk_ctx_output(cf, 1, NULL), sizeof yf[1]);
+        memcpy(yu[1], dlk_ctx_output(cu, 1, NULL), sizeof yu[1]);
+        assert_memory_equal(yf, yu, sizeof yf);
+    }
+    dlk_ctx_free(cf);
+    dlk_ctx_free(cu);
+    dlk_model_free(mf);
+    dlk_model_free(mu);
+}
+
 static void test_isa_name(void **state)
 {
     (void)state;
@@ -93,6 +179,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_same_bits),
+        cmocka_unit_test(test_fusion_same_bits),
+        cmocka_unit_test(test_fusion_edges),
         cmocka_unit_test(test_isa_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,8 @@
  * The float SIMD kernels of the kernel table against the reference kernels on random shapes
  * covering the edges (channels not a multiple of 16, 1x1 spatial, pads on every side, strides 1
  * and 2, dilations, groups, each of the conv's paths: pointwise, direct, im2col), with and without
- * a fused Relu, on 1 thread and split over 3. Float sums run in another order: results must agree
- * within 1e-5 of the output's largest magnitude; MaxPool must be exact.
+ * a fused Relu and a fused Add, on 1 thread and split over 3. Float sums run in another order:
+ * results must agree within 1e-5 of the output's largest magnitude; MaxPool must be exact.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,7 +110,9 @@ static void check_isa(const dlk_kernels *k)
         const size_t nx = (size_t)g.n * g.c_in * g.h_in * g.w_in, nw = (size_t)g.c_out * K,
                      ny = (size_t)g.n * g.c_out * g.h_out * g.w_out;
         float *x = aalloc(nx * 4), *w = aalloc(nw * 4), *b = aalloc((size_t)g.c_out * 4), *y0 = aalloc(ny * 4),
-              *y1 = aalloc(ny * 4);
+              *y1 = aalloc(ny * 4), *sum = aalloc(ny * 4);
+        const int with_sum = rndi(0, 1); /* a fused Add: sum added before the Relu */
+        for (size_t i = 0; i < ny; i++) sum[i] = rndf() * 2;
         for (size_t i = 0; i < nx; i++) x[i] = rndf();
         for (size_t i = 0; i < nw; i++) w[i] = rndf();
         for (int i = 0; i < g.c_out; i++) b[i] = rndf();
@@ -118,6 +120,7 @@ static void check_isa(const dlk_kernels *k)
         dlk_conv_f32_ref(&g, x, w, with_bias ? b : NULL, y0);
         float mx = 0;
         for (size_t i = 0; i < ny; i++) {
+            if (with_sum) y0[i] += sum[i];
             if (relu && y0[i] < 0) y0[i] = 0;
             if (fabsf(y0[i]) > mx) mx = fabsf(y0[i]);
         }
@@ -126,13 +129,13 @@ static void check_isa(const dlk_kernels *k)
         void *scratch = aalloc(im->scratch_bytes(&g));
         for (int nth = 1; nth <= 3; nth += 2) {
             for (size_t i = 0; i < ny; i++) y1[i] = NAN;
-            for (int ith = 0; ith < nth; ith++) im->run(&g, packed, x, y1, scratch, relu, ith, nth);
+            for (int ith = 0; ith < nth; ith++) im->run(&g, packed, x, y1, with_sum ? sum : NULL, scratch, relu, ith, nth);
             for (size_t i = 0; i < ny; i++)
                 if (!(fabsf(y1[i] - y0[i]) <= 1e-5f * (mx > 1 ? mx : 1)))
                     fail_msg("%s float conv %s it %d (n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d "
-                             "pad %d,%d relu %d, %d threads): y[%zu] = %g, ref %g",
+                             "pad %d,%d relu %d sum %d, %d threads): y[%zu] = %g, ref %g",
                              k->name, im->name, it, g.n, g.c_in, g.c_out, g.group, g.h_in, g.w_in, g.h_out, g.w_out, g.kh, g.kw,
-                             g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, relu, nth, i, y1[i], y0[i]);
+                             g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, relu, with_sum, nth, i, y1[i], y0[i]);
         }
         free(packed);
         free(scratch);
@@ -141,6 +144,7 @@ static void check_isa(const dlk_kernels *k)
         free(b);
         free(y0);
         free(y1);
+        free(sum);
     }
         assert_true(tested >= 20); /* the random geometries must exercise every implementation */
         printf("%s float conv %s: %d geometries\n", k->name, im->name, tested);

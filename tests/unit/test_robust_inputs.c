@@ -191,8 +191,8 @@ static void messages(void **state)
     expect_load_error("control_bytes.onnx",
                       R "control_bytes.onnx: node 'n2': operator 'Bad\\x1b]0;title\\x07Op' is not supported by dlakit");
     expect_ctx_error("size_rule.onnx", 99, 64,
-                     R "size_rule.onnx: node '#3' (Add): shapes cannot be broadcast (dimension 2: 50 vs 49) (input 'x' "
-                       "is 99x64: the height and width must be multiples of 32)");
+                     R "size_rule.onnx: node '#0' (Conv): the Add '#3' fused into it: shapes cannot be broadcast "
+                       "(dimension 2: 50 vs 49) (input 'x' is 99x64: the height and width must be multiples of 32)");
     dlk_err err;
     dlk_model *m;
     dlk_ctx *c = prepare("size_rule.onnx", 96, 64, &m, &err);

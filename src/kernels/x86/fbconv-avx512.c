@@ -137,10 +137,13 @@ static inline __attribute__((always_inline)) void bc_ukr(const int np, const int
     const __mmask16 m = (__mmask16)((1u << np) - 1);
     for (int v = 0; v < nv; v++) {
         __m512 r[16];
-        for (int p = 0; p < 16; p++) r[p] = p < np ? _mm512_max_ps(pp->lo, acc[p][v]) : _mm512_setzero_ps();
+        for (int p = 0; p < 16; p++) r[p] = p < np ? acc[p][v] : _mm512_setzero_ps();
         transpose16(r);
         const int nco = a->M - (co0 + 16 * v) < 16 ? a->M - (co0 + 16 * v) : 16;
-        for (int j = 0; j < nco; j++) _mm512_mask_storeu_ps(y + (size_t)(16 * v + j) * a->P, m, r[j]);
+        for (int j = 0; j < nco; j++) {
+            float *yj = y + (size_t)(16 * v + j) * a->P;
+            _mm512_mask_storeu_ps(yj, m, post_v(pp, yj, r[j], m));
+        }
     }
 }
 
@@ -159,13 +162,16 @@ static void bc_ukr_any(int np, int nv, int S, const bc_args *a, const float *xs,
 #undef X
 }
 
-static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu,
-                   int ith, int nth)
+static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum, void *scratch,
+                   int relu, int ith, int nth)
 {
-    post_t pp;
-    pp.lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
+    const post_t pp = post_make(relu, sum, y);
     const int nb = bc_blocks(g), K = bc_kdim(g), wpad = bc_wpad(g);
-    const int R = qc_fit_block(g->h_out, bc_rows(g), g->n, nth, 1), BR = bc_band_in(g, R);
+    int R = qc_fit_block(g->h_out, bc_rows(g), g->n, nth, 1);
+    /* small maps (7x7: 4 rows against 3) split their channel blocks instead, when each thread gets
+     * two or more: one band per image, each thread half the weights */
+    if (nth > 1 && g->n < nth && g->h_out <= bc_rows(g) && g->h_out < 8 * nth && nb >= 2 * nth) R = g->h_out;
+    const int BR = bc_band_in(g, R);
     const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * nband;
     const size_t cstride = (size_t)BR * wpad; /* floats between two channels of the band */
     float *band = scratch;

@@ -171,6 +171,7 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
             /* short rows: one line of virtual pixels across the band (see qconv-avx512.c) */
             const int rowpx = (int)rowf, V = (rows - 1) * rowpx + g->w_out;
             float tile[MR * 16 * NV];
+            const post_t raw = post_make(0, NULL, tile); /* finished when copied out */
             for (int cb = c0; cb < c1; cb += MR) {
                 const int mr = c1 - cb < MR ? c1 - cb : MR;
                 const int co = grp * cout_g + cb;
@@ -178,13 +179,13 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
                 for (int q0 = 0, nvalid; q0 < V; q0 += nvalid) {
                     nvalid = chunk(V - q0);
                     ukd_any(mr, (nvalid + 15) / 16, taps, toff, cin_g, cstride, band + q0,
-                            wd + (size_t)co * taps * cin_g, bias + co, pp, tile, 16 * NV, nvalid);
+                            wd + (size_t)co * taps * cin_g, bias + co, &raw, tile, 16 * NV, nvalid);
                     for (int r = q0 / rowpx; r <= (q0 + nvalid - 1) / rowpx; r++) {
                         const int lo = q0 > r * rowpx ? q0 : r * rowpx;
                         const int hi = q0 + nvalid < r * rowpx + g->w_out ? q0 + nvalid : r * rowpx + g->w_out;
                         for (int m = 0; lo < hi && m < mr; m++)
-                            memcpy(yb + (ptrdiff_t)m * P + (ptrdiff_t)r * g->w_out + (lo - r * rowpx),
-                                   tile + m * 16 * NV + (lo - q0), sizeof(float) * (size_t)(hi - lo));
+                            post_row(pp, yb + (ptrdiff_t)m * P + (ptrdiff_t)r * g->w_out + (lo - r * rowpx),
+                                     tile + m * 16 * NV + (lo - q0), hi - lo);
                     }
                 }
             }
@@ -207,11 +208,10 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
     }
 }
 
-static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu, int ith,
-                  int nth)
+static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum, void *scratch,
+                  int relu, int ith, int nth)
 {
-    post_t pp;
-    pp.lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
+    const post_t pp = post_make(relu, sum, y);
     if (use_direct(g) && !is_pointwise(g)) {
         direct_run(g, packed, x, y, scratch, &pp, ith, nth);
         return;
@@ -231,12 +231,16 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
             int k = 0;
             for (; k + 16 <= K; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(wr + k), _mm512_loadu_ps(xv + k), a);
             if (k < K) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tm, wr + k), _mm512_maskz_loadu_ps(tm, xv + k), a);
-            const float v = _mm512_reduce_add_ps(a) + bias[co];
+            float v = _mm512_reduce_add_ps(a) + bias[co];
+            if (sum) v = v + sum[i];
             y[i] = relu && !(v > 0.0f) && v == v ? 0.0f : v;
         }
         return;
     }
-    const int pb = qc_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 16);
+    int pb = qc_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 16);
+    /* a small map split by pixels leaves each thread chunks of one vector (14x14 on 2 threads: 13
+     * items of 16 pixels, 8 accumulators a call); one block per image splits the channels instead */
+    if (is_pointwise(g) && nth > 1 && (int64_t)g->n * g->group < nth && P <= 128 * nth && cout_g >= 16 * nth) pb = (int)P;
     const int pstride = (pb + 15) / 16 * 16;
     const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
     const float *bias = packed;

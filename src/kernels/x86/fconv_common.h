@@ -87,19 +87,51 @@ static inline void fline2(float *o0, float *o1, const float *xr, int w_in, int o
     }
 }
 
+/* What a kernel does to a finished output before storing it: add the fused Add's operand (sum,
+ * laid out as y: the value for output address a is sum[a - y0]), then max(lo, v). */
 typedef struct {
-    __m512 lo;   /* 0 with a fused Relu, -inf without */
+    __m512 lo;        /* 0 with a fused Relu, -inf without */
+    const float *sum; /* NULL: no fused Add */
+    const float *y0;  /* the output tensor's first element */
 } post_t;
+
+static inline post_t post_make(int relu, const float *sum, const float *y0)
+{
+    post_t p;
+    p.lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
+    p.sum = sum;
+    p.y0 = y0;
+    return p;
+}
+
+/* the finished value v for output address y (lanes m) */
+static inline __attribute__((always_inline)) __m512 post_v(const post_t *pp, const float *y, __m512 v, __mmask16 m)
+{
+    if (pp->sum) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, pp->sum + (y - pp->y0)));
+    return _mm512_max_ps(pp->lo, v); /* a NaN stays NaN (maxps returns its second operand) */
+}
+
+/* y[i] = finished t[i], i < n: a tile's row stored unfinished (post_make(0, NULL, ..)) */
+static inline void post_row(const post_t *pp, float *y, const float *t, int n)
+{
+    for (int i = 0; i < n; i += 16) {
+        const __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, post_v(pp, y + i, _mm512_maskz_loadu_ps(m, t + i), m));
+    }
+}
 
 static inline __attribute__((always_inline)) void store_rows(const int mr, const int nv, __m512 acc[FC_MRW][FC_NV],
                                                              const post_t *pp, float *y, size_t ystride, int nvalid)
 {
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < nv; j++) {
-            const __m512 v = _mm512_max_ps(pp->lo, acc[r][j]); /* a NaN stays NaN (maxps returns its second operand) */
+            float *yj = y + r * ystride + 16 * j;
             const int n = nvalid - 16 * j;
-            if (n >= 16) _mm512_storeu_ps(y + r * ystride + 16 * j, v);
-            else if (n > 0) _mm512_mask_storeu_ps(y + r * ystride + 16 * j, (__mmask16)((1u << n) - 1), v);
+            if (n >= 16) _mm512_storeu_ps(yj, post_v(pp, yj, acc[r][j], 0xFFFF));
+            else if (n > 0) {
+                const __mmask16 m = (__mmask16)((1u << n) - 1);
+                _mm512_mask_storeu_ps(yj, m, post_v(pp, yj, acc[r][j], m));
+            }
         }
 }
 

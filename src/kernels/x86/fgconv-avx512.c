@@ -111,8 +111,8 @@ static void ukg_any(int mr, int nv, int C, int taps, const int *toff, size_t cst
 #undef X
 }
 
-static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu,
-                   int ith, int nth)
+static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum, void *scratch,
+                   int relu, int ith, int nth)
 {
     const int s = gc_s(g), Hp = gc_hp(g), Wp = gc_wp(g), taps = g->kh * g->kw;
     const int cin_g = g->c_in / g->group, cout_g = g->c_out / g->group, M = g->c_out;
@@ -123,7 +123,8 @@ static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     const float *wq = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)M));
     float *pl = scratch;
     float *tile = (float *)((uint8_t *)scratch + qc_align64(sizeof(float) * (gc_planes_floats(g) + GC_SLACK)));
-    const __m512 lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
+    const __m512 lo = _mm512_set1_ps(-__builtin_inff()); /* the tile holds sums; finished when copied out */
+    const post_t pp = post_make(relu, sum, y);
     int toff[GC_MAX_K * GC_MAX_K];
     for (int t = 0; t < taps; t++) {
         const int ky = t / g->kw, kx = t % g->kw;
@@ -153,8 +154,8 @@ static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
             for (int64_t r = q0 / Wp; r <= (q0 + len - 1) / Wp; r++) {
                 const int64_t a = q0 > r * Wp ? q0 : r * Wp, b = q0 + len < r * Wp + g->w_out ? q0 + len : r * Wp + g->w_out;
                 for (int m = 0; a < b && m < cout_g; m++)
-                    memcpy(yg + (ptrdiff_t)m * P + r * g->w_out + (a - r * Wp), tile + m * 16 * GC_NVMAX + (a - q0),
-                           sizeof(float) * (size_t)(b - a));
+                    post_row(&pp, yg + (ptrdiff_t)m * P + r * g->w_out + (a - r * Wp), tile + m * 16 * GC_NVMAX + (a - q0),
+                             (int)(b - a));
             }
         }
     }

@@ -86,9 +86,10 @@ static size_t w_scratch(const dlk_conv_geom *g)
            sizeof(float) * (16 * (size_t)g->c_out * wt_nt(g) + 16); /* + the last tile vector's overrun */
 }
 
-static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, void *scratch, int relu, int ith,
-                  int nth)
+static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum, void *scratch,
+                  int relu, int ith, int nth)
 {
+    const post_t pp = post_make(relu, sum, y);
     const int C = g->c_in, M = g->c_out, th = wt_th(g), tw = wt_tw(g), tw16 = wt_tw16(g), TR = wt_tr(g), NT = wt_nt(g),
               RW = wt_rw(g);
     const float *bias = packed;
@@ -102,10 +103,9 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
     const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const __m512i lo_i = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi_i = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    const __m512 lo = _mm512_set1_ps(relu ? 0.0f : -__builtin_inff());
     /* the GEMMs start from 0 and store as they are (bias and Relu come with the output transform) */
     static const float zero[WMR];
-    const post_t none = {_mm512_set1_ps(-__builtin_inff())};
+    const post_t none = post_make(0, NULL, y); /* the GEMMs store plain sums */
     const int nblk = (th + TR - 1) / TR;
     /* fewer items than threads (small maps): every thread transforms every item's input and takes
      * a share of the output channels */
@@ -207,11 +207,15 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
                         const int oh = 2 * (ty0 + tr) + rr;
                         if (oh >= g->h_out) break;
                         float *yr = yc + (ptrdiff_t)oh * g->w_out + 2 * tx;
-                        const __m512 e = _mm512_max_ps(lo, o[rr][0]), f = _mm512_max_ps(lo, o[rr][1]);
+                        const __m512 e = o[rr][0], f = o[rr][1];
                         const __m512 v0 = _mm512_permutex2var_ps(e, lo_i, f), v1 = _mm512_permutex2var_ps(e, hi_i, f);
                         const int c0 = cols < 16 ? cols : 16, c1 = cols - 16 < 16 ? cols - 16 : 16;
-                        _mm512_mask_storeu_ps(yr, (__mmask16)((1u << c0) - 1), v0);
-                        if (c1 > 0) _mm512_mask_storeu_ps(yr + 16, (__mmask16)((1u << c1) - 1), v1);
+                        const __mmask16 m0 = (__mmask16)((1u << c0) - 1);
+                        _mm512_mask_storeu_ps(yr, m0, post_v(&pp, yr, v0, m0));
+                        if (c1 > 0) {
+                            const __mmask16 m1 = (__mmask16)((1u << c1) - 1);
+                            _mm512_mask_storeu_ps(yr + 16, m1, post_v(&pp, yr + 16, v1, m1));
+                        }
                     }
                 }
         }
