@@ -23,6 +23,9 @@ typedef struct {
     /* planning */
     int first, last;            /* live range in node order */
     size_t offset;
+    int host;                   /* > 0: this value lives inside value host - 1 (a Concat's output) */
+    size_t host_offset;         /* at this byte offset */
+    int is_host;                /* other values live inside this one */
 } dlk_tensor;
 
 struct dlk_kernels;
@@ -91,5 +94,11 @@ typedef struct {
     int64_t out[DLK_MAX_DIMS], a_str[DLK_MAX_DIMS], b_str[DLK_MAX_DIMS];
 } dlk_bcast;
 int dlk_broadcast(const dlk_shape *a, const dlk_shape *b, dlk_bcast *bc, dlk_err *err);
+
+/* Concat / QLinearConcat (after prepare): whether part k is a plain copy into one contiguous
+ * range of the output (nothing before the axis but size-1 dimensions, no requantization); then
+ * its input slot and the range's byte offset. Its producer may then write there directly. */
+int dlk_concat_part_in_place(const dlk_op *op, int k, int *slot, size_t *offset);
+int dlk_concat_parts(const dlk_op *op);
 
 #endif

@@ -145,6 +145,10 @@ static void concat_run(const dlk_op *op, const dlk_exec *ex)
     for (int k = 0; k < p->n; k++) {
         const char *x = op->in[p->slot[k]]->data;
         size_t chunk = (size_t)(p->axis_len[k] * p->inner) * p->esize;
+        if (x == y + at && p->outer == 1 && !p->use_lut[k]) { /* its producer wrote it in place */
+            at += chunk;
+            continue;
+        }
         int64_t b, e; /* this thread's elements of each part */
         dlk_split((int64_t)(chunk / p->esize), ex->ith, ex->nth, 64, &b, &e);
         const size_t off = (size_t)b * p->esize, len = (size_t)(e - b) * p->esize;
@@ -159,6 +163,27 @@ static void concat_run(const dlk_op *op, const dlk_exec *ex)
 }
 
 const dlk_opdef dlk_op_Concat = {"Concat", 0, concat_prepare, concat_run};
+
+extern const dlk_opdef dlk_op_QLinearConcat;
+
+static int is_concat(const dlk_op *op)
+{
+    return op->params && (op->node->op == &dlk_op_Concat || op->node->op == &dlk_op_QLinearConcat);
+}
+
+int dlk_concat_parts(const dlk_op *op) { return is_concat(op) ? ((const concat_params *)op->params)->n : 0; }
+
+int dlk_concat_part_in_place(const dlk_op *op, int k, int *slot, size_t *offset)
+{
+    if (!is_concat(op)) return 0;
+    const concat_params *p = op->params;
+    if (k < 0 || k >= p->n || p->outer != 1 || p->use_lut[k]) return 0;
+    size_t at = 0;
+    for (int j = 0; j < k; j++) at += (size_t)(p->axis_len[j] * p->inner) * p->esize;
+    *slot = p->slot[k];
+    *offset = at;
+    return 1;
+}
 
 /* QLinearConcat (com.microsoft): y_scale, y_zp, then (x, x_scale, x_zp) per input. Inputs with the
  * output's scale and zero point are copied; others pass through a 256-entry requantization table

@@ -175,6 +175,40 @@ static void ctx_live_ranges(dlk_ctx *c)
         if (c->t[g->inputs[i]].last < 0) c->t[g->inputs[i]].last = 0;
 }
 
+/* Step 2b: Concat by slices. A Concat input that is a plain copy into one contiguous range of the
+ * output (batch 1 along channels) lives inside the output from the start: its producer writes
+ * there, the Concat skips the copy, and the output's live range grows to cover the input's. Not
+ * for graph inputs and outputs, values that feed two Concats, or a value that holds others. */
+static void ctx_concat_slices(dlk_ctx *c)
+{
+    const dlk_graph *g = &c->m->g;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const dlk_op *op = &c->ops[i];
+        const int parts = dlk_concat_parts(op);
+        if (!parts || !op->out[0]) continue;
+        dlk_tensor *o = op->out[0];
+        if (o->host || o->is_const) continue;
+        const int ov = (int)(o - c->t);
+        for (int k = 0; k < parts; k++) {
+            int slot;
+            size_t off;
+            if (!dlk_concat_part_in_place(op, k, &slot, &off)) continue;
+            dlk_tensor *t = op->in[slot];
+            if (!t || t == o || t->is_const || t->host || t->is_host || t->first < 0 || t->last >= g->n_nodes) continue;
+            const int v = (int)(t - c->t);
+            if (g->values[v].producer < 0) continue;
+            int twice = 0; /* the same value twice in this Concat: only one copy can be in place */
+            for (int s = 0; s < op->n_in; s++) twice += op->in[s] == t;
+            if (twice > 1) continue;
+            t->host = ov + 1;
+            t->host_offset = off;
+            o->is_host = 1;
+            if (t->first < o->first) o->first = t->first;
+            if (t->last > o->last) o->last = t->last;
+        }
+    }
+}
+
 /* Step 3: offsets for every live activation and every operator's scratch, kept in the tensors
  * (t->offset) and in c->scratch_offset. */
 static int ctx_plan(dlk_ctx *c, dlk_err *err)
@@ -190,7 +224,7 @@ static int ctx_plan(dlk_ctx *c, dlk_err *err)
     int nb = 0;
     for (int v = 0; v < g->n_values; v++) {
         dlk_tensor *t = &c->t[v];
-        if (t->is_const || t->first < -1) continue;
+        if (t->is_const || t->first < -1 || t->host) continue;
         bufs[nb] = (dlk_plan_buf){t->bytes, t->first, t->last, 0};
         owner[nb++] = v;
     }
@@ -227,8 +261,10 @@ static int ctx_bind(dlk_ctx *c, dlk_err *err)
     if (!c->arena) return dlk_fail(err, "%s: out of memory for a %zu-byte arena", g->path, total);
     for (int v = 0; v < g->n_values; v++) {
         dlk_tensor *t = &c->t[v];
-        if (!t->is_const && t->first >= -1) t->data = c->arena + t->offset;
+        if (!t->is_const && t->first >= -1 && !t->host) t->data = c->arena + t->offset;
     }
+    for (int v = 0; v < g->n_values; v++) /* slices of a Concat's output (hosts are never slices) */
+        if (c->t[v].host) c->t[v].data = (uint8_t *)c->t[c->t[v].host - 1].data + c->t[v].host_offset;
     for (int i = 0; i < g->n_nodes; i++)
         if (c->ops[i].scratch_bytes) c->ops[i].scratch = c->arena + c->scratch_offset[i];
     return 0;
@@ -257,6 +293,7 @@ dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, in
         return NULL;
     }
     ctx_live_ranges(c);
+    ctx_concat_slices(c);
     if (ctx_plan(c, err)) {
         dlk_ctx_free(c);
         return NULL;

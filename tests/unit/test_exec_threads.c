@@ -4,7 +4,8 @@
  * thread in the same order), also after switching the thread count back and forth; the profiling
  * run gives the same bits as a plain run; bad thread counts fail cleanly. The float model's fused
  * operators (Conv + Relu, Add + Relu, Conv + Add) give the same bits as the file's own operators
- * run one by one (DLK_LOAD_NO_FUSION).
+ * run one by one (DLK_LOAD_NO_FUSION). Concat inputs are written in place into their Concat's output
+ * (checked on the context's tensors; the outputs above are then the ORT-checked bits).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "dlakit.h"
+#include "runtime/runtime.h"
 
 static const char *MODELS[] = {
     "../models/dla46c_mnist_64/dla46c_mnist_64.onnx",
@@ -131,6 +133,49 @@ static void test_fusion_same_bits(void **state)
     dlk_model_free(mu);
 }
 
+/* Concat by slices: every input of the MNIST model's 6 float Concats is produced by a node, feeds
+ * no other Concat and is not a graph output: each lives at its offset inside the Concat's output */
+static void test_concat_slices(void **state)
+{
+    (void)state;
+    dlk_err err;
+    dlk_model *m = dlk_model_load(MODELS[0], &err);
+    assert_non_null(m);
+    dlk_shape s = dlk_model_input_shape(m, 0);
+    s.dims[0] = 1;
+    s.dims[2] = s.dims[3] = 64;
+    dlk_ctx *c = dlk_ctx_new(m, &s, 1, &err);
+    assert_non_null(c);
+    int concats = 0, slices = 0;
+    for (int i = 0; i < dlk_ctx_num_nodes(c); i++) {
+        const dlk_op *op = &c->ops[i];
+        if (strcmp(dlk_ctx_node_op(c, i), "Concat")) continue;
+        concats++;
+        size_t at = 0;
+        for (int k = 0; k < op->n_in; k++) {
+            const dlk_tensor *t = op->in[k];
+            assert_true(t->host != 0);
+            assert_ptr_equal(t->data, (const uint8_t *)op->out[0]->data + at);
+            at += t->bytes;
+            slices++;
+        }
+        assert_int_equal(at, op->out[0]->bytes);
+    }
+    assert_int_equal(concats, 6);
+    assert_int_equal(slices, 17);
+    dlk_ctx_free(c);
+    dlk_model_free(m);
+    /* batch 2: the parts are not contiguous, nothing in place */
+    dlk_model *m2 = dlk_model_load(MODELS[0], &err);
+    assert_non_null(m2);
+    s.dims[0] = 2;
+    c = dlk_ctx_new(m2, &s, 1, &err);
+    assert_non_null(c);
+    for (int v = 0; v < c->m->g.n_values; v++) assert_int_equal(c->t[v].host, 0);
+    dlk_ctx_free(c);
+    dlk_model_free(m2);
+}
+
 /* the fusion's edge cases (tests/fixtures/engine/make_conv_add.py): the same bits as unfused */
 static void test_fusion_edges(void **state)
 {
@@ -181,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_fusion_same_bits),
         cmocka_unit_test(test_fusion_edges),
+        cmocka_unit_test(test_concat_slices),
         cmocka_unit_test(test_isa_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
