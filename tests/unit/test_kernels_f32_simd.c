@@ -80,13 +80,17 @@ static void check_isa(const dlk_kernels *k)
         const dlk_fconv_impl *im = k->fconv[ii];
         int tested = 0;
         rng_state = 0x13198a2e03707344ull; /* the same geometries for every implementation */
-    for (int it = 0; it < 400 + 60 + 60; it++) {
+    for (int it = 0; it < 400 + 60 + 60 + 2; it++) {
         /* 400 random geometries, then 60 random 3x3 stride-1 ones with 32-48 channels (the Winograd
          * kernel's): odd and even sizes, pads 0 or 1 before and 0-2 after; then 60 dense stride-2
          * ones with 16-50 output channels (the broadcast kernel's): kernels 2x2 to 7x7, rows of 1 to
          * 40 outputs (segments of 1-12 pixels), dilation 2 now and then, pads 0 to k/2 + 1 */
         dlk_conv_geom g = rnd_geom(it);
-        if (it >= 460) {
+        if (it >= 520) { /* pointwise with 1-2 input channels on 70x70: blocks of over 64 chunks */
+            memset(&g, 0, sizeof g);
+            g.n = 1, g.group = 1, g.c_in = it - 519, g.c_out = 20, g.kh = g.kw = 1, g.sh = g.sw = 1, g.dh = g.dw = 1;
+            g.h_in = g.w_in = g.h_out = g.w_out = 70;
+        } else if (it >= 460) {
             memset(&g, 0, sizeof g);
             g.n = rndi(1, 2), g.group = 1, g.c_in = rndi(1, 40), g.c_out = rndi(16, 50);
             g.kh = rndi(1, 7), g.kw = rndi(2, 7), g.sh = g.sw = 2;
