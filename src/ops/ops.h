@@ -54,7 +54,19 @@ typedef struct dlk_op {
                                         context's pool, each doing its share (ex->ith of ex->nth);
                                         0: called once, with nth = 1 */
     void *params;                    /* malloc'd by prepare; freed with free() */
+    struct dlk_pack_cache *packs;    /* the model's packed weights (runtime/packs.c) */
 } dlk_op;
+
+/* Packed weights, once per model (runtime/packs.c): the block that impl packed for this node and
+ * geometry, filled now by fill(dst, arg) (bytes, 64-aligned) if no context made it before. Shared
+ * by every context of the model, read-only; freed with the model. NULL on failure (err set). */
+typedef struct dlk_pack_cache dlk_pack_cache;
+const void *dlk_op_packed(const dlk_op *op, const void *impl, const dlk_conv_geom *g, size_t bytes,
+                          void (*fill)(void *dst, const void *arg), const void *arg, dlk_err *err);
+dlk_pack_cache *dlk_pack_cache_new(void);
+void dlk_pack_cache_free(dlk_pack_cache *pc);
+/* how many packed blocks the cache holds and their bytes */
+void dlk_pack_cache_stats(dlk_pack_cache *pc, int *entries, size_t *bytes);
 
 typedef struct dlk_opdef {
     const char *name;                /* op_type, "domain:op_type" outside the default domain */

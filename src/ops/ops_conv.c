@@ -60,12 +60,24 @@ static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_e
 typedef struct {
     dlk_conv_geom g;
     const dlk_fconv_impl *impl; /* SIMD kernel from the table, or NULL: the reference */
-    void *packed;
+    const void *packed;         /* its packed weights, the model's (dlk_op_packed) */
     int relu;          /* dlk_relu (a Relu fused by dlk_pass_fuse_conv_relu): outputs max(v, 0) */
     int sum;           /* dlk_sum (an Add fused by the same pass): input 3 is added before the Relu */
     dlk_bcast bc;      /* sum: a broadcast residual (not of the output's shape) is added after */
     int sum_bcast;
 } fconv_params;
+
+typedef struct {
+    const dlk_fconv_impl *impl;
+    const dlk_conv_geom *g;
+    const float *w, *b;
+} fpack_arg;
+
+static void fpack_fill(void *dst, const void *arg)
+{
+    const fpack_arg *a = arg;
+    a->impl->pack(a->g, a->w, a->b, dst);
+}
 
 static int conv_prepare(dlk_op *op, dlk_err *err)
 {
@@ -108,15 +120,10 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
     }
     const dlk_fconv_impl *impl = dlk_fconv_pick(dlk_kernels_get(), g);
     if (impl && op->in[1]->is_const && (!bt || bt->is_const)) {
-        size_t pb = (impl->packed_bytes(g) + 63) / 64 * 64;
-        fconv_params *f2 = aligned_alloc(64, head + pb);
-        if (!f2) return dlk_fail(err, "out of memory");
-        memcpy(f2, f, head);
-        free(f);
-        op->params = f = f2;
-        f->packed = (uint8_t *)f + head;
+        const fpack_arg pa = {impl, g, op->in[1]->data, bt ? bt->data : NULL};
+        f->packed = dlk_op_packed(op, impl, g, impl->packed_bytes(g), fpack_fill, &pa, err);
+        if (!f->packed) return -1;
         f->impl = impl;
-        impl->pack(&f->g, op->in[1]->data, bt ? bt->data : NULL, f->packed);
         op->scratch_bytes = impl->scratch_bytes(&f->g);
         op->parallel = worth_threads(&f->g) && !f->sum_bcast; /* a broadcast sum is added in place after */
     }
@@ -156,8 +163,21 @@ typedef struct {
     float *scale;
     int32_t *w_zp;
     const dlk_qconv_impl *impl;   /* SIMD kernel from the table, or NULL: the reference */
-    void *packed;                 /* its packed weights, inside this block */
+    const void *packed;           /* its packed weights, the model's (dlk_op_packed) */
 } qconv_params;
+
+typedef struct {
+    const dlk_qconv_impl *impl;
+    const dlk_qconv_params *p;
+    const void *w;
+    const int32_t *b;
+} qpack_arg;
+
+static void qpack_fill(void *dst, const void *arg)
+{
+    const qpack_arg *a = arg;
+    a->impl->pack(a->p, a->w, a->b, dst);
+}
 
 
 static int qconv_prepare(dlk_op *op, dlk_err *err)
@@ -226,24 +246,15 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     q->p.scale = q->scale;
     int64_t d[4] = {g.n, g.c_out, g.h_out, g.w_out};
     dlk_shape_set(&op->out[0]->shape, op->in[7]->shape.dtype, 4, d);
-    /* A SIMD kernel when the weights (and bias) are constants it can pack now; the reference
-     * needs no scratch. The params block grows to hold the packed weights (freed with it). */
+    /* A SIMD kernel when the weights (and bias) are constants it can pack now (once per model and
+     * geometry: what it packs derives from this node's constants); the reference needs no scratch. */
     const dlk_tensor *bt = op->n_in > 8 ? op->in[8] : NULL;
     const dlk_qconv_impl *impl = dlk_qconv_pick(dlk_kernels_get(), &q->p);
     if (impl && op->in[3]->is_const && (!bt || bt->is_const)) {
-        size_t pb = (impl->packed_bytes(&q->p) + 63) / 64 * 64;
-        qconv_params *q2 = aligned_alloc(64, head + pb);
-        if (!q2) return dlk_fail(err, "out of memory");
-        memcpy(q2, q, head);
-        free(q);
-        op->params = q = q2;
-        q->scale = (float *)(q + 1);
-        q->w_zp = (int32_t *)(q->scale + M);
-        q->p.scale = q->scale;
-        q->p.w_zp = any_zp ? q->w_zp : NULL;
-        q->packed = (uint8_t *)q + head;
+        const qpack_arg pa = {impl, &q->p, op->in[3]->data, bt ? bt->data : NULL};
+        q->packed = dlk_op_packed(op, impl, &q->p.g, impl->packed_bytes(&q->p), qpack_fill, &pa, err);
+        if (!q->packed) return -1;
         q->impl = impl;
-        impl->pack(&q->p, op->in[3]->data, bt ? bt->data : NULL, q->packed);
         op->scratch_bytes = impl->scratch_bytes(&q->p);
         op->parallel = worth_threads(&q->p.g);
     }

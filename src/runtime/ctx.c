@@ -110,6 +110,7 @@ static int ctx_prepare(dlk_ctx *c, const dlk_shape *input_shapes, int n_inputs, 
         const dlk_node *n = &g->nodes[i];
         dlk_op *op = &c->ops[i];
         op->node = n;
+        op->packs = c->m->packs;
         op->path = g->path;
         op->opset = g->opset;
         op->n_in = n->n_in;

@@ -26,6 +26,12 @@ dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *n
         dlk_model_free(m);
         return NULL;
     }
+    m->packs = dlk_pack_cache_new();
+    if (!m->packs) {
+        dlk_fail(err, "%s: out of memory", name);
+        dlk_model_free(m);
+        return NULL;
+    }
     if (m->g.n_inputs < 1) {
         dlk_fail(err, "%s: the model has no inputs", name);
         dlk_model_free(m);
@@ -51,6 +57,7 @@ void dlk_model_free(dlk_model *m)
 {
     if (!m) return;
     dlk_graph_free(&m->g);
+    dlk_pack_cache_free(m->packs);
     free(m);
 }
 

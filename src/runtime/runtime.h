@@ -7,6 +7,7 @@
 
 struct dlk_model {
     dlk_graph g;   /* after passes; `info` re-reads the file for what it held before them */
+    dlk_pack_cache *packs; /* packed conv weights, shared by the model's contexts */
 };
 
 struct dlk_ctx {

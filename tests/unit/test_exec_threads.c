@@ -176,6 +176,58 @@ static void test_concat_slices(void **state)
     dlk_model_free(m2);
 }
 
+/* Packed weights once per model: a second context of the same size, or of another batch, packs
+ * nothing more (and runs to the same bits) */
+static void test_packs_shared(void **state)
+{
+    (void)state;
+    for (int m = 0; m < 2; m++) {
+        dlk_err err;
+        dlk_model *md = dlk_model_load(MODELS[m], &err);
+        assert_non_null(md);
+        dlk_shape s = dlk_model_input_shape(md, 0);
+        s.dims[0] = 1;
+        s.dims[2] = s.dims[3] = 64;
+        int e0, e1, e2;
+        size_t b0, b1, b2;
+        dlk_pack_cache_stats(md->packs, &e0, &b0);
+        assert_int_equal(e0, 0);
+        dlk_ctx *c1 = dlk_ctx_new(md, &s, 1, &err);
+        assert_non_null(c1);
+        dlk_pack_cache_stats(md->packs, &e1, &b1);
+        dlk_ctx *c2 = dlk_ctx_new(md, &s, 1, &err);
+        assert_non_null(c2);
+        dlk_pack_cache_stats(md->packs, &e2, &b2);
+        /* DLA-46-C's 49 Convs each pack once: float on AVX-512, int8 on AVX2 and AVX-512 */
+        const char *isa = dlk_isa_in_use();
+        const int want = !strcmp(isa, "avx512") || (!strcmp(isa, "avx2") && m == 1) ? 49 : 0;
+        assert_int_equal(e1, want);
+        assert_true((b1 > 0) == (want > 0));
+        assert_int_equal(e2, e1);
+        assert_int_equal(b2, b1);
+        dlk_shape os;
+        dlk_ctx_output(c1, 0, &os);
+        const size_t n = (size_t)dlk_shape_numel(&os);
+        float *y1 = malloc(n * 4), *y2 = malloc(n * 4);
+        assert_non_null(y1);
+        assert_non_null(y2);
+        run_once(c1, 1, 0, y1, n);
+        run_once(c2, 2, 0, y2, n);
+        assert_memory_equal(y1, y2, n * 4);
+        dlk_ctx_free(c1);
+        s.dims[0] = 3; /* another batch: the same packed weights */
+        dlk_ctx *c3 = dlk_ctx_new(md, &s, 1, &err);
+        assert_non_null(c3);
+        dlk_pack_cache_stats(md->packs, &e2, &b2);
+        assert_int_equal(e2, e1);
+        free(y1);
+        free(y2);
+        dlk_ctx_free(c2);
+        dlk_ctx_free(c3);
+        dlk_model_free(md);
+    }
+}
+
 /* the fusion's edge cases (tests/fixtures/engine/make_conv_add.py): the same bits as unfused */
 static void test_fusion_edges(void **state)
 {
@@ -227,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_fusion_same_bits),
         cmocka_unit_test(test_fusion_edges),
         cmocka_unit_test(test_concat_slices),
+        cmocka_unit_test(test_packs_shared),
         cmocka_unit_test(test_isa_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
