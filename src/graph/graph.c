@@ -160,39 +160,40 @@ int dlk_graph_add_node(dlk_graph *g, const char *name, const char *op_type, cons
     return g->n_nodes++;
 }
 
-int dlk_node_add_attr_int(dlk_graph *g, int node, const char *name, int64_t v)
+/* room for one more attribute of node, zeroed and named (not yet counted); NULL when out of memory */
+static dlk_attr *attr_slot(dlk_graph *g, int node, const char *name)
 {
     dlk_node *n = &g->nodes[node];
     dlk_attr *a = realloc(n->attrs, sizeof *a * (n->n_attrs + 1));
-    if (!a) return -1;
+    if (!a) return NULL;
     n->attrs = a;
     a = &n->attrs[n->n_attrs];
     memset(a, 0, sizeof *a);
     a->name = xstrdup(name);
-    if (!a->name) return -1;
+    return a->name ? a : NULL;
+}
+
+int dlk_node_add_attr_int(dlk_graph *g, int node, const char *name, int64_t v)
+{
+    dlk_attr *a = attr_slot(g, node, name);
+    if (!a) return -1;
     a->type = DLK_ATTR_INT;
     a->i = v;
-    n->n_attrs++;
+    g->nodes[node].n_attrs++;
     return 0;
 }
 
 int dlk_node_add_attr_str(dlk_graph *g, int node, const char *name, const char *v)
 {
-    dlk_node *n = &g->nodes[node];
-    dlk_attr *a = realloc(n->attrs, sizeof *a * (n->n_attrs + 1));
+    dlk_attr *a = attr_slot(g, node, name);
     if (!a) return -1;
-    n->attrs = a;
-    a = &n->attrs[n->n_attrs];
-    memset(a, 0, sizeof *a);
-    a->name = xstrdup(name);
     a->s = xstrdup(v);
-    if (!a->name || !a->s) {
+    if (!a->s) {
         free(a->name);
-        free(a->s);
         return -1;
     }
     a->type = DLK_ATTR_STRING;
-    n->n_attrs++;
+    g->nodes[node].n_attrs++;
     return 0;
 }
 
