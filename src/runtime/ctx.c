@@ -184,12 +184,13 @@ static void ctx_concat_slices(dlk_ctx *c)
 {
     const dlk_graph *g = &c->m->g;
     for (int i = 0; i < g->n_nodes; i++) {
-        const dlk_op *op = &c->ops[i];
+        dlk_op *op = &c->ops[i];
         const int parts = dlk_concat_parts(op);
         if (!parts || !op->out[0]) continue;
         dlk_tensor *o = op->out[0];
         if (o->host || o->is_const) continue;
         const int ov = (int)(o - c->t);
+        int placed = 0;
         for (int k = 0; k < parts; k++) {
             int slot;
             size_t off;
@@ -206,7 +207,9 @@ static void ctx_concat_slices(dlk_ctx *c)
             o->is_host = 1;
             if (t->first < o->first) o->first = t->first;
             if (t->last > o->last) o->last = t->last;
+            placed++;
         }
+        if (placed == parts) op->parallel = 0; /* nothing left to copy: no threads to wake */
     }
 }
 

@@ -160,6 +160,7 @@ static void test_concat_slices(void **state)
             slices++;
         }
         assert_int_equal(at, op->out[0]->bytes);
+        assert_int_equal(op->parallel, 0); /* nothing to copy: not dispatched to threads */
     }
     assert_int_equal(concats, 6);
     assert_int_equal(slices, 17);
