@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# dlakit against ONNX Runtime 1.30 (../shared/tools/ort/bench.mjs), same machine, same run,
+# dlakit against ONNX Runtime 1.30 (scripts/ort_bench.mjs: ../shared/tools/ort/bench.mjs's method with
+# the warm-up of `dlakit bench`, 5 runs and at least 0.1 s, for both alike), same machine, same run,
 # interleaved: ROUNDS rounds of (ORT, dlakit) per row, batch 1, the same input.
 # Rows: dla46c, dla46xc, dla60xc at 224x224 and the MNIST DLA-46-C at 64x64, float and int8 (QDQ),
 # each at 1 and 2 threads (THREADS). Per row: the best minimum and the median of the rounds'
@@ -46,7 +47,7 @@ for entry in $MODELS; do
   for th in $THREADS; do
     om=() dm=() omed=() dmed=()
     for r in $(seq "$ROUNDS"); do
-      o=$(node "$SHARED/tools/ort/bench.mjs" "$path" "$h" "$w" "$th" "$RUNS")
+      o=$(SHARED="$SHARED" node scripts/ort_bench.mjs "$path" "$h" "$w" "$th" "$RUNS")
       d=$("$DLAKIT" bench "$path" --size "${h}x${w}" --threads "$th" --runs "$RUNS")
       om+=("$(sed -E 's/.*min ([0-9.]+).*/\1/' <<<"$o")"); omed+=("$(sed -E 's/.*median ([0-9.]+).*/\1/' <<<"$o")")
       dm+=("$(sed -E 's/.*min ([0-9.]+).*/\1/' <<<"$d")"); dmed+=("$(sed -E 's/.*median ([0-9.]+).*/\1/' <<<"$d")")
