@@ -42,6 +42,13 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static double seconds(void) /* a monotonic clock */
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     const char *model = NULL;
@@ -124,13 +131,8 @@ int cmd_bench(int argc, char **argv)
     /* warm-up: W runs, and more until 0.1 s has passed when W > 0 (right after another process,
      * a thread can start on a busy core: a short model at 2 threads then ran its first tens of
      * runs at half speed) */
-    struct timespec w0, w1;
-    clock_gettime(CLOCK_MONOTONIC, &w0);
-    for (long i = 0; i < warmup || (warmup > 0 && i < 100000); i++) {
-        if (i >= warmup) {
-            clock_gettime(CLOCK_MONOTONIC, &w1);
-            if ((double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec) >= 0.1) break;
-        }
+    const double w0 = seconds();
+    for (long i = 0; i < warmup || (warmup > 0 && seconds() - w0 < 0.1); i++) {
         memcpy(x, xin, sizeof(float) * (size_t)n); /* the arena reuses the input's buffer during a run */
         if (dlk_ctx_run(c, &err)) {
             cli_error("bench", "%s", err.msg);
@@ -138,15 +140,13 @@ int cmd_bench(int argc, char **argv)
         }
     }
     for (long i = 0; i < runs; i++) {
-        struct timespec a, b;
         memcpy(x, xin, sizeof(float) * (size_t)n);
-        clock_gettime(CLOCK_MONOTONIC, &a);
+        const double a = seconds();
         if (profile ? dlk_ctx_run_profiled(c, prof, &err) : dlk_ctx_run(c, &err)) {
             cli_error("bench", "%s", err.msg);
             goto done;
         }
-        clock_gettime(CLOCK_MONOTONIC, &b);
-        t[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+        t[i] = (seconds() - a) * 1e3;
     }
     qsort(t, runs, sizeof(double), cmp_double);
     const char *base = strrchr(model, '/') ? strrchr(model, '/') + 1 : model;

@@ -64,14 +64,14 @@ const dlk_kernels *dlk_kernels_get(void)
 
 const dlk_qconv_impl *dlk_qconv_pick(const dlk_kernels *k, const dlk_qconv_params *p)
 {
-    for (int i = 0; i < 3 && k->qconv[i]; i++)
+    for (size_t i = 0; i < sizeof k->qconv / sizeof k->qconv[0] && k->qconv[i]; i++)
         if (k->qconv[i]->supports(p)) return k->qconv[i];
     return NULL;
 }
 
 const dlk_fconv_impl *dlk_fconv_pick(const dlk_kernels *k, const dlk_conv_geom *g)
 {
-    for (int i = 0; i < 4 && k->fconv[i]; i++)
+    for (size_t i = 0; i < sizeof k->fconv / sizeof k->fconv[0] && k->fconv[i]; i++)
         if (k->fconv[i]->supports(g)) return k->fconv[i];
     return NULL;
 }

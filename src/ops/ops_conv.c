@@ -63,8 +63,8 @@ typedef struct {
     const void *packed;         /* its packed weights, the model's (dlk_op_packed) */
     int relu;          /* dlk_relu (a Relu fused by dlk_pass_fuse_conv_relu): outputs max(v, 0) */
     int sum;           /* dlk_sum (an Add fused by the same pass): input 3 is added before the Relu */
-    dlk_bcast bc;      /* sum: a broadcast residual (not of the output's shape) is added after */
-    int sum_bcast;
+    dlk_bcast bc;      /* sum: how input 3 broadcasts to the output */
+    int sum_bcast;     /* sum: input 3 is not of the output's shape (added after the convolution) */
 } fconv_params;
 
 typedef struct {
@@ -106,17 +106,15 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
         const dlk_shape *rs = &op->in[3]->shape, *ys = &op->out[0]->shape;
         int same = rs->ndim == ys->ndim;
         for (int i = 0; same && i < ys->ndim; i++) same = rs->dims[i] == ys->dims[i];
-        if (!same) {
-            const char *add = dlk_attr_str(op->node, "dlk_sum_node", "");
-            if (dlk_broadcast(ys, rs, &f->bc, err)) {
-                dlk_err_prefix(err, "the Add '%s' fused into it", add);
-                return -1;
-            }
-            for (int i = 0; i < f->bc.ndim; i++)
-                if (f->bc.ndim != ys->ndim || f->bc.out[i] != ys->dims[i])
-                    return dlk_fail(err, "the Add '%s' fused into it would broadcast its output: not supported", add);
-            f->sum_bcast = 1;
+        const char *add = dlk_attr_str(op->node, "dlk_sum_node", "");
+        if (dlk_broadcast(ys, rs, &f->bc, err)) {
+            dlk_err_prefix(err, "the Add '%s' fused into it", add);
+            return -1;
         }
+        for (int i = 0; i < f->bc.ndim; i++)
+            if (f->bc.ndim != ys->ndim || f->bc.out[i] != ys->dims[i])
+                return dlk_fail(err, "the Add '%s' fused into it would broadcast its output: not supported", add);
+        f->sum_bcast = !same;
     }
     const dlk_fconv_impl *impl = dlk_fconv_pick(dlk_kernels_get(), g);
     if (impl && op->in[1]->is_const && (!bt || bt->is_const)) {
@@ -133,24 +131,21 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
 static void conv_run(const dlk_op *op, const dlk_exec *ex)
 {
     const fconv_params *f = op->params;
-    const float *sum = f->sum && !f->sum_bcast ? op->in[3]->data : NULL;
-    if (f->packed && !f->sum_bcast) {
+    if (f->packed && !f->sum_bcast) { /* the kernel adds the sum and clamps in its stores */
+        const float *sum = f->sum ? op->in[3]->data : NULL;
         f->impl->run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, sum, ex->scratch, f->relu, ex->ith, ex->nth);
         return;
     }
+    /* the reference, or a broadcast sum: convolution, then the Add and the Relu over the output */
     float *y = op->out[0]->data;
-    const int64_t n = dlk_shape_numel(&op->out[0]->shape);
     if (f->packed) {
         f->impl->run(&f->g, f->packed, op->in[0]->data, y, NULL, ex->scratch, 0, ex->ith, ex->nth);
     } else {
         const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;
         dlk_conv_f32_ref(&f->g, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, y);
     }
-    if (sum)
-        for (int64_t i = 0; i < n; i++) y[i] = y[i] + sum[i];
-    if (f->sum_bcast)
-        dlk_binary_f32_ref(DLK_BIN_ADD, f->bc.ndim, f->bc.out, f->bc.a_str, f->bc.b_str, y, op->in[3]->data, y);
-    if (f->relu) dlk_relu_f32_ref(n, y, y);
+    if (f->sum) dlk_binary_f32_ref(DLK_BIN_ADD, f->bc.ndim, f->bc.out, f->bc.a_str, f->bc.b_str, y, op->in[3]->data, y);
+    if (f->relu) dlk_relu_f32_ref(dlk_shape_numel(&op->out[0]->shape), y, y);
 }
 
 const dlk_opdef dlk_op_Conv = {"Conv", 0, conv_prepare, conv_run};

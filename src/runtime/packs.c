@@ -47,13 +47,12 @@ void dlk_pack_cache_free(dlk_pack_cache *pc)
     free(pc);
 }
 
-/* the batch is not part of the key: no kernel's packing depends on it */
-static int same_geom(const dlk_conv_geom *a, const dlk_conv_geom *b)
+/* the key's geometry: the batch is left out (no kernel's packing depends on it) */
+static dlk_conv_geom key_geom(const dlk_conv_geom *g)
 {
-    return a->c_in == b->c_in && a->h_in == b->h_in && a->w_in == b->w_in && a->c_out == b->c_out &&
-           a->h_out == b->h_out && a->w_out == b->w_out && a->kh == b->kh && a->kw == b->kw && a->sh == b->sh &&
-           a->sw == b->sw && a->dh == b->dh && a->dw == b->dw && a->pad_t == b->pad_t && a->pad_l == b->pad_l &&
-           a->group == b->group;
+    dlk_conv_geom k = *g;
+    k.n = 0;
+    return k;
 }
 
 const void *dlk_op_packed(const dlk_op *op, const void *impl, const dlk_conv_geom *g, size_t bytes,
@@ -64,9 +63,10 @@ const void *dlk_op_packed(const dlk_op *op, const void *impl, const dlk_conv_geo
         dlk_fail(err, "no packed-weight cache");
         return NULL;
     }
+    const dlk_conv_geom key = key_geom(g); /* a struct of ints: memcmp compares every field */
     pthread_mutex_lock(&pc->mu);
     pack_entry *e = pc->head;
-    while (e && !(e->node == op->node && e->impl == impl && same_geom(&e->g, g))) e = e->next;
+    while (e && !(e->node == op->node && e->impl == impl && !memcmp(&e->g, &key, sizeof key))) e = e->next;
     if (!e) {
         e = calloc(1, sizeof *e);
         void *data = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
@@ -79,7 +79,7 @@ const void *dlk_op_packed(const dlk_op *op, const void *impl, const dlk_conv_geo
         }
         e->node = op->node;
         e->impl = impl;
-        e->g = *g;
+        e->g = key;
         e->data = data;
         e->bytes = bytes;
         fill(data, arg);

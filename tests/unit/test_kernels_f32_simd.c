@@ -76,7 +76,7 @@ static void check_isa(const dlk_kernels *k)
         printf("%s has no float conv: skipped\n", k->name);
         return;
     }
-    for (int ii = 0; ii < 4 && k->fconv[ii]; ii++) {
+    for (size_t ii = 0; ii < sizeof k->fconv / sizeof k->fconv[0] && k->fconv[ii]; ii++) {
         const dlk_fconv_impl *im = k->fconv[ii];
         int tested = 0;
         rng_state = 0x13198a2e03707344ull; /* the same geometries for every implementation */
@@ -86,7 +86,7 @@ static void check_isa(const dlk_kernels *k)
          * ones with 16-50 output channels (the broadcast kernel's): kernels 2x2 to 7x7, rows of 1 to
          * 40 outputs (segments of 1-12 pixels), dilation 2 now and then, pads 0 to k/2 + 1 */
         dlk_conv_geom g = rnd_geom(it);
-        if (it >= 520) { /* pointwise with 1-2 input channels on 70x70: blocks of over 64 chunks */
+        if (it >= 520) { /* pointwise with 1-2 input channels on 70x70: one block of about 100 chunks */
             memset(&g, 0, sizeof g);
             g.n = 1, g.group = 1, g.c_in = it - 519, g.c_out = 20, g.kh = g.kw = 1, g.sh = g.sw = 1, g.dh = g.dw = 1;
             g.h_in = g.w_in = g.h_out = g.w_out = 70;

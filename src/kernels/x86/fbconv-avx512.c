@@ -1,13 +1,14 @@
 /*
- * Float convolution with stride 2, AVX-512, vectorised over output channels: each FMA broadcasts
- * one input value from memory and multiplies it by 16 output channels' weights.
+ * Float convolution with stride 2, or stride 1 on rows of at most 28 outputs, AVX-512, vectorised
+ * over output channels: each FMA broadcasts one input value from memory and multiplies it by 16
+ * output channels' weights.
  *
  * The pixel-vector kernels (fconv-avx512.c) must first split a stride-2 row into its even and odd
  * columns, and their short rows (28, 14, 7 outputs) fill a vector's 16 lanes badly. Here a vector
  * holds 16 output channels instead, so any stride and any row length cost the same: an output row
  * is cut into segments of at most 12 pixels, and the micro-kernel keeps np <= 12 pixels x nv <= 2
- * blocks of 16 channels in zmm registers. Pixel p of a segment reads its input at p * 2 columns
- * from the segment's first: a constant displacement, no gather and no per-pixel pointer.
+ * blocks of 16 channels in zmm registers. Pixel p of a segment reads its input at p * stride
+ * columns from the segment's first: a constant displacement, no gather and no per-pixel pointer.
  *
  * Per (image, band of output rows) the band's input rows are copied once, zero-padded left and
  * right (rows above or below the image are zeros), so that every tap of every output reads inside

@@ -308,34 +308,30 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
             xp = panel;
             xstride = (size_t)pstride;
         }
-        /* the block's chunks, up to 64 at a time; a last partial vector is read from a zero-padded copy */
-        for (int base = 0; base < pn;) {
-        int cq[64], cn[64], nch = 0;
-        for (int q0 = base, nvalid; q0 < pn && nch < 64; q0 += nvalid) {
-            nvalid = chunk(pn - q0);
-            cq[nch] = q0;
-            cn[nch++] = nvalid;
-        }
-        base = cq[nch - 1] + cn[nch - 1];
-        const int tail_copy = pw && cn[nch - 1] % 16;
-        if (tail_copy) {
-            const int q0 = cq[nch - 1], nvalid = cn[nch - 1], nvec = (nvalid + 15) / 16;
+        /* Only a block's last chunk can end in a partial vector (chunk() cuts whole vectors before
+         * it); a pointwise conv reads that chunk from a zero-padded copy, made once here */
+        int tq = pn;
+        if (pw && pn % 16) {
+            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+                nvalid = chunk(pn - q0);
+                tq = q0;
+            }
+            const int nvalid = pn - tq, nvec = (nvalid + 15) / 16;
             for (int k = 0; k < K; k++) {
                 float *d = panel + (size_t)k * 16 * NV;
-                memcpy(d, xp + (size_t)k * xstride + q0, sizeof(float) * (size_t)nvalid);
+                memcpy(d, xp + (size_t)k * xstride + tq, sizeof(float) * (size_t)nvalid);
                 memset(d + nvalid, 0, sizeof(float) * (size_t)(16 * nvec - nvalid));
             }
         }
+#define CHUNK_X(q0) ((q0) == tq ? panel : xp + (q0)) /* chunk q0's input and its row stride */
+#define CHUNK_XS(q0) ((q0) == tq ? (size_t)16 * NV : xstride)
         if (!pw || K * 16 * NV * 4 <= 32 * 1024) {
             /* chunk by chunk, every block of output channels while the chunk's input is in L1 */
-            for (int ch = 0; ch < nch; ch++) {
-                const int q0 = cq[ch], nvalid = cn[ch];
-                const int in_panel = tail_copy && ch == nch - 1;
-                const float *xq = in_panel ? panel : xp + q0;
-                const size_t xs = in_panel ? 16 * NV : xstride;
-                if (pw && ch + 1 < nch) /* the next chunk: K strided streams are more than the prefetchers follow */
+            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+                nvalid = chunk(pn - q0);
+                if (pw && q0 + nvalid < pn) /* the next chunk: K strided streams are more than the prefetchers follow */
                     for (int k = 0; k < K; k++) {
-                        const char *nx = (const char *)(xp + (size_t)k * xstride + cq[ch + 1]);
+                        const char *nx = (const char *)(xp + (size_t)k * xstride + q0 + nvalid);
                         _mm_prefetch(nx, _MM_HINT_T0);
                         _mm_prefetch(nx + 64, _MM_HINT_T0);
                         _mm_prefetch(nx + 128, _MM_HINT_T0);
@@ -344,8 +340,8 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
                     const int mr = c1 - cb < MR ? c1 - cb : MR;
                     const int co = grp * cout_g + cb;
                     float *yb = y + ((ptrdiff_t)n * M + co) * P + p0;
-                    ukr_any(mr, (nvalid + 15) / 16, K, xq, xs, wq + (size_t)co * K, bias + co, &pp, yb + q0, (size_t)P,
-                            nvalid);
+                    ukr_any(mr, (nvalid + 15) / 16, K, CHUNK_X(q0), CHUNK_XS(q0), wq + (size_t)co * K, bias + co, &pp,
+                            yb + q0, (size_t)P, nvalid);
                 }
             }
         } else {
@@ -355,14 +351,15 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
                 const int mr = c1 - cb < MR ? c1 - cb : MR;
                 const int co = grp * cout_g + cb;
                 float *yb = y + ((ptrdiff_t)n * M + co) * P + p0;
-                for (int ch = 0; ch < nch; ch++) {
-                    const int in_panel = tail_copy && ch == nch - 1;
-                    ukr_any(mr, (cn[ch] + 15) / 16, K, in_panel ? panel : xp + cq[ch], in_panel ? 16 * NV : xstride,
-                            wq + (size_t)co * K, bias + co, &pp, yb + cq[ch], (size_t)P, cn[ch]);
+                for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+                    nvalid = chunk(pn - q0);
+                    ukr_any(mr, (nvalid + 15) / 16, K, CHUNK_X(q0), CHUNK_XS(q0), wq + (size_t)co * K, bias + co, &pp,
+                            yb + q0, (size_t)P, nvalid);
                 }
             }
         }
-        }
+#undef CHUNK_X
+#undef CHUNK_XS
     }
 }
 
