@@ -5,15 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const dlk_kernels k_ref = {DLK_ISA_REF, "ref", {NULL, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL};
+static const dlk_kernels k_ref = {DLK_ISA_REF, "ref", {NULL, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL, NULL};
 #ifdef DLK_X86_KERNELS
-static const dlk_kernels k_avx2 = {DLK_ISA_AVX2, "avx2", {&dlk_qconv_avx2, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL};
+static const dlk_kernels k_avx2 = {DLK_ISA_AVX2, "avx2", {&dlk_qconv_avx2, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL, NULL};
 static const dlk_kernels k_avx512 = {DLK_ISA_AVX512,         "avx512",
                                      {&dlk_qconv_vnni512, &dlk_qconv_avx2, NULL},
                                      dlk_quantize_q8_avx512, dlk_qadd_q8_avx512,
                                      dlk_maxpool_q8_avx512_ok, dlk_maxpool_q8_avx512,
                                      {&dlk_fconv_wino512, &dlk_fconv_bcast512, &dlk_fconv_group512, &dlk_fconv_avx512},
-                                     dlk_maxpool_f32_avx512, dlk_add_f32_avx512};
+                                     dlk_maxpool_f32_avx512, dlk_maxpool_f32_16c_avx512, dlk_add_f32_avx512};
 
 static int cpu_has(dlk_isa isa)
 {

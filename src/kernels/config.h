@@ -62,6 +62,9 @@ typedef struct dlk_kernels {
     const dlk_fconv_impl *fconv[4];
     /* float MaxPool on planes [plane0, plane1), geometries maxpool_q8_ok accepts */
     void (*maxpool_f32)(const dlk_pool_geom *g, const float *x, float *y, int64_t plane0, int64_t plane1);
+    /* float MaxPool of any geometry on NCHW16C (g->c a multiple of 16), output rows [row0, row1)
+     * of the n * c / 16 * h_out; bit-identical to the reference (NaN propagates alike) */
+    void (*maxpool_f32_16c)(const dlk_pool_geom *g, const float *x, float *y, int64_t row0, int64_t row1);
     /* y = a + b over n elements (same shapes), then max(y, 0) when relu (NaN stays NaN) */
     void (*add_f32)(int64_t n, const float *a, const float *b, int relu, float *y);
 } dlk_kernels;
@@ -97,6 +100,7 @@ void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, i
                         int b_zp, float c_scale, int c_zp, int relu, void *c);
 int dlk_maxpool_q8_avx512_ok(const dlk_pool_geom *g);
 void dlk_maxpool_f32_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
+void dlk_maxpool_f32_16c_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1);
 void dlk_add_f32_avx512(int64_t n, const float *a, const float *b, int relu, float *y);
 void dlk_maxpool_q8_avx512(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
 

@@ -27,6 +27,17 @@ int dlk_requant(int32_t acc, float scale, int zp, int lo, int hi);
 /* QuantizeLinear of one float: v = f32(x / scale), clamp, rne, + zp (a division, not 1/scale). */
 int dlk_quantize1(float x, float scale, int zp, int lo, int hi);
 
+/* ---- layouts ---------------------------------------------------------------------------------- */
+/* How a 4-D float activation [N, C, H, W] lies in memory. NCHW16C (channel-blocked, C a multiple
+ * of 16): [N][C / 16][H][W][16], so the 16 channels of a block at one pixel are one cache line;
+ * the float kernels that broadcast inputs over 16 output channels read and write it without
+ * transposes. Channel slices at multiples of 16 sit at the same offsets as in NCHW. */
+typedef enum { DLK_NCHW = 0, DLK_NCHW16C = 1 } dlk_layout;
+
+/* Between the layouts, n images of c (a multiple of 16) channels of hw pixels. */
+void dlk_nchw_to_16c_f32(int n, int c, int64_t hw, const float *x, float *y);
+void dlk_16c_to_nchw_f32(int n, int c, int64_t hw, const float *x, float *y);
+
 /* ---- convolution ---------------------------------------------------------------------------- */
 typedef struct {
     int n;                     /* batch */
@@ -37,6 +48,8 @@ typedef struct {
     int dh, dw;                /* dilations */
     int pad_t, pad_l;          /* leading pads (trailing pads are implied by h_out/w_out) */
     int group;                 /* c_in and c_out are divisible by group */
+    int layout_in, layout_out; /* dlk_layout of x and y (and of a fused sum, as y): NCHW but for
+                                  the kernels that say they take NCHW16C; the reference: NCHW */
 } dlk_conv_geom;
 
 /* y[n][co][oh][ow] = bias[co] + sum_{ci in group, ky, kx} x[n][ci][oh*sh - pad_t + ky*dh][ow*sw - pad_l + kx*dw]

@@ -353,3 +353,20 @@ void dlk_softmax_f32_ref(int64_t outer, int64_t len, int64_t inner, const float 
         }
     }
 }
+
+/* ---- layouts ----------------------------------------------------------------------------------- */
+void dlk_nchw_to_16c_f32(int n, int c, int64_t hw, const float *x, float *y)
+{
+    for (int i = 0; i < n; i++)
+        for (int ch = 0; ch < c; ch++)
+            for (int64_t p = 0; p < hw; p++)
+                y[(((int64_t)i * (c / 16) + ch / 16) * hw + p) * 16 + ch % 16] = x[((int64_t)i * c + ch) * hw + p];
+}
+
+void dlk_16c_to_nchw_f32(int n, int c, int64_t hw, const float *x, float *y)
+{
+    for (int i = 0; i < n; i++)
+        for (int ch = 0; ch < c; ch++)
+            for (int64_t p = 0; p < hw; p++)
+                y[((int64_t)i * c + ch) * hw + p] = x[(((int64_t)i * (c / 16) + ch / 16) * hw + p) * 16 + ch % 16];
+}

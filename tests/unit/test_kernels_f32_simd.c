@@ -78,15 +78,27 @@ static void check_isa(const dlk_kernels *k)
     }
     for (size_t ii = 0; ii < sizeof k->fconv / sizeof k->fconv[0] && k->fconv[ii]; ii++) {
         const dlk_fconv_impl *im = k->fconv[ii];
-        int tested = 0;
+        int tested = 0, layouts = 0;
         rng_state = 0x13198a2e03707344ull; /* the same geometries for every implementation */
-    for (int it = 0; it < 400 + 60 + 60 + 2; it++) {
+    for (int it = 0; it < 400 + 60 + 60 + 2 + 80; it++) {
         /* 400 random geometries, then 60 random 3x3 stride-1 ones with 32-48 channels (the Winograd
          * kernel's): odd and even sizes, pads 0 or 1 before and 0-2 after; then 60 dense stride-2
          * ones with 16-50 output channels (the broadcast kernel's): kernels 2x2 to 7x7, rows of 1 to
          * 40 outputs (segments of 1-12 pixels), dilation 2 now and then, pads 0 to k/2 + 1 */
         dlk_conv_geom g = rnd_geom(it);
-        if (it >= 520) { /* pointwise with 1-2 input channels on 70x70: one block of about 100 chunks */
+        if (it >= 522) { /* whole blocks of 16 channels (the NCHW16C layout's): 1x1 (in place) to 7x7 */
+            memset(&g, 0, sizeof g);
+            g.n = rndi(1, 2), g.group = 1, g.c_in = 16 * rndi(1, 3), g.c_out = 16 * rndi(1, 4);
+            g.kh = rnd() % 3 ? rndi(1, 3) : rndi(1, 7), g.kw = rnd() % 2 ? g.kh : rndi(1, 7), g.sh = g.sw = rndi(1, 2);
+            g.dh = rnd() % 5 ? 1 : 2, g.dw = rnd() % 5 ? 1 : 2;
+            g.h_in = rndi(1, 20), g.w_in = rndi(1, 40);
+            const int pw = g.kh == 1 && g.kw == 1 && rnd() % 2; /* pointwise: no pads, stride 1 */
+            if (pw) g.sh = g.sw = 1;
+            g.pad_t = pw ? 0 : rndi(0, g.kh / 2 + 1), g.pad_l = pw ? 0 : rndi(0, g.kw / 2 + 1);
+            g.h_out = out_size(g.h_in, g.pad_t, pw ? 0 : rndi(0, g.kh / 2 + 1), g.kh, g.sh, g.dh);
+            g.w_out = out_size(g.w_in, g.pad_l, pw ? 0 : rndi(0, g.kw / 2 + 1), g.kw, g.sw, g.dw);
+            if (g.h_out < 1 || g.w_out < 1) continue;
+        } else if (it >= 520) { /* pointwise with 1-2 input channels on 70x70: one block of about 100 chunks */
             memset(&g, 0, sizeof g);
             g.n = 1, g.group = 1, g.c_in = it - 519, g.c_out = 20, g.kh = g.kw = 1, g.sh = g.sw = 1, g.dh = g.dw = 1;
             g.h_in = g.w_in = g.h_out = g.w_out = 70;
@@ -108,8 +120,13 @@ static void check_isa(const dlk_kernels *k)
             g.w_out = out_size(g.w_in, g.pad_l, rndi(0, 2), 3, 1, 1);
             if (g.h_out < 1 || g.w_out < 1) continue;
         }
+        const int it_geom = it; /* each geometry in each pair of layouts the implementation takes */
+        for (int lay = 0; lay < 4; lay++) {
+        g.layout_in = lay & 1 ? DLK_NCHW16C : DLK_NCHW;
+        g.layout_out = lay & 2 ? DLK_NCHW16C : DLK_NCHW;
         if (!im->supports(&g)) continue;
         tested++;
+        if (lay) layouts++;
         const int K = g.c_in / g.group * g.kh * g.kw, relu = rndi(0, 1);
         const size_t nx = (size_t)g.n * g.c_in * g.h_in * g.w_in, nw = (size_t)g.c_out * K,
                      ny = (size_t)g.n * g.c_out * g.h_out * g.w_out;
@@ -131,15 +148,34 @@ static void check_isa(const dlk_kernels *k)
         void *packed = aalloc(im->packed_bytes(&g));
         im->pack(&g, w, with_bias ? b : NULL, packed);
         void *scratch = aalloc(im->scratch_bytes(&g));
+        /* channel-blocked operands: x (and y, sum) converted by the reference converters */
+        float *xl = x, *suml = sum, *yl = y1;
+        const int64_t hw_in = (int64_t)g.h_in * g.w_in, hw_out = (int64_t)g.h_out * g.w_out;
+        if (g.layout_in == DLK_NCHW16C) {
+            xl = aalloc(nx * 4);
+            dlk_nchw_to_16c_f32(g.n, g.c_in, hw_in, x, xl);
+        }
+        if (g.layout_out == DLK_NCHW16C) {
+            suml = aalloc(ny * 4);
+            yl = aalloc(ny * 4);
+            dlk_nchw_to_16c_f32(g.n, g.c_out, hw_out, sum, suml);
+        }
         for (int nth = 1; nth <= 3; nth += 2) {
-            for (size_t i = 0; i < ny; i++) y1[i] = NAN;
-            for (int ith = 0; ith < nth; ith++) im->run(&g, packed, x, y1, with_sum ? sum : NULL, scratch, relu, ith, nth);
+            for (size_t i = 0; i < ny; i++) yl[i] = NAN;
+            for (int ith = 0; ith < nth; ith++) im->run(&g, packed, xl, yl, with_sum ? suml : NULL, scratch, relu, ith, nth);
+            if (yl != y1) dlk_16c_to_nchw_f32(g.n, g.c_out, hw_out, yl, y1);
             for (size_t i = 0; i < ny; i++)
                 if (!(fabsf(y1[i] - y0[i]) <= 1e-5f * (mx > 1 ? mx : 1)))
                     fail_msg("%s float conv %s it %d (n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d "
-                             "pad %d,%d relu %d sum %d, %d threads): y[%zu] = %g, ref %g",
-                             k->name, im->name, it, g.n, g.c_in, g.c_out, g.group, g.h_in, g.w_in, g.h_out, g.w_out, g.kh, g.kw,
-                             g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, relu, with_sum, nth, i, y1[i], y0[i]);
+                             "pad %d,%d relu %d sum %d, layouts %d/%d, %d threads): y[%zu] = %g, ref %g",
+                             k->name, im->name, it_geom, g.n, g.c_in, g.c_out, g.group, g.h_in, g.w_in, g.h_out, g.w_out, g.kh, g.kw,
+                             g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, relu, with_sum, g.layout_in, g.layout_out, nth, i,
+                             y1[i], y0[i]);
+        }
+        if (xl != x) free(xl);
+        if (yl != y1) {
+            free(yl);
+            free(suml);
         }
         free(packed);
         free(scratch);
@@ -149,9 +185,12 @@ static void check_isa(const dlk_kernels *k)
         free(y0);
         free(y1);
         free(sum);
+        }
     }
         assert_true(tested >= 20); /* the random geometries must exercise every implementation */
-        printf("%s float conv %s: %d geometries\n", k->name, im->name, tested);
+        /* the broadcast kernel also runs channel-blocked operands (NCHW16C in, out or both) */
+        if (!strcmp(im->name, "avx512-bcast")) assert_true(layouts >= 100);
+        printf("%s float conv %s: %d geometries, %d of them with NCHW16C operands\n", k->name, im->name, tested, layouts);
     }
     if (k->add_f32) {
         for (int it = 0; it < 60; it++) {
@@ -198,6 +237,53 @@ static void check_isa(const dlk_kernels *k)
         free(y0);
         free(y1);
     }
+    if (!k->maxpool_f32_16c) return;
+    /* NCHW16C MaxPool, any geometry (DLA's 2x2 stride 2 every third time), NaNs now and then: bit
+     * for bit the reference's on the same values in NCHW */
+    int tested16 = 0;
+    for (int it = 0; it < 150; it++) {
+        dlk_pool_geom g;
+        memset(&g, 0, sizeof g);
+        g.n = rndi(1, 2);
+        g.c = 16 * rndi(1, 3);
+        g.h_in = rndi(1, 20);
+        g.w_in = rndi(1, 40);
+        if (it % 3 == 0) {
+            g.kh = g.kw = g.sh = g.sw = 2, g.dh = g.dw = 1;
+        } else {
+            g.kh = rndi(1, 4), g.kw = rndi(1, 4), g.sh = rndi(1, 3), g.sw = rndi(1, 3);
+            g.dh = rnd() % 4 ? 1 : 2, g.dw = rnd() % 4 ? 1 : 2;
+            g.pad_t = rndi(0, g.kh - 1), g.pad_l = rndi(0, g.kw - 1);
+            g.pad_b = rndi(0, g.kh - 1), g.pad_r = rndi(0, g.kw - 1);
+        }
+        g.h_out = out_size(g.h_in, g.pad_t, g.pad_b, g.kh, g.sh, g.dh);
+        g.w_out = out_size(g.w_in, g.pad_l, g.pad_r, g.kw, g.sw, g.dw);
+        if (g.h_out < 1 || g.w_out < 1) continue;
+        tested16++;
+        const int64_t hw_in = (int64_t)g.h_in * g.w_in, hw_out = (int64_t)g.h_out * g.w_out;
+        const size_t nx = (size_t)g.n * g.c * hw_in, ny = (size_t)g.n * g.c * hw_out;
+        float *x = aalloc(nx * 4), *x16 = aalloc(nx * 4), *y0 = aalloc(ny * 4), *y16 = aalloc(ny * 4), *y1 = aalloc(ny * 4);
+        for (size_t i = 0; i < nx; i++) x[i] = rnd() % 50 ? rndf() : rnd() % 2 ? NAN : -INFINITY;
+        dlk_maxpool_f32_ref(&g, x, y0);
+        dlk_nchw_to_16c_f32(g.n, g.c, hw_in, x, x16);
+        const int64_t rows = (int64_t)g.n * (g.c / 16) * g.h_out;
+        for (int ith = 0; ith < 3; ith++) {
+            int64_t b0, e0;
+            dlk_split(rows, ith, 3, 1, &b0, &e0);
+            k->maxpool_f32_16c(&g, x16, y16, b0, e0);
+        }
+        dlk_16c_to_nchw_f32(g.n, g.c, hw_out, y16, y1);
+        if (memcmp(y0, y1, ny * 4))
+            fail_msg("%s NCHW16C maxpool it %d differs (k %dx%d s %d,%d d %d,%d pads %d,%d,%d,%d)", k->name, it, g.kh, g.kw,
+                     g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, g.pad_b, g.pad_r);
+        free(x);
+        free(x16);
+        free(y0);
+        free(y16);
+        free(y1);
+    }
+    assert_true(tested16 >= 100);
+    printf("%s NCHW16C maxpool: %d geometries\n", k->name, tested16);
 }
 
 static void run_isa(dlk_isa isa)

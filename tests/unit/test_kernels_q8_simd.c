@@ -99,7 +99,7 @@ static void check_conv_isa(const dlk_kernels *k)
         memset(&p, 0, sizeof p);
         p.g = rnd_geom(it);
         if (it == 7) { /* a wide 1x1 over many pixels: more than one panel block */
-            p.g = (dlk_conv_geom){1, 40, 37, 29, 9, 37, 29, 1, 1, 1, 1, 1, 1, 0, 0, 1};
+            p.g = (dlk_conv_geom){1, 40, 37, 29, 9, 37, 29, 1, 1, 1, 1, 1, 1, 0, 0, 1, DLK_NCHW, DLK_NCHW};
         }
         const dlk_conv_geom *g = &p.g;
         p.x_type = rndi(0, 1) ? DLK_Q_I8 : DLK_Q_U8;

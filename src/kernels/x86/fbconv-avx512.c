@@ -1,21 +1,29 @@
 /*
- * Float convolution with stride 2, or stride 1 on rows of at most 28 outputs, AVX-512, vectorised
- * over output channels: each FMA broadcasts one input value from memory and multiplies it by 16
- * output channels' weights.
+ * Float convolution vectorised over output channels, AVX-512: each FMA broadcasts one input value
+ * from memory and multiplies it by 16 output channels' weights. The kernel of the channel-blocked
+ * layout (NCHW16C, kernels.h), and of stride 2 or short rows in NCHW.
  *
- * The pixel-vector kernels (fconv-avx512.c) must first split a stride-2 row into its even and odd
+ * The pixel-vector kernels (fconv-avx512.c) must split a stride-2 row into its even and odd
  * columns, and their short rows (28, 14, 7 outputs) fill a vector's 16 lanes badly. Here a vector
  * holds 16 output channels instead, so any stride and any row length cost the same: an output row
  * is cut into segments of at most 12 pixels, and the micro-kernel keeps np <= 12 pixels x nv <= 2
- * blocks of 16 channels in zmm registers. Pixel p of a segment reads its input at p * stride
- * columns from the segment's first: a constant displacement, no gather and no per-pixel pointer.
+ * blocks of 16 channels in zmm registers. Pixel p of a segment reads its input at a constant
+ * displacement from the segment's first: no gather and no per-pixel pointer.
  *
- * Per (image, band of output rows) the band's input rows are copied once, zero-padded left and
- * right (rows above or below the image are zeros), so that every tap of every output reads inside
- * the band. Weights are packed once: bias padded to whole blocks of 16 channels, then
- * [block of 16 channels][ci][ky][kx][16]. The accumulators are pixel-major; a 16 x 16 transpose in
- * registers turns them into 16 channel rows of np pixels, stored with a mask into the NCHW output.
- * Sums run per output over (ci, ky, kx), the reference's order: within rounding of it.
+ * Input. Per (image, band of output rows) the band's input rows are copied once, zero-padded left
+ * and right (rows above or below the image are zeros), so that every tap reads inside the band:
+ *  - channel-blocked when the input channels are whole blocks of 16 ([block][row][column][16]):
+ *    copied row by row from an NCHW16C input, or from NCHW through 16 x 16 transposes; the 16
+ *    channels a tap reads at one pixel are then one cache line;
+ *  - else channel planes ([channel][row][column]) from NCHW.
+ * A pointwise conv on an NCHW16C input reads it in place, its rows as one line of pixels.
+ * Weights are packed once: bias padded to whole blocks of 16 channels, then [block of 16 output
+ * channels][k][16], k running as the band does: (block of 16 inputs, ky, kx, input in block) or
+ * (input, ky, kx).
+ *
+ * Output. The accumulators hold 16 channels of one pixel: stored as they are into NCHW16C, or
+ * turned by a 16 x 16 transpose in registers into 16 channel rows of np pixels, stored with a mask
+ * into NCHW. Sums run in k's order, not the reference's: within rounding of it.
  */
 #include "kernels/config.h"
 #include "kernels/x86/fconv_common.h"
@@ -28,10 +36,19 @@ static int bc_kdim(const dlk_conv_geom *g) { return g->c_in * g->kh * g->kw; }
 static int bc_blocks(const dlk_conv_geom *g) { return (g->c_out + 15) / 16; }
 static int bc_wpad(const dlk_conv_geom *g) { return (g->w_out - 1) * g->sw + (g->kw - 1) * g->dw + 1; }
 static size_t bc_row_floats(const dlk_conv_geom *g) { return (size_t)g->c_in * bc_wpad(g); }
+/* the band is channel-blocked when the input channels are whole blocks */
+static int bc_blocked(const dlk_conv_geom *g) { return g->c_in % 16 == 0; }
+/* a pointwise conv on an NCHW16C input reads it in place: no band */
+static int bc_in_place(const dlk_conv_geom *g)
+{
+    return g->layout_in == DLK_NCHW16C && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pad_t == 0 &&
+           g->pad_l == 0 && g->h_in == g->h_out && g->w_in == g->w_out;
+}
 
 /* output rows per band: the band's input rows in about 128 KB */
 static int bc_rows(const dlk_conv_geom *g)
 {
+    if (bc_in_place(g)) return g->h_out;
     const size_t row = bc_row_floats(g) * 4, halo = (size_t)(g->kh - 1) * g->dh;
     const size_t fit = 128 * 1024 / row;
     int r = fit > halo ? (int)((fit - halo) / (size_t)g->sh) : 1;
@@ -41,15 +58,21 @@ static int bc_rows(const dlk_conv_geom *g)
 }
 static int bc_band_in(const dlk_conv_geom *g, int rows) { return (rows - 1) * g->sh + (g->kh - 1) * g->dh + 1; }
 
-/* stride 2, and stride 1 on rows too short for the pixel-vector kernels */
+/* NCHW in and out: stride 2, and stride 1 on rows too short for the pixel-vector kernels.
+ * NCHW16C in or out: strides 1 and 2, pointwise included. */
 #define BC_S1_MAX_W 28
 static int bc_supports(const dlk_conv_geom *g)
 {
-    if (!qc_geom_ok(g) || g->group != 1 || g->sh != g->sw || g->kh > BC_MAXK || g->kw > BC_MAXK || g->kh * g->kw < 2 ||
-        g->c_out < 16)
+    dlk_conv_geom plain = *g;
+    plain.layout_in = plain.layout_out = DLK_NCHW;
+    const int in16 = g->layout_in == DLK_NCHW16C, out16 = g->layout_out == DLK_NCHW16C;
+    if (!qc_geom_ok(&plain) || (!in16 && g->layout_in != DLK_NCHW) || (!out16 && g->layout_out != DLK_NCHW) ||
+        g->group != 1 || g->sh != g->sw || (g->sh != 1 && g->sh != 2) || g->kh > BC_MAXK || g->kw > BC_MAXK ||
+        g->c_out < 16 || (in16 && g->c_in % 16) || (out16 && g->c_out % 16))
         return 0;
-    if (g->sh != 2 && !(g->sh == 1 && g->w_out <= BC_S1_MAX_W)) return 0;
-    /* a band of one output row must stay reasonable (a few MB) */
+    if (!in16 && !out16 && (g->kh * g->kw < 2 || !(g->sh == 2 || g->w_out <= BC_S1_MAX_W))) return 0;
+    /* tap offsets are int32; a band of one output row must stay reasonable (a few MB) */
+    if (bc_in_place(g)) return (int64_t)g->c_in * g->h_in * g->w_in < ((int64_t)1 << 30);
     return (int64_t)bc_row_floats(g) * bc_band_in(g, 1) < ((int64_t)1 << 22);
 }
 
@@ -61,21 +84,24 @@ static size_t bc_packed_bytes(const dlk_conv_geom *g)
 
 static void bc_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst)
 {
-    const int M = g->c_out, K = bc_kdim(g), nb = bc_blocks(g);
+    const int M = g->c_out, K = bc_kdim(g), nb = bc_blocks(g), taps = g->kh * g->kw, blocked = bc_blocked(g);
     float *b = dst, *wp = (float *)((uint8_t *)dst + qc_align64(sizeof(float) * (size_t)nb * 16));
     for (int co = 0; co < nb * 16; co++) b[co] = bias && co < M ? bias[co] : 0.0f;
     for (int blk = 0; blk < nb; blk++)
-        for (int k = 0; k < K; k++)
+        for (int k = 0; k < K; k++) {
+            /* k -> the ONNX weight column (ci, ky, kx) */
+            const int kk = blocked ? (k / (16 * taps) * 16 + k % 16) * taps + k / 16 % taps : k;
             for (int j = 0; j < 16; j++) {
                 const int co = blk * 16 + j;
-                wp[((size_t)blk * K + k) * 16 + j] = co < M ? w[(size_t)co * K + k] : 0.0f;
+                wp[((size_t)blk * K + k) * 16 + j] = co < M ? w[(size_t)co * K + kk] : 0.0f;
             }
+        }
 }
 
 static size_t bc_scratch(const dlk_conv_geom *g)
 {
-    return qc_align64(sizeof(float) * bc_row_floats(g) * (size_t)bc_band_in(g, bc_rows(g))) +
-           sizeof(int32_t) * (size_t)bc_kdim(g);
+    const size_t band = bc_in_place(g) ? 0 : bc_row_floats(g) * (size_t)bc_band_in(g, bc_rows(g));
+    return qc_align64(sizeof(float) * band) + sizeof(int32_t) * (size_t)bc_kdim(g);
 }
 
 /* r[16] (rows: pixels, lanes: channels) -> r[16] (rows: channels, lanes: pixels) */
@@ -108,32 +134,42 @@ static inline __attribute__((always_inline)) void transpose16(__m512 r[16])
 
 typedef struct {
     int K;             /* c_in * kh * kw */
-    const int32_t *koff; /* [K]: the band offset of input (ci, ky, kx) from a pixel's first */
+    const int32_t *koff; /* [K]: the offset of input k from a pixel's first */
     size_t wblk;    /* floats between two channel blocks of the packed weights (K * 16) */
     int64_t P;      /* output plane */
     int M;          /* output channels */
+    int out16;      /* y is NCHW16C */
 } bc_args;
 
-/* np pixels (np <= 12) x nv blocks of 16 channels: xs = the band at the segment's first input,
- * w = the first block's packed weights, y = the output at (channel co0, the segment's first pixel) */
-static inline __attribute__((always_inline)) void bc_ukr(const int np, const int nv, const int S, const bc_args *a, const float *xs,
-                                                         const float *w, const float *bias, const post_t *pp, float *y,
-                                                         int co0)
+/* np pixels (np <= 12) x nv blocks of 16 channels; pixel p's input at xs + p * PS + koff[k].
+ * w: the first block's packed weights. y: the output of (channel block co0 / 16, the segment's
+ * first pixel): NCHW16C, the next block P * 16 floats on; NCHW, channel co0's row. */
+static inline __attribute__((always_inline)) void bc_ukr(const int np, const int nv, const int PS, const bc_args *a,
+                                                         const float *xs, const float *w, const float *bias,
+                                                         const post_t *pp, float *y, int co0)
 {
     __m512 acc[BC_NP][2];
     for (int v = 0; v < nv; v++) {
         const __m512 bv = _mm512_loadu_ps(bias + 16 * v);
         for (int p = 0; p < np; p++) acc[p][v] = bv;
     }
-    /* one flat loop over K = (ci, ky, kx): a loop of kw = 3 inside costs a third of the speed */
+    /* one flat loop over k: a loop of kw = 3 inside costs a third of the speed */
     for (int k = 0; k < a->K; k++) {
         const float *xk = xs + a->koff[k];
         __m512 wv[2];
         for (int v = 0; v < nv; v++) wv[v] = _mm512_loadu_ps(w + a->wblk * v + (size_t)k * 16);
         for (int p = 0; p < np; p++) {
-            const __m512 xb = _mm512_set1_ps(xk[p * S]);
+            const __m512 xb = _mm512_set1_ps(xk[p * PS]);
             for (int v = 0; v < nv; v++) acc[p][v] = _mm512_fmadd_ps(wv[v], xb, acc[p][v]);
         }
+    }
+    if (a->out16) {
+        for (int v = 0; v < nv; v++)
+            for (int p = 0; p < np; p++) {
+                float *yp = y + (size_t)v * a->P * 16 + (size_t)p * 16;
+                _mm512_storeu_ps(yp, post_v(pp, yp, acc[p][v], 0xFFFF));
+            }
+        return;
     }
     const __mmask16 m = (__mmask16)((1u << np) - 1);
     for (int v = 0; v < nv; v++) {
@@ -148,78 +184,139 @@ static inline __attribute__((always_inline)) void bc_ukr(const int np, const int
     }
 }
 
-static void bc_ukr_any(int np, int nv, int S, const bc_args *a, const float *xs, const float *w, const float *bias,
+static void bc_ukr_any(int np, int nv, int PS, const bc_args *a, const float *xs, const float *w, const float *bias,
                        const post_t *pp, float *y, int co0)
 {
+    const int psi = PS == 1 ? 0 : PS == 2 ? 1 : PS == 16 ? 2 : 3;
 #define X(P_)                                                                                      \
-    case P_ * 4 + 0: bc_ukr(P_, 1, 1, a, xs, w, bias, pp, y, co0); break;                          \
-    case P_ * 4 + 1: bc_ukr(P_, 2, 1, a, xs, w, bias, pp, y, co0); break;                          \
-    case P_ * 4 + 2: bc_ukr(P_, 1, 2, a, xs, w, bias, pp, y, co0); break;                          \
-    case P_ * 4 + 3: bc_ukr(P_, 2, 2, a, xs, w, bias, pp, y, co0); break;
-    switch (np * 4 + (S - 1) * 2 + nv - 1) {
+    case P_ * 8 + 0: bc_ukr(P_, 1, 1, a, xs, w, bias, pp, y, co0); break;                          \
+    case P_ * 8 + 1: bc_ukr(P_, 2, 1, a, xs, w, bias, pp, y, co0); break;                          \
+    case P_ * 8 + 2: bc_ukr(P_, 1, 2, a, xs, w, bias, pp, y, co0); break;                          \
+    case P_ * 8 + 3: bc_ukr(P_, 2, 2, a, xs, w, bias, pp, y, co0); break;                          \
+    case P_ * 8 + 4: bc_ukr(P_, 1, 16, a, xs, w, bias, pp, y, co0); break;                         \
+    case P_ * 8 + 5: bc_ukr(P_, 2, 16, a, xs, w, bias, pp, y, co0); break;                         \
+    case P_ * 8 + 6: bc_ukr(P_, 1, 32, a, xs, w, bias, pp, y, co0); break;                         \
+    case P_ * 8 + 7: bc_ukr(P_, 2, 32, a, xs, w, bias, pp, y, co0); break;
+    switch (np * 8 + psi * 2 + nv - 1) {
         X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12)
     default: break;
     }
 #undef X
 }
 
+/* Band rows [ir0, ir0 + nin) of image n (input row oh0 * sh - pad_t + ir), channel-blocked:
+ * band + cb * cbstride + ir * wpad * 16 holds columns -pad_l .. wpad - pad_l - 1 of block cb */
+static void bc_fill_blocked(const dlk_conv_geom *g, const float *x, int n, int ih0, int nin, float *band, size_t cbstride)
+{
+    const int wpad = bc_wpad(g), ncb = g->c_in / 16;
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    const int lo = g->pad_l < wpad ? g->pad_l : wpad, hi = g->pad_l + g->w_in < wpad ? g->pad_l + g->w_in : wpad;
+    for (int cb = 0; cb < ncb; cb++)
+        for (int ir = 0; ir < nin; ir++) {
+            const int ih = ih0 + ir;
+            float *o = band + (size_t)cb * cbstride + (size_t)ir * wpad * 16;
+            if (ih < 0 || ih >= g->h_in) {
+                memset(o, 0, sizeof(float) * 16 * (size_t)wpad);
+                continue;
+            }
+            if (g->layout_in == DLK_NCHW16C) {
+                const float *xr = x + (((ptrdiff_t)n * ncb + cb) * in_plane + (ptrdiff_t)ih * g->w_in) * 16;
+                memset(o, 0, sizeof(float) * 16 * (size_t)lo);
+                if (hi > lo) memcpy(o + (size_t)lo * 16, xr, sizeof(float) * 16 * (size_t)(hi - lo));
+                memset(o + (size_t)(hi > lo ? hi : lo) * 16, 0, sizeof(float) * 16 * (size_t)(wpad - (hi > lo ? hi : lo)));
+                continue;
+            }
+            /* NCHW: 16 channel rows, 16 columns at a time, transposed into 16 pixels */
+            const float *xr = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)cb * 16) * in_plane + (ptrdiff_t)ih * g->w_in;
+            for (int i0 = 0; i0 < wpad; i0 += 16) {
+                const int col = i0 - g->pad_l;
+                const __mmask16 m = fline_mask(col, g->w_in);
+                __m512 r[16];
+                for (int j = 0; j < 16; j++) r[j] = _mm512_maskz_loadu_ps(m, xr + (ptrdiff_t)j * in_plane + col);
+                transpose16(r);
+                const int npx = wpad - i0 < 16 ? wpad - i0 : 16;
+                for (int i = 0; i < npx; i++) _mm512_storeu_ps(o + (size_t)(i0 + i) * 16, r[i]);
+            }
+        }
+}
+
 static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum, void *scratch,
                    int relu, int ith, int nth)
 {
     const post_t pp = post_make(relu, sum, y);
-    const int nb = bc_blocks(g), K = bc_kdim(g), wpad = bc_wpad(g);
+    const int nb = bc_blocks(g), K = bc_kdim(g), wpad = bc_wpad(g), taps = g->kh * g->kw;
+    const int inplace = bc_in_place(g), blocked = bc_blocked(g);
     int R = qc_fit_block(g->h_out, bc_rows(g), g->n, nth, 1);
     /* small maps (7x7: 4 rows against 3) split their channel blocks instead, when each thread gets
      * two or more: one band per image, each thread half the weights */
     if (nth > 1 && g->n < nth && g->h_out <= bc_rows(g) && g->h_out < 8 * nth && nb >= 2 * nth) R = g->h_out;
     const int BR = bc_band_in(g, R);
     const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * nband;
-    const size_t cstride = (size_t)BR * wpad; /* floats between two channels of the band */
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    /* floats between two input channels (planes) or blocks of 16 (blocked, in place) */
+    const size_t cstride = inplace ? (size_t)in_plane * 16 : blocked ? (size_t)BR * wpad * 16 : (size_t)BR * wpad;
+    const size_t rowstep = blocked ? (size_t)wpad * 16 : (size_t)wpad; /* floats between band rows */
+    const int PS = inplace ? 16 : blocked ? 16 * g->sw : g->sw;
     float *band = scratch;
-    int32_t *koff = (int32_t *)((uint8_t *)scratch + qc_align64(sizeof(float) * bc_row_floats(g) * (size_t)BR));
-    for (int c = 0, k = 0; c < g->c_in; c++)
-        for (int ky = 0; ky < g->kh; ky++)
-            for (int kx = 0; kx < g->kw; kx++, k++)
-                koff[k] = (int32_t)((size_t)c * cstride + (size_t)ky * g->dh * wpad + (size_t)kx * g->dw);
+    int32_t *koff = (int32_t *)((uint8_t *)scratch + (inplace ? 0 : qc_align64(sizeof(float) * bc_row_floats(g) * (size_t)BR)));
+    for (int k = 0; k < K; k++) {
+        int c, t, j;
+        if (blocked) c = k / (16 * taps), t = k / 16 % taps, j = k % 16;
+        else c = k / taps, t = k % taps, j = 0;
+        const size_t tap = (size_t)(t / g->kw) * g->dh * wpad + (size_t)(t % g->kw) * g->dw;
+        koff[k] = (int32_t)((size_t)c * cstride + (blocked ? tap * 16 : tap) + (size_t)j);
+    }
     bc_args a;
     a.K = K;
     a.koff = koff;
     a.wblk = (size_t)K * 16;
     a.P = (int64_t)g->h_out * g->w_out;
     a.M = g->c_out;
+    a.out16 = g->layout_out == DLK_NCHW16C;
     const float *bias = packed;
     const float *wp = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)nb * 16));
-    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
-    /* segments of a row: as few as possible, of near-equal length */
-    const int nseg = (g->w_out + BC_NP - 1) / BC_NP;
     int64_t i0, i1;
     int b0, b1;
     qc_split(items, nb, ith, nth, &i0, &i1, &b0, &b1);
     for (int64_t it = i0; it < i1; it++) {
         const int n = (int)(it / nband), oh0 = (int)(it % nband) * R;
         const int rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
-        const int nin = bc_band_in(g, rows);
-        const float *xn = x + (ptrdiff_t)n * g->c_in * in_plane;
-        for (int c = 0; c < g->c_in; c++)
-            for (int ir = 0; ir < nin; ir++) {
-                const int ih = oh0 * g->sh - g->pad_t + ir;
-                const float *xr = ih >= 0 && ih < g->h_in ? xn + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
-                fline(band + (size_t)c * cstride + (size_t)ir * wpad, xr, g->w_in, -g->pad_l, 1, wpad);
-            }
-        for (int r = 0; r < rows; r++) {
-            const int oh = oh0 + r;
-            for (int s = 0, ox0 = 0; s < nseg; s++) {
-                const int np = (g->w_out - ox0) / (nseg - s); /* the last segments take the remainder */
-                const float *xs = band + (size_t)r * g->sh * wpad + (size_t)ox0 * g->sw;
+        /* the output of (channel block blk, pixel pix) */
+#define YAT(blk, pix)                                                                              \
+    (a.out16 ? y + (((ptrdiff_t)n * nb + (blk)) * a.P + (pix)) * 16 : y + ((ptrdiff_t)n * g->c_out + (ptrdiff_t)(blk) * 16) * a.P + (pix))
+        const float *xb = band;
+        if (inplace) {
+            xb = x + ((ptrdiff_t)n * (g->c_in / 16) * in_plane + (ptrdiff_t)oh0 * g->w_in) * 16;
+        } else if (blocked) {
+            bc_fill_blocked(g, x, n, oh0 * g->sh - g->pad_t, bc_band_in(g, rows), band, cstride);
+        } else {
+            const float *xn = x + (ptrdiff_t)n * g->c_in * in_plane;
+            for (int c = 0; c < g->c_in; c++)
+                for (int ir = 0; ir < bc_band_in(g, rows); ir++) {
+                    const int ih = oh0 * g->sh - g->pad_t + ir;
+                    const float *xr = ih >= 0 && ih < g->h_in ? xn + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
+                    fline(band + (size_t)c * cstride + (size_t)ir * wpad, xr, g->w_in, -g->pad_l, 1, wpad);
+                }
+        }
+        /* segments of a line of L pixels: as few as possible, of near-equal length; in place the
+         * item's rows are one line, else each output row is */
+        const int L = inplace ? rows * g->w_out : g->w_out, nline = inplace ? 1 : rows;
+        const int nseg = (L + BC_NP - 1) / BC_NP;
+        for (int r = 0; r < nline; r++) {
+            const int pix0 = (oh0 + r) * g->w_out;
+            for (int s = 0, o0 = 0; s < nseg; s++) {
+                const int np = (L - o0) / (nseg - s); /* the last segments take the remainder */
+                const float *xs = inplace ? xb + (size_t)o0 * 16 : xb + (size_t)r * g->sh * rowstep + (size_t)o0 * PS;
                 for (int blk = b0; blk < b1;) {
                     const int nv = b1 - blk >= 2 ? 2 : 1;
-                    float *yb = y + ((ptrdiff_t)n * g->c_out + (ptrdiff_t)blk * 16) * a.P + (ptrdiff_t)oh * g->w_out + ox0;
-                    bc_ukr_any(np, nv, g->sh, &a, xs, wp + (size_t)blk * a.wblk, bias + blk * 16, &pp, yb, blk * 16);
+                    bc_ukr_any(np, nv, PS, &a, xs, wp + (size_t)blk * a.wblk, bias + blk * 16, &pp, YAT(blk, pix0 + o0),
+                               blk * 16);
                     blk += nv;
                 }
-                ox0 += np;
+                o0 += np;
             }
         }
+#undef YAT
     }
 }
 

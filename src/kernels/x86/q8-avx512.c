@@ -115,6 +115,54 @@ void dlk_maxpool_f32_avx512(const dlk_pool_geom *g, const float *x, float *y, in
     }
 }
 
+/* float MaxPool on NCHW16C, any geometry: the 16 channels of a block at once, the taps in the
+ * reference's order and with its comparison (v > m, or v NaN: NaN propagates), so bit-identical */
+static inline __attribute__((always_inline)) __m512 max16_step(__m512 m, __m512 v)
+{
+    const __mmask16 take = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    return _mm512_mask_mov_ps(m, take, v);
+}
+
+void dlk_maxpool_f32_16c_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1)
+{
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in, out_plane = (ptrdiff_t)g->h_out * g->w_out;
+    /* DLA's downsampling, 2x2 stride 2 inside the input: the four taps straight (the first one
+     * is the start: v > -inf, or NaN, takes every v but -inf, which leaves -inf alike) */
+    const int two = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->dh == 1 && g->dw == 1 && g->pad_t == 0 &&
+                    g->pad_l == 0 && 2 * g->h_out <= g->h_in && 2 * g->w_out <= g->w_in;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t pl = r / g->h_out; /* (image, block) */
+        const int oh = (int)(r % g->h_out), h0 = oh * g->sh - g->pad_t;
+        const float *xp = x + pl * in_plane * 16;
+        float *yr = y + (pl * out_plane + (ptrdiff_t)oh * g->w_out) * 16;
+        if (two) {
+            const float *a = xp + (ptrdiff_t)h0 * g->w_in * 16, *b = a + (ptrdiff_t)g->w_in * 16;
+            for (int ow = 0; ow < g->w_out; ow++, a += 32, b += 32) {
+                __m512 m = _mm512_loadu_ps(a);
+                m = max16_step(m, _mm512_loadu_ps(a + 16));
+                m = max16_step(m, _mm512_loadu_ps(b));
+                m = max16_step(m, _mm512_loadu_ps(b + 16));
+                _mm512_storeu_ps(yr + (ptrdiff_t)ow * 16, m);
+            }
+            continue;
+        }
+        for (int ow = 0; ow < g->w_out; ow++) {
+            const int w0 = ow * g->sw - g->pad_l;
+            __m512 m = _mm512_set1_ps(-__builtin_inff());
+            for (int ky = 0; ky < g->kh; ky++) {
+                const int ih = h0 + ky * g->dh;
+                if (ih < 0 || ih >= g->h_in) continue;
+                for (int kx = 0; kx < g->kw; kx++) {
+                    const int iw = w0 + kx * g->dw;
+                    if (iw < 0 || iw >= g->w_in) continue;
+                    m = max16_step(m, _mm512_loadu_ps(xp + ((ptrdiff_t)ih * g->w_in + iw) * 16));
+                }
+            }
+            _mm512_storeu_ps(yr + (ptrdiff_t)ow * 16, m);
+        }
+    }
+}
+
 /* float same-shape Add (one IEEE addition per element, as the reference), fused Relu optional */
 void dlk_add_f32_avx512(int64_t n, const float *a, const float *b, int relu, float *y)
 {

@@ -23,7 +23,7 @@ static inline size_t qc_align64(size_t v) { return (v + 63) & ~(size_t)63; }
 
 static inline int qc_geom_ok(const dlk_conv_geom *g)
 {
-    return g->n > 0 && g->group > 0 && g->c_in > 0 && g->c_out > 0 && g->c_in % g->group == 0 &&
+    return g->layout_in == DLK_NCHW && g->layout_out == DLK_NCHW && g->n > 0 && g->group > 0 && g->c_in > 0 && g->c_out > 0 && g->c_in % g->group == 0 &&
            g->c_out % g->group == 0 && g->h_in > 0 && g->w_in > 0 && g->h_out > 0 && g->w_out > 0 &&
            g->kh > 0 && g->kw > 0 && g->sh > 0 && g->sw > 0 && g->dh > 0 && g->dw > 0 &&
            (int64_t)g->c_in / g->group * g->kh * g->kw < (1 << 20) &&
