@@ -53,6 +53,10 @@ dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name
 /* Load flags. DLK_LOAD_NO_FUSION keeps the float operators as the file has them (no Conv/Add +
  * Relu fusion for speed): what quantize calibrates, so every tensor of the file is observed. */
 #define DLK_LOAD_NO_FUSION 1u
+/* DLK_LOAD_NCHW keeps every activation in NCHW (no channel-blocked layout between the float
+ * convolutions): for code that reads a context's inner values (dlk_ctx_run_observe). NO_FUSION
+ * implies it. */
+#define DLK_LOAD_NCHW 2u
 dlk_model *dlk_model_load_ex(const char *path, unsigned flags, dlk_err *err);
 dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *name, unsigned flags, dlk_err *err);
 void dlk_model_free(dlk_model *m);

@@ -407,7 +407,8 @@ int cmd_quantize(int argc, char **argv)
     if (dlk_onnx_pack(&qg, &wo, &packed, &packed_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     /* the written model must load and prepare before it is written */
     {
-        dlk_model *qm = dlk_model_load_buffer(packed, packed_len, outpath, &err);
+        /* NCHW values: the report reads the inner values of both models */
+        dlk_model *qm = dlk_model_load_buffer_ex(packed, packed_len, outpath, report ? DLK_LOAD_NCHW : 0, &err);
         if (!qm) { cli_error(CMD, "the quantized model does not load: %s", err.msg); goto done; }
         dlk_shape s;
         dlk_ctx_input(cl.ctx, 0, &s);

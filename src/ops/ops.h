@@ -26,7 +26,17 @@ typedef struct {
     int host;                   /* > 0: this value lives inside value host - 1 (a Concat's output) */
     size_t host_offset;         /* at this byte offset */
     int is_host;                /* other values live inside this one */
+    int layout;                 /* dlk_layout (kernels.h): NCHW but where dlk_ctx_layouts chose
+                                   NCHW16C (4-D float values only) */
 } dlk_tensor;
+
+/* What layouts an operator takes (dlk_op.layout_rule, set by prepare; dlk_ctx_layouts reads it) */
+enum {
+    DLK_LAYOUT_FIXED = 0, /* NCHW everywhere (the default) */
+    DLK_LAYOUT_FREE,      /* a conv: input 0 in either layout; the output in either, any other
+                             activation input (a fused Add's operand) in the output's */
+    DLK_LAYOUT_SAME       /* every activation input and output in one layout, either */
+};
 
 struct dlk_kernels;
 
@@ -55,6 +65,10 @@ typedef struct dlk_op {
                                         0: called once, with nth = 1 */
     void *params;                    /* malloc'd by prepare; freed with free() */
     struct dlk_pack_cache *packs;    /* the model's packed weights (runtime/packs.c) */
+    int layout_rule;                 /* DLK_LAYOUT_*, set by prepare */
+    /* set by prepare (or NULL): called once the layouts of the values are chosen, before the
+       arena is planned (it may change scratch_bytes); errors as prepare's */
+    int (*finish)(struct dlk_op *op, dlk_err *err);
 } dlk_op;
 
 /* Packed weights, once per model (runtime/packs.c): the block that impl packed for this node and

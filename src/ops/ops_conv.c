@@ -79,6 +79,8 @@ static void fpack_fill(void *dst, const void *arg)
     a->impl->pack(a->g, a->w, a->b, dst);
 }
 
+static int conv_finish(dlk_op *op, dlk_err *err);
+
 static int conv_prepare(dlk_op *op, dlk_err *err)
 {
     const int sum = (int)dlk_attr_int(op->node, "dlk_sum", 0);
@@ -116,15 +118,40 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
                 return dlk_fail(err, "the Add '%s' fused into it would broadcast its output: not supported", add);
         f->sum_bcast = !same;
     }
-    const dlk_fconv_impl *impl = dlk_fconv_pick(dlk_kernels_get(), g);
-    if (impl && op->in[1]->is_const && (!bt || bt->is_const)) {
-        const fpack_arg pa = {impl, g, op->in[1]->data, bt ? bt->data : NULL};
-        f->packed = dlk_op_packed(op, impl, g, impl->packed_bytes(g), fpack_fill, &pa, err);
-        if (!f->packed) return -1;
-        f->impl = impl;
-        op->scratch_bytes = impl->scratch_bytes(&f->g);
-        op->parallel = worth_threads(&f->g) && !f->sum_bcast; /* a broadcast sum is added in place after */
+    /* a SIMD kernel when the weights (and bias) are constants it can pack; which one waits for
+     * the layouts (conv_finish) */
+    const dlk_kernels *k = dlk_kernels_get();
+    if (!dlk_fconv_pick(k, g) || !op->in[1]->is_const || (bt && !bt->is_const)) return 0;
+    op->finish = conv_finish;
+    /* channel-blocked values in and out where the broadcast kernel takes them, and where it pays:
+     * 16 output channels fill one vector of weights only (the stem and level 0 of DLA stay NCHW) */
+    int blocked = !f->sum_bcast && g->group == 1 && g->c_in % 16 == 0 && g->c_out % 16 == 0 && g->c_out >= 32;
+    for (int l = 1; l < 4 && blocked; l++) {
+        dlk_conv_geom gl = *g;
+        gl.layout_in = l & 1 ? DLK_NCHW16C : DLK_NCHW;
+        gl.layout_out = l & 2 ? DLK_NCHW16C : DLK_NCHW;
+        blocked = dlk_fconv_pick(k, &gl) != NULL;
     }
+    if (blocked) op->layout_rule = DLK_LAYOUT_FREE;
+    return 0;
+}
+
+/* Once the layouts are known: the kernel for them, its packed weights and scratch. */
+static int conv_finish(dlk_op *op, dlk_err *err)
+{
+    fconv_params *f = op->params;
+    dlk_conv_geom *g = &f->g;
+    g->layout_in = op->in[0]->layout;
+    g->layout_out = op->out[0]->layout;
+    const dlk_fconv_impl *impl = dlk_fconv_pick(dlk_kernels_get(), g);
+    if (!impl) return dlk_fail(err, "no float conv kernel takes layouts %d -> %d", g->layout_in, g->layout_out);
+    const dlk_tensor *bt = op->n_in > 2 ? op->in[2] : NULL;
+    const fpack_arg pa = {impl, g, op->in[1]->data, bt ? bt->data : NULL};
+    f->packed = dlk_op_packed(op, impl, g, impl->packed_bytes(g), fpack_fill, &pa, err);
+    if (!f->packed) return -1;
+    f->impl = impl;
+    op->scratch_bytes = impl->scratch_bytes(&f->g);
+    op->parallel = worth_threads(&f->g) && !f->sum_bcast; /* a broadcast sum is added in place after */
     return 0;
 }
 

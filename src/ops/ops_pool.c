@@ -64,6 +64,8 @@ static int maxpool_prepare(dlk_op *op, dlk_err *err)
     const dlk_pool_geom *g = op->params;
     op->parallel = k->maxpool_q8_ok && k->maxpool_q8_ok(g) && (is_q8 ? k->maxpool_q8 != NULL : k->maxpool_f32 != NULL) &&
                    (int64_t)g->n * g->c * g->h_out * g->w_out >= DLK_PARALLEL_MIN_ELEMS / 4;
+    /* float: in and out channel-blocked alike (any geometry), when the table has the kernel */
+    if (!is_q8 && k->maxpool_f32_16c) op->layout_rule = DLK_LAYOUT_SAME;
     return 0;
 }
 static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, err); }
@@ -72,6 +74,12 @@ static void maxpool_run(const dlk_op *op, const dlk_exec *ex)
 {
     dlk_q8type qt;
     const dlk_pool_geom *g = op->params;
+    if (op->in[0]->layout == DLK_NCHW16C) { /* output rows split */
+        int64_t b, e;
+        dlk_split((int64_t)g->n * (g->c / 16) * g->h_out, ex->ith, ex->nth, 1, &b, &e);
+        ex->k->maxpool_f32_16c(g, op->in[0]->data, op->out[0]->data, b, e);
+        return;
+    }
     const int simd = ex->k->maxpool_q8_ok && ex->k->maxpool_q8_ok(g);
     if (simd && ex->k->maxpool_q8 && dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0) { /* planes split */
         int64_t b, e;

@@ -133,7 +133,11 @@ static int concat_prepare(dlk_op *op, dlk_err *err)
     int slots[DLK_OP_MAX_IN];
     for (int i = 0; i < op->n_in; i++) slots[i] = i;
     concat_params *p;
-    return concat_geometry(op, &p, slots, op->n_in, err);
+    if (concat_geometry(op, &p, slots, op->n_in, err)) return -1;
+    /* along the channels of 4-D values, each image's part is one range in both layouts (the
+     * layouts pass keeps channel counts of whole blocks): the same copies either way */
+    if (op->out[0]->shape.ndim == 4 && p->outer == op->out[0]->shape.dims[0]) op->layout_rule = DLK_LAYOUT_SAME;
+    return 0;
 }
 
 static void concat_run(const dlk_op *op, const dlk_exec *ex)

@@ -274,7 +274,23 @@ static int ctx_bind(dlk_ctx *c, dlk_err *err)
     return 0;
 }
 
-dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
+/* Step 1c: the operators that wait for the layouts (op->finish: a conv packs its weights for the
+ * kernel that takes its layouts) */
+static int ctx_finish(dlk_ctx *c, dlk_err *err)
+{
+    const dlk_graph *g = &c->m->g;
+    for (int i = 0; i < g->n_nodes; i++) {
+        dlk_op *op = &c->ops[i];
+        if (op->finish && op->finish(op, err)) {
+            dlk_err_prefix(err, "%s: node '%s' (%s)", g->path, g->nodes[i].name, g->nodes[i].op_type);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* layouts: 1 to let dlk_ctx_layouts choose NCHW16C values, 0 for NCHW everywhere */
+static dlk_ctx *ctx_make(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, int layouts, dlk_err *err)
 {
     dlk_err_clear(err);
     const dlk_graph *g = &m->g;
@@ -296,6 +312,11 @@ dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, in
         dlk_ctx_free(c);
         return NULL;
     }
+    if (layouts) dlk_ctx_layouts(c);
+    if (ctx_finish(c, err)) {
+        dlk_ctx_free(c);
+        return NULL;
+    }
     ctx_live_ranges(c);
     ctx_concat_slices(c);
     if (ctx_plan(c, err)) {
@@ -305,9 +326,25 @@ dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, in
     return c;
 }
 
+/* analyze and compile plan NCHW (the code they describe or write runs it) */
+dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
+{
+    return ctx_make(m, input_shapes, n_inputs, 0, err);
+}
+
+/* Channel-blocked values where the kernels take them, unless the model was loaded for observers
+ * (DLK_LOAD_NCHW, DLK_LOAD_NO_FUSION) or DLAKIT_LAYOUT=nchw asks for NCHW everywhere. */
+static int layouts_wanted(const dlk_model *m)
+{
+    if (m->flags & (DLK_LOAD_NCHW | DLK_LOAD_NO_FUSION)) return 0;
+    const char *e = getenv("DLAKIT_LAYOUT");
+    return !(e && !strcmp(e, "nchw"));
+}
+
 dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
 {
-    dlk_ctx *c = dlk_ctx_plan_only(m, input_shapes, n_inputs, err);
+    dlk_err_clear(err);
+    dlk_ctx *c = ctx_make(m, input_shapes, n_inputs, layouts_wanted(m), err);
     if (c && ctx_bind(c, err)) {
         dlk_ctx_free(c);
         return NULL;

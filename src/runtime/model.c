@@ -26,6 +26,7 @@ dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *n
         dlk_model_free(m);
         return NULL;
     }
+    m->flags = flags;
     m->packs = dlk_pack_cache_new();
     if (!m->packs) {
         dlk_fail(err, "%s: out of memory", name);

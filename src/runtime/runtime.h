@@ -8,6 +8,7 @@
 struct dlk_model {
     dlk_graph g;   /* after passes; `info` re-reads the file for what it held before them */
     dlk_pack_cache *packs; /* packed conv weights, shared by the model's contexts */
+    unsigned flags;        /* DLK_LOAD_* it was loaded with */
 };
 
 struct dlk_ctx {
@@ -19,6 +20,11 @@ struct dlk_ctx {
     struct dlk_pool *pool;  /* threads inside a run (runtime/exec.c); NULL: one thread */
     size_t *scratch_offset; /* per node: its scratch's planned offset (tensors keep theirs in t->offset) */
 };
+
+/* Step 1b of making a context (runtime/layout.c): the layout of every activation. A float
+ * activation of whole blocks of 16 channels between operators that take NCHW16C (their
+ * op->layout_rule) becomes NCHW16C; every other value stays NCHW. */
+void dlk_ctx_layouts(dlk_ctx *c);
 
 /* Runs node i of the context (split over its threads where the operator allows it). */
 void dlk_ctx_run_node(dlk_ctx *c, int i, const dlk_kernels *k);
