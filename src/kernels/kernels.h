@@ -90,6 +90,8 @@ void dlk_maxpool_q8_ref(const dlk_pool_geom *g, dlk_q8type t, const void *x, voi
 void dlk_avgpool_f32_ref(const dlk_pool_geom *g, const float *x, float *y);
 /* GlobalAveragePool over hw = H*W values for each of nc planes. */
 void dlk_gavgpool_f32_ref(int nc, int hw, const float *x, float *y);
+/* the same on an NCHW16C input of n images, c channels (a multiple of 16); y [n][c] */
+void dlk_gavgpool_f32_16c_ref(int n, int c, int hw, const float *x, float *y);
 /* QLinearGlobalAveragePool (ORT): s = f32(x_scale / f32(y_scale * (float)hw));
  * acc = sum(x) - x_zp*hw; y = dlk_requant(acc, s, y_zp, lo, hi) (full type range). */
 void dlk_qgavgpool_q8_ref(int nc, int hw, dlk_q8type t, const void *x, float x_scale, int x_zp,

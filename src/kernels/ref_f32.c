@@ -230,6 +230,18 @@ void dlk_gavgpool_f32_ref(int nc, int hw, const float *x, float *y)
     }
 }
 
+/* on NCHW16C: each channel summed in the same order, so bit-identical to dlk_gavgpool_f32_ref */
+void dlk_gavgpool_f32_16c_ref(int n, int c, int hw, const float *x, float *y)
+{
+    for (int b = 0; b < n * (c / 16); b++) {
+        const float *xb = x + (ptrdiff_t)b * hw * 16;
+        float s[16] = {0};
+        for (int i = 0; i < hw; i++)
+            for (int j = 0; j < 16; j++) s[j] += xb[(ptrdiff_t)i * 16 + j];
+        for (int j = 0; j < 16; j++) y[(ptrdiff_t)b * 16 + j] = hw > 0 ? s[j] / (float)hw : 0.0f;
+    }
+}
+
 /* ---- matrix products ------------------------------------------------------------------------- */
 
 void dlk_gemm_f32_ref(int M, int N, int K, float alpha, const float *A, int transA,

@@ -33,8 +33,9 @@ typedef struct {
 /* What layouts an operator takes (dlk_op.layout_rule, set by prepare; dlk_ctx_layouts reads it) */
 enum {
     DLK_LAYOUT_FIXED = 0, /* NCHW everywhere (the default) */
-    DLK_LAYOUT_FREE,      /* a conv: input 0 in either layout; the output in either, any other
-                             activation input (a fused Add's operand) in the output's */
+    DLK_LAYOUT_FREE,      /* input 0 in either layout; the output in either, any other activation
+                             input (a conv's fused Add operand) in the output's: a conv,
+                             GlobalAveragePool */
     DLK_LAYOUT_SAME       /* every activation input and output in one layout, either */
 };
 

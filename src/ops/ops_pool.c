@@ -137,6 +137,8 @@ static int gap_prepare(dlk_op *op, dlk_err *err)
     gap_params *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
+    /* a 4-D input in either layout; the output, one pixel per channel, is the same in both */
+    if (op->in[0]->shape.ndim == 4) op->layout_rule = DLK_LAYOUT_FREE;
     return gap_shape(op, DLK_FLOAT, &p->nc, &p->hw, err);
 }
 
@@ -144,7 +146,11 @@ static void gap_run(const dlk_op *op, const dlk_exec *ex)
 {
     (void)ex;
     const gap_params *p = op->params;
-    dlk_gavgpool_f32_ref((int)p->nc, (int)p->hw, op->in[0]->data, op->out[0]->data);
+    const dlk_shape *xs = &op->in[0]->shape;
+    if (op->in[0]->layout == DLK_NCHW16C)
+        dlk_gavgpool_f32_16c_ref((int)xs->dims[0], (int)xs->dims[1], (int)p->hw, op->in[0]->data, op->out[0]->data);
+    else
+        dlk_gavgpool_f32_ref((int)p->nc, (int)p->hw, op->in[0]->data, op->out[0]->data);
 }
 
 const dlk_opdef dlk_op_GlobalAveragePool = {"GlobalAveragePool", 0, gap_prepare, gap_run};

@@ -464,6 +464,30 @@ static void test_gavgpool(void **state)
     assert_float_equal(y[1], 1.0f, 0.0f);
 }
 
+/* the layout converters are each other's inverse, and GlobalAveragePool on NCHW16C gives the NCHW
+ * pool's bits (each channel summed in the same order) */
+static void test_layouts_16c(void **state)
+{
+    (void)state;
+    for (int it = 0; it < 20; it++) {
+        const int n = rndi(1, 3), c = 16 * rndi(1, 4), hw = rndi(1, 60);
+        const size_t nx = (size_t)n * c * hw;
+        float *x = malloc(nx * 4), *x16 = malloc(nx * 4), *back = malloc(nx * 4), *y0 = malloc((size_t)n * c * 4),
+              *y1 = malloc((size_t)n * c * 4);
+        assert_true(x && x16 && back && y0 && y1);
+        for (size_t i = 0; i < nx; i++) x[i] = rndf() * 1000.0f;
+        dlk_nchw_to_16c_f32(n, c, hw, x, x16);
+        /* channel 17 of image 0 at pixel hw - 1 (block 1, lane 1), when there are 2 blocks */
+        if (c >= 32) assert_true(x16[((size_t)1 * hw + hw - 1) * 16 + 1] == x[(size_t)17 * hw + hw - 1]);
+        dlk_16c_to_nchw_f32(n, c, hw, x16, back);
+        assert_memory_equal(x, back, nx * 4);
+        dlk_gavgpool_f32_ref(n * c, hw, x, y0);
+        dlk_gavgpool_f32_16c_ref(n, c, hw, x16, y1);
+        assert_memory_equal(y0, y1, (size_t)n * c * 4);
+        free(x), free(x16), free(back), free(y0), free(y1);
+    }
+}
+
 static void test_qgavgpool(void **state)
 {
     (void)state;
@@ -809,6 +833,7 @@ int main(void)
         cmocka_unit_test(test_maxpool_ceil),
         cmocka_unit_test(test_avgpool_count_include_pad),
         cmocka_unit_test(test_gavgpool),
+        cmocka_unit_test(test_layouts_16c),
         cmocka_unit_test(test_qgavgpool),
         cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_qmatmul),

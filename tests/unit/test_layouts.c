@@ -63,17 +63,17 @@ static void test_layouts(void **state)
     assert_non_null(c);
     assert_non_null(cn);
     /* 64 activations: the input, the stem's and level 0's outputs (16 channels: NCHW kernels),
-     * level 5's root (read by GlobalAveragePool, which takes NCHW), the pool's, Flatten's and
-     * the classifier's outputs stay NCHW; the other 57, level 1's output (a conv's NCHW input
-     * made channel-blocked by it) to level 5's Concat, are NCHW16C */
+     * the pool's (read by the classifier, 10 channels), Flatten's and the classifier's outputs
+     * stay NCHW; the other 58, level 1's output (a conv's NCHW input made channel-blocked by it)
+     * to level 5's root (read by GlobalAveragePool in either layout), are NCHW16C */
     int found[2] = {0, 0};
-    assert_int_equal(count16(c, "/level0/level0.2/Relu_output_0", "/level1/level1.2/Relu_output_0", found), 57);
+    assert_int_equal(count16(c, "/level0/level0.2/Relu_output_0", "/level1/level1.2/Relu_output_0", found), 58);
     assert_int_equal(found[0], 1);
     assert_int_equal(found[1], 1);
     int none[2] = {0, 0};
     assert_int_equal(count16(cn, "/level0/level0.2/Relu_output_0", "", none), 0);
-    /* 49 convs: all but the stem, level 0 and the classifier (on the pooled NCHW values) read or
-     * write channel-blocked values; level 1 reads NCHW, level 5's root writes it */
+    /* 49 convs: all but the stem, level 0 and the classifier (on the pooled values) read or
+     * write channel-blocked values; level 1 reads NCHW */
     int blocked_convs = 0;
     for (int i = 0; i < m->g.n_nodes; i++) {
         const dlk_op *op = &c->ops[i];
