@@ -99,6 +99,9 @@ int dlk_ctx_num_nodes(const dlk_ctx *c);
 const char *dlk_ctx_node_name(const dlk_ctx *c, int i);
 const char *dlk_ctx_node_op(const dlk_ctx *c, int i);
 int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i);
+/* What runs node i: a convolution's kernel ("avx512-bcast"; "" for the reference and for other
+ * operators), then its layouts where a value is channel-blocked ("nchw>16c", "16c>16c") */
+const char *dlk_ctx_node_kernel(const dlk_ctx *c, int i);
 int dlk_ctx_run_profiled(dlk_ctx *c, double *ms_per_node, dlk_err *err);
 /* Bytes of the one arena this context plans (activations and scratch). */
 size_t dlk_ctx_arena_bytes(const dlk_ctx *c);

@@ -40,6 +40,12 @@ add_test(NAME e2e.engine.info COMMAND bash ${_eng}/engine_info.sh)
 set_tests_properties(e2e.engine.info PROPERTIES
   ENVIRONMENT "${E2E_ENV}" LABELS "engine" TIMEOUT 300)
 
+# dlakit bench --profile [--json]: one entry per node, MACs against an independent count, the
+# kernel (and layouts) of each node under AVX-512, DLAKIT_LAYOUT=nchw and DLAKIT_ISA=ref
+add_test(NAME e2e.engine.bench COMMAND bash ${_eng}/engine_bench.sh)
+set_tests_properties(e2e.engine.bench PROPERTIES
+  ENVIRONMENT "${E2E_ENV}" LABELS "engine" TIMEOUT 300)
+
 # --input-npy and --mean/--std give the same bits as --images-npy with the same preprocessing
 add_test(NAME e2e.engine.input COMMAND bash ${_eng}/engine_input.sh)
 set_tests_properties(e2e.engine.input PROPERTIES

@@ -18,7 +18,8 @@ static const char *HELP =
     "  --size HxW    input height and width (default: the model's; required if symbolic)\n"
     "  --batch B     batch size (default 1)\n"
     "  --threads N   threads inside each run (default 1)\n"
-    "  --profile     per node: milliseconds per run, GMAC/s and share of the total, slowest first\n"
+    "  --profile     per node: milliseconds per run, GMAC/s, share of the total and the kernel that ran\n"
+    "                it (a conv's, with its layouts where channel-blocked), slowest first\n"
     "                (1 thread: CPU time, robust when other processes share the core)\n"
     "  --runs R      timed runs (default 30)\n"
     "  --warmup W    untimed runs first (default 5; with W > 0, also at least 0.1 s of them)\n"
@@ -173,6 +174,8 @@ int cmd_bench(int argc, char **argv)
                 cli_json_str(stdout, dlk_ctx_node_name(c, i));
                 printf(",\"op\":");
                 cli_json_str(stdout, dlk_ctx_node_op(c, i));
+                printf(",\"kernel\":");
+                cli_json_str(stdout, dlk_ctx_node_kernel(c, i));
                 printf(",\"ms\":%.4f,\"macs\":%lld,\"gmacs\":%.2f}", order[j].ms, (long long)nm,
                        order[j].ms > 0 ? nm / (order[j].ms * 1e6) : 0.0);
             }
@@ -184,15 +187,15 @@ int cmd_bench(int argc, char **argv)
                "(arena %zu bytes)\n",
                base, batch, threads, dlk_isa_in_use(), t[0], med, t[runs - 1], ips, gmacs, dlk_ctx_arena_bytes(c));
         if (profile) {
-            printf("%8s %6s %6s %8s  %-16s %s\n", "ms", "share", "cum", "GMAC/s", "op", "node");
+            printf("%8s %6s %6s %8s  %-16s %-30s %s\n", "ms", "share", "cum", "GMAC/s", "op", "kernel", "node");
             double cum = 0;
             for (int j = 0; j < nn; j++) {
                 const int i = order[j].i;
                 const int64_t nm = dlk_ctx_node_macs(c, i);
                 cum += order[j].ms;
-                printf("%8.3f %5.1f%% %5.1f%% %8.1f  %-16s %s\n", order[j].ms, ptot > 0 ? 100 * order[j].ms / ptot : 0,
+                printf("%8.3f %5.1f%% %5.1f%% %8.1f  %-16s %-30s %s\n", order[j].ms, ptot > 0 ? 100 * order[j].ms / ptot : 0,
                        ptot > 0 ? 100 * cum / ptot : 0, nm && order[j].ms > 0 ? nm / (order[j].ms * 1e6) : 0.0,
-                       dlk_ctx_node_op(c, i), dlk_ctx_node_name(c, i));
+                       dlk_ctx_node_op(c, i), dlk_ctx_node_kernel(c, i), dlk_ctx_node_name(c, i));
             }
             printf("%8.3f total of the profiled runs (per-node timing adds a little)\n", ptot);
         }

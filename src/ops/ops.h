@@ -67,6 +67,8 @@ typedef struct dlk_op {
     void *params;                    /* malloc'd by prepare; freed with free() */
     struct dlk_pack_cache *packs;    /* the model's packed weights (runtime/packs.c) */
     int layout_rule;                 /* DLK_LAYOUT_*, set by prepare */
+    char kernel[48];                 /* what runs it, for profiles: a conv's kernel ("" for most
+                                        operators), then "16c>16c"-style layouts where not NCHW */
     /* set by prepare (or NULL): called once the layouts of the values are chosen, before the
        arena is planned (it may change scratch_bytes); errors as prepare's */
     int (*finish)(struct dlk_op *op, dlk_err *err);

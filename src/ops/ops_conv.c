@@ -2,6 +2,7 @@
 #include "ops.h"
 #include "util/err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +151,7 @@ static int conv_finish(dlk_op *op, dlk_err *err)
     f->packed = dlk_op_packed(op, impl, g, impl->packed_bytes(g), fpack_fill, &pa, err);
     if (!f->packed) return -1;
     f->impl = impl;
+    snprintf(op->kernel, sizeof op->kernel, "%s", impl->name);
     op->scratch_bytes = impl->scratch_bytes(&f->g);
     op->parallel = worth_threads(&f->g) && !f->sum_bcast; /* a broadcast sum is added in place after */
     return 0;
@@ -277,6 +279,7 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
         q->packed = dlk_op_packed(op, impl, &q->p.g, impl->packed_bytes(&q->p), qpack_fill, &pa, err);
         if (!q->packed) return -1;
         q->impl = impl;
+        snprintf(op->kernel, sizeof op->kernel, "%s", impl->name);
         op->scratch_bytes = impl->scratch_bytes(&q->p);
         op->parallel = worth_threads(&q->p.g);
     }

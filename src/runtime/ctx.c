@@ -285,6 +285,13 @@ static int ctx_finish(dlk_ctx *c, dlk_err *err)
             dlk_err_prefix(err, "%s: node '%s' (%s)", g->path, g->nodes[i].name, g->nodes[i].op_type);
             return -1;
         }
+        /* the profile's note: the layouts where a value is channel-blocked */
+        const dlk_tensor *x = op->n_in > 0 ? op->in[0] : NULL, *y = op->n_out > 0 ? op->out[0] : NULL;
+        if ((x && x->layout != DLK_NCHW) || (y && y->layout != DLK_NCHW)) {
+            const size_t at = strlen(op->kernel);
+            snprintf(op->kernel + at, sizeof op->kernel - at, "%s%s>%s", at ? " " : "",
+                     x && x->layout == DLK_NCHW16C ? "16c" : "nchw", y && y->layout == DLK_NCHW16C ? "16c" : "nchw");
+        }
     }
     return 0;
 }

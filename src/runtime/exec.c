@@ -212,6 +212,7 @@ const char *dlk_isa_in_use(void) { return dlk_kernels_get()->name; }
 int dlk_ctx_num_nodes(const dlk_ctx *c) { return c->m->g.n_nodes; }
 const char *dlk_ctx_node_name(const dlk_ctx *c, int i) { return c->m->g.nodes[i].name; }
 const char *dlk_ctx_node_op(const dlk_ctx *c, int i) { return c->m->g.nodes[i].op_type; }
+const char *dlk_ctx_node_kernel(const dlk_ctx *c, int i) { return c->ops[i].kernel; }
 
 int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i)
 {

@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# `dlakit bench --profile`: see engine_bench.py.
+set -euo pipefail
+exec "${PY:-/usr/bin/python3}" "$(dirname "$0")/engine_bench.py"
