@@ -1,5 +1,6 @@
-/* dlk_ctx_layouts on the bundled DLA-46-C (MNIST, 64x64): which values go channel-blocked
- * (NCHW16C), and that the model computes the same with them as in NCHW everywhere. */
+/* dlk_ctx_layouts on the bundled DLA-46-C (MNIST, 64x64) and on a fixture of its rules
+ * (fixtures/engine/layouts.onnx): which values go channel-blocked (NCHW16C), and that the models
+ * compute the same with them as in NCHW everywhere. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,8 +104,66 @@ static void test_layouts(void **state)
     dlk_model_free(mn);
 }
 
+/* the fixture's values: t5..t8 channel-blocked, everything else NCHW (see make_layouts.py) */
+static void test_layout_rules(void **state)
+{
+    (void)state;
+    if (strcmp(dlk_isa_in_use(), "avx512")) skip();
+    const char *e = getenv("DLAKIT_LAYOUT");
+    if (e && !strcmp(e, "nchw")) skip();
+    dlk_err err;
+    const char *path = "fixtures/engine/layouts.onnx";
+    dlk_model *m = dlk_model_load(path, &err), *mn = dlk_model_load_ex(path, DLK_LOAD_NCHW, &err);
+    assert_non_null(m);
+    assert_non_null(mn);
+    dlk_shape sh = {DLK_FLOAT, 4, {1, 32, 10, 10}};
+    dlk_ctx *c = dlk_ctx_new(m, &sh, 1, &err), *cn = dlk_ctx_new(mn, &sh, 1, &err);
+    assert_non_null(c);
+    assert_non_null(cn);
+    static const char *const blocked[] = {"t5", "t6", "t7", "t8"};
+    static const char *const flat[] = {"X", "t1", "t3", "t4", "Y", "G", "H", "t10", "t11", "J"};
+    int n16 = 0, seen = 0;
+    for (int v = 0; v < m->g.n_values; v++) {
+        const char *name = m->g.values[v].name;
+        n16 += c->t[v].layout == DLK_NCHW16C;
+        for (size_t i = 0; i < sizeof blocked / sizeof *blocked; i++)
+            if (!strcmp(name, blocked[i])) {
+                if (c->t[v].layout != DLK_NCHW16C) fail_msg("%s should be NCHW16C", name);
+                seen++;
+            }
+        for (size_t i = 0; i < sizeof flat / sizeof *flat; i++)
+            if (!strcmp(name, flat[i])) {
+                if (c->t[v].layout != DLK_NCHW) fail_msg("%s should be NCHW", name);
+                seen++;
+            }
+    }
+    assert_int_equal(seen, 14);
+    assert_int_equal(n16, 4);
+    /* the four outputs, within rounding of NCHW everywhere */
+    float *x = dlk_ctx_input(c, 0, NULL), *xn = dlk_ctx_input(cn, 0, NULL);
+    for (int i = 0; i < 32 * 10 * 10; i++) x[i] = xn[i] = (float)((i * 7919) % 255) / 127.0f - 1.0f;
+    assert_int_equal(dlk_ctx_run(c, &err), 0);
+    assert_int_equal(dlk_ctx_run(cn, &err), 0);
+    for (int o = 0; o < 4; o++) {
+        dlk_shape s1, s2;
+        const float *y1 = dlk_ctx_output(c, o, &s1), *y2 = dlk_ctx_output(cn, o, &s2);
+        const int64_t n = dlk_shape_numel(&s1);
+        assert_int_equal(n, dlk_shape_numel(&s2));
+        float mx = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (fabsf(y2[i]) > mx) mx = fabsf(y2[i]);
+        assert_true(mx > 0.1f);
+        for (int64_t i = 0; i < n; i++)
+            if (!(fabsf(y1[i] - y2[i]) <= 1e-5f * mx)) fail_msg("output %d [%lld]: %g NCHW16C, %g NCHW", o, (long long)i, y1[i], y2[i]);
+    }
+    dlk_ctx_free(c);
+    dlk_ctx_free(cn);
+    dlk_model_free(m);
+    dlk_model_free(mn);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_layouts)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_layouts), cmocka_unit_test(test_layout_rules)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
