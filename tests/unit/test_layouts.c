@@ -46,9 +46,15 @@ static const float *run(dlk_ctx *c, int64_t *n)
     return y;
 }
 
-static void test_layouts(void **state)
+/* The model at path twice, as loaded by default and with DLK_LOAD_NCHW, and a context of each
+ * for input shape sh; skips the test where there are no NCHW16C kernels or DLAKIT_LAYOUT=nchw. */
+typedef struct {
+    dlk_model *m, *mn;
+    dlk_ctx *c, *cn;
+} pair;
+
+static pair open_pair(const char *path, dlk_shape sh)
 {
-    (void)state;
     if (strcmp(dlk_isa_in_use(), "avx512")) {
         printf("kernels %s: no NCHW16C kernels, skipped\n", dlk_isa_in_use());
         skip();
@@ -56,13 +62,32 @@ static void test_layouts(void **state)
     const char *e = getenv("DLAKIT_LAYOUT");
     if (e && !strcmp(e, "nchw")) skip();
     dlk_err err;
-    dlk_model *m = dlk_model_load(MODEL, &err), *mn = dlk_model_load_ex(MODEL, DLK_LOAD_NCHW, &err);
-    assert_non_null(m);
-    assert_non_null(mn);
-    dlk_shape sh = {DLK_FLOAT, 4, {1, 3, 64, 64}};
-    dlk_ctx *c = dlk_ctx_new(m, &sh, 1, &err), *cn = dlk_ctx_new(mn, &sh, 1, &err);
-    assert_non_null(c);
-    assert_non_null(cn);
+    pair p;
+    p.m = dlk_model_load(path, &err);
+    p.mn = dlk_model_load_ex(path, DLK_LOAD_NCHW, &err);
+    assert_non_null(p.m);
+    assert_non_null(p.mn);
+    p.c = dlk_ctx_new(p.m, &sh, 1, &err);
+    p.cn = dlk_ctx_new(p.mn, &sh, 1, &err);
+    assert_non_null(p.c);
+    assert_non_null(p.cn);
+    return p;
+}
+
+static void close_pair(pair *p)
+{
+    dlk_ctx_free(p->c);
+    dlk_ctx_free(p->cn);
+    dlk_model_free(p->m);
+    dlk_model_free(p->mn);
+}
+
+static void test_layouts(void **state)
+{
+    (void)state;
+    pair p = open_pair(MODEL, (dlk_shape){DLK_FLOAT, 4, {1, 3, 64, 64}});
+    dlk_model *m = p.m;
+    dlk_ctx *c = p.c, *cn = p.cn;
     /* 64 activations: the input, the stem's and level 0's outputs (16 channels: NCHW kernels),
      * the pool's (read by the classifier, 10 channels), Flatten's and the classifier's outputs
      * stay NCHW; the other 58, level 1's output (a conv's NCHW input made channel-blocked by it)
@@ -98,28 +123,17 @@ static void test_layouts(void **state)
     for (int i = 0; i < 10; i++)
         if (!(fabsf(y1[i] - y2[i]) <= 1e-5f * mx)) fail_msg("score %d: %g NCHW16C, %g NCHW", i, y1[i], y2[i]);
     assert_int_equal(a1, a2);
-    dlk_ctx_free(c);
-    dlk_ctx_free(cn);
-    dlk_model_free(m);
-    dlk_model_free(mn);
+    close_pair(&p);
 }
 
 /* the fixture's values: t5..t8 channel-blocked, everything else NCHW (see make_layouts.py) */
 static void test_layout_rules(void **state)
 {
     (void)state;
-    if (strcmp(dlk_isa_in_use(), "avx512")) skip();
-    const char *e = getenv("DLAKIT_LAYOUT");
-    if (e && !strcmp(e, "nchw")) skip();
+    pair p = open_pair("fixtures/engine/layouts.onnx", (dlk_shape){DLK_FLOAT, 4, {1, 32, 10, 10}});
     dlk_err err;
-    const char *path = "fixtures/engine/layouts.onnx";
-    dlk_model *m = dlk_model_load(path, &err), *mn = dlk_model_load_ex(path, DLK_LOAD_NCHW, &err);
-    assert_non_null(m);
-    assert_non_null(mn);
-    dlk_shape sh = {DLK_FLOAT, 4, {1, 32, 10, 10}};
-    dlk_ctx *c = dlk_ctx_new(m, &sh, 1, &err), *cn = dlk_ctx_new(mn, &sh, 1, &err);
-    assert_non_null(c);
-    assert_non_null(cn);
+    dlk_model *m = p.m;
+    dlk_ctx *c = p.c, *cn = p.cn;
     static const char *const blocked[] = {"t5", "t6", "t7", "t8"};
     static const char *const flat[] = {"X", "t1", "t3", "t4", "Y", "G", "H", "t10", "t11", "J"};
     int n16 = 0, seen = 0;
@@ -156,10 +170,7 @@ static void test_layout_rules(void **state)
         for (int64_t i = 0; i < n; i++)
             if (!(fabsf(y1[i] - y2[i]) <= 1e-5f * mx)) fail_msg("output %d [%lld]: %g NCHW16C, %g NCHW", o, (long long)i, y1[i], y2[i]);
     }
-    dlk_ctx_free(c);
-    dlk_ctx_free(cn);
-    dlk_model_free(m);
-    dlk_model_free(mn);
+    close_pair(&p);
 }
 
 int main(void)
