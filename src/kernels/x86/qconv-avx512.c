@@ -8,7 +8,8 @@
  *
  * Packed weights: int32 bias'[c_out] (64-byte aligned), then per output channel Kq = ceil(K/4)
  * words of 4 int8 weights (zero past K). Panel: per block of output pixels, [Kq][pixels][4] bytes.
- * Micro-kernel: MR <= 8 output channels x NV <= 3 vectors of 16 pixels in 24 zmm accumulators.
+ * Micro-kernel: MR <= 8 output channels x NV <= 3 vectors of 16 pixels in 24 zmm accumulators,
+ * over taps of Cq channel quads (an im2col panel is one tap of Kq quads).
  */
 #include "kernels/config.h"
 #include "kernels/x86/qconv_common.h"
@@ -237,54 +238,6 @@ typedef struct {
     __m512i zp;
 } requant_t;
 
-static inline __attribute__((always_inline)) void ukr(const int mr, const int nv, int Kq, const uint8_t *xp,
-                                                      size_t xstride, const int32_t *w, const int32_t *bias,
-                                                      const requant_t *rq, uint8_t *y, size_t ystride, int nvalid)
-{
-    __m512i acc[MR][NV];
-    for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nv; j++) acc[r][j] = _mm512_set1_epi32(bias[r]);
-    for (int kq = 0; kq < Kq; kq++) {
-        __m512i xv[NV];
-        for (int j = 0; j < nv; j++) xv[j] = _mm512_loadu_si512((const void *)(xp + kq * xstride + 64 * j));
-        for (int r = 0; r < mr; r++) {
-            const __m512i wb = _mm512_set1_epi32(w[(size_t)r * Kq + kq]);
-            for (int j = 0; j < nv; j++) acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], xv[j], wb);
-        }
-    }
-    for (int r = 0; r < mr; r++) {
-        const __m512 s = _mm512_set1_ps(rq->scale[r]);
-        for (int j = 0; j < nv; j++) {
-            __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][j]), s);
-            v = _mm512_min_ps(_mm512_max_ps(v, rq->flo), rq->fhi); /* NaN -> lo, as the reference */
-            const __m128i q = _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), rq->zp));
-            const int n = nvalid - 16 * j;
-            if (n >= 16) _mm_storeu_si128((__m128i *)(y + r * ystride + 16 * j), q);
-            else if (n > 0) _mm_mask_storeu_epi8(y + r * ystride + 16 * j, (__mmask16)((1u << n) - 1), q);
-        }
-    }
-}
-
-#define UKR_CASE(M_, N_) \
-    case (M_) * 4 + (N_): ukr(M_, N_, Kq, xp, xstride, w, bias, rq, y, ystride, nvalid); break;
-
-static void ukr_any(int mr, int nv, int Kq, const uint8_t *xp, size_t xstride, const int32_t *w, const int32_t *bias,
-                    const requant_t *rq, uint8_t *y, size_t ystride, int nvalid)
-{
-    switch (mr * 4 + nv) {
-        UKR_CASE(1, 1) UKR_CASE(1, 2) UKR_CASE(1, 3)
-        UKR_CASE(2, 1) UKR_CASE(2, 2) UKR_CASE(2, 3)
-        UKR_CASE(3, 1) UKR_CASE(3, 2) UKR_CASE(3, 3)
-        UKR_CASE(4, 1) UKR_CASE(4, 2) UKR_CASE(4, 3)
-        UKR_CASE(5, 1) UKR_CASE(5, 2) UKR_CASE(5, 3)
-        UKR_CASE(6, 1) UKR_CASE(6, 2) UKR_CASE(6, 3)
-        UKR_CASE(7, 1) UKR_CASE(7, 2) UKR_CASE(7, 3)
-        UKR_CASE(8, 1) UKR_CASE(8, 2) UKR_CASE(8, 3)
-    default: break;
-    }
-}
-
-
 /* One output row chunk: MR channels x NV vectors; x at the band's (row oh, column ow), tap offsets
  * and the Cq stride in bytes. */
 static inline __attribute__((always_inline)) void ukr_direct(const int mr, const int nv, int taps, const int *toff,
@@ -313,7 +266,7 @@ static inline __attribute__((always_inline)) void ukr_direct(const int mr, const
         const __m512 s = _mm512_set1_ps(rq->scale[r]);
         for (int j = 0; j < nv; j++) {
             __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][j]), s);
-            v = _mm512_min_ps(_mm512_max_ps(v, rq->flo), rq->fhi);
+            v = _mm512_min_ps(_mm512_max_ps(v, rq->flo), rq->fhi); /* NaN -> lo, as the reference */
             const __m128i q = _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), rq->zp));
             const int n = nvalid - 16 * j;
             if (n >= 16) _mm_storeu_si128((__m128i *)(y + r * ystride + 16 * j), q);
@@ -472,6 +425,7 @@ static void vnni_run(const dlk_qconv_params *p, const void *packed, const void *
     int64_t i0, i1;
     int c0, c1;
     qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
+    const int tap0 = 0; /* the panel is a band of one tap for the direct micro-kernel */
     requant_t rq;
     rq.flo = _mm512_set1_ps((float)(p->y_lo - p->y_zp));
     rq.fhi = _mm512_set1_ps((float)(p->y_hi - p->y_zp));
@@ -489,8 +443,8 @@ static void vnni_run(const dlk_qconv_params *p, const void *packed, const void *
             uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0;
             for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
                 nvalid = chunk(pn - q0);
-                ukr_any(mr, (nvalid + 15) / 16, Kq, panel + (size_t)q0 * 4, (size_t)pstride * 4, wq + (size_t)co * Kq,
-                        bias + co, &rq, yb + q0, (size_t)P, nvalid);
+                ukd_any(mr, (nvalid + 15) / 16, 1, &tap0, Kq, (size_t)pstride * 4, panel + (size_t)q0 * 4,
+                        wq + (size_t)co * Kq, bias + co, &rq, yb + q0, (size_t)P, nvalid);
             }
         }
     }
