@@ -10,16 +10,15 @@
  * blocks of 16 channels in zmm registers. Pixel p of a segment reads its input at a constant
  * displacement from the segment's first: no gather and no per-pixel pointer.
  *
- * Input. Per (image, band of output rows) the band's input rows are copied once, zero-padded left
- * and right (rows above or below the image are zeros), so that every tap reads inside the band:
- *  - channel-blocked when the input channels are whole blocks of 16 ([block][row][column][16]):
- *    copied row by row from an NCHW16C input, or from NCHW through 16 x 16 transposes; the 16
- *    channels a tap reads at one pixel are then one cache line;
- *  - else channel planes ([channel][row][column]) from NCHW.
- * A pointwise conv on an NCHW16C input reads it in place, its rows as one line of pixels.
+ * Input: whole blocks of 16 channels. Per (image, band of output rows) the band's input rows are
+ * copied once, channel-blocked ([block][row][column][16]) and zero-padded left and right (rows
+ * above or below the image are zeros), so that every tap reads inside the band: row by row from
+ * an NCHW16C input, or from NCHW through 16 x 16 transposes. The 16 channels a tap reads at one
+ * pixel are one cache line. A pointwise conv on an NCHW16C input reads it in place, its rows as
+ * one line of pixels. (Other channel counts go to the pixel-vector kernels: a channel-plane band
+ * here as well doubled the micro-kernels, and a sanitizer build then took minutes to compile.)
  * Weights are packed once: bias padded to whole blocks of 16 channels, then [block of 16 output
- * channels][k][16], k running as the band does: (block of 16 inputs, ky, kx, input in block) or
- * (input, ky, kx).
+ * channels][k][16], k running as the band does: (block of 16 inputs, ky, kx, input in block).
  *
  * Output. The accumulators hold 16 channels of one pixel: stored as they are into NCHW16C, or
  * turned by a 16 x 16 transpose in registers into 16 channel rows of np pixels, stored with a mask
@@ -36,8 +35,6 @@ static int bc_kdim(const dlk_conv_geom *g) { return g->c_in * g->kh * g->kw; }
 static int bc_blocks(const dlk_conv_geom *g) { return (g->c_out + 15) / 16; }
 static int bc_wpad(const dlk_conv_geom *g) { return (g->w_out - 1) * g->sw + (g->kw - 1) * g->dw + 1; }
 static size_t bc_row_floats(const dlk_conv_geom *g) { return (size_t)g->c_in * bc_wpad(g); }
-/* the band is channel-blocked when the input channels are whole blocks */
-static int bc_blocked(const dlk_conv_geom *g) { return g->c_in % 16 == 0; }
 /* a pointwise conv on an NCHW16C input reads it in place: no band */
 static int bc_in_place(const dlk_conv_geom *g)
 {
@@ -68,7 +65,7 @@ static int bc_supports(const dlk_conv_geom *g)
     const int in16 = g->layout_in == DLK_NCHW16C, out16 = g->layout_out == DLK_NCHW16C;
     if (!qc_geom_ok(&plain) || (!in16 && g->layout_in != DLK_NCHW) || (!out16 && g->layout_out != DLK_NCHW) ||
         g->group != 1 || g->sh != g->sw || (g->sh != 1 && g->sh != 2) || g->kh > BC_MAXK || g->kw > BC_MAXK ||
-        g->c_out < 16 || (in16 && g->c_in % 16) || (out16 && g->c_out % 16))
+        g->c_out < 16 || g->c_in % 16 || (out16 && g->c_out % 16))
         return 0;
     if (!in16 && !out16 && (g->kh * g->kw < 2 || !(g->sh == 2 || g->w_out <= BC_S1_MAX_W))) return 0;
     /* tap offsets are int32; a band of one output row must stay reasonable (a few MB) */
@@ -84,13 +81,13 @@ static size_t bc_packed_bytes(const dlk_conv_geom *g)
 
 static void bc_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst)
 {
-    const int M = g->c_out, K = bc_kdim(g), nb = bc_blocks(g), taps = g->kh * g->kw, blocked = bc_blocked(g);
+    const int M = g->c_out, K = bc_kdim(g), nb = bc_blocks(g), taps = g->kh * g->kw;
     float *b = dst, *wp = (float *)((uint8_t *)dst + qc_align64(sizeof(float) * (size_t)nb * 16));
     for (int co = 0; co < nb * 16; co++) b[co] = bias && co < M ? bias[co] : 0.0f;
     for (int blk = 0; blk < nb; blk++)
         for (int k = 0; k < K; k++) {
-            /* k -> the ONNX weight column (ci, ky, kx) */
-            const int kk = blocked ? (k / (16 * taps) * 16 + k % 16) * taps + k / 16 % taps : k;
+            /* k = (block, ky, kx, channel in block) -> the ONNX weight column (ci, ky, kx) */
+            const int kk = (k / (16 * taps) * 16 + k % 16) * taps + k / 16 % taps;
             for (int j = 0; j < 16; j++) {
                 const int co = blk * 16 + j;
                 wp[((size_t)blk * K + k) * 16 + j] = co < M ? w[(size_t)co * K + kk] : 0.0f;
@@ -141,10 +138,15 @@ typedef struct {
     int out16;      /* y is NCHW16C */
 } bc_args;
 
-/* np pixels (np <= 12) x nv blocks of 16 channels; pixel p's input at xs + p * PS + koff[k].
+/* np pixels (np <= 12) x nv blocks of 16 channels; pixel p's input at xs + p * PS + koff[k]
+ * (PS: 16 floats a pixel, times the stride).
  * w: the first block's packed weights. y: the output of (channel block co0 / 16, the segment's
  * first pixel): NCHW16C, the next block P * 16 floats on; NCHW, channel co0's row. */
-static inline __attribute__((always_inline)) void bc_ukr(const int np, const int nv, const int PS, const bc_args *a,
+/* Not checked for pointer overflow (UBSan): its offsets are small by construction, and the check
+ * on every broadcast of 48 unrolled micro-kernels made a sanitizer build of this file take two
+ * minutes. AddressSanitizer still checks every access. */
+static inline __attribute__((always_inline, no_sanitize("pointer-overflow"))) void bc_ukr(const int np, const int nv,
+                                                                                        const int PS, const bc_args *a,
                                                          const float *xs, const float *w, const float *bias,
                                                          const post_t *pp, float *y, int co0)
 {
@@ -187,17 +189,12 @@ static inline __attribute__((always_inline)) void bc_ukr(const int np, const int
 static void bc_ukr_any(int np, int nv, int PS, const bc_args *a, const float *xs, const float *w, const float *bias,
                        const post_t *pp, float *y, int co0)
 {
-    const int psi = PS == 1 ? 0 : PS == 2 ? 1 : PS == 16 ? 2 : 3;
 #define X(P_)                                                                                      \
-    case P_ * 8 + 0: bc_ukr(P_, 1, 1, a, xs, w, bias, pp, y, co0); break;                          \
-    case P_ * 8 + 1: bc_ukr(P_, 2, 1, a, xs, w, bias, pp, y, co0); break;                          \
-    case P_ * 8 + 2: bc_ukr(P_, 1, 2, a, xs, w, bias, pp, y, co0); break;                          \
-    case P_ * 8 + 3: bc_ukr(P_, 2, 2, a, xs, w, bias, pp, y, co0); break;                          \
-    case P_ * 8 + 4: bc_ukr(P_, 1, 16, a, xs, w, bias, pp, y, co0); break;                         \
-    case P_ * 8 + 5: bc_ukr(P_, 2, 16, a, xs, w, bias, pp, y, co0); break;                         \
-    case P_ * 8 + 6: bc_ukr(P_, 1, 32, a, xs, w, bias, pp, y, co0); break;                         \
-    case P_ * 8 + 7: bc_ukr(P_, 2, 32, a, xs, w, bias, pp, y, co0); break;
-    switch (np * 8 + psi * 2 + nv - 1) {
+    case P_ * 4 + 0: bc_ukr(P_, 1, 16, a, xs, w, bias, pp, y, co0); break;                         \
+    case P_ * 4 + 1: bc_ukr(P_, 2, 16, a, xs, w, bias, pp, y, co0); break;                         \
+    case P_ * 4 + 2: bc_ukr(P_, 1, 32, a, xs, w, bias, pp, y, co0); break;                         \
+    case P_ * 4 + 3: bc_ukr(P_, 2, 32, a, xs, w, bias, pp, y, co0); break;
+    switch (np * 4 + (PS == 32) * 2 + nv - 1) {
         X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12)
     default: break;
     }
@@ -245,7 +242,7 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
 {
     const post_t pp = post_make(relu, sum, y);
     const int nb = bc_blocks(g), K = bc_kdim(g), wpad = bc_wpad(g), taps = g->kh * g->kw;
-    const int inplace = bc_in_place(g), blocked = bc_blocked(g);
+    const int inplace = bc_in_place(g);
     int R = qc_fit_block(g->h_out, bc_rows(g), g->n, nth, 1);
     /* small maps (7x7: 4 rows against 3) split their channel blocks instead, when each thread gets
      * two or more: one band per image, each thread half the weights */
@@ -253,18 +250,15 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     const int BR = bc_band_in(g, R);
     const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * nband;
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
-    /* floats between two input channels (planes) or blocks of 16 (blocked, in place) */
-    const size_t cstride = inplace ? (size_t)in_plane * 16 : blocked ? (size_t)BR * wpad * 16 : (size_t)BR * wpad;
-    const size_t rowstep = blocked ? (size_t)wpad * 16 : (size_t)wpad; /* floats between band rows */
-    const int PS = inplace ? 16 : blocked ? 16 * g->sw : g->sw;
+    /* floats between two blocks of 16 input channels, and between two band rows */
+    const size_t cstride = inplace ? (size_t)in_plane * 16 : (size_t)BR * wpad * 16, rowstep = (size_t)wpad * 16;
+    const int PS = inplace ? 16 : 16 * g->sw;
     float *band = scratch;
     int32_t *koff = (int32_t *)((uint8_t *)scratch + (inplace ? 0 : qc_align64(sizeof(float) * bc_row_floats(g) * (size_t)BR)));
     for (int k = 0; k < K; k++) {
-        int c, t, j;
-        if (blocked) c = k / (16 * taps), t = k / 16 % taps, j = k % 16;
-        else c = k / taps, t = k % taps, j = 0;
+        const int c = k / (16 * taps), t = k / 16 % taps, j = k % 16;
         const size_t tap = (size_t)(t / g->kw) * g->dh * wpad + (size_t)(t % g->kw) * g->dw;
-        koff[k] = (int32_t)((size_t)c * cstride + (blocked ? tap * 16 : tap) + (size_t)j);
+        koff[k] = (int32_t)((size_t)c * cstride + tap * 16 + (size_t)j);
     }
     bc_args a;
     a.K = K;
@@ -287,16 +281,8 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
         const float *xb = band;
         if (inplace) {
             xb = x + ((ptrdiff_t)n * (g->c_in / 16) * in_plane + (ptrdiff_t)oh0 * g->w_in) * 16;
-        } else if (blocked) {
-            bc_fill_blocked(g, x, n, oh0 * g->sh - g->pad_t, bc_band_in(g, rows), band, cstride);
         } else {
-            const float *xn = x + (ptrdiff_t)n * g->c_in * in_plane;
-            for (int c = 0; c < g->c_in; c++)
-                for (int ir = 0; ir < bc_band_in(g, rows); ir++) {
-                    const int ih = oh0 * g->sh - g->pad_t + ir;
-                    const float *xr = ih >= 0 && ih < g->h_in ? xn + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
-                    fline(band + (size_t)c * cstride + (size_t)ir * wpad, xr, g->w_in, -g->pad_l, 1, wpad);
-                }
+            bc_fill_blocked(g, x, n, oh0 * g->sh - g->pad_t, bc_band_in(g, rows), band, cstride);
         }
         /* segments of a line of L pixels: as few as possible, of near-equal length; in place the
          * item's rows are one line, else each output row is */
