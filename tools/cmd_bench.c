@@ -23,8 +23,9 @@ static const char *HELP =
     "                (1 thread: CPU time, robust when other processes share the core)\n"
     "  --runs R      timed runs (default 30)\n"
     "  --warmup W    untimed runs first (default 5; with W > 0, also at least 0.1 s of them)\n"
-    "  --json        {\"model\", \"isa\", \"threads\", \"runs\", \"min_ms\", \"median_ms\", \"max_ms\",\n"
-    "                \"images_per_s\", \"gmacs\", \"arena_bytes\"[, \"profile\": [...]]}\n";
+    "  --json        {\"model\", \"isa\", \"threads\", \"batch\", \"height\", \"width\", \"runs\", \"min_ms\",\n"
+    "                \"median_ms\", \"max_ms\", \"images_per_s\", \"gmacs\", \"macs\", \"arena_bytes\"[, \"profile\":\n"
+    "                [{\"node\", \"op\", \"kernel\", \"ms\", \"macs\", \"gmacs\"}, ...]]}\n";
 
 typedef struct {
     int i;

@@ -94,7 +94,7 @@ extern const dlk_qconv_impl dlk_qconv_avx2;      /* AVX2, any int8/uint8 weights
 extern const dlk_fconv_impl dlk_fconv_avx512;    /* AVX-512 F, float */
 extern const dlk_fconv_impl dlk_fconv_wino512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
 extern const dlk_fconv_impl dlk_fconv_group512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
-extern const dlk_fconv_impl dlk_fconv_bcast512;  /* AVX-512 F, float stride 2, vectors over output channels */
+extern const dlk_fconv_impl dlk_fconv_bcast512;  /* AVX-512 F, float, vectors over output channels: NCHW16C, NCHW stride 2 */
 void dlk_quantize_q8_avx512(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
 void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                         int b_zp, float c_scale, int c_zp, int relu, void *c);

@@ -350,7 +350,6 @@ static int layouts_wanted(const dlk_model *m)
 
 dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err)
 {
-    dlk_err_clear(err);
     dlk_ctx *c = ctx_make(m, input_shapes, n_inputs, layouts_wanted(m), err);
     if (c && ctx_bind(c, err)) {
         dlk_ctx_free(c);

@@ -52,6 +52,26 @@ static void run_once(dlk_ctx *c, int threads, int profiled, float *out, size_t n
     memcpy(out, dlk_ctx_output(c, 0, NULL), n * sizeof(float));
 }
 
+/* the model's input shape at batch n and 64x64 (the MNIST model's size) */
+static dlk_shape shape64(const dlk_model *m, int n)
+{
+    dlk_shape s = dlk_model_input_shape(m, 0);
+    s.dims[0] = n;
+    s.dims[2] = s.dims[3] = 64;
+    return s;
+}
+
+/* room for context c's output: *n floats */
+static float *out_buffer(const dlk_ctx *c, size_t *n)
+{
+    dlk_shape os;
+    dlk_ctx_output(c, 0, &os);
+    *n = (size_t)dlk_shape_numel(&os);
+    float *y = malloc(*n * sizeof(float));
+    assert_non_null(y);
+    return y;
+}
+
 static void test_threads_same_bits(void **state)
 {
     (void)state;
@@ -59,17 +79,11 @@ static void test_threads_same_bits(void **state)
         dlk_err err;
         dlk_model *md = dlk_model_load(MODELS[m], &err);
         assert_non_null(md);
-        dlk_shape s = dlk_model_input_shape(md, 0);
-        s.dims[0] = 2; /* a batch of two: the work items also span images */
-        s.dims[2] = s.dims[3] = 64;
+        const dlk_shape s = shape64(md, 2); /* a batch of two: the work items also span images */
         dlk_ctx *c = dlk_ctx_new(md, &s, 1, &err);
         assert_non_null(c);
-        dlk_shape os;
-        dlk_ctx_output(c, 0, &os);
-        const size_t n = (size_t)dlk_shape_numel(&os);
-        float *y1 = malloc(n * 4), *y = malloc(n * 4);
-        assert_non_null(y1);
-        assert_non_null(y);
+        size_t n;
+        float *y1 = out_buffer(c, &n), *y = out_buffer(c, &n);
         run_once(c, 1, 0, y1, n);
         const int seq[] = {2, 3, 1, 2};
         for (int i = 0; i < 4; i++) {
@@ -100,9 +114,7 @@ static void test_fusion_same_bits(void **state)
     dlk_model *mf = dlk_model_load(MODELS[0], &err), *mu = dlk_model_load_ex(MODELS[0], DLK_LOAD_NO_FUSION, &err);
     assert_non_null(mf);
     assert_non_null(mu);
-    dlk_shape s = dlk_model_input_shape(mf, 0);
-    s.dims[0] = 1;
-    s.dims[2] = s.dims[3] = 64;
+    const dlk_shape s = shape64(mf, 1);
     dlk_ctx *cf = dlk_ctx_new(mf, &s, 1, &err), *cu = dlk_ctx_new(mu, &s, 1, &err);
     assert_non_null(cf);
     assert_non_null(cu);
@@ -114,12 +126,8 @@ static void test_fusion_same_bits(void **state)
     assert_int_equal(count_op(cf, "Conv"), 49);
     assert_int_equal(count_op(cf, "Relu"), 0);
     assert_int_equal(count_op(cf, "Add"), 0);
-    dlk_shape os;
-    dlk_ctx_output(cf, 0, &os);
-    const size_t n = (size_t)dlk_shape_numel(&os);
-    float *yf = malloc(n * 4), *yu = malloc(n * 4);
-    assert_non_null(yf);
-    assert_non_null(yu);
+    size_t n;
+    float *yf = out_buffer(cf, &n), *yu = out_buffer(cu, &n);
     for (int th = 1; th <= 2; th++) {
         run_once(cf, th, 0, yf, n);
         run_once(cu, th, 0, yu, n);
@@ -141,9 +149,7 @@ static void test_concat_slices(void **state)
     dlk_err err;
     dlk_model *m = dlk_model_load(MODELS[0], &err);
     assert_non_null(m);
-    dlk_shape s = dlk_model_input_shape(m, 0);
-    s.dims[0] = 1;
-    s.dims[2] = s.dims[3] = 64;
+    dlk_shape s = shape64(m, 1);
     dlk_ctx *c = dlk_ctx_new(m, &s, 1, &err);
     assert_non_null(c);
     int concats = 0, slices = 0;
@@ -186,9 +192,7 @@ static void test_packs_shared(void **state)
         dlk_err err;
         dlk_model *md = dlk_model_load(MODELS[m], &err);
         assert_non_null(md);
-        dlk_shape s = dlk_model_input_shape(md, 0);
-        s.dims[0] = 1;
-        s.dims[2] = s.dims[3] = 64;
+        dlk_shape s = shape64(md, 1);
         int e0, e1, e2;
         size_t b0, b1, b2;
         dlk_pack_cache_stats(md->packs, &e0, &b0);
@@ -206,12 +210,8 @@ static void test_packs_shared(void **state)
         assert_true((b1 > 0) == (want > 0));
         assert_int_equal(e2, e1);
         assert_int_equal(b2, b1);
-        dlk_shape os;
-        dlk_ctx_output(c1, 0, &os);
-        const size_t n = (size_t)dlk_shape_numel(&os);
-        float *y1 = malloc(n * 4), *y2 = malloc(n * 4);
-        assert_non_null(y1);
-        assert_non_null(y2);
+        size_t n;
+        float *y1 = out_buffer(c1, &n), *y2 = out_buffer(c2, &n);
         run_once(c1, 1, 0, y1, n);
         run_once(c2, 2, 0, y2, n);
         assert_memory_equal(y1, y2, n * 4);

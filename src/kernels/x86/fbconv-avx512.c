@@ -101,7 +101,7 @@ static size_t bc_scratch(const dlk_conv_geom *g)
     return qc_align64(sizeof(float) * band) + sizeof(int32_t) * (size_t)bc_kdim(g);
 }
 
-/* r[16] (rows: pixels, lanes: channels) -> r[16] (rows: channels, lanes: pixels) */
+/* 16 x 16 transpose in registers: r[i] lane j -> r[j] lane i (pixels x channels and back) */
 static inline __attribute__((always_inline)) void transpose16(__m512 r[16])
 {
     __m512 a[16], b[16];
@@ -201,12 +201,14 @@ static void bc_ukr_any(int np, int nv, int PS, const bc_args *a, const float *xs
 #undef X
 }
 
-/* Band rows [ir0, ir0 + nin) of image n (input row oh0 * sh - pad_t + ir), channel-blocked:
- * band + cb * cbstride + ir * wpad * 16 holds columns -pad_l .. wpad - pad_l - 1 of block cb */
+/* Input rows [ih0, ih0 + nin) of image n (rows outside the image: zeros), channel-blocked:
+ * band + cb * cbstride + ir * wpad * 16 holds columns -pad_l .. wpad - pad_l - 1 of row ih0 + ir
+ * of block cb */
 static void bc_fill_blocked(const dlk_conv_geom *g, const float *x, int n, int ih0, int nin, float *band, size_t cbstride)
 {
     const int wpad = bc_wpad(g), ncb = g->c_in / 16;
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    /* band columns [lo, hi) come from the row, the others are padding (lo <= hi: w_in >= 1) */
     const int lo = g->pad_l < wpad ? g->pad_l : wpad, hi = g->pad_l + g->w_in < wpad ? g->pad_l + g->w_in : wpad;
     for (int cb = 0; cb < ncb; cb++)
         for (int ir = 0; ir < nin; ir++) {
@@ -219,8 +221,8 @@ static void bc_fill_blocked(const dlk_conv_geom *g, const float *x, int n, int i
             if (g->layout_in == DLK_NCHW16C) {
                 const float *xr = x + (((ptrdiff_t)n * ncb + cb) * in_plane + (ptrdiff_t)ih * g->w_in) * 16;
                 memset(o, 0, sizeof(float) * 16 * (size_t)lo);
-                if (hi > lo) memcpy(o + (size_t)lo * 16, xr, sizeof(float) * 16 * (size_t)(hi - lo));
-                memset(o + (size_t)(hi > lo ? hi : lo) * 16, 0, sizeof(float) * 16 * (size_t)(wpad - (hi > lo ? hi : lo)));
+                memcpy(o + (size_t)lo * 16, xr, sizeof(float) * 16 * (size_t)(hi - lo));
+                memset(o + (size_t)hi * 16, 0, sizeof(float) * 16 * (size_t)(wpad - hi));
                 continue;
             }
             /* NCHW: 16 channel rows, 16 columns at a time, transposed into 16 pixels */
@@ -292,7 +294,7 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
             const int pix0 = (oh0 + r) * g->w_out;
             for (int s = 0, o0 = 0; s < nseg; s++) {
                 const int np = (L - o0) / (nseg - s); /* the last segments take the remainder */
-                const float *xs = inplace ? xb + (size_t)o0 * 16 : xb + (size_t)r * g->sh * rowstep + (size_t)o0 * PS;
+                const float *xs = xb + (size_t)r * g->sh * rowstep + (size_t)o0 * PS; /* in place: r = 0, PS = 16 */
                 for (int blk = b0; blk < b1;) {
                     const int nv = b1 - blk >= 2 ? 2 : 1;
                     bc_ukr_any(np, nv, PS, &a, xs, wp + (size_t)blk * a.wblk, bias + blk * 16, &pp, YAT(blk, pix0 + o0),

@@ -70,7 +70,7 @@ static int gc_nvmax(int mr) { return mr <= 3 ? 8 : mr == 4 ? 6 : mr <= 6 ? 4 : 3
 
 static inline __attribute__((always_inline)) void ukg(const int mr, const int nv, int C, int taps, const int *toff,
                                                       size_t cstride, const float *xp, const float *w,
-                                                      const float *bias, __m512 lo, float *tile)
+                                                      const float *bias, float *tile)
 {
     __m512 acc[GC_MAX_COUT][GC_NVMAX];
     for (int r = 0; r < mr; r++)
@@ -88,9 +88,8 @@ static inline __attribute__((always_inline)) void ukg(const int mr, const int nv
             }
         }
     }
-    for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nv; j++) /* maxps(lo, v): a NaN stays NaN (its second operand) */
-            _mm512_storeu_ps(tile + r * 16 * GC_NVMAX + 16 * j, _mm512_max_ps(lo, acc[r][j]));
+    for (int r = 0; r < mr; r++) /* plain sums: finished (post_row) when copied out */
+        for (int j = 0; j < nv; j++) _mm512_storeu_ps(tile + r * 16 * GC_NVMAX + 16 * j, acc[r][j]);
 }
 
 #define GC_CASES(X)                                                                                             \
@@ -100,10 +99,10 @@ static inline __attribute__((always_inline)) void ukg(const int mr, const int nv
     X(7, 2) X(7, 3) X(8, 1) X(8, 2) X(8, 3)
 
 static void ukg_any(int mr, int nv, int C, int taps, const int *toff, size_t cstride, const float *xp, const float *w,
-                    const float *bias, __m512 lo, float *tile)
+                    const float *bias, float *tile)
 {
 #define X(M_, N_) \
-    case (M_) * 16 + (N_): ukg(M_, N_, C, taps, toff, cstride, xp, w, bias, lo, tile); break;
+    case (M_) * 16 + (N_): ukg(M_, N_, C, taps, toff, cstride, xp, w, bias, tile); break;
     switch (mr * 16 + nv) {
         GC_CASES(X)
     default: break;
@@ -123,7 +122,6 @@ static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     const float *wq = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)M));
     float *pl = scratch;
     float *tile = (float *)((uint8_t *)scratch + qc_align64(sizeof(float) * (gc_planes_floats(g) + GC_SLACK)));
-    const __m512 lo = _mm512_set1_ps(-__builtin_inff()); /* the tile holds sums; finished when copied out */
     const post_t pp = post_make(relu, sum, y);
     int toff[GC_MAX_K * GC_MAX_K];
     for (int t = 0; t < taps; t++) {
@@ -150,7 +148,7 @@ static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
         float *yg = y + ((ptrdiff_t)n * M + (ptrdiff_t)grp * cout_g) * P;
         for (int64_t q0 = 0; q0 < V; q0 += chunk) {
             const int len = (int)(V - q0 < chunk ? V - q0 : chunk);
-            ukg_any(cout_g, (len + 15) / 16, cin_g, taps, toff, cstride, pl + q0, wg, bias + grp * cout_g, lo, tile);
+            ukg_any(cout_g, (len + 15) / 16, cin_g, taps, toff, cstride, pl + q0, wg, bias + grp * cout_g, tile);
             for (int64_t r = q0 / Wp; r <= (q0 + len - 1) / Wp; r++) {
                 const int64_t a = q0 > r * Wp ? q0 : r * Wp, b = q0 + len < r * Wp + g->w_out ? q0 + len : r * Wp + g->w_out;
                 for (int m = 0; a < b && m < cout_g; m++)
