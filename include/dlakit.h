@@ -17,7 +17,19 @@
 extern "C" {
 #endif
 
+/* The version of this header; dlk_version() gives the library's ("0.1.0"). The shared library's
+ * SONAME follows the major version (libdlakit.so.0). */
+#define DLK_VERSION_MAJOR 0
+#define DLK_VERSION_MINOR 1
+#define DLK_VERSION_PATCH 0
 #define DLK_VERSION "0.1.0"
+
+/* Symbols of the public interface; the shared library exports these alone. */
+#if defined(DLK_BUILDING_LIBRARY) && defined(__GNUC__)
+#define DLK_API __attribute__((visibility("default")))
+#else
+#define DLK_API
+#endif
 #define DLK_MAX_DIMS 8
 #define DLK_ERR_LEN 512
 
@@ -47,9 +59,12 @@ typedef struct {
 typedef struct dlk_model dlk_model; /* a loaded, optimized graph and its weights; read-only */
 typedef struct dlk_ctx dlk_ctx;     /* a model prepared for one set of input shapes */
 
+/* The library's version, "MAJOR.MINOR.PATCH". */
+DLK_API const char *dlk_version(void);
+
 /* --- models ------------------------------------------------------------------------------ */
-dlk_model *dlk_model_load(const char *path, dlk_err *err);
-dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name, dlk_err *err);
+DLK_API dlk_model *dlk_model_load(const char *path, dlk_err *err);
+DLK_API dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name, dlk_err *err);
 /* Load flags. DLK_LOAD_NO_FUSION keeps the float operators as the file has them (no Conv/Add +
  * Relu fusion for speed): what quantize calibrates, so every tensor of the file is observed. */
 #define DLK_LOAD_NO_FUSION 1u
@@ -57,62 +72,62 @@ dlk_model *dlk_model_load_buffer(const void *data, size_t size, const char *name
  * convolutions): for code that reads a context's inner values (dlk_ctx_run_observe). NO_FUSION
  * implies it. */
 #define DLK_LOAD_NCHW 2u
-dlk_model *dlk_model_load_ex(const char *path, unsigned flags, dlk_err *err);
-dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *name, unsigned flags, dlk_err *err);
-void dlk_model_free(dlk_model *m);
+DLK_API dlk_model *dlk_model_load_ex(const char *path, unsigned flags, dlk_err *err);
+DLK_API dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *name, unsigned flags, dlk_err *err);
+DLK_API void dlk_model_free(dlk_model *m);
 
-int dlk_model_num_inputs(const dlk_model *m);
-int dlk_model_num_outputs(const dlk_model *m);
-const char *dlk_model_input_name(const dlk_model *m, int i);
-const char *dlk_model_output_name(const dlk_model *m, int i);
+DLK_API int dlk_model_num_inputs(const dlk_model *m);
+DLK_API int dlk_model_num_outputs(const dlk_model *m);
+DLK_API const char *dlk_model_input_name(const dlk_model *m, int i);
+DLK_API const char *dlk_model_output_name(const dlk_model *m, int i);
 /* Declared shapes; unknown dims are -1 and their names are returned by dlk_model_*_dim_param. */
-dlk_shape dlk_model_input_shape(const dlk_model *m, int i);
-dlk_shape dlk_model_output_shape(const dlk_model *m, int i);
-const char *dlk_model_input_dim_param(const dlk_model *m, int i, int dim);
+DLK_API dlk_shape dlk_model_input_shape(const dlk_model *m, int i);
+DLK_API dlk_shape dlk_model_output_shape(const dlk_model *m, int i);
+DLK_API const char *dlk_model_input_dim_param(const dlk_model *m, int i, int dim);
 
 /* Whether input i determines shapes or is folded into prepared parameters (a Reshape's shape,
  * a Clip bound, a quantization scale): such an input must be bound with dlk_model_bind_input
  * before contexts are made. */
-int dlk_model_input_is_static(const dlk_model *m, int i);
+DLK_API int dlk_model_input_is_static(const dlk_model *m, int i);
 /* Turns input i into a constant with the given value (the data is copied). */
-int dlk_model_bind_input(dlk_model *m, int i, const dlk_shape *shape, const void *data, dlk_err *err);
+DLK_API int dlk_model_bind_input(dlk_model *m, int i, const dlk_shape *shape, const void *data, dlk_err *err);
 
 /* --- contexts ----------------------------------------------------------------------------- */
 /* Prepares the model for the given input shapes (one per remaining input, in order): resolves
  * symbolic dimensions, infers every shape, plans one arena. Runs then allocate nothing. */
-dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err);
-void dlk_ctx_free(dlk_ctx *c);
+DLK_API dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err);
+DLK_API void dlk_ctx_free(dlk_ctx *c);
 /* Buffers in the arena: write inputs before dlk_ctx_run, read outputs after. */
-void *dlk_ctx_input(dlk_ctx *c, int i, dlk_shape *shape);
-const void *dlk_ctx_output(const dlk_ctx *c, int i, dlk_shape *shape);
-int dlk_ctx_run(dlk_ctx *c, dlk_err *err);
+DLK_API void *dlk_ctx_input(dlk_ctx *c, int i, dlk_shape *shape);
+DLK_API const void *dlk_ctx_output(const dlk_ctx *c, int i, dlk_shape *shape);
+DLK_API int dlk_ctx_run(dlk_ctx *c, dlk_err *err);
 /* Threads inside each run of this context (default 1: no threads, no synchronisation). Starts a
  * pool of n - 1 workers once; runs then still allocate nothing. */
-int dlk_ctx_set_threads(dlk_ctx *c, int n, dlk_err *err);
-int dlk_ctx_threads(const dlk_ctx *c);
+DLK_API int dlk_ctx_set_threads(dlk_ctx *c, int n, dlk_err *err);
+DLK_API int dlk_ctx_threads(const dlk_ctx *c);
 /* The kernel set this machine runs: "avx512", "avx2" or "ref" (DLAKIT_ISA forces one). */
-const char *dlk_isa_in_use(void);
+DLK_API const char *dlk_isa_in_use(void);
 /* Profiling: the graph's nodes in run order, their multiply-accumulates (convolutions and matrix
  * products; 0 for other nodes), and a run that adds each node's milliseconds to ms_per_node[i]
  * (with one thread, the thread's CPU time; with a pool, wall-clock time). */
-int dlk_ctx_num_nodes(const dlk_ctx *c);
-const char *dlk_ctx_node_name(const dlk_ctx *c, int i);
-const char *dlk_ctx_node_op(const dlk_ctx *c, int i);
-int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i);
+DLK_API int dlk_ctx_num_nodes(const dlk_ctx *c);
+DLK_API const char *dlk_ctx_node_name(const dlk_ctx *c, int i);
+DLK_API const char *dlk_ctx_node_op(const dlk_ctx *c, int i);
+DLK_API int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i);
 /* What runs node i: a convolution's kernel ("avx512-bcast"; "" for the reference and for other
  * operators), then its layouts where a value is channel-blocked ("nchw>16c", "16c>16c") */
-const char *dlk_ctx_node_kernel(const dlk_ctx *c, int i);
-int dlk_ctx_run_profiled(dlk_ctx *c, double *ms_per_node, dlk_err *err);
+DLK_API const char *dlk_ctx_node_kernel(const dlk_ctx *c, int i);
+DLK_API int dlk_ctx_run_profiled(dlk_ctx *c, double *ms_per_node, dlk_err *err);
 /* Bytes of the one arena this context plans (activations and scratch). */
-size_t dlk_ctx_arena_bytes(const dlk_ctx *c);
+DLK_API size_t dlk_ctx_arena_bytes(const dlk_ctx *c);
 
 /* --- helpers ------------------------------------------------------------------------------- */
-size_t dlk_dtype_size(dlk_dtype t);
-const char *dlk_dtype_name(dlk_dtype t);
+DLK_API size_t dlk_dtype_size(dlk_dtype t);
+DLK_API const char *dlk_dtype_name(dlk_dtype t);
 /* Element count (unknown dims count as 0); -1 when it would overflow int64. */
-int64_t dlk_shape_numel(const dlk_shape *s);
+DLK_API int64_t dlk_shape_numel(const dlk_shape *s);
 /* Bytes of a tensor of that shape; non-zero when the count overflows. */
-int dlk_shape_bytes(const dlk_shape *s, size_t *bytes);
+DLK_API int dlk_shape_bytes(const dlk_shape *s, size_t *bytes);
 
 /* --- limits against hostile inputs ----------------------------------------------------------- */
 /* Defaults: Pillow's MAX_IMAGE_PIXELS for decoded images, 1 GiB per tensor, 2 GiB per arena. The
@@ -125,12 +140,12 @@ int dlk_shape_bytes(const dlk_shape *s, size_t *bytes);
 typedef struct {
     uint64_t image_pixels, tensor_bytes, arena_bytes;
 } dlk_limits;
-void dlk_limits_get(dlk_limits *l);
-void dlk_limits_set(const dlk_limits *l);
+DLK_API void dlk_limits_get(dlk_limits *l);
+DLK_API void dlk_limits_set(const dlk_limits *l);
 /* Fails with a message naming the variable when one of the variables above is set but invalid. */
-int dlk_limits_check_env(dlk_err *err);
+DLK_API int dlk_limits_check_env(dlk_err *err);
 /* Parses "123", "64K", "2G" (powers of 1024); non-zero when invalid. */
-int dlk_parse_size(const char *s, uint64_t *out);
+DLK_API int dlk_parse_size(const char *s, uint64_t *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Install and link, as a user of the library would: `cmake --install BUILD --prefix P`, then
+#  - P holds the tool, libdlakit.so.0 (SONAME from the major version) and libdlakit.a, dlakit.h,
+#    dlakit.pc and the CMake package; `P/bin/dlakit --version` prints the header's version;
+#  - the shared library exports exactly the DLK_API functions of dlakit.h, nothing else;
+#  - tests/install/consumer.c, built against P with pkg-config and with find_package (shared and
+#    static), gives on the MNIST float, QDQ and QOperator models the scores `dlakit run` gives for
+#    the same input, bit for bit.
+# Environment as engine_lib.sh, plus BUILD (the build tree to install).
+. "$(dirname "$0")/engine_lib.sh"
+: "${BUILD:?BUILD not set (run through ctest)}"
+P=$TMP/prefix
+cmake --install "$BUILD" --prefix "$P" >"$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; exit 1; }
+LIBDIR=$(dirname "$(find "$P" -name 'libdlakit.so.0' | head -1)")
+[ -n "$LIBDIR" ] || { echo "FAIL no libdlakit.so.0 under $P"; exit 1; }
+for f in bin/dlakit include/dlakit.h; do [ -f "$P/$f" ] || fail "missing $P/$f"; done
+for f in libdlakit.a pkgconfig/dlakit.pc cmake/dlakit/dlakitConfig.cmake cmake/dlakit/dlakitConfigVersion.cmake; do
+  [ -f "$LIBDIR/$f" ] || fail "missing $LIBDIR/$f"
+done
+soname=$(readelf -d "$LIBDIR/libdlakit.so.0" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = libdlakit.so.0 ] && echo "ok SONAME $soname" || fail "SONAME '$soname', expected libdlakit.so.0"
+ver=$(sed -n 's/^#define DLK_VERSION "\(.*\)"/\1/p' "$SRC/include/dlakit.h")
+got=$("$P/bin/dlakit" --version)
+[ "$got" = "dlakit $ver" ] && echo "ok $got" || fail "dlakit --version printed '$got', expected 'dlakit $ver'"
+
+# exported symbols == the header's DLK_API functions
+sed -n 's/^DLK_API [^(]*[ *]\([a-z_0-9]*\)(.*/\1/p' "$SRC/include/dlakit.h" | sort >"$TMP/api.txt"
+nm -D --defined-only "$LIBDIR/libdlakit.so.0" | awk '{print $3}' | sort >"$TMP/exported.txt"
+if diff "$TMP/api.txt" "$TMP/exported.txt" >"$TMP/sym.diff"; then
+  echo "ok libdlakit.so.0 exports the $(wc -l <"$TMP/api.txt") functions of dlakit.h and nothing else"
+else
+  fail "exported symbols differ from dlakit.h's DLK_API functions (< header only, > exported only):"
+  sed 's/^/     /' "$TMP/sym.diff" | head -20
+fi
+
+# build the consumer three ways
+CC=${CC:-cc}
+export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
+# shellcheck disable=SC2046
+$CC -std=c11 -Wall -Wextra -Werror "$SRC/tests/install/consumer.c" -o "$TMP/consumer_pc" \
+  $(pkg-config --cflags --libs dlakit) -Wl,-rpath,"$LIBDIR" || fail "consumer.c did not build with pkg-config"
+cmake -S "$SRC/tests/install" -B "$TMP/cb" -DCMAKE_PREFIX_PATH="$P" -DCMAKE_BUILD_RPATH="$LIBDIR" >"$TMP/cb.log" 2>&1 &&
+  cmake --build "$TMP/cb" >>"$TMP/cb.log" 2>&1 || { cat "$TMP/cb.log"; fail "consumer did not build with find_package"; }
+readelf -d "$TMP/cb/consumer" 2>/dev/null | grep -q 'NEEDED.*libdlakit.so.0' && echo "ok find_package's dlakit::dlakit links libdlakit.so.0" ||
+  fail "the find_package consumer does not link libdlakit.so.0"
+readelf -d "$TMP/cb/consumer_static" 2>/dev/null | grep -q 'libdlakit' && fail "consumer_static links a shared libdlakit" ||
+  echo "ok dlakit::dlakit_static links libdlakit.a"
+
+for m in dla46c_mnist_64.onnx dla46c_mnist_64_qdq_int8.onnx dla46c_mnist_64_qop_int8.onnx; do
+  model=$MNIST_MODELS/$m
+  first=
+  for c in "$TMP/consumer_pc" "$TMP/cb/consumer" "$TMP/cb/consumer_static"; do
+    [ -x "$c" ] || continue
+    tag=$(basename "$c")
+    if ! "$c" "$model" 64 64 "$TMP/$tag.in.f32" "$TMP/$tag.out.f32" >"$TMP/$tag.txt"; then fail "$tag $m"; continue; fi
+    grep -qx "version $ver" "$TMP/$tag.txt" || fail "$tag: dlk_version() is not $ver"
+    if [ -z "$first" ]; then
+      first=$tag
+      $PY - "$TMP/$tag.in.f32" "$TMP/x.npy" <<'PYEOF'
+import sys, numpy as np
+np.save(sys.argv[2], np.fromfile(sys.argv[1], dtype=np.float32).reshape(1, 3, 64, 64))
+PYEOF
+      if run_ok "$TMP/ref.npy" run "$model" --input-npy "$TMP/x.npy" -o "$TMP/ref.npy"; then
+        $PY - "$TMP/ref.npy" "$TMP/$tag.out.f32" "$m $tag" <<'PYEOF' || FAILS=$((FAILS + 1))
+import sys, numpy as np
+ref = np.load(sys.argv[1]).reshape(-1)
+got = np.fromfile(sys.argv[2], dtype=np.float32)
+if ref.shape != got.shape or ref.tobytes() != got.tobytes():
+    print(f"FAIL {sys.argv[3]}: scores differ from dlakit run's"); sys.exit(1)
+print(f"ok {sys.argv[3]}: {got.size} scores equal dlakit run's bit for bit (top-1 {int(np.argmax(got))})")
+PYEOF
+      else FAILS=$((FAILS + 1)); fi
+    else
+      cmp -s "$TMP/$first.out.f32" "$TMP/$tag.out.f32" && echo "ok $m $tag: the same bits as $first" ||
+        fail "$m: $tag's scores differ from $first's"
+    fi
+  done
+done
+finish
