@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: Apache-2.0
+# The manual page and the bash completion against the tool's --help (tests/scripts/docs_man.sh).
+if(NOT DLK_FUZZ)
+  add_test(NAME e2e.docs.man COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/docs_man.sh)
+  set_tests_properties(e2e.docs.man PROPERTIES
+    ENVIRONMENT "${E2E_ENV};MAN_PAGE=${CMAKE_BINARY_DIR}/dlakit.1" LABELS "docs" TIMEOUT 120)
+endif()
