@@ -53,6 +53,15 @@ int tst_rnd_zp(tst_rng *r, dlk_q8type t)
     }
 }
 
+int tst_requant_naive(int32_t acc, float s, int zp, int lo, int hi)
+{
+    float v = (float)acc * s;
+    const float l = (float)(lo - zp), h = (float)(hi - zp);
+    if (v < l) v = l;
+    if (v > h) v = h;
+    return (int)rintf(v) + zp;
+}
+
 void *tst_alloc(size_t n)
 {
     void *p = aligned_alloc(64, (n + 63) / 64 * 64 + 64);

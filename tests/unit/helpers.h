@@ -56,6 +56,10 @@ static inline void tst_qstore(void *p, dlk_q8type t, size_t i, int v)
 }
 static inline const char *tst_q8name(dlk_q8type t) { return t == DLK_Q_U8 ? "u8" : "i8"; }
 
+/* Requantization written independently of the library's (for naive references): f32(acc * s),
+ * clamped to [lo - zp, hi - zp], rounded half to even, + zp. */
+int tst_requant_naive(int32_t acc, float s, int zp, int lo, int hi);
+
 /* output size of a convolution / pool along one axis */
 static inline int tst_out_size(int in, int pad_a, int pad_b, int k, int s, int d)
 {

@@ -66,6 +66,24 @@ int tst_impls_slot(tst_impl *out, const char *slot, tst_fn (*get)(const dlk_kern
     return n;
 }
 
+void tst_slot_init(tst_slot *s, const char *slot, tst_fn (*get)(const dlk_kernels *k))
+{
+    memset(s, 0, sizeof *s);
+    s->slot = slot;
+    s->nim = tst_impls_slot(s->im, slot, get);
+    if (!s->nim) {
+        printf("%s: no table fills this slot\n", slot);
+        skip();
+    }
+}
+
+void tst_slot_done(const tst_slot *s, int cases, int min_runs)
+{
+    printf("%s: %d implementation(s), %d cases, %d runs\n", s->slot, s->nim, cases, s->runs);
+    if (s->runs < min_runs * s->nim)
+        fail_msg("%s: %d runs, at least %d per implementation wanted", s->slot, s->runs, min_runs);
+}
+
 /* ---- cases -------------------------------------------------------------------------------------- */
 
 conv_case conv_case_new(void)
@@ -80,6 +98,20 @@ conv_case conv_case_new(void)
     c.w_type = DLK_Q_I8;
     c.y_type = DLK_Q_I8;
     return c;
+}
+
+void conv_case_rnd_strides(tst_rng *r, conv_case *c)
+{
+    c->sh = tst_rndi(r, 1, 2);
+    c->sw = tst_chance(r, 2, 3) ? c->sh : tst_rndi(r, 1, 2);
+    c->dh = tst_chance(r, 1, 5) ? 2 : 1;
+    c->dw = tst_chance(r, 1, 5) ? 2 : 1;
+}
+
+void conv_case_rnd_pads(tst_rng *r, conv_case *c, int max_h, int max_w)
+{
+    c->pad_t = tst_rndi(r, 0, max_h), c->pad_b = tst_rndi(r, 0, max_h);
+    c->pad_l = tst_rndi(r, 0, max_w), c->pad_r = tst_rndi(r, 0, max_w);
 }
 
 int conv_case_geom(const conv_case *c, dlk_conv_geom *g)

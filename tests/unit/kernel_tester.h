@@ -38,6 +38,17 @@ int tst_impls_fconv(tst_impl *out);
 /* one element-wise slot: get() reads it from a table (NULL: empty) */
 int tst_impls_slot(tst_impl *out, const char *slot, tst_fn (*get)(const dlk_kernels *k));
 
+/* The implementations of one element-wise/pool slot, and how many (case, implementation) runs the
+ * checks of its cases made (the visitors below get it as ctx). init skips the test when no table
+ * fills the slot; done prints the count and fails unless runs >= min_runs per implementation. */
+typedef struct {
+    const char *slot;
+    tst_impl im[TST_MAX_IMPLS];
+    int nim, runs;
+} tst_slot;
+void tst_slot_init(tst_slot *s, const char *slot, tst_fn (*get)(const dlk_kernels *k));
+void tst_slot_done(const tst_slot *s, int cases, int min_runs);
+
 /* ---- convolution cases ------------------------------------------------------------------------ */
 typedef struct {
     int n, c_in, c_out, h_in, w_in;
@@ -56,6 +67,10 @@ typedef struct {
 /* 1 image, 1 channel in and out, 1x1 input and kernel, strides/dilations 1, no pads, one group,
  * with bias, no fusion; int8: u8 input, i8 weights and output, zero points 0 */
 conv_case conv_case_new(void);
+/* random strides 1 or 2 (sw = sh two times in three), dilation 2 one time in five per axis */
+void conv_case_rnd_strides(tst_rng *r, conv_case *c);
+/* random pads: top and bottom in [0, max_h], left and right in [0, max_w] */
+void conv_case_rnd_pads(tst_rng *r, conv_case *c, int max_h, int max_w);
 /* g from c (output sizes from the pads); 0 when the geometry is valid */
 int conv_case_geom(const conv_case *c, dlk_conv_geom *g);
 /* "n 1 cin 16 cout 8 group 1 in 9x9 out 9x9 k 3x3 s 1,1 d 1,1 pad 1,1,1,1 ..." */

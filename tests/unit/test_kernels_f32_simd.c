@@ -46,17 +46,13 @@ static void gen_f32(tst_rng *r, const void *arg, conv_case *c)
     c->c_in = cin_g * c->group;
     c->c_out = cout_g * c->group;
     c->kh = c->kw = kind == F_POINTWISE ? 1 : kind == F_K7 ? 7 : 3;
-    c->sh = tst_rndi(r, 1, 2);
-    c->sw = tst_chance(r, 2, 3) ? c->sh : tst_rndi(r, 1, 2);
-    c->dh = tst_chance(r, 1, 5) ? 2 : 1;
-    c->dw = tst_chance(r, 1, 5) ? 2 : 1;
+    conv_case_rnd_strides(r, c);
     c->h_in = tst_chance(r, 5, 6) ? tst_rndi(r, 1, 17) : 1;
     c->w_in = tst_chance(r, 5, 6) ? tst_rndi(r, 1, 70) : 1;
     const int pointwise = kind == F_POINTWISE && tst_rndi(r, 0, 1);
     if (pointwise) c->sh = c->sw = c->dh = c->dw = 1;
     else {
-        c->pad_t = tst_rndi(r, 0, c->kh / 2 + 1), c->pad_b = tst_rndi(r, 0, c->kh / 2 + 1);
-        c->pad_l = tst_rndi(r, 0, c->kw / 2 + 1), c->pad_r = tst_rndi(r, 0, c->kw / 2 + 1);
+        conv_case_rnd_pads(r, c, c->kh / 2 + 1, c->kw / 2 + 1);
     }
     f32_random_fusions(r, c);
 }
@@ -85,8 +81,7 @@ static void gen_f32_dense_s2(tst_rng *r, const void *arg, conv_case *c)
     c->kh = tst_rndi(r, 1, 7), c->kw = tst_rndi(r, 2, 7), c->sh = c->sw = 2;
     c->dh = tst_chance(r, 1, 5) ? 2 : 1, c->dw = tst_chance(r, 1, 5) ? 2 : 1;
     c->h_in = tst_rndi(r, 1, 20), c->w_in = tst_rndi(r, 1, 80);
-    c->pad_t = tst_rndi(r, 0, c->kh / 2 + 1), c->pad_l = tst_rndi(r, 0, c->kw / 2 + 1);
-    c->pad_b = tst_rndi(r, 0, c->kh / 2 + 1), c->pad_r = tst_rndi(r, 0, c->kw / 2 + 1);
+    conv_case_rnd_pads(r, c, c->kh / 2 + 1, c->kw / 2 + 1);
     f32_random_fusions(r, c);
 }
 
@@ -104,8 +99,7 @@ static void gen_f32_blocks16(tst_rng *r, const void *arg, conv_case *c)
     if (c->kh == 1 && c->kw == 1 && tst_rndi(r, 0, 1)) {
         c->sh = c->sw = 1;
     } else {
-        c->pad_t = tst_rndi(r, 0, c->kh / 2 + 1), c->pad_l = tst_rndi(r, 0, c->kw / 2 + 1);
-        c->pad_b = tst_rndi(r, 0, c->kh / 2 + 1), c->pad_r = tst_rndi(r, 0, c->kw / 2 + 1);
+        conv_case_rnd_pads(r, c, c->kh / 2 + 1, c->kw / 2 + 1);
     }
     f32_random_fusions(r, c);
 }
@@ -162,11 +156,6 @@ static tst_fn slot_maxpool_16c(const dlk_kernels *k) { return (tst_fn)k->maxpool
 typedef void (*add_fn)(int64_t n, const float *a, const float *b, int relu, float *y);
 typedef void (*maxpool_fn)(const dlk_pool_geom *g, const float *x, float *y, int64_t from, int64_t to);
 
-typedef struct {
-    const tst_impl *im;
-    int nim, runs;
-} visit_ctx;
-
 static void add_sizes(tst_rng *r, const void *arg, int i, ew_case *c)
 {
     (void)r, (void)arg;
@@ -184,7 +173,7 @@ static const ew_source add_sources[] = {
 
 static void check_add(const ew_source *s, int ci, ew_case *c, void *ctx)
 {
-    visit_ctx *v = ctx;
+    tst_slot *v = ctx;
     tst_rng r = tst_rng_new(c->seed);
     const int64_t n = c->n, st = 1;
     float *a = tst_alloc((size_t)n * 4), *b = tst_alloc((size_t)n * 4), *y0 = tst_alloc((size_t)n * 4),
@@ -207,15 +196,10 @@ static void check_add(const ew_source *s, int ci, ew_case *c, void *ctx)
 static void test_add(void **state)
 {
     (void)state;
-    tst_impl im[TST_MAX_IMPLS];
-    visit_ctx v = {im, tst_impls_slot(im, "add_f32", slot_add), 0};
-    if (!v.nim) {
-        printf("add_f32: no table fills this slot\n");
-        skip();
-    }
+    tst_slot v;
+    tst_slot_init(&v, "add_f32", slot_add);
     const int cases = tst_ew_cases(add_sources, (int)(sizeof add_sources / sizeof add_sources[0]), check_add, &v);
-    printf("add_f32: %d implementation(s), %d cases\n", v.nim, cases);
-    assert_int_equal(v.runs, cases * v.nim);
+    tst_slot_done(&v, cases, cases);
 }
 
 /* NCHW MaxPool: DLA's 2x2 stride 2 (the geometries maxpool_q8_ok accepts) */
@@ -254,54 +238,31 @@ static void pool_data(const pool_case *c, float *x, size_t nx)
         x[i] = !c->nan || tst_chance(&r, 49, 50) ? tst_rndf(&r) : tst_rndi(&r, 0, 1) ? NAN : -INFINITY;
 }
 
-static void check_maxpool(const pool_source *s, int ci, pool_case *c, void *ctx)
+/* NCHW (threads split the planes; geometries the table's maxpool_q8_ok accepts) or NCHW16C (threads
+ * split the rows; any geometry): bit for bit the reference's on the same values in NCHW */
+static void check_maxpool_layout(const pool_source *s, int ci, pool_case *c, tst_slot *v, int blocked)
 {
-    visit_ctx *v = ctx;
-    dlk_pool_geom g;
-    pool_case_geom(c, &g);
-    const size_t nx = (size_t)g.n * g.c * g.h_in * g.w_in, ny = (size_t)g.n * g.c * g.h_out * g.w_out;
-    float *x = tst_alloc(nx * 4), *y0 = tst_alloc(ny * 4), *y1 = tst_alloc(ny * 4);
-    pool_data(c, x, nx);
-    dlk_maxpool_f32_ref(&g, x, y0);
-    for (int i = 0; i < v->nim; i++) {
-        if (v->im[i].k->maxpool_q8_ok && !v->im[i].k->maxpool_q8_ok(&g)) continue;
-        for (int ith = 0; ith < 2; ith++) {
-            int64_t b, e;
-            dlk_split((int64_t)g.n * g.c, ith, 2, 1, &b, &e);
-            ((maxpool_fn)v->im[i].fn)(&g, x, y1, b, e);
-        }
-        const int64_t d = tst_first_diff_bytes(y1, y0, ny * 4);
-        if (d >= 0) {
-            char cs[200];
-            fail_msg("%s/%s, case %s#%d (%s): first difference at y[%lld]: %.9g, reference %.9g", v->im[i].table,
-                     v->im[i].name, s->name, ci, pool_case_str(c, cs, sizeof cs), (long long)(d / 4), y1[d / 4], y0[d / 4]);
-        }
-        v->runs++;
-    }
-    free(x), free(y0), free(y1);
-}
-
-/* bit for bit the reference's on the same values in NCHW */
-static void check_maxpool_16c(const pool_source *s, int ci, pool_case *c, void *ctx)
-{
-    visit_ctx *v = ctx;
     dlk_pool_geom g;
     pool_case_geom(c, &g);
     const int64_t hw_in = (int64_t)g.h_in * g.w_in, hw_out = (int64_t)g.h_out * g.w_out;
     const size_t nx = (size_t)g.n * g.c * hw_in, ny = (size_t)g.n * g.c * hw_out;
-    float *x = tst_alloc(nx * 4), *x16 = tst_alloc(nx * 4), *y0 = tst_alloc(ny * 4), *y16 = tst_alloc(ny * 4),
-          *y1 = tst_alloc(ny * 4);
+    float *x = tst_alloc(nx * 4), *xl = x, *y0 = tst_alloc(ny * 4), *y1 = tst_alloc(ny * 4), *yl = y1;
     pool_data(c, x, nx);
     dlk_maxpool_f32_ref(&g, x, y0);
-    dlk_nchw_to_16c_f32(g.n, g.c, hw_in, x, x16);
-    const int64_t rows = (int64_t)g.n * (g.c / 16) * g.h_out;
+    if (blocked) {
+        xl = tst_alloc(nx * 4), yl = tst_alloc(ny * 4);
+        dlk_nchw_to_16c_f32(g.n, g.c, hw_in, x, xl);
+    }
+    const int64_t items = blocked ? (int64_t)g.n * (g.c / 16) * g.h_out : (int64_t)g.n * g.c;
+    const int nth = blocked ? 3 : 2;
     for (int i = 0; i < v->nim; i++) {
-        for (int ith = 0; ith < 3; ith++) {
+        if (!blocked && v->im[i].k->maxpool_q8_ok && !v->im[i].k->maxpool_q8_ok(&g)) continue;
+        for (int ith = 0; ith < nth; ith++) {
             int64_t b, e;
-            dlk_split(rows, ith, 3, 1, &b, &e);
-            ((maxpool_fn)v->im[i].fn)(&g, x16, y16, b, e);
+            dlk_split(items, ith, nth, 1, &b, &e);
+            ((maxpool_fn)v->im[i].fn)(&g, xl, yl, b, e);
         }
-        dlk_16c_to_nchw_f32(g.n, g.c, hw_out, y16, y1);
+        if (blocked) dlk_16c_to_nchw_f32(g.n, g.c, hw_out, yl, y1);
         const int64_t d = tst_first_diff_bytes(y1, y0, ny * 4);
         if (d >= 0) {
             char cs[200];
@@ -310,21 +271,22 @@ static void check_maxpool_16c(const pool_source *s, int ci, pool_case *c, void *
         }
         v->runs++;
     }
-    free(x), free(x16), free(y0), free(y16), free(y1);
+    if (blocked) free(xl), free(yl);
+    free(x), free(y0), free(y1);
+}
+static void check_maxpool(const pool_source *s, int ci, pool_case *c, void *ctx) { check_maxpool_layout(s, ci, c, ctx, 0); }
+static void check_maxpool_16c(const pool_source *s, int ci, pool_case *c, void *ctx)
+{
+    check_maxpool_layout(s, ci, c, ctx, 1);
 }
 
 static void run_pool(const char *slot, tst_fn (*get)(const dlk_kernels *), const pool_source *src, int nsrc,
                      void (*check)(const pool_source *, int, pool_case *, void *), int min_runs)
 {
-    tst_impl im[TST_MAX_IMPLS];
-    visit_ctx v = {im, tst_impls_slot(im, slot, get), 0};
-    if (!v.nim) {
-        printf("%s: no table fills this slot\n", slot);
-        skip();
-    }
+    tst_slot v;
+    tst_slot_init(&v, slot, get);
     const int cases = tst_pool_cases(src, nsrc, check, &v);
-    printf("%s: %d implementation(s), %d cases, %d runs\n", slot, v.nim, cases, v.runs);
-    assert_true(v.runs >= min_runs * v.nim);
+    tst_slot_done(&v, cases, min_runs);
 }
 
 static void test_maxpool(void **state)

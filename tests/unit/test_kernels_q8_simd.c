@@ -56,15 +56,11 @@ static void gen_q8(tst_rng *r, const void *arg, conv_case *c)
     c->c_out = cout_g * c->group;
     c->kh = c->kw = a->kind == Q_POINTWISE ? 1 : a->kind == Q_K7 ? 7 : 3;
     if (a->kind == Q_K3 && tst_rndi(r, 0, 1)) c->kw = 1; /* 3x1 */
-    c->sh = tst_rndi(r, 1, 2);
-    c->sw = tst_chance(r, 2, 3) ? c->sh : tst_rndi(r, 1, 2);
-    c->dh = tst_chance(r, 1, 5) ? 2 : 1;
-    c->dw = tst_chance(r, 1, 5) ? 2 : 1;
+    conv_case_rnd_strides(r, c);
     c->h_in = tst_chance(r, 5, 6) ? tst_rndi(r, 1, 19) : 1;
     c->w_in = tst_chance(r, 5, 6) ? tst_rndi(r, 1, 41) : 1;
     if (a->wide) c->w_in = tst_rndi(r, 24, 75), c->h_in = tst_rndi(r, 1, 9);
-    c->pad_t = tst_rndi(r, 0, c->kh / 2 + 1), c->pad_b = tst_rndi(r, 0, c->kh / 2 + 1);
-    c->pad_l = tst_rndi(r, 0, c->kw / 2 + 1), c->pad_r = tst_rndi(r, 0, c->kw / 2 + 1);
+    conv_case_rnd_pads(r, c, c->kh / 2 + 1, c->kw / 2 + 1);
     q8_random_params(r, c);
 }
 
@@ -145,14 +141,9 @@ typedef void (*qadd_fn)(int64_t n, dlk_q8type t, const void *a, float a_scale, i
                         int b_zp, float c_scale, int c_zp, int relu, void *c);
 typedef void (*maxpool_fn)(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t plane0, int64_t plane1);
 
-typedef struct {
-    const tst_impl *im;
-    int nim, runs;
-} visit_ctx;
-
 static void check_quantize(const ew_source *s, int ci, ew_case *c, void *ctx)
 {
-    visit_ctx *v = ctx;
+    tst_slot *v = ctx;
     tst_rng r = tst_rng_new(c->seed);
     const int64_t n = c->n;
     float *x = tst_alloc(sizeof(float) * (size_t)n);
@@ -181,7 +172,7 @@ static void check_quantize(const ew_source *s, int ci, ew_case *c, void *ctx)
 
 static void check_qadd(const ew_source *s, int ci, ew_case *c, void *ctx)
 {
-    visit_ctx *v = ctx;
+    tst_slot *v = ctx;
     tst_rng r = tst_rng_new(c->seed);
     const int64_t n = c->n, st = 1;
     uint8_t *a = tst_alloc((size_t)n), *b = tst_alloc((size_t)n), *y0 = tst_alloc((size_t)n), *y1 = tst_alloc((size_t)n);
@@ -207,15 +198,10 @@ static void check_qadd(const ew_source *s, int ci, ew_case *c, void *ctx)
 
 static void run_ew(const char *slot, tst_fn (*get)(const dlk_kernels *), void (*check)(const ew_source *, int, ew_case *, void *))
 {
-    tst_impl im[TST_MAX_IMPLS];
-    visit_ctx v = {im, tst_impls_slot(im, slot, get), 0};
-    if (!v.nim) {
-        printf("%s: no table fills this slot\n", slot);
-        skip();
-    }
+    tst_slot v;
+    tst_slot_init(&v, slot, get);
     const int cases = tst_ew_cases(ew_sources, N_EW, check, &v);
-    printf("%s: %d implementation(s), %d cases, %d runs\n", slot, v.nim, cases, v.runs);
-    assert_int_equal(v.runs, v.nim * cases);
+    tst_slot_done(&v, cases, cases);
 }
 
 static void test_quantize(void **state)
@@ -251,7 +237,7 @@ static const pool_source pool_sources[] = {
 
 static void check_maxpool(const pool_source *s, int ci, pool_case *c, void *ctx)
 {
-    visit_ctx *v = ctx;
+    tst_slot *v = ctx;
     dlk_pool_geom g;
     pool_case_geom(c, &g);
     tst_rng r = tst_rng_new(c->seed);
@@ -282,15 +268,10 @@ static void check_maxpool(const pool_source *s, int ci, pool_case *c, void *ctx)
 static void test_maxpool(void **state)
 {
     (void)state;
-    tst_impl im[TST_MAX_IMPLS];
-    visit_ctx v = {im, tst_impls_slot(im, "maxpool_q8", slot_maxpool), 0};
-    if (!v.nim) {
-        printf("maxpool_q8: no table fills this slot\n");
-        skip();
-    }
+    tst_slot v;
+    tst_slot_init(&v, "maxpool_q8", slot_maxpool);
     const int cases = tst_pool_cases(pool_sources, (int)(sizeof pool_sources / sizeof pool_sources[0]), check_maxpool, &v);
-    printf("maxpool_q8: %d implementation(s), %d cases, %d runs\n", v.nim, cases, v.runs);
-    assert_true(v.runs >= 50 * v.nim); /* the 2x2 stride 2 cases at least */
+    tst_slot_done(&v, cases, 50); /* the 2x2 stride 2 cases at least */
 }
 
 static void test_table(void **state)
