@@ -29,7 +29,7 @@ static int add_impl(tst_impl *out, int n, const dlk_kernels *k, const char *name
     for (int i = 0; i < n; i++)
         if ((conv && out[i].conv == conv) || (fn && out[i].fn == fn)) return n; /* shared by two tables */
     if (n == TST_MAX_IMPLS) fail_msg("more than %d implementations of one slot", TST_MAX_IMPLS);
-    out[n] = (tst_impl){k, k->name, name, conv, fn};
+    out[n] = (tst_impl){k, k->name, name, conv, fn, k->isa == DLK_ISA_REF};
     return n + 1;
 }
 
@@ -129,16 +129,21 @@ int conv_case_geom(const conv_case *c, dlk_conv_geom *g)
     return g->h_out >= 1 && g->w_out >= 1 ? 0 : -1;
 }
 
-const char *conv_case_str(const conv_case *c, char *buf, size_t size)
+const char *conv_case_str(const conv_case *c, int q8, char *buf, size_t size)
 {
     dlk_conv_geom g;
     conv_case_geom(c, &g);
-    snprintf(buf, size,
-             "n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d pad t%d l%d b%d r%d "
-             "relu %d bias %d sum %d | int8: x %s zp %d, w %s%s, y %s zp %d",
-             c->n, c->c_in, c->c_out, c->group, c->h_in, c->w_in, g.h_out, g.w_out, c->kh, c->kw, c->sh, c->sw, c->dh,
-             c->dw, c->pad_t, c->pad_l, c->pad_b, c->pad_r, c->relu, c->bias, c->sum, tst_q8name(c->x_type), c->x_zp,
-             tst_q8name(c->w_type), c->w_zp ? " zp per channel" : "", tst_q8name(c->y_type), c->y_zp);
+    const int n = snprintf(buf, size,
+                           "n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d pad t%d l%d b%d r%d "
+                           "relu %d bias %d",
+                           c->n, c->c_in, c->c_out, c->group, c->h_in, c->w_in, g.h_out, g.w_out, c->kh, c->kw, c->sh,
+                           c->sw, c->dh, c->dw, c->pad_t, c->pad_l, c->pad_b, c->pad_r, c->relu, c->bias);
+    if (n < 0 || (size_t)n >= size) return buf;
+    if (q8)
+        snprintf(buf + n, size - (size_t)n, " x %s zp %d w %s%s y %s zp %d", tst_q8name(c->x_type), c->x_zp,
+                 tst_q8name(c->w_type), c->w_zp ? " zp per channel" : "", tst_q8name(c->y_type), c->y_zp);
+    else
+        snprintf(buf + n, size - (size_t)n, " sum %d", c->sum);
     return buf;
 }
 
@@ -158,6 +163,15 @@ static void source_case(const conv_source *s, tst_rng *r, int i, conv_case *c)
     }
     if (!c->seed) c->seed = (s->seed ^ 0x2545f4914f6cdd1dull) * 0x9e3779b97f4a7c15ull + (uint64_t)i + 1;
 }
+
+/* whether implementation im skips case ci of source s (TST_REF_EVERY), the thread counts it runs
+ * from, and the cases it must run */
+static int ref_skips(const tst_impl *im, const conv_source *s, int ci)
+{
+    return im->is_ref && !s->table && ci % TST_REF_EVERY != 0;
+}
+static int first_nth(const tst_impl *im) { return im->is_ref ? 3 : 1; }
+static int min_for(const tst_impl *im, int min_runs) { return im->is_ref ? min_runs / TST_REF_EVERY : min_runs; }
 
 /* ---- classes ---------------------------------------------------------------------------------- */
 
@@ -274,12 +288,12 @@ void tst_check_qconv(const conv_source *src, int nsrc, int min_runs)
             const unsigned cls = tst_classes(g, &p, c.relu, 0);
             for (int i = 0; i < nim; i++) {
                 const dlk_qconv_impl *q = im[i].conv;
-                if (!q->supports(&p)) continue;
+                if (ref_skips(&im[i], &src[s], ci) || !q->supports(&p)) continue;
                 tst_tally_add(&tally[i], cls);
                 void *packed = tst_alloc(q->packed_bytes(&p));
                 q->pack(&p, w, bias, packed);
                 void *scratch = tst_alloc(q->scratch_bytes(&p));
-                for (int nth = 1; nth <= 3; nth += 2) {
+                for (int nth = first_nth(&im[i]); nth <= 3; nth += 2) {
                     memset(y1, 0x5a, ny);
                     for (int ith = 0; ith < nth; ith++) q->run(&p, packed, x, y1, scratch, ith, nth);
                     const int64_t d = tst_first_diff_bytes(y1, y0, ny);
@@ -288,7 +302,7 @@ void tst_check_qconv(const conv_source *src, int nsrc, int min_runs)
                         coords(g, d, at, sizeof at);
                         fail_msg("int8 conv %s/%s, case %s#%d (%s), %d thread(s): first difference at y[%lld] (%s): %d, "
                                  "reference %d",
-                                 im[i].table, im[i].name, src[s].name, ci, conv_case_str(&c, cs, sizeof cs), nth,
+                                 im[i].table, im[i].name, src[s].name, ci, conv_case_str(&c, 1, cs, sizeof cs), nth,
                                  (long long)d, at, tst_qload(y1, c.y_type, (size_t)d), tst_qload(y0, c.y_type, (size_t)d));
                     }
                 }
@@ -306,7 +320,8 @@ void tst_check_qconv(const conv_source *src, int nsrc, int min_runs)
         char what[96];
         snprintf(what, sizeof what, "int8 conv %s/%s", im[i].table, im[i].name);
         tst_tally_print(what, &tally[i]);
-        if (tally[i].runs < min_runs) fail_msg("%s ran only %d cases (at least %d wanted)", what, tally[i].runs, min_runs);
+        if (tally[i].runs < min_for(&im[i], min_runs))
+            fail_msg("%s ran only %d cases (at least %d wanted)", what, tally[i].runs, min_for(&im[i], min_runs));
     }
 }
 
@@ -347,7 +362,7 @@ void tst_check_fconv(const conv_source *src, int nsrc, float rel_tol, int min_ru
             float *x16 = NULL, *sum16 = NULL, *y16 = NULL;
             for (int i = 0; i < nim; i++) {
                 const dlk_fconv_impl *f = im[i].conv;
-                for (int lay = 0; lay < 4; lay++) {
+                for (int lay = 0; lay < 4 && !ref_skips(&im[i], &src[s], ci); lay++) {
                     g.layout_in = lay & 1 ? DLK_NCHW16C : DLK_NCHW;
                     g.layout_out = lay & 2 ? DLK_NCHW16C : DLK_NCHW;
                     if (!f->supports(&g)) continue;
@@ -367,19 +382,20 @@ void tst_check_fconv(const conv_source *src, int nsrc, float rel_tol, int min_ru
                     void *packed = tst_alloc(f->packed_bytes(&g));
                     f->pack(&g, w, bias, packed);
                     void *scratch = tst_alloc(f->scratch_bytes(&g));
-                    for (int nth = 1; nth <= 3; nth += 2) {
+                    for (int nth = first_nth(&im[i]); nth <= 3; nth += 2) {
                         for (size_t e = 0; e < ny; e++) yl[e] = NAN;
                         for (int ith = 0; ith < nth; ith++) f->run(&g, packed, xl, yl, suml, scratch, c.relu, ith, nth);
                         if (yl != y1) dlk_16c_to_nchw_f32(g.n, g.c_out, hw_out, yl, y1);
-                        const int64_t d = tst_first_far_f32(y1, y0, ny, tol);
+                        /* the reference table's entry promises the reference's bits */
+                        const int64_t d = im[i].is_ref ? tst_first_diff_f32(y1, y0, ny) : tst_first_far_f32(y1, y0, ny, tol);
                         if (d >= 0) {
                             char cs[320], at[96];
                             coords(&g, d, at, sizeof at);
                             fail_msg("float conv %s/%s, case %s#%d (%s), layouts %s -> %s, %d thread(s): first "
                                      "difference at y[%lld] (%s): %.9g, reference %.9g (tolerance %g)",
-                                     im[i].table, im[i].name, src[s].name, ci, conv_case_str(&c, cs, sizeof cs),
+                                     im[i].table, im[i].name, src[s].name, ci, conv_case_str(&c, 0, cs, sizeof cs),
                                      g.layout_in ? "nchw16c" : "nchw", g.layout_out ? "nchw16c" : "nchw", nth, (long long)d,
-                                     at, y1[d], y0[d], tol);
+                                     at, y1[d], y0[d], im[i].is_ref ? 0.0f : tol);
                         }
                     }
                     free(packed);
@@ -398,7 +414,8 @@ void tst_check_fconv(const conv_source *src, int nsrc, float rel_tol, int min_ru
         char what[96];
         snprintf(what, sizeof what, "float conv %s/%s", im[i].table, im[i].name);
         tst_tally_print(what, &tally[i]);
-        if (tally[i].runs < min_runs) fail_msg("%s ran only %d cases (at least %d wanted)", what, tally[i].runs, min_runs);
+        if (tally[i].runs < min_for(&im[i], min_runs))
+            fail_msg("%s ran only %d cases (at least %d wanted)", what, tally[i].runs, min_for(&im[i], min_runs));
         if (tally[i].cls[TC_LAYOUT16] && tally[i].cls[TC_LAYOUT16] < min_layout16)
             fail_msg("%s ran only %d cases with NCHW16C operands (at least %d wanted)", what, tally[i].cls[TC_LAYOUT16],
                      min_layout16);

@@ -28,6 +28,7 @@ typedef struct {
     const char *name;       /* implementation (conv) or slot name */
     const void *conv;       /* const dlk_qconv_impl * / const dlk_fconv_impl *, or NULL */
     tst_fn fn;              /* an element-wise slot's function, or NULL */
+    int is_ref;             /* an entry of the reference table (DLK_ISA_REF) */
 } tst_impl;
 #define TST_MAX_IMPLS 16
 
@@ -73,8 +74,9 @@ void conv_case_rnd_strides(tst_rng *r, conv_case *c);
 void conv_case_rnd_pads(tst_rng *r, conv_case *c, int max_h, int max_w);
 /* g from c (output sizes from the pads); 0 when the geometry is valid */
 int conv_case_geom(const conv_case *c, dlk_conv_geom *g);
-/* "n 1 cin 16 cout 8 group 1 in 9x9 out 9x9 k 3x3 s 1,1 d 1,1 pad 1,1,1,1 ..." */
-const char *conv_case_str(const conv_case *c, char *buf, size_t size);
+/* "n 1 cin 16 cout 8 group 1 in 9x9 out 9x9 k 3x3 s 1,1 d 1,1 pad t1 l1 b1 r1 ...", with the int8
+ * parameters when q8 */
+const char *conv_case_str(const conv_case *c, int q8, char *buf, size_t size);
 
 typedef void (*conv_gen_fn)(tst_rng *r, const void *arg, conv_case *c);
 typedef struct {
@@ -124,12 +126,19 @@ unsigned tst_classes(const dlk_conv_geom *g, const dlk_qconv_params *q, int relu
 void tst_tally_add(tst_tally *t, unsigned classes);
 void tst_tally_print(const char *what, const tst_tally *t);
 
+/* The reference table's own conv entries wrap the oracle: the runners check them on every
+ * TST_REF_EVERY-th generated case (and every fixed one), split over 3 threads, so that they cost
+ * little under ASan. */
+#define TST_REF_EVERY 8
+
 /* ---- runners ------------------------------------------------------------------------------------ */
 /* Every int8 conv implementation on every case of the sources, 1 and 3 threads, bit for bit
- * against dlk_conv_q8_ref. Each implementation must run at least min_runs cases. */
+ * against dlk_conv_q8_ref. Each implementation must run at least min_runs cases (the reference
+ * table's, min_runs / TST_REF_EVERY). */
 void tst_check_qconv(const conv_source *src, int nsrc, int min_runs);
 /* The same for float: every layout pair an implementation supports, against dlk_conv_f32_ref
- * (+ sum, Relu) within rel_tol * max(1, max |ref|). An implementation that takes NCHW16C
+ * (+ sum, Relu) within rel_tol * max(1, max |ref|) (the reference table's entries: bit for bit).
+ * An implementation that takes NCHW16C
  * operands must run at least min_layout16 such cases. */
 void tst_check_fconv(const conv_source *src, int nsrc, float rel_tol, int min_runs, int min_layout16);
 
