@@ -1,9 +1,10 @@
 /*
- * The float SIMD kernels of the kernel table against the reference kernels on random shapes
- * covering the edges (channels not a multiple of 16, 1x1 spatial, pads on every side, strides 1
- * and 2, dilations, groups, each of the conv's paths: pointwise, direct, im2col), with and without
- * a fused Relu and a fused Add, on 1 thread and split over 3. Float sums run in another order:
- * results must agree within 1e-5 of the output's largest magnitude; MaxPool must be exact.
+ * Every float kernel of every kernel table this machine runs against the reference kernels, with
+ * the kernel tester (kernel_tester.h): each conv implementation on each case and pair of layouts
+ * (NCHW / NCHW16C in and out) its supports() takes, with and without a fused Relu and a fused Add,
+ * on 1 thread and split over 3; the element-wise and pool slots likewise. Float sums run in
+ * another order: conv results must agree within 1e-5 of the output's largest magnitude (or 1);
+ * Add (one IEEE addition per element) and MaxPool promise the reference's bits.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,303 +17,297 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/config.h"
+#include "kernel_tester.h"
 
-static uint64_t rng_state = 0x13198a2e03707344ull;
-static uint32_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 32);
-}
-static int rndi(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
-static float rndf(void) { return (float)rnd() / 4294967296.0f * 2.0f - 1.0f; }
+#define CONV_REL_TOL 1e-5f
 
-static void *aalloc(size_t n)
+/* ---- float convolution cases ------------------------------------------------------------------ */
+
+typedef enum { F_POINTWISE, F_K7, F_K3, F_GROUPED, F_K3_DENSE } f32_kind;
+
+/* random fusions: Relu, Add half the time each; a bias 3 times in 4 */
+static void f32_random_fusions(tst_rng *r, conv_case *c)
 {
-    void *p = aligned_alloc(64, (n + 63) / 64 * 64 + 64);
-    assert_non_null(p);
-    return p;
+    c->relu = tst_rndi(r, 0, 1);
+    c->sum = tst_rndi(r, 0, 1);
+    c->bias = tst_rndi(r, 0, 3) != 0;
 }
 
-static int out_size(int in, int pa, int pb, int k, int s, int d) { return (in + pa + pb - d * (k - 1) - 1) / s + 1; }
-
-static dlk_conv_geom rnd_geom(int it)
+/* random geometries covering the conv's paths (pointwise, direct, im2col): channels not a multiple
+ * of 16, 1x1 spatial, pads on every side, strides 1 and 2, dilations; groups of few channels (the
+ * 32-group 3x3s of DLA-X have 2, 4 or 8) as often as many */
+static void gen_f32(tst_rng *r, const void *arg, conv_case *c)
 {
-    dlk_conv_geom g;
-    memset(&g, 0, sizeof g);
-    for (;;) {
-        g.n = rndi(1, 2);
-        const int kind = it % 5;
-        g.group = kind == 3 ? rndi(2, 32) : 1;
-        /* groups: few channels per group (the 32-group 3x3s of DLA-X have 2, 4 or 8) as often as many */
-        const int cin_g = kind == 3 ? rndi(1, 5) : rndi(1, 37), cout_g = kind == 3 && rnd() % 2 ? rndi(1, 8) : rndi(1, 21);
-        g.c_in = cin_g * g.group;
-        g.c_out = cout_g * g.group;
-        const int k = kind == 0 ? 1 : kind == 1 ? 7 : 3;
-        g.kh = k;
-        g.kw = k;
-        g.sh = rndi(1, 2);
-        g.sw = rnd() % 3 ? g.sh : rndi(1, 2);
-        g.dh = rnd() % 5 ? 1 : 2;
-        g.dw = rnd() % 5 ? 1 : 2;
-        g.h_in = rnd() % 6 ? rndi(1, 17) : 1;
-        g.w_in = rnd() % 6 ? rndi(1, 70) : 1;
-        if (kind == 0 && rndi(0, 1)) g.sh = g.sw = 1, g.dh = g.dw = 1; /* pointwise */
-        g.pad_t = kind == 0 && g.sh == 1 ? 0 : rndi(0, g.kh / 2 + 1);
-        g.pad_l = kind == 0 && g.sh == 1 ? 0 : rndi(0, g.kw / 2 + 1);
-        const int pb = kind == 0 && g.sh == 1 ? 0 : rndi(0, g.kh / 2 + 1), pr = kind == 0 && g.sh == 1 ? 0 : rndi(0, g.kw / 2 + 1);
-        g.h_out = out_size(g.h_in, g.pad_t, pb, g.kh, g.sh, g.dh);
-        g.w_out = out_size(g.w_in, g.pad_l, pr, g.kw, g.sw, g.dw);
-        if (g.h_out >= 1 && g.w_out >= 1) return g;
+    const f32_kind kind = *(const f32_kind *)arg;
+    c->n = tst_rndi(r, 1, 2);
+    c->group = kind == F_GROUPED ? tst_rndi(r, 2, 32) : 1;
+    const int cin_g = kind == F_GROUPED ? tst_rndi(r, 1, 5) : tst_rndi(r, 1, 37);
+    const int cout_g = kind == F_GROUPED && tst_rndi(r, 0, 1) ? tst_rndi(r, 1, 8) : tst_rndi(r, 1, 21);
+    c->c_in = cin_g * c->group;
+    c->c_out = cout_g * c->group;
+    c->kh = c->kw = kind == F_POINTWISE ? 1 : kind == F_K7 ? 7 : 3;
+    conv_case_rnd_strides(r, c);
+    c->h_in = tst_chance(r, 5, 6) ? tst_rndi(r, 1, 17) : 1;
+    c->w_in = tst_chance(r, 5, 6) ? tst_rndi(r, 1, 70) : 1;
+    const int pointwise = kind == F_POINTWISE && tst_rndi(r, 0, 1);
+    if (pointwise) c->sh = c->sw = c->dh = c->dw = 1;
+    else {
+        conv_case_rnd_pads(r, c, c->kh / 2 + 1, c->kw / 2 + 1);
     }
+    f32_random_fusions(r, c);
 }
 
-/* every float conv implementation of the table, each on the random geometries it supports */
-static void check_isa(const dlk_kernels *k)
+/* 3x3 stride 1 with 32-48 channels (the Winograd kernel's): odd and even sizes, pads 0 or 1 before
+ * and 0-2 after */
+static void gen_f32_wino(tst_rng *r, const void *arg, conv_case *c)
 {
-    if (!k->fconv[0]) {
-        printf("%s has no float conv: skipped\n", k->name);
-        return;
-    }
-    for (size_t ii = 0; ii < sizeof k->fconv / sizeof k->fconv[0] && k->fconv[ii]; ii++) {
-        const dlk_fconv_impl *im = k->fconv[ii];
-        int tested = 0, layouts = 0;
-        rng_state = 0x13198a2e03707344ull; /* the same geometries for every implementation */
-    for (int it = 0; it < 400 + 60 + 60 + 2 + 80; it++) {
-        /* 400 random geometries, then 60 random 3x3 stride-1 ones with 32-48 channels (the Winograd
-         * kernel's): odd and even sizes, pads 0 or 1 before and 0-2 after; then 60 dense stride-2
-         * ones with 16-50 output channels (the broadcast kernel's): kernels 2x2 to 7x7, rows of 1 to
-         * 40 outputs (segments of 1-12 pixels), dilation 2 now and then, pads 0 to k/2 + 1 */
-        dlk_conv_geom g = rnd_geom(it);
-        if (it >= 522) { /* whole blocks of 16 channels (the NCHW16C layout's): 1x1 (in place) to 7x7 */
-            memset(&g, 0, sizeof g);
-            g.n = rndi(1, 2), g.group = 1, g.c_in = 16 * rndi(1, 3), g.c_out = 16 * rndi(1, 4);
-            g.kh = rnd() % 3 ? rndi(1, 3) : rndi(1, 7), g.kw = rnd() % 2 ? g.kh : rndi(1, 7), g.sh = g.sw = rndi(1, 2);
-            g.dh = rnd() % 5 ? 1 : 2, g.dw = rnd() % 5 ? 1 : 2;
-            g.h_in = rndi(1, 20), g.w_in = rndi(1, 40);
-            const int pw = g.kh == 1 && g.kw == 1 && rnd() % 2; /* pointwise: no pads, stride 1 */
-            if (pw) g.sh = g.sw = 1;
-            g.pad_t = pw ? 0 : rndi(0, g.kh / 2 + 1), g.pad_l = pw ? 0 : rndi(0, g.kw / 2 + 1);
-            g.h_out = out_size(g.h_in, g.pad_t, pw ? 0 : rndi(0, g.kh / 2 + 1), g.kh, g.sh, g.dh);
-            g.w_out = out_size(g.w_in, g.pad_l, pw ? 0 : rndi(0, g.kw / 2 + 1), g.kw, g.sw, g.dw);
-            if (g.h_out < 1 || g.w_out < 1) continue;
-        } else if (it >= 520) { /* pointwise with 1-2 input channels on 70x70: one block of about 100 chunks */
-            memset(&g, 0, sizeof g);
-            g.n = 1, g.group = 1, g.c_in = it - 519, g.c_out = 20, g.kh = g.kw = 1, g.sh = g.sw = 1, g.dh = g.dw = 1;
-            g.h_in = g.w_in = g.h_out = g.w_out = 70;
-        } else if (it >= 460) {
-            memset(&g, 0, sizeof g);
-            g.n = rndi(1, 2), g.group = 1, g.c_in = rndi(1, 40), g.c_out = rndi(16, 50);
-            g.kh = rndi(1, 7), g.kw = rndi(2, 7), g.sh = g.sw = 2;
-            g.dh = rnd() % 5 ? 1 : 2, g.dw = rnd() % 5 ? 1 : 2;
-            g.h_in = rndi(1, 20), g.w_in = rndi(1, 80), g.pad_t = rndi(0, g.kh / 2 + 1), g.pad_l = rndi(0, g.kw / 2 + 1);
-            g.h_out = out_size(g.h_in, g.pad_t, rndi(0, g.kh / 2 + 1), g.kh, 2, g.dh);
-            g.w_out = out_size(g.w_in, g.pad_l, rndi(0, g.kw / 2 + 1), g.kw, 2, g.dw);
-            if (g.h_out < 1 || g.w_out < 1) continue;
-        } else if (it >= 400) {
-            memset(&g, 0, sizeof g);
-            g.n = rndi(1, 2), g.group = 1, g.c_in = rndi(32, 48), g.c_out = rndi(32, 48);
-            g.kh = g.kw = 3, g.sh = g.sw = 1, g.dh = g.dw = 1;
-            g.h_in = rndi(16, 24), g.w_in = rndi(16, 70), g.pad_t = rndi(0, 1), g.pad_l = rndi(0, 1);
-            g.h_out = out_size(g.h_in, g.pad_t, rndi(0, 2), 3, 1, 1);
-            g.w_out = out_size(g.w_in, g.pad_l, rndi(0, 2), 3, 1, 1);
-            if (g.h_out < 1 || g.w_out < 1) continue;
-        }
-        const int it_geom = it; /* each geometry in each pair of layouts the implementation takes */
-        for (int lay = 0; lay < 4; lay++) {
-        g.layout_in = lay & 1 ? DLK_NCHW16C : DLK_NCHW;
-        g.layout_out = lay & 2 ? DLK_NCHW16C : DLK_NCHW;
-        if (!im->supports(&g)) continue;
-        tested++;
-        if (lay) layouts++;
-        const int K = g.c_in / g.group * g.kh * g.kw, relu = rndi(0, 1);
-        const size_t nx = (size_t)g.n * g.c_in * g.h_in * g.w_in, nw = (size_t)g.c_out * K,
-                     ny = (size_t)g.n * g.c_out * g.h_out * g.w_out;
-        float *x = aalloc(nx * 4), *w = aalloc(nw * 4), *b = aalloc((size_t)g.c_out * 4), *y0 = aalloc(ny * 4),
-              *y1 = aalloc(ny * 4), *sum = aalloc(ny * 4);
-        const int with_sum = rndi(0, 1); /* a fused Add: sum added before the Relu */
-        for (size_t i = 0; i < ny; i++) sum[i] = rndf() * 2;
-        for (size_t i = 0; i < nx; i++) x[i] = rndf();
-        for (size_t i = 0; i < nw; i++) w[i] = rndf();
-        for (int i = 0; i < g.c_out; i++) b[i] = rndf();
-        const int with_bias = rndi(0, 3) != 0;
-        dlk_conv_f32_ref(&g, x, w, with_bias ? b : NULL, y0);
-        float mx = 0;
-        for (size_t i = 0; i < ny; i++) {
-            if (with_sum) y0[i] += sum[i];
-            if (relu && y0[i] < 0) y0[i] = 0;
-            if (fabsf(y0[i]) > mx) mx = fabsf(y0[i]);
-        }
-        void *packed = aalloc(im->packed_bytes(&g));
-        im->pack(&g, w, with_bias ? b : NULL, packed);
-        void *scratch = aalloc(im->scratch_bytes(&g));
-        /* channel-blocked operands: x (and y, sum) converted by the reference converters */
-        float *xl = x, *suml = sum, *yl = y1;
-        const int64_t hw_in = (int64_t)g.h_in * g.w_in, hw_out = (int64_t)g.h_out * g.w_out;
-        if (g.layout_in == DLK_NCHW16C) {
-            xl = aalloc(nx * 4);
-            dlk_nchw_to_16c_f32(g.n, g.c_in, hw_in, x, xl);
-        }
-        if (g.layout_out == DLK_NCHW16C) {
-            suml = aalloc(ny * 4);
-            yl = aalloc(ny * 4);
-            dlk_nchw_to_16c_f32(g.n, g.c_out, hw_out, sum, suml);
-        }
-        for (int nth = 1; nth <= 3; nth += 2) {
-            for (size_t i = 0; i < ny; i++) yl[i] = NAN;
-            for (int ith = 0; ith < nth; ith++) im->run(&g, packed, xl, yl, with_sum ? suml : NULL, scratch, relu, ith, nth);
-            if (yl != y1) dlk_16c_to_nchw_f32(g.n, g.c_out, hw_out, yl, y1);
-            for (size_t i = 0; i < ny; i++)
-                if (!(fabsf(y1[i] - y0[i]) <= 1e-5f * (mx > 1 ? mx : 1)))
-                    fail_msg("%s float conv %s it %d (n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d "
-                             "pad %d,%d relu %d sum %d, layouts %d/%d, %d threads): y[%zu] = %g, ref %g",
-                             k->name, im->name, it_geom, g.n, g.c_in, g.c_out, g.group, g.h_in, g.w_in, g.h_out, g.w_out, g.kh, g.kw,
-                             g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, relu, with_sum, g.layout_in, g.layout_out, nth, i,
-                             y1[i], y0[i]);
-        }
-        if (xl != x) free(xl);
-        if (yl != y1) {
-            free(yl);
-            free(suml);
-        }
-        free(packed);
-        free(scratch);
-        free(x);
-        free(w);
-        free(b);
-        free(y0);
-        free(y1);
-        free(sum);
-        }
-    }
-        assert_true(tested >= 20); /* the random geometries must exercise every implementation */
-        /* the broadcast kernel also runs channel-blocked operands (NCHW16C in, out or both) */
-        if (!strcmp(im->name, "avx512-bcast")) assert_true(layouts >= 100);
-        printf("%s float conv %s: %d geometries, %d of them with NCHW16C operands\n", k->name, im->name, tested, layouts);
-    }
-    if (k->add_f32) {
-        for (int it = 0; it < 60; it++) {
-            const int64_t n = it < 20 ? it : rndi(1, 5000);
-            const int relu = it & 1;
-            float *a = aalloc((size_t)n * 4), *b = aalloc((size_t)n * 4), *y0 = aalloc((size_t)n * 4), *y1 = aalloc((size_t)n * 4);
-            for (int64_t i = 0; i < n; i++) a[i] = rndf(), b[i] = rndf();
-            const int64_t one = n, st = 1;
-            dlk_binary_f32_ref(DLK_BIN_ADD, 1, &one, &st, &st, a, b, y0);
-            if (relu) dlk_relu_f32_ref(n, y0, y0);
-            k->add_f32(n, a, b, relu, y1);
-            for (int64_t i = 0; i < n; i++) /* one IEEE addition each: equal values (0 and -0 alike) */
-                if (!(y0[i] == y1[i])) fail_msg("%s add it %d: y[%lld] = %g, ref %g", k->name, it, (long long)i, y1[i], y0[i]);
-            free(a);
-            free(b);
-            free(y0);
-            free(y1);
-        }
-    }
-    if (!k->maxpool_f32) return;
-    for (int it = 0; it < 60; it++) {
-        dlk_pool_geom g;
-        memset(&g, 0, sizeof g);
-        g.n = rndi(1, 2);
-        g.c = rndi(1, 9);
-        g.h_in = rndi(2, 20);
-        g.w_in = rndi(2, 90);
-        g.kh = g.kw = g.sh = g.sw = 2;
-        g.dh = g.dw = 1;
-        g.h_out = g.h_in / 2;
-        g.w_out = g.w_in / 2;
-        if (!k->maxpool_q8_ok(&g)) continue;
-        const size_t nx = (size_t)g.n * g.c * g.h_in * g.w_in, ny = (size_t)g.n * g.c * g.h_out * g.w_out;
-        float *x = aalloc(nx * 4), *y0 = aalloc(ny * 4), *y1 = aalloc(ny * 4);
-        for (size_t i = 0; i < nx; i++) x[i] = rndf();
-        dlk_maxpool_f32_ref(&g, x, y0);
-        for (int ith = 0; ith < 2; ith++) {
-            int64_t b0, e0;
-            dlk_split((int64_t)g.n * g.c, ith, 2, 1, &b0, &e0);
-            k->maxpool_f32(&g, x, y1, b0, e0);
-        }
-        if (memcmp(y0, y1, ny * 4)) fail_msg("%s float maxpool it %d differs", k->name, it);
-        free(x);
-        free(y0);
-        free(y1);
-    }
-    if (!k->maxpool_f32_16c) return;
-    /* NCHW16C MaxPool, any geometry (DLA's 2x2 stride 2 every third time), NaNs now and then: bit
-     * for bit the reference's on the same values in NCHW */
-    int tested16 = 0;
-    for (int it = 0; it < 150; it++) {
-        dlk_pool_geom g;
-        memset(&g, 0, sizeof g);
-        g.n = rndi(1, 2);
-        g.c = 16 * rndi(1, 3);
-        g.h_in = rndi(1, 20);
-        g.w_in = rndi(1, 40);
-        if (it % 3 == 0) {
-            g.kh = g.kw = g.sh = g.sw = 2, g.dh = g.dw = 1;
-        } else {
-            g.kh = rndi(1, 4), g.kw = rndi(1, 4), g.sh = rndi(1, 3), g.sw = rndi(1, 3);
-            g.dh = rnd() % 4 ? 1 : 2, g.dw = rnd() % 4 ? 1 : 2;
-            g.pad_t = rndi(0, g.kh - 1), g.pad_l = rndi(0, g.kw - 1);
-            g.pad_b = rndi(0, g.kh - 1), g.pad_r = rndi(0, g.kw - 1);
-        }
-        g.h_out = out_size(g.h_in, g.pad_t, g.pad_b, g.kh, g.sh, g.dh);
-        g.w_out = out_size(g.w_in, g.pad_l, g.pad_r, g.kw, g.sw, g.dw);
-        if (g.h_out < 1 || g.w_out < 1) continue;
-        tested16++;
-        const int64_t hw_in = (int64_t)g.h_in * g.w_in, hw_out = (int64_t)g.h_out * g.w_out;
-        const size_t nx = (size_t)g.n * g.c * hw_in, ny = (size_t)g.n * g.c * hw_out;
-        float *x = aalloc(nx * 4), *x16 = aalloc(nx * 4), *y0 = aalloc(ny * 4), *y16 = aalloc(ny * 4), *y1 = aalloc(ny * 4);
-        for (size_t i = 0; i < nx; i++) x[i] = rnd() % 50 ? rndf() : rnd() % 2 ? NAN : -INFINITY;
-        dlk_maxpool_f32_ref(&g, x, y0);
-        dlk_nchw_to_16c_f32(g.n, g.c, hw_in, x, x16);
-        const int64_t rows = (int64_t)g.n * (g.c / 16) * g.h_out;
-        for (int ith = 0; ith < 3; ith++) {
-            int64_t b0, e0;
-            dlk_split(rows, ith, 3, 1, &b0, &e0);
-            k->maxpool_f32_16c(&g, x16, y16, b0, e0);
-        }
-        dlk_16c_to_nchw_f32(g.n, g.c, hw_out, y16, y1);
-        if (memcmp(y0, y1, ny * 4))
-            fail_msg("%s NCHW16C maxpool it %d differs (k %dx%d s %d,%d d %d,%d pads %d,%d,%d,%d)", k->name, it, g.kh, g.kw,
-                     g.sh, g.sw, g.dh, g.dw, g.pad_t, g.pad_l, g.pad_b, g.pad_r);
-        free(x);
-        free(x16);
-        free(y0);
-        free(y16);
-        free(y1);
-    }
-    assert_true(tested16 >= 100);
-    printf("%s NCHW16C maxpool: %d geometries\n", k->name, tested16);
+    (void)arg;
+    c->n = tst_rndi(r, 1, 2);
+    c->c_in = tst_rndi(r, 32, 48), c->c_out = tst_rndi(r, 32, 48);
+    c->kh = c->kw = 3;
+    c->h_in = tst_rndi(r, 16, 24), c->w_in = tst_rndi(r, 16, 70);
+    c->pad_t = tst_rndi(r, 0, 1), c->pad_l = tst_rndi(r, 0, 1);
+    c->pad_b = tst_rndi(r, 0, 2), c->pad_r = tst_rndi(r, 0, 2);
+    f32_random_fusions(r, c);
 }
 
-static void run_isa(dlk_isa isa)
+/* dense stride 2 with 16-50 output channels (the broadcast kernel's NCHW path): kernels 1x2 to 7x7,
+ * rows of 1 to 40 outputs (segments of 1-12 pixels), dilation 2 now and then, pads 0 to k/2 + 1 */
+static void gen_f32_dense_s2(tst_rng *r, const void *arg, conv_case *c)
 {
-    const dlk_kernels *k = dlk_kernels_for(isa);
-    if (!k) {
-        printf("ISA %d not available on this machine or build: skipped\n", (int)isa);
-        skip();
-    }
-    check_isa(k);
+    (void)arg;
+    c->n = tst_rndi(r, 1, 2);
+    c->c_in = tst_rndi(r, 1, 40), c->c_out = tst_rndi(r, 16, 50);
+    c->kh = tst_rndi(r, 1, 7), c->kw = tst_rndi(r, 2, 7), c->sh = c->sw = 2;
+    c->dh = tst_chance(r, 1, 5) ? 2 : 1, c->dw = tst_chance(r, 1, 5) ? 2 : 1;
+    c->h_in = tst_rndi(r, 1, 20), c->w_in = tst_rndi(r, 1, 80);
+    conv_case_rnd_pads(r, c, c->kh / 2 + 1, c->kw / 2 + 1);
+    f32_random_fusions(r, c);
 }
 
-static void test_f32_avx2(void **state)
+/* whole blocks of 16 channels (the NCHW16C layout's): 1x1 (pointwise: no pads, stride 1) to 7x7 */
+static void gen_f32_blocks16(tst_rng *r, const void *arg, conv_case *c)
+{
+    (void)arg;
+    c->n = tst_rndi(r, 1, 2);
+    c->c_in = 16 * tst_rndi(r, 1, 3), c->c_out = 16 * tst_rndi(r, 1, 4);
+    c->kh = tst_chance(r, 2, 3) ? tst_rndi(r, 1, 3) : tst_rndi(r, 1, 7);
+    c->kw = tst_rndi(r, 0, 1) ? c->kh : tst_rndi(r, 1, 7);
+    c->sh = c->sw = tst_rndi(r, 1, 2);
+    c->dh = tst_chance(r, 1, 5) ? 2 : 1, c->dw = tst_chance(r, 1, 5) ? 2 : 1;
+    c->h_in = tst_rndi(r, 1, 20), c->w_in = tst_rndi(r, 1, 40);
+    if (c->kh == 1 && c->kw == 1 && tst_rndi(r, 0, 1)) {
+        c->sh = c->sw = 1;
+    } else {
+        conv_case_rnd_pads(r, c, c->kh / 2 + 1, c->kw / 2 + 1);
+    }
+    f32_random_fusions(r, c);
+}
+
+/* the same with an input of one row or one column */
+static void gen_f32_blocks16_thin(tst_rng *r, const void *arg, conv_case *c)
+{
+    gen_f32_blocks16(r, arg, c);
+    if (tst_rndi(r, 0, 1)) c->h_in = 1;
+    else c->w_in = 1;
+}
+
+/* pointwise with 1-2 input channels on 70x70: one block of about 100 chunks */
+#define F_PW_SHORT(ci, rl, sm)                                                                                         \
+    {.n = 1, .c_in = ci, .c_out = 20, .h_in = 70, .w_in = 70, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1, .dw = 1,     \
+     .group = 1, .bias = 1, .relu = rl, .sum = sm}
+static const conv_case f32_pointwise_short_k[] = {F_PW_SHORT(1, 0, 1), F_PW_SHORT(2, 1, 0)};
+
+/* Winograd shapes on whole blocks of 16 channels, with a fused Add */
+#define F_WINO16(ci, co, h, w, pt, pl, pb, pr, rl)                                                                     \
+    {.n = 1, .c_in = ci, .c_out = co, .h_in = h, .w_in = w, .kh = 3, .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1,     \
+     .pad_t = pt, .pad_l = pl, .pad_b = pb, .pad_r = pr, .group = 1, .bias = 1, .relu = rl, .sum = 1}
+static const conv_case f32_winograd_blocks16[] = {F_WINO16(32, 48, 16, 17, 1, 1, 1, 1, 1),
+                                                   F_WINO16(48, 32, 19, 40, 0, 1, 2, 0, 0),
+                                                   F_WINO16(32, 32, 24, 70, 1, 0, 0, 2, 1)};
+
+#define F32_GEN(nm, fn, arg, cnt, sd) {nm, NULL, fn, arg, cnt, sd}
+static const conv_source f32_sources[] = {
+    F32_GEN("f32_pointwise", gen_f32, &(const f32_kind){F_POINTWISE}, 95, 0x13198a2e03707344ull),
+    F32_GEN("f32_k7", gen_f32, &(const f32_kind){F_K7}, 95, 0xa4093822299f31d0ull),
+    F32_GEN("f32_k3", gen_f32, &(const f32_kind){F_K3}, 95, 0x082efa98ec4e6c89ull),
+    F32_GEN("f32_grouped", gen_f32, &(const f32_kind){F_GROUPED}, 120, 0x452821e638d01377ull),
+    F32_GEN("f32_k3_dense", gen_f32, &(const f32_kind){F_K3_DENSE}, 95, 0xbe5466cf34e90c6cull),
+    F32_GEN("f32_winograd_3x3s1", gen_f32_wino, NULL, 75, 0xc0ac29b7c97c50ddull),
+    F32_GEN("f32_dense_stride2", gen_f32_dense_s2, NULL, 75, 0x3f84d5b5b5470917ull),
+    F32_GEN("f32_blocks16", gen_f32_blocks16, NULL, 95, 0x9216d5d98979fb1bull),
+    F32_GEN("f32_blocks16_thin", gen_f32_blocks16_thin, NULL, 10, 0xd1310ba698dfb5acull),
+    CONV_TABLE("f32_pointwise_short_k", f32_pointwise_short_k),
+    CONV_TABLE("f32_winograd_blocks16", f32_winograd_blocks16),
+};
+
+static void test_fconv(void **state)
 {
     (void)state;
-    run_isa(DLK_ISA_AVX2);
+    /* every implementation must meet at least 20 cases; one that takes NCHW16C operands 100 such */
+    tst_check_fconv(f32_sources, (int)(sizeof f32_sources / sizeof f32_sources[0]), CONV_REL_TOL, 20, 100);
 }
 
-static void test_f32_avx512(void **state)
+/* ---- element-wise and pool slots ------------------------------------------------------------- */
+
+static tst_fn slot_add(const dlk_kernels *k) { return (tst_fn)k->add_f32; }
+static tst_fn slot_maxpool(const dlk_kernels *k) { return (tst_fn)k->maxpool_f32; }
+static tst_fn slot_maxpool_16c(const dlk_kernels *k) { return (tst_fn)k->maxpool_f32_16c; }
+typedef void (*add_fn)(int64_t n, const float *a, const float *b, int relu, float *y);
+typedef void (*maxpool_fn)(const dlk_pool_geom *g, const float *x, float *y, int64_t from, int64_t to);
+
+static void add_sizes(tst_rng *r, const void *arg, int i, ew_case *c)
+{
+    (void)r, (void)arg;
+    c->n = i, c->relu = i & 1;
+}
+static void add_random(tst_rng *r, const void *arg, int i, ew_case *c)
+{
+    (void)arg;
+    c->n = tst_rndi(r, 1, 5000), c->relu = i & 1;
+}
+static const ew_source add_sources[] = {
+    {"add_sizes_0_19", add_sizes, NULL, 20, 0x510e527fade682d1ull},
+    {"add_random_1_5000", add_random, NULL, 40, 0x9b05688c2b3e6c1full},
+};
+
+static void check_add(const ew_source *s, int ci, ew_case *c, void *ctx)
+{
+    tst_slot *v = ctx;
+    tst_rng r = tst_rng_new(c->seed);
+    const int64_t n = c->n, st = 1;
+    float *a = tst_alloc((size_t)n * 4), *b = tst_alloc((size_t)n * 4), *y0 = tst_alloc((size_t)n * 4),
+          *y1 = tst_alloc((size_t)n * 4);
+    tst_fill_f32(&r, a, (size_t)n, 1);
+    tst_fill_f32(&r, b, (size_t)n, 1);
+    dlk_binary_f32_ref(DLK_BIN_ADD, 1, &n, &st, &st, a, b, y0);
+    if (c->relu) dlk_relu_f32_ref(n, y0, y0);
+    for (int i = 0; i < v->nim; i++) {
+        ((add_fn)v->im[i].fn)(n, a, b, c->relu, y1);
+        const int64_t d = tst_first_diff_f32(y1, y0, (size_t)n); /* equal values (0 and -0 alike) */
+        if (d >= 0)
+            fail_msg("%s/%s, case %s#%d (n %lld relu %d): first difference at y[%lld] (%g + %g): %.9g, reference %.9g",
+                     v->im[i].table, v->im[i].name, s->name, ci, (long long)n, c->relu, (long long)d, a[d], b[d], y1[d], y0[d]);
+        v->runs++;
+    }
+    free(a), free(b), free(y0), free(y1);
+}
+
+static void test_add(void **state)
 {
     (void)state;
-    run_isa(DLK_ISA_AVX512);
+    tst_slot v;
+    tst_slot_init(&v, "add_f32", slot_add);
+    const int cases = tst_ew_cases(add_sources, (int)(sizeof add_sources / sizeof add_sources[0]), check_add, &v);
+    tst_slot_done(&v, cases, cases);
+}
+
+/* NCHW MaxPool: DLA's 2x2 stride 2 (the geometries maxpool_q8_ok accepts) */
+static void gen_pool_2x2(tst_rng *r, const void *arg, pool_case *c)
+{
+    (void)arg;
+    c->n = tst_rndi(r, 1, 2), c->c = tst_rndi(r, 1, 9);
+    c->h_in = tst_rndi(r, 2, 20), c->w_in = tst_rndi(r, 2, 90);
+}
+/* NCHW16C MaxPool of any geometry, DLA's 2x2 stride 2 a third of the time, NaN and -inf now and then */
+static void gen_pool_16c(tst_rng *r, const void *arg, pool_case *c)
+{
+    const int any = arg != NULL;
+    c->n = tst_rndi(r, 1, 2), c->c = 16 * tst_rndi(r, 1, 3);
+    c->h_in = tst_rndi(r, 1, 20), c->w_in = tst_rndi(r, 1, 40);
+    c->nan = 1;
+    if (any) {
+        c->kh = tst_rndi(r, 1, 4), c->kw = tst_rndi(r, 1, 4), c->sh = tst_rndi(r, 1, 3), c->sw = tst_rndi(r, 1, 3);
+        c->dh = tst_chance(r, 1, 4) ? 2 : 1, c->dw = tst_chance(r, 1, 4) ? 2 : 1;
+        c->pad_t = tst_rndi(r, 0, c->kh - 1), c->pad_l = tst_rndi(r, 0, c->kw - 1);
+        c->pad_b = tst_rndi(r, 0, c->kh - 1), c->pad_r = tst_rndi(r, 0, c->kw - 1);
+    }
+}
+static const pool_source pool_sources[] = {
+    {"maxpool_f32_2x2s2", NULL, gen_pool_2x2, NULL, 60, 0x1f83d9abfb41bd6bull},
+};
+static const pool_source pool16_sources[] = {
+    {"maxpool_f32_16c_2x2s2", NULL, gen_pool_16c, NULL, 50, 0x5be0cd19137e2179ull},
+    {"maxpool_f32_16c_any", NULL, gen_pool_16c, "any", 100, 0xcbbb9d5dc1059ed8ull},
+};
+
+static void pool_data(const pool_case *c, float *x, size_t nx)
+{
+    tst_rng r = tst_rng_new(c->seed);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = !c->nan || tst_chance(&r, 49, 50) ? tst_rndf(&r) : tst_rndi(&r, 0, 1) ? NAN : -INFINITY;
+}
+
+/* NCHW (threads split the planes; geometries the table's maxpool_q8_ok accepts) or NCHW16C (threads
+ * split the rows; any geometry): bit for bit the reference's on the same values in NCHW */
+static void check_maxpool_layout(const pool_source *s, int ci, pool_case *c, tst_slot *v, int blocked)
+{
+    dlk_pool_geom g;
+    pool_case_geom(c, &g);
+    const int64_t hw_in = (int64_t)g.h_in * g.w_in, hw_out = (int64_t)g.h_out * g.w_out;
+    const size_t nx = (size_t)g.n * g.c * hw_in, ny = (size_t)g.n * g.c * hw_out;
+    float *x = tst_alloc(nx * 4), *xl = x, *y0 = tst_alloc(ny * 4), *y1 = tst_alloc(ny * 4), *yl = y1;
+    pool_data(c, x, nx);
+    dlk_maxpool_f32_ref(&g, x, y0);
+    if (blocked) {
+        xl = tst_alloc(nx * 4), yl = tst_alloc(ny * 4);
+        dlk_nchw_to_16c_f32(g.n, g.c, hw_in, x, xl);
+    }
+    const int64_t items = blocked ? (int64_t)g.n * (g.c / 16) * g.h_out : (int64_t)g.n * g.c;
+    const int nth = blocked ? 3 : 2;
+    for (int i = 0; i < v->nim; i++) {
+        if (!blocked && v->im[i].k->maxpool_q8_ok && !v->im[i].k->maxpool_q8_ok(&g)) continue;
+        for (int ith = 0; ith < nth; ith++) {
+            int64_t b, e;
+            dlk_split(items, ith, nth, 1, &b, &e);
+            ((maxpool_fn)v->im[i].fn)(&g, xl, yl, b, e);
+        }
+        if (blocked) dlk_16c_to_nchw_f32(g.n, g.c, hw_out, yl, y1);
+        const int64_t d = tst_first_diff_bytes(y1, y0, ny * 4);
+        if (d >= 0) {
+            char cs[200];
+            fail_msg("%s/%s, case %s#%d (%s): first difference at y[%lld] (NCHW): %.9g, reference %.9g", v->im[i].table,
+                     v->im[i].name, s->name, ci, pool_case_str(c, cs, sizeof cs), (long long)(d / 4), y1[d / 4], y0[d / 4]);
+        }
+        v->runs++;
+    }
+    if (blocked) free(xl), free(yl);
+    free(x), free(y0), free(y1);
+}
+static void check_maxpool(const pool_source *s, int ci, pool_case *c, void *ctx) { check_maxpool_layout(s, ci, c, ctx, 0); }
+static void check_maxpool_16c(const pool_source *s, int ci, pool_case *c, void *ctx)
+{
+    check_maxpool_layout(s, ci, c, ctx, 1);
+}
+
+static void run_pool(const char *slot, tst_fn (*get)(const dlk_kernels *), const pool_source *src, int nsrc,
+                     void (*check)(const pool_source *, int, pool_case *, void *), int min_runs)
+{
+    tst_slot v;
+    tst_slot_init(&v, slot, get);
+    const int cases = tst_pool_cases(src, nsrc, check, &v);
+    tst_slot_done(&v, cases, min_runs);
+}
+
+static void test_maxpool(void **state)
+{
+    (void)state;
+    run_pool("maxpool_f32", slot_maxpool, pool_sources, 1, check_maxpool, 50);
+}
+
+static void test_maxpool_16c(void **state)
+{
+    (void)state;
+    run_pool("maxpool_f32_16c", slot_maxpool_16c, pool16_sources, 2, check_maxpool_16c, 150);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_f32_avx2),
-        cmocka_unit_test(test_f32_avx512),
+        cmocka_unit_test(test_fconv),
+        cmocka_unit_test(test_add),
+        cmocka_unit_test(test_maxpool),
+        cmocka_unit_test(test_maxpool_16c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

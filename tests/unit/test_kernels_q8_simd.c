@@ -1,9 +1,11 @@
 /*
- * Every SIMD int8 kernel of the kernel table against the reference kernels, on random shapes that
- * cover the edges: channels not a multiple of the vector width, 1x1 spatial, pads on every side,
- * strides 1 and 2, dilations, groups (32 groups and depthwise), uint8 and int8 activations,
- * zero points at the type's ends, a fused Relu; run with 1 thread and split over 3. Results must
- * be bit-identical. Each ISA the machine has is tested (dlk_kernels_for); the others are skipped.
+ * Every int8 kernel of every kernel table this machine runs against the reference kernels, with
+ * the kernel tester (kernel_tester.h): each conv implementation whose supports() takes a case,
+ * and each element-wise slot, bit for bit, run with 1 thread and split over 3 (2 for the
+ * element-wise kernels). The cases below are data: random geometries from named generators that
+ * cover the edges (channels not a multiple of the vector width, 1x1 spatial, pads on every side,
+ * strides 1 and 2, dilations, groups (32 groups and depthwise), uint8 and int8 activations, zero
+ * points at the type's ends, a fused Relu) and fixed cases for what randomness rarely draws.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,252 +18,260 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/config.h"
+#include "kernel_tester.h"
 
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
-static uint32_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 32);
-}
-static int rndi(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
-static float rndu(void) { return (float)rnd() / 4294967296.0f; }
+/* ---- int8 convolution cases ------------------------------------------------------------------- */
 
-static void *aalloc(size_t n)
-{
-    void *p = aligned_alloc(64, (n + 63) / 64 * 64 + 64);
-    assert_non_null(p);
-    return p;
-}
+typedef enum { Q_POINTWISE, Q_K7, Q_K3, Q_GROUPS32, Q_GROUPED, Q_DEPTHWISE } q8_kind;
+typedef struct {
+    q8_kind kind;
+    int wide; /* rows of 24-75 pixels, strides 1 and 2 apart: the VNNI kernel's direct (no im2col) path */
+} q8_gen_arg;
 
-static void fill_q8(uint8_t *p, size_t n)
+/* random types, zero points (often at the type's ends), a fused Relu a third of the time */
+static void q8_random_params(tst_rng *r, conv_case *c)
 {
-    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)rnd();
+    c->x_type = tst_rndi(r, 0, 1) ? DLK_Q_I8 : DLK_Q_U8;
+    c->y_type = tst_rndi(r, 0, 1) ? DLK_Q_I8 : DLK_Q_U8;
+    c->w_type = tst_chance(r, 3, 4) ? DLK_Q_I8 : DLK_Q_U8;
+    c->x_zp = tst_rnd_zp(r, c->x_type);
+    c->y_zp = tst_rnd_zp(r, c->y_type);
+    c->relu = tst_rndi(r, 0, 2) == 0;
+    c->w_zp = c->w_type == DLK_Q_U8 || tst_chance(r, 1, 8);
+    c->bias = tst_chance(r, 3, 4);
 }
 
-/* a zero point: often at the type's ends */
-static int rnd_zp(dlk_q8type t)
+static void gen_q8(tst_rng *r, const void *arg, conv_case *c)
 {
-    const int lo = dlk_q8_lo(t), hi = dlk_q8_hi(t);
-    switch (rndi(0, 3)) {
-    case 0: return lo;
-    case 1: return hi;
-    default: return rndi(lo, hi);
+    const q8_gen_arg *a = arg;
+    c->n = tst_rndi(r, 1, 2);
+    int cin_g = tst_rndi(r, 1, 21), cout_g = tst_rndi(r, 1, 19);
+    switch (a->kind) {
+    case Q_GROUPS32: c->group = 32, cin_g = tst_rndi(r, 1, 5), cout_g = tst_rndi(r, 1, 5); break;
+    case Q_GROUPED: c->group = tst_rndi(r, 2, 5); break;
+    case Q_DEPTHWISE: c->group = tst_rndi(r, 1, 24), cin_g = 1, cout_g = tst_rndi(r, 1, 2); break;
+    default: c->group = 1;
     }
+    c->c_in = cin_g * c->group;
+    c->c_out = cout_g * c->group;
+    c->kh = c->kw = a->kind == Q_POINTWISE ? 1 : a->kind == Q_K7 ? 7 : 3;
+    if (a->kind == Q_K3 && tst_rndi(r, 0, 1)) c->kw = 1; /* 3x1 */
+    conv_case_rnd_strides(r, c);
+    c->h_in = tst_chance(r, 5, 6) ? tst_rndi(r, 1, 19) : 1;
+    c->w_in = tst_chance(r, 5, 6) ? tst_rndi(r, 1, 41) : 1;
+    if (a->wide) c->w_in = tst_rndi(r, 24, 75), c->h_in = tst_rndi(r, 1, 9);
+    conv_case_rnd_pads(r, c, c->kh / 2 + 1, c->kw / 2 + 1);
+    q8_random_params(r, c);
 }
 
-static int out_size(int in, int pa, int pb, int k, int s, int d) { return (in + pa + pb - d * (k - 1) - 1) / s + 1; }
+/* a wide 1x1 over many pixels: more than one panel block; 1x1 with 1 or 2 input channels (short
+ * K); dense 3x3 stride 1 */
+#define Q8_PW_SHORT(ci, xt, wt, yt, xz, yz, rl)                                                                     \
+    {.n = 1, .c_in = ci, .c_out = 19, .h_in = 9, .w_in = 31, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1, .dw = 1,    \
+     .group = 1, .bias = 1, .x_type = xt, .w_type = wt, .y_type = yt, .x_zp = xz, .y_zp = yz, .relu = rl}
+#define Q8_3X3(ci, co, h, w, p, xt, wt, yt, xz, yz)                                                                 \
+    {.n = 2, .c_in = ci, .c_out = co, .h_in = h, .w_in = w, .kh = 3, .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1,     \
+     .pad_t = p, .pad_l = p, .pad_b = p, .pad_r = p, .group = 1, .bias = 1, .x_type = xt, .w_type = wt,              \
+     .y_type = yt, .x_zp = xz, .y_zp = yz}
+static const conv_case q8_fixed[] = {
+    Q8_PW_SHORT(1, DLK_Q_U8, DLK_Q_I8, DLK_Q_I8, 0, -128, 1),
+    Q8_PW_SHORT(2, DLK_Q_I8, DLK_Q_I8, DLK_Q_U8, 127, 255, 0),
+    Q8_PW_SHORT(1, DLK_Q_I8, DLK_Q_U8, DLK_Q_I8, -128, 3, 1),
+    Q8_PW_SHORT(2, DLK_Q_U8, DLK_Q_U8, DLK_Q_U8, 255, 0, 0),
+    Q8_3X3(16, 32, 12, 30, 1, DLK_Q_U8, DLK_Q_I8, DLK_Q_I8, 128, -128),
+    Q8_3X3(5, 7, 6, 25, 0, DLK_Q_I8, DLK_Q_I8, DLK_Q_U8, -128, 0),
+    Q8_3X3(33, 17, 5, 9, 1, DLK_Q_I8, DLK_Q_U8, DLK_Q_I8, 0, 127),
+    {.n = 1, .c_in = 40, .c_out = 9, .h_in = 37, .w_in = 29, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1, .dw = 1,
+     .group = 1, .bias = 1, .x_type = DLK_Q_U8, .w_type = DLK_Q_I8, .y_type = DLK_Q_I8, .x_zp = 128, .y_zp = -128,
+     .relu = 1},
+    {.n = 1, .c_in = 40, .c_out = 9, .h_in = 37, .w_in = 29, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1, .dw = 1,
+     .group = 1, .bias = 1, .x_type = DLK_Q_I8, .w_type = DLK_Q_U8, .y_type = DLK_Q_U8, .x_zp = -3, .y_zp = 0,
+     .w_zp = 1},
+};
 
-static dlk_conv_geom rnd_geom(int it)
+#define Q8_GEN(nm, k, w, cnt, sd) {nm, NULL, gen_q8, &(const q8_gen_arg){k, w}, cnt, sd}
+static const conv_source q8_sources[] = {
+    Q8_GEN("q8_pointwise", Q_POINTWISE, 0, 80, 0x243f6a8885a308d3ull),
+    Q8_GEN("q8_pointwise_wide", Q_POINTWISE, 1, 20, 0x13198a2e03707344ull),
+    Q8_GEN("q8_k7", Q_K7, 0, 80, 0xa4093822299f31d0ull),
+    Q8_GEN("q8_k7_wide", Q_K7, 1, 20, 0x082efa98ec4e6c89ull),
+    Q8_GEN("q8_k3_and_3x1", Q_K3, 0, 80, 0x452821e638d01377ull),
+    Q8_GEN("q8_k3_and_3x1_wide", Q_K3, 1, 20, 0xbe5466cf34e90c6cull),
+    Q8_GEN("q8_groups32", Q_GROUPS32, 0, 80, 0xc0ac29b7c97c50ddull),
+    Q8_GEN("q8_groups32_wide", Q_GROUPS32, 1, 20, 0x3f84d5b5b5470917ull),
+    Q8_GEN("q8_grouped", Q_GROUPED, 0, 80, 0x9216d5d98979fb1bull),
+    Q8_GEN("q8_grouped_wide", Q_GROUPED, 1, 20, 0xd1310ba698dfb5acull),
+    Q8_GEN("q8_depthwise", Q_DEPTHWISE, 0, 80, 0x2ffd72dbd01adfb7ull),
+    Q8_GEN("q8_depthwise_wide", Q_DEPTHWISE, 1, 20, 0xb8e1afed6a267e96ull),
+    CONV_TABLE("q8_fixed", q8_fixed),
+};
+
+static void test_qconv(void **state)
 {
-    dlk_conv_geom g;
-    memset(&g, 0, sizeof g);
-    for (;;) {
-        g.n = rndi(1, 2);
-        const int kind = it % 6;
-        g.group = kind == 3 ? 32 : kind == 4 ? rndi(2, 5) : 1;
-        int cin_g = kind == 5 ? 1 : rndi(1, 21), cout_g = rndi(1, 19);
-        if (kind == 5) g.group = rndi(1, 24), cout_g = rndi(1, 2); /* depthwise-like */
-        if (kind == 3) cin_g = rndi(1, 5), cout_g = rndi(1, 5);
-        g.c_in = cin_g * g.group;
-        g.c_out = cout_g * g.group;
-        const int k = kind == 0 ? 1 : kind == 1 ? 7 : 3;
-        g.kh = k;
-        g.kw = kind == 2 && rndi(0, 1) ? 1 : k;
-        g.sh = rndi(1, 2);
-        g.sw = rnd() % 3 ? g.sh : rndi(1, 2);
-        g.dh = rnd() % 5 ? 1 : 2;
-        g.dw = rnd() % 5 ? 1 : 2;
-        g.h_in = rnd() % 6 ? rndi(1, 19) : 1;
-        g.w_in = rnd() % 6 ? rndi(1, 41) : 1;
-        g.pad_t = rndi(0, g.kh / 2 + 1);
-        g.pad_l = rndi(0, g.kw / 2 + 1);
-        const int pb = rndi(0, g.kh / 2 + 1), pr = rndi(0, g.kw / 2 + 1);
-        if (it % 5 == 4) { /* wide rows, strides 1 and 2: the VNNI kernel's direct (no im2col) path */
-            g.sh = rndi(1, 2);
-            g.sw = rndi(1, 2);
-            g.w_in = rndi(24, 75);
-            g.h_in = rndi(1, 9);
-        }
-        g.h_out = out_size(g.h_in, g.pad_t, pb, g.kh, g.sh, g.dh);
-        g.w_out = out_size(g.w_in, g.pad_l, pr, g.kw, g.sw, g.dw);
-        if (g.h_out >= 1 && g.w_out >= 1) return g;
-    }
+    (void)state;
+    tst_check_qconv(q8_sources, (int)(sizeof q8_sources / sizeof q8_sources[0]), 100);
 }
 
-static void check_conv_isa(const dlk_kernels *k)
+/* ---- element-wise slots ----------------------------------------------------------------------- */
+
+static void ew_sizes(tst_rng *r, const void *arg, int i, ew_case *c)
 {
-    int ran = 0;
-    for (int it = 0; it < 300; it++) {
-        dlk_qconv_params p;
-        memset(&p, 0, sizeof p);
-        p.g = rnd_geom(it);
-        if (it == 7) { /* a wide 1x1 over many pixels: more than one panel block */
-            p.g = (dlk_conv_geom){1, 40, 37, 29, 9, 37, 29, 1, 1, 1, 1, 1, 1, 0, 0, 1, DLK_NCHW, DLK_NCHW};
+    (void)arg;
+    c->n = i;
+    c->t = tst_rndi(r, 0, 1) ? DLK_Q_I8 : DLK_Q_U8;
+}
+static void ew_random(tst_rng *r, const void *arg, int i, ew_case *c)
+{
+    (void)arg, (void)i;
+    c->n = tst_rndi(r, 1, 3000);
+    c->t = tst_rndi(r, 0, 1) ? DLK_Q_I8 : DLK_Q_U8;
+}
+static const ew_source ew_sources[] = {
+    {"ew_sizes_0_39", ew_sizes, NULL, 40, 0x6a09e667f3bcc908ull},
+    {"ew_random_1_3000", ew_random, NULL, 160, 0xbb67ae8584caa73bull},
+};
+#define N_EW (int)(sizeof ew_sources / sizeof ew_sources[0])
+
+/* the slots, as the table names them */
+static tst_fn slot_quantize(const dlk_kernels *k) { return (tst_fn)k->quantize_q8; }
+static tst_fn slot_qadd(const dlk_kernels *k) { return (tst_fn)k->qadd_q8; }
+static tst_fn slot_maxpool(const dlk_kernels *k) { return (tst_fn)k->maxpool_q8; }
+typedef void (*quantize_fn)(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
+typedef void (*qadd_fn)(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
+                        int b_zp, float c_scale, int c_zp, int relu, void *c);
+typedef void (*maxpool_fn)(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t plane0, int64_t plane1);
+
+static void check_quantize(const ew_source *s, int ci, ew_case *c, void *ctx)
+{
+    tst_slot *v = ctx;
+    tst_rng r = tst_rng_new(c->seed);
+    const int64_t n = c->n;
+    float *x = tst_alloc(sizeof(float) * (size_t)n);
+    uint8_t *y0 = tst_alloc((size_t)n), *y1 = tst_alloc((size_t)n);
+    tst_fill_f32(&r, x, (size_t)n, 4.0f);
+    if (n > 3) x[1] = 0.5f * 0.03125f, x[2] = 1.5f * 0.03125f, x[3] = -2.5f * 0.03125f; /* ties at scale 2^-5 */
+    const float sc = tst_chance(&r, 2, 3) ? 0.03125f : 0.01f + tst_rndu(&r) * 0.05f;
+    const int zp = tst_rnd_zp(&r, c->t);
+    dlk_quantize_ref(1, 1, n, x, &sc, &(int32_t){zp}, c->t, y0);
+    for (int i = 0; i < v->nim; i++) {
+        memset(y1, 0x5a, (size_t)n);
+        for (int ith = 0; ith < 2; ith++) {
+            int64_t b, e;
+            dlk_split(n, ith, 2, 64, &b, &e);
+            if (e > b) ((quantize_fn)v->im[i].fn)(e - b, x + b, sc, zp, c->t, y1 + b);
         }
-        const dlk_conv_geom *g = &p.g;
-        p.x_type = rndi(0, 1) ? DLK_Q_I8 : DLK_Q_U8;
-        p.y_type = rndi(0, 1) ? DLK_Q_I8 : DLK_Q_U8;
-        p.w_type = rnd() % 4 ? DLK_Q_I8 : DLK_Q_U8;
-        p.x_zp = rnd_zp(p.x_type);
-        p.y_zp = rnd_zp(p.y_type);
-        p.y_lo = dlk_q8_lo(p.y_type);
-        p.y_hi = dlk_q8_hi(p.y_type);
-        if (rndi(0, 2) == 0 && p.y_zp > p.y_lo) p.y_lo = p.y_zp; /* fused Relu */
-        const int K = g->c_in / g->group * g->kh * g->kw;
-        int32_t *wzp = NULL;
-        if (p.w_type == DLK_Q_U8 || rnd() % 8 == 0) {
-            wzp = malloc(sizeof(int32_t) * g->c_out);
-            for (int c = 0; c < g->c_out; c++) wzp[c] = rnd_zp(p.w_type);
-            p.w_zp = wzp;
-        }
-        float *scale = malloc(sizeof(float) * g->c_out);
-        for (int c = 0; c < g->c_out; c++) scale[c] = (0.2f + rndu()) * 0.01f / sqrtf((float)K);
-        p.scale = scale;
-        const size_t nx = (size_t)g->n * g->c_in * g->h_in * g->w_in, nw = (size_t)g->c_out * K,
-                     ny = (size_t)g->n * g->c_out * g->h_out * g->w_out;
-        uint8_t *x = aalloc(nx), *w = aalloc(nw), *y0 = aalloc(ny), *y1 = aalloc(ny);
-        fill_q8(x, nx);
-        fill_q8(w, nw);
-        int32_t *bias = NULL;
-        if (rnd() % 4) {
-            bias = malloc(sizeof(int32_t) * g->c_out);
-            for (int c = 0; c < g->c_out; c++) bias[c] = rndi(-20000, 20000);
-        }
-        dlk_conv_q8_ref(&p, x, w, bias, y0, NULL);
-        const dlk_qconv_impl *impl = dlk_qconv_pick(k, &p);
-        if (impl) {
-            ran++;
-            void *packed = aalloc(impl->packed_bytes(&p));
-            impl->pack(&p, w, bias, packed);
-            void *scratch = aalloc(impl->scratch_bytes(&p));
-            for (int nth = 1; nth <= 3; nth += 2) {
-                memset(y1, 0x5a, ny);
-                for (int ith = 0; ith < nth; ith++) impl->run(&p, packed, x, y1, scratch, ith, nth);
-                if (memcmp(y0, y1, ny)) {
-                    size_t i = 0;
-                    while (y0[i] == y1[i]) i++;
-                    fail_msg("%s conv it %d (n %d cin %d cout %d group %d in %dx%d out %dx%d k %dx%d s %d,%d d %d,%d "
-                             "pad %d,%d x %s zp %d w %s y %s zp %d lo %d, %d threads): byte %zu is %d, ref %d",
-                             impl->name, it, g->n, g->c_in, g->c_out, g->group, g->h_in, g->w_in, g->h_out, g->w_out,
-                             g->kh, g->kw, g->sh, g->sw, g->dh, g->dw, g->pad_t, g->pad_l,
-                             p.x_type ? "i8" : "u8", p.x_zp, p.w_type ? "i8" : "u8", p.y_type ? "i8" : "u8", p.y_zp,
-                             p.y_lo, nth, i, y1[i], y0[i]);
-                }
-            }
-            free(packed);
-            free(scratch);
-        }
-        free(x);
-        free(w);
-        free(y0);
-        free(y1);
-        free(bias);
-        free(scale);
-        free(wzp);
+        const int64_t d = tst_first_diff_bytes(y1, y0, (size_t)n);
+        if (d >= 0)
+            fail_msg("%s/%s, case %s#%d (n %lld %s scale %g zp %d): first difference at y[%lld] (x %.9g): %d, reference %d",
+                     v->im[i].table, v->im[i].name, s->name, ci, (long long)n, tst_q8name(c->t), sc, zp, (long long)d, x[d],
+                     tst_qload(y1, c->t, (size_t)d), tst_qload(y0, c->t, (size_t)d));
+        v->runs++;
     }
-    assert_true(ran > 100);
+    free(x), free(y0), free(y1);
 }
 
-static void check_elementwise_isa(const dlk_kernels *k)
+static void check_qadd(const ew_source *s, int ci, ew_case *c, void *ctx)
 {
-    for (int it = 0; it < 200; it++) {
-        const dlk_q8type t = rndi(0, 1) ? DLK_Q_I8 : DLK_Q_U8;
-        const int64_t n = it < 40 ? it : rndi(1, 3000);
-        uint8_t *a = aalloc(n), *b = aalloc(n), *y0 = aalloc(n), *y1 = aalloc(n);
-        fill_q8(a, n);
-        fill_q8(b, n);
-        if (k->quantize_q8) {
-            float *x = aalloc(sizeof(float) * n);
-            for (int64_t i = 0; i < n; i++) x[i] = (rndu() * 2 - 1) * 4.0f;
-            if (n > 3) x[1] = 0.5f * 0.03125f, x[2] = 1.5f * 0.03125f, x[3] = -2.5f * 0.03125f; /* ties */
-            const float s = it % 3 ? 0.03125f : 0.01f + rndu() * 0.05f;
-            const int zp = rnd_zp(t);
-            dlk_quantize_ref(1, 1, n, x, &s, &(int32_t){zp}, t, y0);
-            memset(y1, 0x5a, n);
-            for (int ith = 0; ith < 2; ith++) {
-                int64_t b0, e0;
-                dlk_split(n, ith, 2, 64, &b0, &e0);
-                if (e0 > b0) k->quantize_q8(e0 - b0, x + b0, s, zp, t, y1 + b0);
-            }
-            if (memcmp(y0, y1, n)) fail_msg("%s quantize it %d differs", k->name, it);
-            free(x);
-        }
-        if (k->qadd_q8) {
-            const float as = 0.01f + rndu() * 0.1f, bs = 0.01f + rndu() * 0.1f, cs = 0.01f + rndu() * 0.1f;
-            const int azp = rnd_zp(t), bzp = rnd_zp(t), czp = rnd_zp(t), relu = rndi(0, 1);
-            const int64_t one = n;
-            const int64_t st = 1;
-            dlk_qadd_q8_ref(1, &one, &st, &st, t, a, as, azp, b, bs, bzp, cs, czp, y0);
-            if (relu) dlk_clip_q8_ref(n, t, y0, czp, dlk_q8_hi(t), y0);
-            k->qadd_q8(n, t, a, as, azp, b, bs, bzp, cs, czp, relu, y1);
-            if (memcmp(y0, y1, n)) fail_msg("%s qadd it %d differs", k->name, it);
-        }
-        free(a);
-        free(b);
-        free(y0);
-        free(y1);
+    tst_slot *v = ctx;
+    tst_rng r = tst_rng_new(c->seed);
+    const int64_t n = c->n, st = 1;
+    uint8_t *a = tst_alloc((size_t)n), *b = tst_alloc((size_t)n), *y0 = tst_alloc((size_t)n), *y1 = tst_alloc((size_t)n);
+    tst_fill_q8(&r, a, (size_t)n);
+    tst_fill_q8(&r, b, (size_t)n);
+    const float as = 0.01f + tst_rndu(&r) * 0.1f, bs = 0.01f + tst_rndu(&r) * 0.1f, cs = 0.01f + tst_rndu(&r) * 0.1f;
+    const int azp = tst_rnd_zp(&r, c->t), bzp = tst_rnd_zp(&r, c->t), czp = tst_rnd_zp(&r, c->t), relu = tst_rndi(&r, 0, 1);
+    dlk_qadd_q8_ref(1, &n, &st, &st, c->t, a, as, azp, b, bs, bzp, cs, czp, y0);
+    if (relu) dlk_clip_q8_ref(n, c->t, y0, czp, dlk_q8_hi(c->t), y0);
+    for (int i = 0; i < v->nim; i++) {
+        memset(y1, 0x5a, (size_t)n);
+        ((qadd_fn)v->im[i].fn)(n, c->t, a, as, azp, b, bs, bzp, cs, czp, relu, y1);
+        const int64_t d = tst_first_diff_bytes(y1, y0, (size_t)n);
+        if (d >= 0)
+            fail_msg("%s/%s, case %s#%d (n %lld %s relu %d): first difference at y[%lld] (a %d b %d): %d, reference %d",
+                     v->im[i].table, v->im[i].name, s->name, ci, (long long)n, tst_q8name(c->t), relu, (long long)d,
+                     tst_qload(a, c->t, (size_t)d), tst_qload(b, c->t, (size_t)d), tst_qload(y1, c->t, (size_t)d),
+                     tst_qload(y0, c->t, (size_t)d));
+        v->runs++;
     }
-    if (!k->maxpool_q8) return;
-    for (int it = 0; it < 100; it++) {
-        dlk_pool_geom g;
-        memset(&g, 0, sizeof g);
-        g.n = rndi(1, 2);
-        g.c = rndi(1, 9);
-        g.h_in = rndi(1, 20);
-        g.w_in = it < 10 ? 64 + it : rndi(1, 90);
-        g.kh = g.kw = g.sh = g.sw = 2;
-        g.dh = g.dw = 1;
-        g.h_out = g.h_in / 2;
-        g.w_out = g.w_in / 2;
-        if (rndi(0, 3) == 0) { /* a geometry the SIMD path does not take */
-            g.kh = g.kw = 3;
-            g.sh = g.sw = 1;
-            g.h_out = g.h_in - 2;
-            g.w_out = g.w_in - 2;
-        }
-        if (g.h_out < 1 || g.w_out < 1) continue;
-        if (!k->maxpool_q8_ok(&g)) continue;
-        const dlk_q8type t = rndi(0, 1) ? DLK_Q_I8 : DLK_Q_U8;
-        const size_t nx = (size_t)g.n * g.c * g.h_in * g.w_in, ny = (size_t)g.n * g.c * g.h_out * g.w_out;
-        uint8_t *x = aalloc(nx), *y0 = aalloc(ny), *y1 = aalloc(ny);
-        fill_q8(x, nx);
-        dlk_maxpool_q8_ref(&g, t, x, y0);
+    free(a), free(b), free(y0), free(y1);
+}
+
+static void run_ew(const char *slot, tst_fn (*get)(const dlk_kernels *), void (*check)(const ew_source *, int, ew_case *, void *))
+{
+    tst_slot v;
+    tst_slot_init(&v, slot, get);
+    const int cases = tst_ew_cases(ew_sources, N_EW, check, &v);
+    tst_slot_done(&v, cases, cases);
+}
+
+static void test_quantize(void **state)
+{
+    (void)state;
+    run_ew("quantize_q8", slot_quantize, check_quantize);
+}
+
+static void test_qadd(void **state)
+{
+    (void)state;
+    run_ew("qadd_q8", slot_qadd, check_qadd);
+}
+
+/* ---- MaxPool ----------------------------------------------------------------------------------- */
+
+/* DLA's 2x2 stride 2 on random planes (rows of 64-73 pixels: the SIMD path's full vectors), and now
+ * and then a 3x3 stride 1, which the SIMD slot may decline (maxpool_q8_ok) */
+static void gen_pool_q8(tst_rng *r, const void *arg, pool_case *c)
+{
+    const int wide = arg != NULL;
+    c->n = tst_rndi(r, 1, 2);
+    c->c = tst_rndi(r, 1, 9);
+    c->h_in = tst_rndi(r, 1, 20);
+    c->w_in = wide ? tst_rndi(r, 64, 73) : tst_rndi(r, 1, 90);
+    if (tst_chance(r, 1, 4)) c->kh = c->kw = 3, c->sh = c->sw = 1;
+    c->t = tst_rndi(r, 0, 1) ? DLK_Q_I8 : DLK_Q_U8;
+}
+static const pool_source pool_sources[] = {
+    {"maxpool_q8_rows_64_73", NULL, gen_pool_q8, "wide", 10, 0x3c6ef372fe94f82bull},
+    {"maxpool_q8_random", NULL, gen_pool_q8, NULL, 90, 0xa54ff53a5f1d36f1ull},
+};
+
+static void check_maxpool(const pool_source *s, int ci, pool_case *c, void *ctx)
+{
+    tst_slot *v = ctx;
+    dlk_pool_geom g;
+    pool_case_geom(c, &g);
+    tst_rng r = tst_rng_new(c->seed);
+    const size_t nx = (size_t)g.n * g.c * g.h_in * g.w_in, ny = (size_t)g.n * g.c * g.h_out * g.w_out;
+    uint8_t *x = tst_alloc(nx), *y0 = tst_alloc(ny), *y1 = tst_alloc(ny);
+    tst_fill_q8(&r, x, nx);
+    dlk_maxpool_q8_ref(&g, c->t, x, y0);
+    for (int i = 0; i < v->nim; i++) {
+        if (v->im[i].k->maxpool_q8_ok && !v->im[i].k->maxpool_q8_ok(&g)) continue;
+        memset(y1, 0x5a, ny);
         for (int ith = 0; ith < 3; ith++) {
-            int64_t b0, e0;
-            dlk_split((int64_t)g.n * g.c, ith, 3, 1, &b0, &e0);
-            k->maxpool_q8(&g, t, x, y1, b0, e0);
+            int64_t b, e;
+            dlk_split((int64_t)g.n * g.c, ith, 3, 1, &b, &e);
+            ((maxpool_fn)v->im[i].fn)(&g, c->t, x, y1, b, e);
         }
-        if (memcmp(y0, y1, ny)) fail_msg("%s maxpool it %d (%dx%d) differs", k->name, it, g.h_in, g.w_in);
-        free(x);
-        free(y0);
-        free(y1);
+        const int64_t d = tst_first_diff_bytes(y1, y0, ny);
+        if (d >= 0) {
+            char cs[200];
+            fail_msg("%s/%s, case %s#%d (%s): first difference at y[%lld]: %d, reference %d", v->im[i].table, v->im[i].name,
+                     s->name, ci, pool_case_str(c, cs, sizeof cs), (long long)d, tst_qload(y1, c->t, (size_t)d),
+                     tst_qload(y0, c->t, (size_t)d));
+        }
+        v->runs++;
     }
+    free(x), free(y0), free(y1);
 }
 
-static void run_isa(dlk_isa isa)
-{
-    const dlk_kernels *k = dlk_kernels_for(isa);
-    if (!k) {
-        printf("ISA %d not available on this machine or build: skipped\n", (int)isa);
-        skip();
-    }
-    check_conv_isa(k);
-    check_elementwise_isa(k);
-}
-
-static void test_conv_avx2(void **state)
+static void test_maxpool(void **state)
 {
     (void)state;
-    run_isa(DLK_ISA_AVX2);
-}
-
-static void test_conv_avx512(void **state)
-{
-    (void)state;
-    run_isa(DLK_ISA_AVX512);
+    tst_slot v;
+    tst_slot_init(&v, "maxpool_q8", slot_maxpool);
+    const int cases = tst_pool_cases(pool_sources, (int)(sizeof pool_sources / sizeof pool_sources[0]), check_maxpool, &v);
+    tst_slot_done(&v, cases, 50); /* the 2x2 stride 2 cases at least */
 }
 
 static void test_table(void **state)
@@ -276,9 +286,8 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_conv_avx2),
-        cmocka_unit_test(test_conv_avx512),
+        cmocka_unit_test(test_table),   cmocka_unit_test(test_qconv),   cmocka_unit_test(test_quantize),
+        cmocka_unit_test(test_qadd),    cmocka_unit_test(test_maxpool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "helpers.h"
 #include "plan/plan.h"
 
 static dlk_plan_buf B(size_t size, int first, int last) { return (dlk_plan_buf){size, first, last, 0}; }
@@ -76,27 +77,22 @@ static void reuses_gaps(void **state)
     assert_int_equal(dlk_plan_check(b, 3, 1, t), 0);
 }
 
-static unsigned rng(unsigned *s)
-{
-    *s = *s * 1103515245u + 12345u;
-    return *s >> 8;
-}
 
 /* Random graphs: every plan valid and never below the lower bound; 5000 buffers in well under a
  * second (the cubic planner took 13 s for 2000). */
 static void random_and_large(void **state)
 {
     (void)state;
-    unsigned s = 12345;
+    tst_rng s = tst_rng_new(12345);
     int better = 0;
     for (int round = 0; round < 200; round++) {
-        int n = 1 + (int)(rng(&s) % 60);
+        int n = 1 + (int)(tst_rnd(&s) % 60);
         dlk_plan_buf b[60];
         for (int i = 0; i < n; i++) {
-            int f = (int)(rng(&s) % 40);
-            b[i] = B(rng(&s) % 1000, f, f + (int)(rng(&s) % 8));
+            int f = (int)(tst_rnd(&s) % 40);
+            b[i] = B(tst_rnd(&s) % 1000, f, f + (int)(tst_rnd(&s) % 8));
         }
-        size_t align = (size_t)1 << (rng(&s) % 7);
+        size_t align = (size_t)1 << (tst_rnd(&s) % 7);
         dlk_plan_buf c[60];
         memcpy(c, b, sizeof b);
         size_t by_size = dlk_plan_order_with(c, n, align, DLK_PLAN_BY_SIZE);
@@ -110,7 +106,7 @@ static void random_and_large(void **state)
     int n = 5000;
     dlk_plan_buf *big = malloc(sizeof *big * (size_t)n);
     assert_non_null(big);
-    for (int i = 0; i < n; i++) big[i] = B(1000 + rng(&s) % 100000, i, i + 1 + (int)(rng(&s) % 4 == 0 ? rng(&s) % 50 : 1));
+    for (int i = 0; i < n; i++) big[i] = B(1000 + tst_rnd(&s) % 100000, i, i + 1 + (int)(tst_rnd(&s) % 4 == 0 ? tst_rnd(&s) % 50 : 1));
     clock_t t0 = clock();
     size_t t = dlk_plan_aligned(big, n, 64);
     double sec = (double)(clock() - t0) / CLOCKS_PER_SEC;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dlakit.h"
+#include "helpers.h"
 #include "onnx/onnx.h"
 
 #define NODE_DIR "/usr/share/libonnx-testdata/data/node/"
@@ -49,14 +50,6 @@ static int try_model(const void *buf, size_t len, const char *name)
     return 1;
 }
 
-static void *read_all(const char *path, size_t *len)
-{
-    void *buf;
-    dlk_err err;
-    if (dlk_read_file(path, DLK_MAX_MODEL_BYTES, &buf, len, &err)) return NULL;
-    return buf;
-}
-
 static void truncations(void **state)
 {
     (void)state;
@@ -64,7 +57,7 @@ static void truncations(void **state)
                                   "../models/dla46c_mnist_64/dla46c_mnist_64_qop_int8.onnx"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         size_t len;
-        unsigned char *buf = read_all(files[f], &len);
+        unsigned char *buf = tst_read_file(files[f], DLK_MAX_MODEL_BYTES, &len);
         if (!buf) fail_msg("%s: missing (install libonnx-testdata; scripts/deps.sh)", files[f]);
         assert_int_equal(try_model(buf, len, "whole.onnx"), 1);
         int loaded = 0;
@@ -82,10 +75,10 @@ static void mutations(void **state)
     (void)state;
     static const char *files[] = {NODE_DIR "test_conv_with_strides_padding/model.onnx", NODE_DIR "test_qlinearconv/model.onnx",
                                   NODE_DIR "test_maxpool_2d_pads/model.onnx", NODE_DIR "test_gemm_all_attributes/model.onnx"};
-    uint32_t seed = 12345;
+    tst_rng r = tst_rng_new(12345);
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         size_t len;
-        unsigned char *orig = read_all(files[f], &len);
+        unsigned char *orig = tst_read_file(files[f], DLK_MAX_MODEL_BYTES, &len);
         if (!orig) fail_msg("%s: missing (install libonnx-testdata; scripts/deps.sh)", files[f]);
         unsigned char *buf = malloc(len);
         assert_non_null(buf);
@@ -93,10 +86,8 @@ static void mutations(void **state)
         for (int k = 0; k < 400; k++) {
             memcpy(buf, orig, len);
             for (int flips = 1 + k % 3; flips > 0; flips--) {
-                seed = seed * 1664525u + 1013904223u;
-                size_t at = (seed >> 8) % len;
-                seed = seed * 1664525u + 1013904223u;
-                buf[at] = (unsigned char)(seed >> 24);
+                const size_t at = tst_rnd64(&r) % len;
+                buf[at] = (unsigned char)tst_rnd(&r);
             }
             refused += !try_model(buf, len, "mutated.onnx");
         }
