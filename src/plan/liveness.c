@@ -24,13 +24,15 @@ dlk_liveness *dlk_lv_new(int n_values, int n_steps)
     lv->parent = calloc(nv, sizeof *lv->parent);
     lv->rel = calloc(nv, sizeof *lv->rel);
     lv->link = calloc(nv, sizeof *lv->link);
+    lv->gfirst = calloc(nv, sizeof *lv->gfirst);
+    lv->glast = calloc(nv, sizeof *lv->glast);
     lv->scratch_buf = calloc(ns, sizeof *lv->scratch_buf);
     lv->in_place = calloc(ns, sizeof *lv->in_place);
     lv->slices = calloc(ns, sizeof *lv->slices);
     lv->live = calloc(ns + 1, sizeof *lv->live);
     lv->bufs = calloc(nv + ns, sizeof *lv->bufs);
     if (!lv->size || !lv->flags || !lv->scratch || !lv->first || !lv->last || !lv->buf || !lv->offset || !lv->host ||
-        !lv->parent || !lv->rel || !lv->link || !lv->scratch_buf || !lv->in_place || !lv->slices || !lv->live || !lv->bufs) {
+        !lv->parent || !lv->rel || !lv->link || !lv->gfirst || !lv->glast || !lv->scratch_buf || !lv->in_place || !lv->slices || !lv->live || !lv->bufs) {
         dlk_lv_free(lv);
         return NULL;
     }
@@ -53,6 +55,8 @@ void dlk_lv_free(dlk_liveness *lv)
     free(lv->parent);
     free(lv->rel);
     free(lv->link);
+    free(lv->gfirst);
+    free(lv->glast);
     free(lv->scratch_buf);
     free(lv->in_place);
     free(lv->slices);
@@ -76,16 +80,25 @@ void dlk_lv_scratch(dlk_liveness *lv, int step, size_t bytes)
 static int bad_step(const dlk_liveness *lv, int step) { return step < 0 || step >= lv->n_steps; }
 static int bad_value(const dlk_liveness *lv, int v) { return v < 0 || v >= lv->n_values; }
 
+/* room for one more element in a growing array of n elements */
+static int room(void **arr, int n, int *cap, size_t elem)
+{
+    if (n < *cap) return 0;
+    int c = *cap ? 2 * *cap : 64;
+    void *a = realloc(*arr, elem * (size_t)c);
+    if (!a) return -1;
+    *arr = a;
+    *cap = c;
+    return 0;
+}
+
 static int add_access(dlk_liveness *lv, int step, int v, int write)
 {
+    void *arr = lv->acc;
     if (bad_step(lv, step) || bad_value(lv, v)) return -1;
-    if (lv->n_acc == lv->cap_acc) {
-        int cap = lv->cap_acc ? 2 * lv->cap_acc : 64;
-        dlk_lv_access *a = realloc(lv->acc, sizeof *a * (size_t)cap);
-        if (!a) return -1;
-        lv->acc = a;
-        lv->cap_acc = cap;
-    }
+    int bad = room(&arr, lv->n_acc, &lv->cap_acc, sizeof *lv->acc);
+    lv->acc = arr;
+    if (bad) return -1;
     lv->acc[lv->n_acc++] = (dlk_lv_access){step, v, write};
     return 0;
 }
@@ -95,14 +108,11 @@ int dlk_lv_write(dlk_liveness *lv, int step, int v) { return add_access(lv, step
 
 static int add_share(dlk_liveness *lv, dlk_lv_share_kind kind, int step, int out, int in, size_t offset)
 {
+    void *arr = lv->share;
     if (bad_step(lv, step) || bad_value(lv, out) || bad_value(lv, in)) return -1;
-    if (lv->n_share == lv->cap_share) {
-        int cap = lv->cap_share ? 2 * lv->cap_share : 32;
-        dlk_lv_share *s = realloc(lv->share, sizeof *s * (size_t)cap);
-        if (!s) return -1;
-        lv->share = s;
-        lv->cap_share = cap;
-    }
+    int bad = room(&arr, lv->n_share, &lv->cap_share, sizeof *lv->share);
+    lv->share = arr;
+    if (bad) return -1;
     lv->share[lv->n_share++] = (dlk_lv_share){kind, step, out, in, offset, 0};
     return 0;
 }
@@ -126,17 +136,21 @@ static int root_of(const dlk_liveness *lv, int v, size_t *off)
     return v;
 }
 
-/* first / last over the used members of root r's group */
+/* first / last over the used members of root r's group (kept up to date as groups merge) */
 static void group_span(const dlk_liveness *lv, int r, int *first, int *last)
 {
-    int f = -1, l = -1;
-    for (int v = 0; v < lv->n_values; v++) {
-        if (lv->first[v] < 0 || root_of(lv, v, NULL) != r) continue;
-        if (f < 0 || lv->first[v] < f) f = lv->first[v];
-        if (lv->last[v] > l) l = lv->last[v];
-    }
-    *first = f;
-    *last = l;
+    *first = lv->gfirst[r];
+    *last = lv->glast[r];
+}
+
+/* root a's group joins root b's */
+static void join(dlk_liveness *lv, int a, int b, size_t rel, int link)
+{
+    lv->parent[a] = b;
+    lv->rel[a] = rel;
+    lv->link[a] = link;
+    if (lv->gfirst[a] >= 0 && (lv->gfirst[b] < 0 || lv->gfirst[a] < lv->gfirst[b])) lv->gfirst[b] = lv->gfirst[a];
+    if (lv->glast[a] > lv->glast[b]) lv->glast[b] = lv->glast[a];
 }
 
 static void lifetimes(dlk_liveness *lv, int *written)
@@ -178,9 +192,7 @@ static void try_view(dlk_liveness *lv, dlk_lv_share *s, const int *members)
     if (outside(lv, s->in) || outside(lv, s->out) || lv->parent[s->out] != s->out || members[s->out] != 1 ||
         ri == s->out || offi + lv->size[s->out] > lv->size[ri])
         return;
-    lv->parent[s->out] = ri;
-    lv->rel[s->out] = offi;
-    lv->link[s->out] = DLK_LV_VIEW + 1;
+    join(lv, s->out, ri, offi, DLK_LV_VIEW + 1);
     s->taken = 1;
 }
 
@@ -191,9 +203,7 @@ static void try_slice(dlk_liveness *lv, dlk_lv_share *s, const int *written, int
     if (outside(lv, s->in) || outside(lv, s->out) || !written[s->in] || !fills(lv, s->in, &rv)) return;
     rh = root_of(lv, s->out, &offh);
     if (rv == rh || holds[rv] || offh + s->offset + lv->size[s->in] > lv->size[rh]) return;
-    lv->parent[rv] = rh;
-    lv->rel[rv] = offh + s->offset;
-    lv->link[rv] = DLK_LV_SLICE + 1;
+    join(lv, rv, rh, offh + s->offset, DLK_LV_SLICE + 1);
     holds[rh] = 1;
     lv->host[s->in] = s->out;
     s->taken = 1;
@@ -210,18 +220,15 @@ static void try_in_place(dlk_liveness *lv, dlk_lv_share *s, int *holds)
     if (l != s->step) return; /* the input's whole group must die here */
     group_span(lv, ro, &f, &l);
     if (f != s->step) return; /* and the output's start here */
-    lv->parent[ro] = rx;
-    lv->rel[ro] = 0;
-    lv->link[ro] = DLK_LV_IN_PLACE + 1;
+    join(lv, ro, rx, 0, DLK_LV_IN_PLACE + 1);
     holds[rx] |= holds[ro];
     s->taken = 1;
     lv->in_place[s->step]++;
 }
 
 /* Buffers in schedule order: groups whose root is never written first (in value order), then per
- * step the groups whose root it writes (in the order written), then its scratch. gf/gl: each
- * root's group span. */
-static int number_buffers(dlk_liveness *lv, const int *written, const int *gf)
+ * step the groups whose root it writes (in the order written), then its scratch. */
+static int number_buffers(dlk_liveness *lv, const int *written)
 {
     lv->n_bufs = 0;
     int *order = malloc(sizeof *order * ((size_t)lv->n_acc + 1)), *end = calloc((size_t)lv->n_steps + 2, sizeof *end);
@@ -234,7 +241,7 @@ static int number_buffers(dlk_liveness *lv, const int *written, const int *gf)
     for (int s = 0; s < lv->n_steps; s++) end[s + 1] += end[s];
     for (int a = 0; a < lv->n_acc; a++) order[end[lv->acc[a].step]++] = a; /* stable by step; end[s]: past step s */
     for (int v = 0; v < lv->n_values; v++)
-        lv->buf[v] = lv->parent[v] == v && !outside(lv, v) && lv->size[v] && gf[v] >= 0 ? -2 : -1;
+        lv->buf[v] = lv->parent[v] == v && !outside(lv, v) && lv->size[v] && lv->gfirst[v] >= 0 ? -2 : -1;
     for (int v = 0; v < lv->n_values; v++)
         if (lv->buf[v] == -2 && !written[v]) lv->buf[v] = lv->n_bufs++;
     for (int s = 0, at = 0; s < lv->n_steps; s++) {
@@ -253,16 +260,17 @@ int dlk_lv_solve(dlk_liveness *lv, size_t align)
 {
     const int nv = lv->n_values;
     int *written = calloc((size_t)nv + 1, sizeof *written), *holds = calloc((size_t)nv + 1, sizeof *holds);
-    int *members = calloc((size_t)nv + 1, sizeof *members), *gf = malloc(sizeof *gf * ((size_t)nv + 1));
-    int *gl = malloc(sizeof *gl * ((size_t)nv + 1));
+    int *members = calloc((size_t)nv + 1, sizeof *members);
     int rc = -1;
-    if (!written || !holds || !members || !gf || !gl) goto done;
+    if (!written || !holds || !members) goto done;
     lv->align = align ? align : 1;
     lifetimes(lv, written);
     for (int v = 0; v < nv; v++) {
         lv->parent[v] = v;
         lv->rel[v] = 0;
         lv->link[v] = 0;
+        lv->gfirst[v] = lv->first[v];
+        lv->glast[v] = lv->last[v];
         lv->host[v] = -1;
         members[v] = 1;
     }
@@ -280,18 +288,11 @@ int dlk_lv_solve(dlk_liveness *lv, size_t align)
     for (int i = 0; i < lv->n_share; i++)
         if (lv->share[i].kind == DLK_LV_IN_PLACE) try_in_place(lv, &lv->share[i], holds);
 
-    for (int v = 0; v < nv; v++) gf[v] = gl[v] = -1;
-    for (int v = 0; v < nv; v++) {
-        size_t off = 0;
-        int r = root_of(lv, v, &off);
-        lv->offset[v] = off;
-        if (lv->first[v] < 0) continue;
-        if (gf[r] < 0 || lv->first[v] < gf[r]) gf[r] = lv->first[v];
-        if (lv->last[v] > gl[r]) gl[r] = lv->last[v];
-    }
-    if (number_buffers(lv, written, gf)) goto done;
+    for (int v = 0; v < nv; v++) root_of(lv, v, &lv->offset[v]);
+    if (number_buffers(lv, written)) goto done;
     for (int v = 0; v < nv; v++)
-        if (lv->parent[v] == v && lv->buf[v] >= 0) lv->bufs[lv->buf[v]] = (dlk_plan_buf){lv->size[v], gf[v], gl[v], 0};
+        if (lv->parent[v] == v && lv->buf[v] >= 0)
+            lv->bufs[lv->buf[v]] = (dlk_plan_buf){lv->size[v], lv->gfirst[v], lv->glast[v], 0};
     for (int s = 0; s < lv->n_steps; s++)
         if (lv->scratch_buf[s] >= 0) lv->bufs[lv->scratch_buf[s]] = (dlk_plan_buf){lv->scratch[s], s, s, 0};
     for (int v = 0; v < nv; v++) lv->buf[v] = lv->buf[root_of(lv, v, NULL)];
@@ -309,8 +310,6 @@ done:
     free(written);
     free(holds);
     free(members);
-    free(gf);
-    free(gl);
     return rc;
 }
 
@@ -320,24 +319,29 @@ size_t dlk_lv_arena_offset(const dlk_liveness *lv, int v)
     return lv->bufs[lv->buf[v]].offset + lv->offset[v];
 }
 
-/* Two members of one buffer alive together must be meant to share bytes: both reach their common
- * ancestor through views and slices only, or they meet at one step where an in-place output was
- * taken. 1: through views and slices, 2: through an in-place link, 0: unrelated. */
+/* Two members of one buffer alive together must be meant to share bytes: 1 when one sees the
+ * other through views and slices (their paths to the common ancestor hold no in-place link, and
+ * not both a slice: two parts of one host never overlap), 2 when an in-place link joins them (they
+ * may only meet at that step), 0 otherwise. */
 static int related(const dlk_liveness *lv, int v, int w)
 {
-    int up[64], pure[64], n = 0, p = 1;
+    int up[64], mask[64], n = 0, m = 0;
     for (int a = v;; a = lv->parent[a]) {
         if (n == 64) return 0;
-        up[n] = a, pure[n++] = p;
+        up[n] = a, mask[n++] = m;
         if (lv->parent[a] == a) break;
-        p &= lv->link[a] != DLK_LV_IN_PLACE + 1;
+        m |= 1 << lv->link[a];
     }
-    p = 1;
+    m = 0;
     for (int b = w;; b = lv->parent[b]) {
-        for (int i = 0; i < n; i++)
-            if (up[i] == b) return pure[i] && p ? 1 : 2;
+        for (int i = 0; i < n; i++) {
+            if (up[i] != b) continue;
+            const int ip = 1 << (DLK_LV_IN_PLACE + 1), sl = 1 << (DLK_LV_SLICE + 1);
+            if ((mask[i] | m) & ip) return 2;
+            return (mask[i] & sl) && (m & sl) ? 0 : 1;
+        }
         if (lv->parent[b] == b) return 0;
-        p &= lv->link[b] != DLK_LV_IN_PLACE + 1;
+        m |= 1 << lv->link[b];
     }
 }
 
@@ -361,17 +365,25 @@ int dlk_lv_check(const dlk_liveness *lv)
         if (!lv->scratch[s]) continue;
         if (b < 0 || lv->bufs[b].size < lv->scratch[s] || lv->bufs[b].first > s || lv->bufs[b].last < s) return -1;
     }
-    for (int v = 0; v < lv->n_values; v++) {
-        if (lv->buf[v] < 0 || lv->first[v] < 0 || !lv->size[v]) continue;
-        for (int w = v + 1; w < lv->n_values; w++) {
-            if (lv->buf[w] != lv->buf[v] || lv->first[w] < 0 || !lv->size[w]) continue;
-            if (lv->offset[v] >= lv->offset[w] + lv->size[w] || lv->offset[w] >= lv->offset[v] + lv->size[v]) continue;
-            int f = lv->first[v] > lv->first[w] ? lv->first[v] : lv->first[w];
-            int l = lv->last[v] < lv->last[w] ? lv->last[v] : lv->last[w];
-            const int rel = f > l ? 1 : related(lv, v, w);
-            if (rel == 1 || (rel == 2 && f == l && f < lv->n_steps && lv->in_place[f])) continue;
-            return -1;
-        }
-    }
-    return 0;
+    /* members of each buffer, by buffer (a counting sort), checked pairwise */
+    int *at = calloc((size_t)lv->n_bufs + 2, sizeof *at), *mem = malloc(sizeof *mem * ((size_t)lv->n_values + 1));
+    int bad = !at || !mem;
+    for (int v = 0; !bad && v < lv->n_values; v++)
+        if (lv->buf[v] >= 0 && lv->first[v] >= 0 && lv->size[v]) at[lv->buf[v] + 1]++;
+    for (int b = 0; !bad && b < lv->n_bufs; b++) at[b + 1] += at[b];
+    for (int v = 0; !bad && v < lv->n_values; v++)
+        if (lv->buf[v] >= 0 && lv->first[v] >= 0 && lv->size[v]) mem[at[lv->buf[v]]++] = v;
+    for (int b = 0, from = 0; !bad && b < lv->n_bufs; from = at[b++]) /* at[b] is now the end of buffer b's */
+        for (int i = from; !bad && i < at[b]; i++)
+            for (int j = i + 1; !bad && j < at[b]; j++) {
+                const int v = mem[i], w = mem[j];
+                if (lv->offset[v] >= lv->offset[w] + lv->size[w] || lv->offset[w] >= lv->offset[v] + lv->size[v]) continue;
+                int f = lv->first[v] > lv->first[w] ? lv->first[v] : lv->first[w];
+                int l = lv->last[v] < lv->last[w] ? lv->last[v] : lv->last[w];
+                const int rel = f > l ? 1 : related(lv, v, w);
+                bad = !(rel == 1 || (rel == 2 && f == l && f < lv->n_steps && lv->in_place[f]));
+            }
+    free(at);
+    free(mem);
+    return bad ? -1 : 0;
 }

@@ -90,6 +90,7 @@ typedef struct dlk_liveness_s {
     int *parent;
     size_t *rel;           /* offset of a value inside its parent */
     int *link;             /* how it joined its parent: 0 (a root), DLK_LV_VIEW/SLICE/IN_PLACE + 1 */
+    int *gfirst, *glast;   /* a root's group span */
 } dlk_liveness;
 
 /* An empty description of n_values values (size 0, no flags) and n_steps steps. NULL on OOM. */

@@ -231,13 +231,15 @@ static int ctx_plan(dlk_ctx *c, dlk_err *err)
     for (int v = 0; v < g->n_values; v++) {
         dlk_tensor *t = &c->t[v];
         if (t->is_const) continue;
-        t->host = lv->host[v] + 1;
-        t->host_offset = lv->offset[v];
         t->offset = lv->buf[v] >= 0 ? dlk_lv_arena_offset(lv, v) : 0;
+        t->host = lv->host[v] + 1; /* a Concat's part inside its output, at host_offset */
+        t->host_offset = t->host ? t->offset - dlk_lv_arena_offset(lv, lv->host[v]) : 0;
         if (!(lv->flags[v] & DLK_LV_OUTSIDE)) continue;
         t->offset = io;
         io += (t->bytes + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN;
     }
+    for (int v = 0; v < g->n_values; v++)
+        if (lv->host[v] >= 0) c->t[lv->host[v]].is_host = 1;
     c->io_end = io;
     for (int i = 0; i < g->n_nodes; i++)
         if (dlk_concat_parts(&c->ops[i]) && lv->slices[i] == dlk_concat_parts(&c->ops[i])) c->ops[i].parallel = 0;

@@ -119,6 +119,9 @@ static void slices_and_scratch(void **state)
     assert_int_equal(lv->host[H], -1);
     assert_int_equal(lv->slices[2], 2);
     assert_int_equal(dlk_lv_check(lv), 0);
+    /* two parts overlapping inside their host while both alive are caught */
+    lv->offset[Q] = 40;
+    assert_int_equal(dlk_lv_check(lv), -1);
     dlk_lv_free(lv);
 }
 
