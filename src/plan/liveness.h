@@ -32,6 +32,18 @@
  * the order given, then its scratch), and the lower bound is the largest sum of buffer sizes
  * alive at one step.
  *
+ * What the runtime context and the program both count (runtime/ctx.c dlk_ctx_liveness builds
+ * the one schedule; codegen/program.c solves it again with the reference kernels' scratch):
+ *  - the graph's inputs and outputs are outside (the program's uint8 image and float scores are
+ *    the caller's buffers; the context keeps its float input and outputs after its arena, in the
+ *    same allocation, so dlk_ctx_arena_bytes leaves them out too);
+ *  - every other activation and every operator's scratch is inside; the program takes the
+ *    reference kernels' scratch (its conv needs none), the context its kernels' own;
+ *  - offsets are aligned to DLK_REF_ARENA_ALIGN (16) for the reference kernels, which the
+ *    program runs on a Cortex-M, and to DLK_ARENA_ALIGN (64) for the SIMD kernels.
+ * So under DLAKIT_ISA=ref `dlakit bench`'s arena_bytes is `dlakit analyze`'s peak_ram_bytes, buffer
+ * for buffer (tests: unit test_liveness under e2e.engine.plan_ref, e2e.engine.plan).
+ *
  * Streamed schedules (issue 17) feed the same module: a step is then one (layer, row range) pair,
  * and a ring buffer of a few rows is one value written at each step that produces a row and read
  * at each step that consumes one; it lives from its first write to its last read like any value,

@@ -311,6 +311,32 @@ static void shared_models(void **state)
     assert_true(checked >= 3);
 }
 
+/* The unfused float MNIST model (DLK_LOAD_NO_FUSION, as calibration loads it): its Relus and
+ * residual Adds run in place (test_exec_threads' test_fusion_same_bits checks that its outputs
+ * are the fused model's bits, with 1 and 2 threads); the plan holds. */
+static void unfused_in_place(void **state)
+{
+    (void)state;
+    dlk_err err;
+    dlk_model *m = dlk_model_load_ex(MODELS[0], DLK_LOAD_NO_FUSION, &err);
+    assert_non_null(m);
+    dlk_shape s = m->g.values[m->g.inputs[0]].shape;
+    s.dims[0] = 1;
+    dlk_ctx *c = dlk_ctx_new(m, &s, 1, &err);
+    assert_non_null(c);
+    int relu = 0, add = 0;
+    for (int i = 0; i < m->g.n_nodes; i++) {
+        relu += c->lv->in_place[i] && !strcmp(m->g.nodes[i].op_type, "Relu");
+        add += c->lv->in_place[i] && !strcmp(m->g.nodes[i].op_type, "Add");
+    }
+    print_message("in place: %d Relus, %d Adds\n", relu, add);
+    assert_int_equal(relu, 31); /* of 45: the other 14 write Concat parts into their slices */
+    assert_int_equal(add, 12);  /* every residual Add */
+    assert_int_equal(dlk_lv_check(c->lv), 0);
+    dlk_ctx_free(c);
+    dlk_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +345,7 @@ int main(void)
         cmocka_unit_test(refusals),
         cmocka_unit_test(ring_written_at_several_steps),
         cmocka_unit_test(shared_models),
+        cmocka_unit_test(unfused_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
