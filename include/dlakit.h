@@ -97,7 +97,8 @@ DLK_API int dlk_model_bind_input(dlk_model *m, int i, const dlk_shape *shape, co
  * symbolic dimensions, infers every shape, plans one arena. Runs then allocate nothing. */
 DLK_API dlk_ctx *dlk_ctx_new(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err);
 DLK_API void dlk_ctx_free(dlk_ctx *c);
-/* Buffers in the arena: write inputs before dlk_ctx_run, read outputs after. */
+/* The context's input and output buffers (allocated with its arena, after it): write inputs
+ * before dlk_ctx_run, read outputs after. */
 DLK_API void *dlk_ctx_input(dlk_ctx *c, int i, dlk_shape *shape);
 DLK_API const void *dlk_ctx_output(const dlk_ctx *c, int i, dlk_shape *shape);
 DLK_API int dlk_ctx_run(dlk_ctx *c, dlk_err *err);
@@ -118,7 +119,8 @@ DLK_API int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i);
  * operators), then its layouts where a value is channel-blocked ("nchw>16c", "16c>16c") */
 DLK_API const char *dlk_ctx_node_kernel(const dlk_ctx *c, int i);
 DLK_API int dlk_ctx_run_profiled(dlk_ctx *c, double *ms_per_node, dlk_err *err);
-/* Bytes of the one arena this context plans (activations and scratch). */
+/* Bytes of the one arena this context plans (activations and scratch; the graph's inputs and
+ * outputs are not counted, as `dlakit compile`'s image and scores are not in its arena). */
 DLK_API size_t dlk_ctx_arena_bytes(const dlk_ctx *c);
 
 /* --- helpers ------------------------------------------------------------------------------- */

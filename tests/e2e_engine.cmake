@@ -63,3 +63,12 @@ endforeach()
 add_test(NAME e2e.engine.model.dla46c_pt_224.avx2 COMMAND bash ${_eng}/engine_model.sh zoo dla46c_pt_224)
 set_tests_properties(e2e.engine.model.dla46c_pt_224.avx2 PROPERTIES
   ENVIRONMENT "${E2E_ENV};DLAKIT_ISA=avx2" LABELS "engine" TIMEOUT 600 SKIP_RETURN_CODE 77)
+
+# p. one liveness module: bench's arena (DLAKIT_ISA=ref) = analyze's planned peak for every shared
+# int8 model; the liveness unit test again under the reference kernels, where the runtime's plan
+# and the program's must be the same buffers at the same offsets
+add_test(NAME e2e.engine.plan COMMAND bash ${_eng}/engine_plan.sh)
+set_tests_properties(e2e.engine.plan PROPERTIES
+  ENVIRONMENT "${E2E_ENV}" LABELS "engine" TIMEOUT 600 SKIP_RETURN_CODE 77)
+add_test(NAME e2e.engine.plan_ref COMMAND test_liveness WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+set_tests_properties(e2e.engine.plan_ref PROPERTIES ENVIRONMENT "DLAKIT_ISA=ref" LABELS "engine" TIMEOUT 600)

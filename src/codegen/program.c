@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MCU_ALIGN 16 /* arena offsets: enough for int32 scratch and 128-bit loads on Cortex-M */
 
 static int is_op(const dlk_node *n, const char *t)
 {
@@ -67,10 +66,7 @@ void dlk_program_free(dlk_program *p)
     if (!p) return;
     dlk_ctx_free(p->ctx);
     free(p->steps);
-    free(p->bufs);
-    free(p->buf_of_value);
-    free(p->value_off);
-    free(p->scratch_buf);
+    dlk_lv_free(p->lv);
     memset(p, 0, sizeof *p);
 }
 
@@ -173,7 +169,7 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
     dlk_err_clear(err);
     const dlk_graph *g = &m->g;
     p->g = g;
-    p->align = MCU_ALIGN;
+    p->align = DLK_REF_ARENA_ALIGN; /* the reference kernels: int32 scratch, 128-bit loads on Cortex-M */
     if (g->n_inputs != 1 || g->n_outputs != 1) return dlk_fail(err, "%s: compile needs one input and one output", g->path);
     dlk_shape in = g->values[g->inputs[0]].shape;
     if (in.dtype != DLK_FLOAT || in.ndim != 4 || (in.dims[1] >= 0 && in.dims[1] != 3))
@@ -214,48 +210,27 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
     }
     p->n_steps = g->n_nodes;
     p->steps = calloc((size_t)g->n_nodes + 1, sizeof *p->steps);
-    p->bufs = calloc((size_t)g->n_values + g->n_nodes + 1, sizeof *p->bufs);
-    p->buf_of_value = malloc(sizeof(int) * ((size_t)g->n_values + 1));
-    p->value_off = calloc((size_t)g->n_values + 1, sizeof *p->value_off);
-    p->scratch_buf = malloc(sizeof(int) * ((size_t)g->n_nodes + 1));
-    if (!p->steps || !p->bufs || !p->buf_of_value || !p->value_off || !p->scratch_buf) return dlk_fail(err, "%s: out of memory", g->path);
-    for (int v = 0; v < g->n_values; v++) p->buf_of_value[v] = -1;
+    size_t *scratch = calloc((size_t)g->n_nodes + 1, sizeof *scratch);
+    if (!p->steps || !scratch) {
+        free(scratch);
+        return dlk_fail(err, "%s: out of memory", g->path);
+    }
     for (int i = 0; i < g->n_nodes; i++) {
         dlk_step *s = &p->steps[i];
         s->node = i;
-        p->scratch_buf[i] = -1;
         if (step_kind(p, i, &s->kind, err)) {
             dlk_err_prefix(err, "%s", g->path);
+            free(scratch);
             return -1;
         }
         make_cname(p, i, g->nodes[i].name && *g->nodes[i].name ? g->nodes[i].name : g->nodes[i].op_type, s->cname, sizeof s->cname);
         step_costs(p, s);
         const dlk_op *op = &c->ops[i];
-        int out = g->nodes[i].out[0];
-        if (s->kind == DLK_STEP_ALIAS) {
-            int b = p->buf_of_value[g->nodes[i].in[0]];
-            p->buf_of_value[out] = b;
-            p->value_off[out] = p->value_off[g->nodes[i].in[0]];
-            if (b >= 0 && p->bufs[b].last < i) p->bufs[b].last = i;
-        } else if (s->kind != DLK_STEP_OUTPUT) {
-            p->bufs[p->n_bufs] = (dlk_plan_buf){op->out[0]->bytes, i, i, 0};
-            p->buf_of_value[out] = p->n_bufs++;
-        }
         /* The program runs the reference kernels: a convolution's scratch on this host is that of
          * its SIMD kernel (packing panels), which dlk_conv_q8_ref does not use, so the plan must not
          * depend on the host's ISA. */
-        size_t scratch = s->kind == DLK_STEP_CONV ? 0 : op->scratch_bytes;
-        if (scratch) {
-            p->bufs[p->n_bufs] = (dlk_plan_buf){scratch, i, i, 0};
-            p->scratch_buf[i] = p->n_bufs++;
-            if (scratch > p->scratch_bytes) p->scratch_bytes = scratch;
-        }
-        for (int k = 0; k < g->nodes[i].n_in; k++) {
-            int v = g->nodes[i].in[k];
-            if (v < 0 || p->buf_of_value[v] < 0) continue;
-            dlk_plan_buf *b = &p->bufs[p->buf_of_value[v]];
-            if (b->last < i) b->last = i;
-        }
+        scratch[i] = s->kind == DLK_STEP_CONV ? 0 : op->scratch_bytes;
+        if (scratch[i] > p->scratch_bytes) p->scratch_bytes = scratch[i];
         p->macs += s->macs;
         p->params += s->params;
         p->weights_bytes += s->weight_bytes;
@@ -263,76 +238,30 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
     }
     if (p->steps[g->n_nodes - 1].kind != DLK_STEP_OUTPUT && c->t[p->output_value].is_const == 0) {
         int prod = g->values[p->output_value].producer;
-        if (prod < 0 || p->steps[prod].kind != DLK_STEP_OUTPUT)
+        if (prod < 0 || p->steps[prod].kind != DLK_STEP_OUTPUT) {
+            free(scratch);
             return dlk_fail(err, "%s: compile needs the output to come from a DequantizeLinear", g->path);
-    }
-    /* Concat by slices: a part that needs no requantization, made by a Conv, MaxPool, Add or
-     * GlobalAveragePool for this Concat alone, is written by its producer straight into its slice
-     * of the Concat's output, which then lives from the first such producer on. */
-    int *n_uses = calloc((size_t)g->n_values + 1, sizeof *n_uses);
-    if (!n_uses) return dlk_fail(err, "%s: out of memory", g->path);
-    for (int i = 0; i < g->n_nodes; i++)
-        for (int k = 0; k < g->nodes[i].n_in; k++)
-            if (g->nodes[i].in[k] >= 0) n_uses[g->nodes[i].in[k]]++;
-    n_uses[p->output_value]++;
-    for (int i = 0; i < p->n_steps; i++) {
-        if (p->steps[i].kind != DLK_STEP_CONCAT) continue;
-        const dlk_node *n = &g->nodes[i];
-        const dlk_op *op = &c->ops[i];
-        int bo = p->buf_of_value[n->out[0]];
-        float ys, xs;
-        int yzp, xzp;
-        if (bo < 0 || const_float(op, 0, &ys) || const_int(op, 1, &yzp)) continue;
-        size_t at = 0;
-        for (int k = 2; k + 2 < op->n_in; k += 3) {
-            int v = n->in[k], prod = g->values[v].producer, bv = p->buf_of_value[v];
-            size_t bytes = op->in[k]->bytes;
-            int ok = !const_float(op, k + 1, &xs) && !const_int(op, k + 2, &xzp) && xs == ys && xzp == yzp && prod >= 0 &&
-                     bv >= 0 && bv != bo && n_uses[v] == 1 && p->bufs[bv].first == prod && p->bufs[bv].last == i &&
-                     p->bufs[bv].size == bytes && p->value_off[v] == 0;
-            if (ok) {
-                dlk_step_kind pk = p->steps[prod].kind;
-                ok = pk == DLK_STEP_CONV || pk == DLK_STEP_MAXPOOL || pk == DLK_STEP_ADD || pk == DLK_STEP_GAP;
-            }
-            for (int w = 0; ok && w < g->n_values; w++) ok = w == v || p->buf_of_value[w] != bv;
-            if (ok) {
-                p->buf_of_value[v] = bo;
-                p->value_off[v] = at;
-                if (p->bufs[bo].first > prod) p->bufs[bo].first = prod;
-                p->bufs[bv].size = 0;
-                p->steps[i].slices++;
-            }
-            at += bytes;
         }
     }
-    free(n_uses);
-    /* In place: an Add writes over an input that dies at that Add (the kernel reads a[i], b[i]
-     * before it writes c[i]). The output's buffer merges into the input's. */
+    /* The plan: the runtime context's schedule (runtime/ctx.c: the image and the scores outside the
+     * arena, Flatten/Reshape views, Concat parts written in place by their producers, in-place
+     * Adds) with the reference kernels' scratch, solved by the one liveness module; `dlakit bench`
+     * under DLAKIT_ISA=ref plans the same arena. */
+    p->lv = dlk_ctx_liveness(c, scratch);
+    free(scratch);
+    if (!p->lv || dlk_lv_solve(p->lv, p->align)) return dlk_fail(err, "%s: out of memory", g->path);
+    const dlk_liveness *lv = p->lv;
+    p->n_bufs = lv->n_bufs;
+    p->bufs = lv->bufs;
+    p->buf_of_value = lv->buf;
+    p->value_off = lv->offset;
+    p->scratch_buf = lv->scratch_buf;
     for (int i = 0; i < p->n_steps; i++) {
-        if (p->steps[i].kind != DLK_STEP_ADD) continue;
-        const dlk_node *n = &g->nodes[i];
-        int bo = p->buf_of_value[n->out[0]];
-        for (int k = 0; k < 2 && bo >= 0; k++) {
-            int bi = p->buf_of_value[n->in[k == 0 ? 0 : 3]];
-            if (bi < 0 || bi == bo || p->bufs[bi].last != i || p->bufs[bi].size != p->bufs[bo].size) continue;
-            p->bufs[bi].last = p->bufs[bo].last;
-            p->bufs[bo].size = 0; /* unused from now on */
-            for (int v = 0; v < g->n_values; v++)
-                if (p->buf_of_value[v] == bo) p->buf_of_value[v] = bi;
-            p->steps[i].in_place = 1;
-            break;
-        }
+        p->steps[i].in_place = lv->in_place[i];
+        p->steps[i].slices = lv->slices[i];
+        p->steps[i].live_bytes = lv->live[i];
     }
-    /* lower bound: bytes that must be alive together at each step */
-    for (int i = 0; i < p->n_steps; i++) {
-        size_t live = 0;
-        for (int b = 0; b < p->n_bufs; b++)
-            if (p->bufs[b].first <= i && i <= p->bufs[b].last) live += p->bufs[b].size;
-        p->steps[i].live_bytes = live;
-        if (live > p->lower_bound) p->lower_bound = live;
-    }
-    size_t total = dlk_plan_aligned(p->bufs, p->n_bufs, p->align);
-    if (total == (size_t)-1) return dlk_fail(err, "%s: out of memory", g->path);
-    p->arena_bytes = total;
+    p->lower_bound = lv->lower_bound;
+    p->arena_bytes = lv->arena_bytes;
     return 0;
 }

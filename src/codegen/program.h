@@ -6,13 +6,14 @@
  * The program takes a uint8 H x W x 3 image (the caller's buffer) and writes float scores (the
  * caller's buffer): the model's float input and its first QuantizeLinear become one 256-entry
  * table per channel, its final DequantizeLinear writes the scores directly, Flatten/Reshape are
- * aliases. Every other activation, and every operator's scratch, lives in the arena.
+ * aliases. Every other activation, and every operator's scratch, lives in the arena, planned by
+ * plan/liveness.h from the same schedule as the runtime context's.
  */
 #ifndef DLK_CODEGEN_PROGRAM_H
 #define DLK_CODEGEN_PROGRAM_H
 
 #include "runtime/runtime.h"
-#include "plan/plan.h"
+#include "plan/liveness.h"
 
 typedef enum {
     DLK_STEP_INPUT,    /* uint8 image -> int8/uint8 NCHW through the per-channel tables */
@@ -42,6 +43,7 @@ typedef struct {
     const dlk_graph *g;
     int n_steps;
     dlk_step *steps;
+    dlk_liveness *lv;       /* the plan; the next four point into it */
     int n_bufs;
     dlk_plan_buf *bufs;     /* activation buffers and scratch, with offsets */
     int *buf_of_value;      /* value -> buffer, -1 when the value is not in the arena */

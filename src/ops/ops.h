@@ -85,11 +85,24 @@ void dlk_pack_cache_free(dlk_pack_cache *pc);
 /* how many packed blocks the cache holds and their bytes */
 void dlk_pack_cache_stats(dlk_pack_cache *pc, int *entries, size_t *bytes);
 
+/* How output 0 may share bytes with an input (dlk_opdef.share, asked once prepare and finish have
+ * run; the planner, plan/liveness.h, takes or leaves each permission). *slots: bit i = slot i. */
+typedef enum {
+    DLK_SHARE_NONE = 0,
+    DLK_SHARE_VIEW,     /* output 0 is the bytes of the lowest slot in *slots (Reshape, Flatten,
+                           Identity): run copies nothing when the two coincide */
+    DLK_SHARE_IN_PLACE  /* output 0 may be written over any slot in *slots (each of the output's
+                           shape): every kernel, in every thread's share and layout, reads each
+                           element before it writes the same element */
+} dlk_share_kind;
+
 typedef struct dlk_opdef {
     const char *name;                /* op_type, "domain:op_type" outside the default domain */
     uint64_t static_inputs;          /* bit i: input i must be a constant when the context is made */
     int (*prepare)(dlk_op *op, dlk_err *err);
     void (*run)(const dlk_op *op, const dlk_exec *ex);
+    dlk_share_kind (*share)(const dlk_op *op, uint64_t *slots); /* NULL: no sharing (Concat's
+                                        parts: dlk_concat_part_in_place) */
 } dlk_opdef;
 
 const dlk_opdef *dlk_op_lookup(const char *op_type);

@@ -177,7 +177,7 @@ static void conv_run(const dlk_op *op, const dlk_exec *ex)
     if (f->relu) dlk_relu_f32_ref(dlk_shape_numel(&op->out[0]->shape), y, y);
 }
 
-const dlk_opdef dlk_op_Conv = {"Conv", 0, conv_prepare, conv_run};
+const dlk_opdef dlk_op_Conv = {"Conv", 0, conv_prepare, conv_run, NULL};
 
 /* QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, [bias int32]. The internal
  * attribute dlk_relu (set by the QDQ pass when a Relu sits between Conv and QuantizeLinear) raises
@@ -298,4 +298,4 @@ static void qconv_run(const dlk_op *op, const dlk_exec *ex)
 
 /* scales and zero points (slots 1, 2, 4, 5, 6, 7) are folded into the prepared parameters; the bias
  * (slot 8) is checked against int32 overflow when the context is made */
-const dlk_opdef dlk_op_QLinearConv = {"QLinearConv", 0x1F6, qconv_prepare, qconv_run};
+const dlk_opdef dlk_op_QLinearConv = {"QLinearConv", 0x1F6, qconv_prepare, qconv_run, NULL};

@@ -6,6 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* In place: the candidate slots (bit i: slot i) that have output 0's type and shape. Every kernel
+ * below (reference, SIMD, each thread's range) reads element i of its inputs before it writes
+ * element i of its output, and walks a full-shape input at the output's own index. */
+static dlk_share_kind same_shape_slots(const dlk_op *op, uint64_t cand, uint64_t *slots)
+{
+    const dlk_shape *y = &op->out[0]->shape;
+    *slots = 0;
+    for (int s = 0; s < op->n_in && s < 64; s++) {
+        const dlk_tensor *t = op->in[s];
+        if (!(cand >> s & 1) || !t || t->shape.dtype != y->dtype || t->shape.ndim != y->ndim) continue;
+        int same = 1;
+        for (int d = 0; d < y->ndim; d++) same &= t->shape.dims[d] == y->dims[d];
+        if (same) *slots |= (uint64_t)1 << s;
+    }
+    return *slots ? DLK_SHARE_IN_PLACE : DLK_SHARE_NONE;
+}
+
+static dlk_share_kind in_place_0(const dlk_op *op, uint64_t *slots) { return same_shape_slots(op, 1, slots); }
+static dlk_share_kind in_place_01(const dlk_op *op, uint64_t *slots) { return same_shape_slots(op, 3, slots); }
+static dlk_share_kind in_place_03(const dlk_op *op, uint64_t *slots) { return same_shape_slots(op, 9, slots); }
+
 static int unary_prepare(dlk_op *op, dlk_err *err)
 {
     if (dlk_op_check_arity(op, 1, 1, 1, err) || dlk_op_need_dtype(op, 0, DLK_FLOAT, err)) return -1;
@@ -25,8 +46,8 @@ static void sigmoid_run(const dlk_op *op, const dlk_exec *ex)
     dlk_sigmoid_f32_ref(dlk_shape_numel(&op->in[0]->shape), op->in[0]->data, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_Relu = {"Relu", 0, unary_prepare, relu_run};
-const dlk_opdef dlk_op_Sigmoid = {"Sigmoid", 0, unary_prepare, sigmoid_run};
+const dlk_opdef dlk_op_Relu = {"Relu", 0, unary_prepare, relu_run, in_place_0};
+const dlk_opdef dlk_op_Sigmoid = {"Sigmoid", 0, unary_prepare, sigmoid_run, in_place_0};
 
 /* Clip: bounds are attributes before opset 11, optional constant inputs from 11 on. */
 typedef struct {
@@ -80,7 +101,7 @@ static void clip_run(const dlk_op *op, const dlk_exec *ex)
     else dlk_clip_f32_ref(n, op->in[0]->data, p->lo, p->hi, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_Clip = {"Clip", 0x6, clip_prepare, clip_run};
+const dlk_opdef dlk_op_Clip = {"Clip", 0x6, clip_prepare, clip_run, in_place_0};
 
 /* Softmax: before opset 13 the input is coerced to 2-D at axis (default 1) and normalized over
  * everything after it; from 13 on, over the single axis (default -1). */
@@ -114,7 +135,7 @@ static void softmax_run(const dlk_op *op, const dlk_exec *ex)
     dlk_softmax_f32_ref(p->outer, p->len, p->inner, op->in[0]->data, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_Softmax = {"Softmax", 0, softmax_prepare, softmax_run};
+const dlk_opdef dlk_op_Softmax = {"Softmax", 0, softmax_prepare, softmax_run, NULL};
 
 /* Binary float ops with numpy broadcasting. */
 typedef struct {
@@ -169,10 +190,10 @@ static int sub_prepare(dlk_op *op, dlk_err *err) { return binary_prepare(op, DLK
 static int mul_prepare(dlk_op *op, dlk_err *err) { return binary_prepare(op, DLK_BIN_MUL, err); }
 static int div_prepare(dlk_op *op, dlk_err *err) { return binary_prepare(op, DLK_BIN_DIV, err); }
 
-const dlk_opdef dlk_op_Add = {"Add", 0, add_prepare, binary_run};
-const dlk_opdef dlk_op_Sub = {"Sub", 0, sub_prepare, binary_run};
-const dlk_opdef dlk_op_Mul = {"Mul", 0, mul_prepare, binary_run};
-const dlk_opdef dlk_op_Div = {"Div", 0, div_prepare, binary_run};
+const dlk_opdef dlk_op_Add = {"Add", 0, add_prepare, binary_run, in_place_01};
+const dlk_opdef dlk_op_Sub = {"Sub", 0, sub_prepare, binary_run, in_place_01};
+const dlk_opdef dlk_op_Mul = {"Mul", 0, mul_prepare, binary_run, in_place_01};
+const dlk_opdef dlk_op_Div = {"Div", 0, div_prepare, binary_run, in_place_01};
 
 /* QLinearAdd (com.microsoft): a, a_scale, a_zp, b, b_scale, b_zp, c_scale, c_zp. dlk_relu (from the
  * QDQ pass) clamps the result at c_zp from below, which equals quantize(relu(sum)). */
@@ -233,4 +254,4 @@ static void qadd_run(const dlk_op *op, const dlk_exec *ex)
     }
 }
 
-const dlk_opdef dlk_op_QLinearAdd = {"QLinearAdd", 0xF6, qadd_prepare, qadd_run};
+const dlk_opdef dlk_op_QLinearAdd = {"QLinearAdd", 0xF6, qadd_prepare, qadd_run, in_place_03};

@@ -51,7 +51,7 @@ static void gemm_run(const dlk_op *op, const dlk_exec *ex)
                      c ? c->data : NULL, p->c_rs, p->c_cs, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_Gemm = {"Gemm", 0, gemm_prepare, gemm_run};
+const dlk_opdef dlk_op_Gemm = {"Gemm", 0, gemm_prepare, gemm_run, NULL};
 
 /* MatMul: 2-D, or N-D where one side's leading dimensions are all 1 or equal to the other's. */
 static int matmul_prepare(dlk_op *op, dlk_err *err)
@@ -100,4 +100,4 @@ static void matmul_run(const dlk_op *op, const dlk_exec *ex)
                          y + (int64_t)i * p->M * p->N);
 }
 
-const dlk_opdef dlk_op_MatMul = {"MatMul", 0, matmul_prepare, matmul_run};
+const dlk_opdef dlk_op_MatMul = {"MatMul", 0, matmul_prepare, matmul_run, NULL};

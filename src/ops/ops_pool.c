@@ -101,8 +101,8 @@ static void avgpool_run(const dlk_op *op, const dlk_exec *ex)
     dlk_avgpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_MaxPool = {"MaxPool", 0, maxpool_prepare, maxpool_run};
-const dlk_opdef dlk_op_AveragePool = {"AveragePool", 0, avgpool_prepare, avgpool_run};
+const dlk_opdef dlk_op_MaxPool = {"MaxPool", 0, maxpool_prepare, maxpool_run, NULL};
+const dlk_opdef dlk_op_AveragePool = {"AveragePool", 0, avgpool_prepare, avgpool_run, NULL};
 
 /* [N, C, spatial...] -> [N, C, 1, ...] */
 static int gap_shape(dlk_op *op, dlk_dtype t, int64_t *nc, int64_t *hw, dlk_err *err)
@@ -153,7 +153,7 @@ static void gap_run(const dlk_op *op, const dlk_exec *ex)
         dlk_gavgpool_f32_ref((int)p->nc, (int)p->hw, op->in[0]->data, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_GlobalAveragePool = {"GlobalAveragePool", 0, gap_prepare, gap_run};
+const dlk_opdef dlk_op_GlobalAveragePool = {"GlobalAveragePool", 0, gap_prepare, gap_run, NULL};
 
 /* QLinearGlobalAveragePool (com.microsoft): x, x_scale, x_zp, y_scale, y_zp. */
 static int qgap_prepare(dlk_op *op, dlk_err *err)
@@ -178,4 +178,4 @@ static void qgap_run(const dlk_op *op, const dlk_exec *ex)
     dlk_qgavgpool_q8_ref((int)p->nc, (int)p->hw, p->t, op->in[0]->data, p->xs, p->xzp, p->ys, p->yzp, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_QLinearGlobalAveragePool = {"QLinearGlobalAveragePool", 0x1E, qgap_prepare, qgap_run};
+const dlk_opdef dlk_op_QLinearGlobalAveragePool = {"QLinearGlobalAveragePool", 0x1E, qgap_prepare, qgap_run, NULL};

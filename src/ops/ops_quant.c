@@ -107,8 +107,8 @@ static void dequantize_run(const dlk_op *op, const dlk_exec *ex)
                        op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_QuantizeLinear = {"QuantizeLinear", 0x6, quantize_prepare, quantize_run};
-const dlk_opdef dlk_op_DequantizeLinear = {"DequantizeLinear", 0x6, dequantize_prepare, dequantize_run};
+const dlk_opdef dlk_op_QuantizeLinear = {"QuantizeLinear", 0x6, quantize_prepare, quantize_run, NULL};
+const dlk_opdef dlk_op_DequantizeLinear = {"DequantizeLinear", 0x6, dequantize_prepare, dequantize_run, NULL};
 
 /* QLinearMatMul (2-D): a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp. */
 typedef struct {
@@ -148,4 +148,4 @@ static void qmatmul_run(const dlk_op *op, const dlk_exec *ex)
                        p->yt, p->ys, p->yzp, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_QLinearMatMul = {"QLinearMatMul", 0xF6, qmatmul_prepare, qmatmul_run};
+const dlk_opdef dlk_op_QLinearMatMul = {"QLinearMatMul", 0xF6, qmatmul_prepare, qmatmul_run, NULL};

@@ -12,6 +12,14 @@ static void copy_run(const dlk_op *op, const dlk_exec *ex)
         memcpy(op->out[0]->data, op->in[0]->data, op->in[0]->bytes);
 }
 
+/* Identity, Flatten, Reshape: the output is the input's bytes */
+static dlk_share_kind view_of_input(const dlk_op *op, uint64_t *slots)
+{
+    (void)op;
+    *slots = 1;
+    return DLK_SHARE_VIEW;
+}
+
 static int identity_prepare(dlk_op *op, dlk_err *err)
 {
     if (dlk_op_check_arity(op, 1, 1, 1, err)) return -1;
@@ -19,7 +27,7 @@ static int identity_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-const dlk_opdef dlk_op_Identity = {"Identity", 0, identity_prepare, copy_run};
+const dlk_opdef dlk_op_Identity = {"Identity", 0, identity_prepare, copy_run, view_of_input};
 
 static int flatten_prepare(dlk_op *op, dlk_err *err)
 {
@@ -34,7 +42,7 @@ static int flatten_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-const dlk_opdef dlk_op_Flatten = {"Flatten", 0, flatten_prepare, copy_run};
+const dlk_opdef dlk_op_Flatten = {"Flatten", 0, flatten_prepare, copy_run, view_of_input};
 
 static int reshape_prepare(dlk_op *op, dlk_err *err)
 {
@@ -74,7 +82,7 @@ static int reshape_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-const dlk_opdef dlk_op_Reshape = {"Reshape", 0x2, reshape_prepare, copy_run};
+const dlk_opdef dlk_op_Reshape = {"Reshape", 0x2, reshape_prepare, copy_run, view_of_input};
 
 /* Concat of any type along one axis. */
 typedef struct {
@@ -166,7 +174,7 @@ static void concat_run(const dlk_op *op, const dlk_exec *ex)
     }
 }
 
-const dlk_opdef dlk_op_Concat = {"Concat", 0, concat_prepare, concat_run};
+const dlk_opdef dlk_op_Concat = {"Concat", 0, concat_prepare, concat_run, NULL};
 
 extern const dlk_opdef dlk_op_QLinearConcat;
 
@@ -218,4 +226,4 @@ static int qconcat_prepare(dlk_op *op, dlk_err *err)
 
 /* every slot but the data inputs (2, 5, 8, ...) */
 #define QCONCAT_STATIC 0xB6DB6DB6DB6DB6DBULL
-const dlk_opdef dlk_op_QLinearConcat = {"QLinearConcat", QCONCAT_STATIC, qconcat_prepare, concat_run};
+const dlk_opdef dlk_op_QLinearConcat = {"QLinearConcat", QCONCAT_STATIC, qconcat_prepare, concat_run, NULL};

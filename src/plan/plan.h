@@ -14,7 +14,8 @@ typedef struct {
     size_t offset;   /* output */
 } dlk_plan_buf;
 
-#define DLK_ARENA_ALIGN 64
+#define DLK_ARENA_ALIGN 64     /* the SIMD kernels' arena: whole cache lines */
+#define DLK_REF_ARENA_ALIGN 16 /* the reference kernels' (int32 scratch, 128-bit loads on Cortex-M) */
 
 typedef enum {
     DLK_PLAN_BY_SIZE = 0,     /* largest first (TFLM) */

@@ -1,7 +1,7 @@
 /* dlk_ctx: a model prepared for concrete input shapes, with one planned arena. */
 #include "runtime.h"
 #include "runtime/exec.h"
-#include "plan/plan.h"
+#include "plan/liveness.h"
 #include "util/err.h"
 
 #include <stdio.h>
@@ -26,7 +26,7 @@ void dlk_ctx_free(dlk_ctx *c)
         for (int i = 0; i < c->m->g.n_nodes; i++) free(c->ops[i].params);
     free(c->ops);
     free(c->t);
-    free(c->scratch_offset);
+    dlk_lv_free(c->lv);
     free(c->arena);
     free(c);
 }
@@ -154,123 +154,118 @@ static int ctx_prepare(dlk_ctx *c, const dlk_shape *input_shapes, int n_inputs, 
                      g->values[n->out[s]].name);
             if (check_tensor_size(&t->shape, what, err)) return -1;
             t->bytes = (size_t)dlk_shape_numel(&t->shape) * dlk_dtype_size(t->shape.dtype);
-            t->first = t->last = i; /* last is extended by ctx_live_ranges */
+            t->first = t->last = i; /* the plan's lifetimes are the liveness module's (c->lv) */
         }
     }
     return 0;
 }
 
-/* Step 2: live ranges in node order: from the producer (0 for graph inputs) to the last consumer
- * (past the last node for graph outputs). */
-static void ctx_live_ranges(dlk_ctx *c)
+/* Step 2: the schedule as the liveness module sees it (plan/liveness.h): one step per node, which
+ * reads its activation inputs and writes its outputs; the graph's inputs and outputs outside the
+ * arena (the caller's data: the context keeps them after the arena, in the same allocation);
+ * each operator's sharing: views and in-place outputs (dlk_opdef.share) where the two values have
+ * one layout, Concat parts written in place by their producers (dlk_concat_part_in_place).
+ * Observers (runtime/observe.h) and the profiler read a node's outputs right after it and the
+ * graph inputs before the first node, so nothing they read is ever written over: a value is
+ * only written over once its last reader has run. scratch: bytes per node, or NULL for the
+ * operators' own (op->scratch_bytes). */
+dlk_liveness *dlk_ctx_liveness(const dlk_ctx *c, const size_t *scratch)
 {
     const dlk_graph *g = &c->m->g;
-    for (int i = 0; i < g->n_nodes; i++)
-        for (int s = 0; s < c->ops[i].n_in; s++) {
-            dlk_tensor *t = c->ops[i].in[s];
-            if (t && !t->is_const && t->last < i) t->last = i;
-        }
-    for (int o = 0; o < g->n_outputs; o++)
-        if (!c->t[g->outputs[o]].is_const) c->t[g->outputs[o]].last = g->n_nodes;
-    for (int i = 0; i < g->n_inputs; i++)
-        if (c->t[g->inputs[i]].last < 0) c->t[g->inputs[i]].last = 0;
-}
-
-/* Step 2b: Concat by slices. A Concat input that is a plain copy into one contiguous range of the
- * output (batch 1 along channels) lives inside the output from the start: its producer writes
- * there, the Concat skips the copy, and the output's live range grows to cover the input's. Not
- * for graph inputs and outputs, values that feed two Concats, or a value that holds others. */
-static void ctx_concat_slices(dlk_ctx *c)
-{
-    const dlk_graph *g = &c->m->g;
+    dlk_liveness *lv = dlk_lv_new(g->n_values, g->n_nodes);
+    if (!lv) return NULL;
+    int bad = 0;
+    for (int v = 0; v < g->n_values; v++)
+        if (!c->t[v].is_const) dlk_lv_value(lv, v, c->t[v].bytes, 0);
+    for (int i = 0; i < g->n_inputs; i++) dlk_lv_value(lv, g->inputs[i], c->t[g->inputs[i]].bytes, DLK_LV_OUTSIDE);
+    for (int i = 0; i < g->n_outputs; i++)
+        if (!c->t[g->outputs[i]].is_const) dlk_lv_value(lv, g->outputs[i], c->t[g->outputs[i]].bytes, DLK_LV_OUTSIDE);
     for (int i = 0; i < g->n_nodes; i++) {
-        dlk_op *op = &c->ops[i];
-        const int parts = dlk_concat_parts(op);
-        if (!parts || !op->out[0]) continue;
-        dlk_tensor *o = op->out[0];
-        if (o->host || o->is_const) continue;
-        const int ov = (int)(o - c->t);
-        int placed = 0;
-        for (int k = 0; k < parts; k++) {
+        const dlk_node *n = &g->nodes[i];
+        const dlk_op *op = &c->ops[i];
+        for (int s = 0; s < n->n_in; s++)
+            if (n->in[s] >= 0 && !c->t[n->in[s]].is_const) bad |= dlk_lv_read(lv, i, n->in[s]);
+        for (int s = 0; s < n->n_out; s++)
+            if (n->out[s] >= 0) bad |= dlk_lv_write(lv, i, n->out[s]);
+        dlk_lv_scratch(lv, i, scratch ? scratch[i] : op->scratch_bytes);
+        const int y = n->n_out > 0 ? n->out[0] : -1;
+        if (y < 0 || c->t[y].is_const) continue;
+        uint64_t slots = 0;
+        const dlk_share_kind k = n->op->share ? n->op->share(op, &slots) : DLK_SHARE_NONE;
+        for (int s = 0; k != DLK_SHARE_NONE && s < n->n_in && s < 64; s++) {
+            const int x = n->in[s];
+            if (!(slots >> s & 1) || x < 0 || c->t[x].is_const || c->t[x].layout != c->t[y].layout) continue;
+            bad |= k == DLK_SHARE_VIEW ? dlk_lv_view(lv, i, y, x) : dlk_lv_in_place(lv, i, y, x);
+            if (k == DLK_SHARE_VIEW) break;
+        }
+        for (int k2 = 0; k2 < dlk_concat_parts(op); k2++) {
             int slot;
             size_t off;
-            if (!dlk_concat_part_in_place(op, k, &slot, &off)) continue;
-            dlk_tensor *t = op->in[slot];
-            if (!t || t == o || t->is_const || t->host || t->is_host || t->first < 0 || t->last >= g->n_nodes) continue;
-            const int v = (int)(t - c->t);
-            if (g->values[v].producer < 0) continue;
-            int twice = 0; /* the same value twice in this Concat: only one copy can be in place */
-            for (int s = 0; s < op->n_in; s++) twice += op->in[s] == t;
-            if (twice > 1) continue;
-            t->host = ov + 1;
-            t->host_offset = off;
-            o->is_host = 1;
-            if (t->first < o->first) o->first = t->first;
-            if (t->last > o->last) o->last = t->last;
-            placed++;
+            if (dlk_concat_part_in_place(op, k2, &slot, &off) && n->in[slot] >= 0 && !c->t[n->in[slot]].is_const)
+                bad |= dlk_lv_slice(lv, i, y, n->in[slot], off);
         }
-        if (placed == parts) op->parallel = 0; /* nothing left to copy: no threads to wake */
     }
+    if (bad) {
+        dlk_lv_free(lv);
+        return NULL;
+    }
+    return lv;
 }
 
-/* Step 3: offsets for every live activation and every operator's scratch, kept in the tensors
- * (t->offset) and in c->scratch_offset. */
+/* The arena's alignment: what the kernel set needs. The reference kernels, which the program of
+ * `dlakit compile` runs on a Cortex-M too, need DLK_REF_ARENA_ALIGN; the SIMD kernels take
+ * DLK_ARENA_ALIGN (whole cache lines). */
+static size_t ctx_align(void) { return dlk_kernels_get()->isa == DLK_ISA_REF ? DLK_REF_ARENA_ALIGN : DLK_ARENA_ALIGN; }
+
+/* Step 3: the plan: every activation's and scratch's offset (c->lv); the graph's inputs and
+ * outputs after the arena (t->offset from c->arena_bytes on); a Concat whose parts are all in
+ * place has nothing left to copy and no threads to wake. */
 static int ctx_plan(dlk_ctx *c, dlk_err *err)
 {
     const dlk_graph *g = &c->m->g;
-    dlk_plan_buf *bufs = calloc((size_t)g->n_values + g->n_nodes + 1, sizeof *bufs);
-    int *owner = calloc((size_t)g->n_values + g->n_nodes + 1, sizeof *owner);
-    if (!bufs || !owner) {
-        free(bufs);
-        free(owner);
-        return dlk_fail(err, "%s: out of memory", g->path);
-    }
-    int nb = 0;
+    c->lv = dlk_ctx_liveness(c, NULL);
+    if (!c->lv || dlk_lv_solve(c->lv, ctx_align())) return dlk_fail(err, "%s: out of memory", g->path);
+    const dlk_liveness *lv = c->lv;
+    c->arena_bytes = lv->arena_bytes;
+    size_t io = (c->arena_bytes + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN;
     for (int v = 0; v < g->n_values; v++) {
         dlk_tensor *t = &c->t[v];
-        if (t->is_const || t->first < -1 || t->host) continue;
-        bufs[nb] = (dlk_plan_buf){t->bytes, t->first, t->last, 0};
-        owner[nb++] = v;
+        if (t->is_const) continue;
+        t->offset = lv->buf[v] >= 0 ? dlk_lv_arena_offset(lv, v) : 0;
+        t->host = lv->host[v] + 1; /* a Concat's part inside its output, at host_offset */
+        t->host_offset = t->host ? t->offset - dlk_lv_arena_offset(lv, lv->host[v]) : 0;
+        if (!(lv->flags[v] & DLK_LV_OUTSIDE)) continue;
+        t->offset = io;
+        io += (t->bytes + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN;
     }
-    for (int i = 0; i < g->n_nodes; i++) {
-        if (!c->ops[i].scratch_bytes) continue;
-        bufs[nb] = (dlk_plan_buf){c->ops[i].scratch_bytes, i, i, 0};
-        owner[nb++] = g->n_values + i;
-    }
-    size_t total = dlk_plan(bufs, nb);
-    if (total != (size_t)-1) {
-        c->arena_bytes = total;
-        for (int b = 0; b < nb; b++) {
-            if (owner[b] < g->n_values) c->t[owner[b]].offset = bufs[b].offset;
-            else c->scratch_offset[owner[b] - g->n_values] = bufs[b].offset;
-        }
-    }
-    free(owner);
-    free(bufs);
-    return total == (size_t)-1 ? dlk_fail(err, "%s: out of memory", g->path) : 0;
+    for (int v = 0; v < g->n_values; v++)
+        if (lv->host[v] >= 0) c->t[lv->host[v]].is_host = 1;
+    c->io_end = io;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (dlk_concat_parts(&c->ops[i]) && lv->slices[i] == dlk_concat_parts(&c->ops[i])) c->ops[i].parallel = 0;
+    return 0;
 }
 
-/* Step 4: allocate the arena and point every planned tensor and scratch into it. */
+/* Step 4: allocate the arena (with the inputs and outputs after it) and point every tensor and
+ * scratch into it. */
 static int ctx_bind(dlk_ctx *c, dlk_err *err)
 {
     const dlk_graph *g = &c->m->g;
-    size_t total = c->arena_bytes;
+    size_t total = c->io_end;
     dlk_limits lim;
     dlk_limits_get(&lim);
     if (total > lim.arena_bytes)
         return dlk_fail(err, "%s: the arena would take %zu bytes; the limit is %llu bytes (raise it with "
                              "--max-arena-bytes or DLAKIT_MAX_ARENA_BYTES)", g->path, total,
                         (unsigned long long)lim.arena_bytes);
-    c->arena = aligned_alloc(DLK_ARENA_ALIGN, total ? (total + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN : DLK_ARENA_ALIGN);
+    c->arena = aligned_alloc(DLK_ARENA_ALIGN, total ? total : DLK_ARENA_ALIGN);
     if (!c->arena) return dlk_fail(err, "%s: out of memory for a %zu-byte arena", g->path, total);
     for (int v = 0; v < g->n_values; v++) {
         dlk_tensor *t = &c->t[v];
-        if (!t->is_const && t->first >= -1 && !t->host) t->data = c->arena + t->offset;
+        if (!t->is_const && t->first >= -1) t->data = c->arena + t->offset;
     }
-    for (int v = 0; v < g->n_values; v++) /* slices of a Concat's output (hosts are never slices) */
-        if (c->t[v].host) c->t[v].data = (uint8_t *)c->t[c->t[v].host - 1].data + c->t[v].host_offset;
     for (int i = 0; i < g->n_nodes; i++)
-        if (c->ops[i].scratch_bytes) c->ops[i].scratch = c->arena + c->scratch_offset[i];
+        if (c->lv->scratch_buf[i] >= 0) c->ops[i].scratch = c->arena + c->lv->bufs[c->lv->scratch_buf[i]].offset;
     return 0;
 }
 
@@ -309,8 +304,7 @@ static dlk_ctx *ctx_make(const dlk_model *m, const dlk_shape *input_shapes, int 
     c->m = m;
     c->t = calloc((size_t)g->n_values + 1, sizeof *c->t);
     c->ops = calloc((size_t)g->n_nodes + 1, sizeof *c->ops);
-    c->scratch_offset = calloc((size_t)g->n_nodes + 1, sizeof *c->scratch_offset);
-    if (!c->t || !c->ops || !c->scratch_offset) {
+    if (!c->t || !c->ops) {
         dlk_fail(err, "%s: out of memory", g->path);
         dlk_ctx_free(c);
         return NULL;
@@ -324,8 +318,6 @@ static dlk_ctx *ctx_make(const dlk_model *m, const dlk_shape *input_shapes, int 
         dlk_ctx_free(c);
         return NULL;
     }
-    ctx_live_ranges(c);
-    ctx_concat_slices(c);
     if (ctx_plan(c, err)) {
         dlk_ctx_free(c);
         return NULL;

@@ -18,7 +18,8 @@ struct dlk_ctx {
     uint8_t *arena;       /* NULL for a context made by dlk_ctx_plan_only */
     size_t arena_bytes;
     struct dlk_pool *pool;  /* threads inside a run (runtime/exec.c); NULL: one thread */
-    size_t *scratch_offset; /* per node: its scratch's planned offset (tensors keep theirs in t->offset) */
+    struct dlk_liveness_s *lv; /* the plan (plan/liveness.h): buffers, offsets, scratch */
+    size_t io_end;          /* the arena, then the graph's inputs and outputs: bytes allocated */
 };
 
 /* Step 1b of making a context (runtime/layout.c): the layout of every activation. A float
@@ -29,8 +30,12 @@ void dlk_ctx_layouts(dlk_ctx *c);
 /* Runs node i of the context (split over its threads where the operator allows it). */
 void dlk_ctx_run_node(dlk_ctx *c, int i, const dlk_kernels *k);
 
-/* Prepares every operator and plans the arena (offsets kept in the tensors and scratch_offset)
+/* Prepares every operator and plans the arena (offsets kept in the tensors and c->lv)
  * without allocating it: what analyze and compile need. Free with dlk_ctx_free; never run it. */
+/* The context's schedule for the liveness module (runtime/ctx.c says what it holds), not yet
+ * solved; scratch: per node, or NULL for the operators' own. NULL on OOM. */
+struct dlk_liveness_s *dlk_ctx_liveness(const dlk_ctx *c, const size_t *scratch);
+
 dlk_ctx *dlk_ctx_plan_only(const dlk_model *m, const dlk_shape *input_shapes, int n_inputs, dlk_err *err);
 
 #endif
