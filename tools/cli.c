@@ -67,6 +67,23 @@ int cli_parse_size(const char *s, int *h, int *w)
     return 0;
 }
 
+int cli_parse_range(const char *s, long n, long *a, long *b)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon) return -1;
+    char left[32], right[32];
+    size_t ll = (size_t)(colon - s);
+    if (ll >= sizeof left || strlen(colon + 1) >= sizeof right) return -1;
+    memcpy(left, s, ll);
+    left[ll] = 0;
+    strcpy(right, colon + 1);
+    *a = 0;
+    *b = n;
+    if (*left && cli_parse_int(left, 0, n, a)) return -1;
+    if (*right && cli_parse_int(right, 0, n, b)) return -1;
+    return *a < *b ? 0 : -1;
+}
+
 int cli_parse_floats3(const char *s, float v[3])
 {
     const char *p = s;

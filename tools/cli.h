@@ -5,6 +5,8 @@
 #include "dlakit.h"
 #include <stdio.h>
 
+#include "opt.h"
+
 /* Commands: each takes argc/argv with argv[0] = the command name; returns the exit status. */
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -36,6 +38,8 @@ int cli_parse_size(const char *s, int *h, int *w);
 int cli_parse_floats3(const char *s, float v[3]);
 /* Positive integer in [lo, hi]. Returns 0 on success. */
 int cli_parse_int(const char *s, long lo, long hi, long *out);
+/* "A:B" (A or B may be left out: 0, n) -> a, b with 0 <= a < b <= n. Returns 0 on success. */
+int cli_parse_range(const char *s, long n, long *a, long *b);
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *HELP =
+static const char HEAD[] =
     "usage: dlakit analyze MODEL.onnx [--size N|HxW] [--json] [--svg FILE]\n"
     "\n"
     "Costs of the program `dlakit compile` writes for an int8 model (uint8 image in, int8\n"
@@ -15,11 +15,8 @@ static const char *HELP =
     "activation bytes written, and bytes alive during the layer. Totals: MACs, parameters, weight\n"
     "bytes (and the int8 weights alone), the peak activation RAM of the planned arena, and the lower\n"
     "bound of layer-by-layer execution (the largest sum of buffers that must be alive together).\n"
-    "\n"
-    "  --size N|HxW   input size (default: the model's declared size)\n"
-    "  --json         machine-readable: keys macs, params, weights_bytes, int8_weight_bytes,\n"
-    "                 peak_ram_bytes, lower_bound_bytes, layers [...]\n"
-    "  --svg FILE     draw the memory plan: each buffer a rectangle, time (layers) x address\n"
+    "\n";
+static const char TAIL[] =
     "\n"
     "Example:\n"
     "  dlakit analyze models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx\n";
@@ -68,28 +65,24 @@ static int write_svg(const dlk_program *p, const char *path)
 
 int cmd_analyze(int argc, char **argv)
 {
-    const char *model = NULL, *svg = NULL;
-    int h = 0, w = 0, json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int hv = i + 1 < argc;
-        if (cli_is_help(a)) {
-            fputs(HELP, stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) json = 1;
-        else if (!strcmp(a, "--svg") && hv) svg = argv[++i];
-        else if (!strcmp(a, "--size") && hv) {
-            if (cli_parse_size(argv[++i], &h, &w)) return cli_usage_error("analyze", "--size needs N or HxW");
-        } else if (a[0] == '-' && a[1]) return cli_usage_error("analyze", "unknown option '%s'", a);
-        else if (!model) model = a;
-        else return cli_usage_error("analyze", "one model only ('%s')", a);
-    }
-    if (!model) return cli_usage_error("analyze", "needs MODEL.onnx");
+    const char *svg = NULL;
+    int hw[2] = {0, 0}, json = 0, npos;
+    const cli_opt opts[] = {
+        CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
+        CLI_OPT_JSON(&json, "machine-readable: keys macs, params, weights_bytes, int8_weight_bytes,\n"
+                            "peak_ram_bytes, lower_bound_bytes, layers [...]"),
+        CLI_STR_OPT("--svg", &svg, "FILE", "draw the memory plan: each buffer a rectangle, time (layers) x address"),
+    };
+    const cli_cmd cmd = {.name = "analyze", .head = HEAD, .tail = TAIL, .width = 15, .min_args = 1,
+                         .max_args = 1, .missing = "needs MODEL.onnx", .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npos);
+    if (r != CLI_GO) return r;
+    const char *model = argv[1];
     dlk_err err;
     dlk_model *m = dlk_model_load(model, &err);
     if (!m) return cli_error("analyze", "%s", err.msg);
     dlk_program p;
-    if (dlk_program_build(m, h, w, &p, &err)) {
+    if (dlk_program_build(m, hw[0], hw[1], &p, &err)) {
         dlk_program_free(&p);
         dlk_model_free(m);
         return cli_error("analyze", "%s", err.msg);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-static const char *HELP =
+static const char HEAD[] =
     "usage: dlakit bench MODEL.onnx [--size HxW] [--batch B] [--threads N] [--runs R] [--warmup W]\n"
     "                   [--profile] [--json]\n"
     "\n"
@@ -14,18 +14,7 @@ static const char *HELP =
     "GMAC/s (convolutions and matrix products) and the kernel set in use (DLAKIT_ISA forces one).\n"
     "The input is x[i] = 1.5 sin(i), as ../shared/tools/ort/bench.mjs feeds ONNX Runtime, so\n"
     "the two can be compared; scripts/bench.sh runs both interleaved and prints the ratios.\n"
-    "\n"
-    "  --size HxW    input height and width (default: the model's; required if symbolic)\n"
-    "  --batch B     batch size (default 1)\n"
-    "  --threads N   threads inside each run (default 1)\n"
-    "  --profile     per node: milliseconds per run, GMAC/s, share of the total and the kernel that ran\n"
-    "                it (a conv's, with its layouts where channel-blocked), slowest first\n"
-    "                (1 thread: CPU time, robust when other processes share the core)\n"
-    "  --runs R      timed runs (default 30)\n"
-    "  --warmup W    untimed runs first (default 5; with W > 0, also at least 0.1 s of them)\n"
-    "  --json        {\"model\", \"isa\", \"threads\", \"batch\", \"height\", \"width\", \"runs\", \"min_ms\",\n"
-    "                \"median_ms\", \"max_ms\", \"images_per_s\", \"gmacs\", \"macs\", \"arena_bytes\"[, \"profile\":\n"
-    "                [{\"node\", \"op\", \"kernel\", \"ms\", \"macs\", \"gmacs\"}, ...]]}\n";
+    "\n";
 
 typedef struct {
     int i;
@@ -53,34 +42,27 @@ static double seconds(void) /* a monotonic clock */
 
 int cmd_bench(int argc, char **argv)
 {
-    const char *model = NULL;
-    int h = -1, w = -1, json = 0, profile = 0;
+    int hw[2] = {-1, -1}, json = 0, profile = 0, npos;
     long batch = 1, runs = 30, warmup = 5, threads = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int hv = i + 1 < argc;
-        if (cli_is_help(a)) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--json")) json = 1;
-        else if (!strcmp(a, "--profile")) profile = 1;
-        else if (!strcmp(a, "--threads") && hv) {
-            if (cli_parse_int(argv[++i], 1, 256, &threads)) return cli_usage_error("bench", "--threads needs 1..256");
-        }
-        else if (!strcmp(a, "--size") && hv) {
-            if (cli_parse_size(argv[++i], &h, &w)) return cli_usage_error("bench", "--size needs N or HxW");
-        } else if (!strcmp(a, "--batch") && hv) {
-            if (cli_parse_int(argv[++i], 1, 4096, &batch)) return cli_usage_error("bench", "--batch needs 1..4096");
-        } else if (!strcmp(a, "--runs") && hv) {
-            if (cli_parse_int(argv[++i], 1, 1000000, &runs)) return cli_usage_error("bench", "--runs needs a positive number");
-        } else if (!strcmp(a, "--warmup") && hv) {
-            if (cli_parse_int(argv[++i], 0, 1000000, &warmup)) return cli_usage_error("bench", "--warmup needs a number >= 0");
-        } else if (a[0] == '-') return cli_usage_error("bench", "unknown option '%s'", a);
-        else if (!model) model = a;
-        else return cli_usage_error("bench", "unexpected argument '%s'", a);
-    }
-    if (!model) return cli_usage_error("bench", "no model given");
+    const cli_opt opts[] = {
+        CLI_OPT_SIZE(hw, NULL, "HxW", "input height and width (default: the model's; required if symbolic)"),
+        CLI_INT_OPT("--batch", &batch, 1, 4096, "B", "batch size (default 1)"),
+        CLI_OPT_THREADS(&threads, "threads inside each run (default 1)"),
+        {"--profile", NULL, NULL, CLI_FLAG, &profile, NULL, 0, 0, 0, NULL, NULL,
+         "per node: milliseconds per run, GMAC/s, share of the total and the kernel that ran\n"
+         "it (a conv's, with its layouts where channel-blocked), slowest first\n"
+         "(1 thread: CPU time, robust when other processes share the core)", NULL},
+        CLI_INT_OPT("--runs", &runs, 1, 1000000, "R", "timed runs (default 30)"),
+        CLI_INT_OPT("--warmup", &warmup, 0, 1000000, "W", "untimed runs first (default 5; with W > 0, also at least 0.1 s of them)"),
+        CLI_OPT_JSON(&json, "{\"model\", \"isa\", \"threads\", \"batch\", \"height\", \"width\", \"runs\", \"min_ms\",\n"
+                            "\"median_ms\", \"max_ms\", \"images_per_s\", \"gmacs\", \"macs\", \"arena_bytes\"[, \"profile\":\n"
+                            "[{\"node\", \"op\", \"kernel\", \"ms\", \"macs\", \"gmacs\"}, ...]]}"),
+    };
+    const cli_cmd cmd = {.name = "bench", .head = HEAD, .tail = "", .width = 14, .min_args = 1,
+                         .max_args = 1, .missing = "no model given", .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npos);
+    if (r != CLI_GO) return r;
+    const char *model = argv[1];
     dlk_err err;
     dlk_model *m = dlk_model_load(model, &err);
     if (!m) return cli_error("bench", "%s", err.msg);
@@ -95,9 +77,9 @@ int cmd_bench(int argc, char **argv)
         goto done;
     }
     s.dims[0] = batch;
-    if (h > 0) {
-        s.dims[2] = h;
-        s.dims[3] = w;
+    if (hw[0] > 0) {
+        s.dims[2] = hw[0];
+        s.dims[3] = hw[1];
     }
     if (s.dims[1] < 0 || s.dims[2] < 0 || s.dims[3] < 0) {
         cli_error("bench", "%s: the input has symbolic dimensions: give --size HxW", model);

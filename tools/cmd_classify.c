@@ -4,18 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *HELP =
+static const char HEAD[] =
     "usage: dlakit classify MODEL.onnx IMAGE... [options]\n"
     "\n"
     "Decodes each PNG or JPEG image, preprocesses it as the model zoo's evaluation does (Pillow's\n"
     "bicubic resize of the short side to size/0.875, center crop, ImageNet normalization), runs the\n"
     "model and prints the K best classes with their softmax probabilities. Ties are ordered by the\n"
     "lower class index. ImageNet's class names are built in for 1000-class models.\n"
-    "\n"
-    "  --top K               classes per image (default 5)\n"
-    "  --labels FILE         class names, one per line\n"
-    "  --json                one JSON object per run: {\"model\", \"results\": [{\"image\", \"top\": [...]}]}\n"
-    CLI_PRE_HELP
+    "\n";
+static const char TAIL[] =
     "\n"
     "An unreadable image is reported and skipped; the exit status is then 1.\n"
     "\n"
@@ -24,56 +21,33 @@ static const char *HELP =
 
 int cmd_classify(int argc, char **argv)
 {
-    const char *model = NULL, *labels_path = NULL;
+    const char *labels_path = NULL;
     long topk = 5;
-    int json = 0, nimg = 0;
+    int json = 0, npos;
     cli_pre pre;
     cli_pre_init(&pre);
-    char **images = calloc(argc + 1, sizeof(char *));
-    if (!images) return cli_error("classify", "out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            fputs(HELP, stdout);
-            free(images);
-            return 0;
-        }
-        int r = cli_pre_parse("classify", argc, argv, &i, &pre);
-        if (r < 0) {
-            free(images);
-            return 2;
-        }
-        if (r) continue;
-        if (!strcmp(a, "--json")) json = 1;
-        else if (!strcmp(a, "--top") && i + 1 < argc) {
-            if (cli_parse_int(argv[++i], 1, 1000000, &topk)) {
-                free(images);
-                return cli_usage_error("classify", "--top needs a positive number");
-            }
-        } else if (!strcmp(a, "--labels") && i + 1 < argc) labels_path = argv[++i];
-        else if (a[0] == '-' && a[1]) {
-            free(images);
-            return cli_usage_error("classify", "unknown option '%s'", a);
-        } else if (!model) model = a;
-        else images[nimg++] = argv[i];
-    }
-    if (!model || !nimg) {
-        free(images);
-        return cli_usage_error("classify", "give a model and at least one image");
-    }
+    const cli_opt opts[] = {
+        CLI_INT_OPT("--top", &topk, 1, 1000000, "K", "classes per image (default 5)"),
+        CLI_STR_OPT("--labels", &labels_path, "FILE", "class names, one per line"),
+        CLI_OPT_JSON(&json, "one JSON object per run: {\"model\", \"results\": [{\"image\", \"top\": [...]}]}"),
+        CLI_PRE_OPTS(&pre),
+    };
+    const cli_cmd cmd = {.name = "classify", .head = HEAD, .tail = TAIL, .width = 22, .min_args = 2,
+                         .max_args = -1, .missing = "give a model and at least one image", .pre = &pre, .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npos);
+    if (r != CLI_GO) return r;
+    const char *model = argv[1];
+    char **images = argv + 2;
+    int nimg = npos - 1;
     dlk_err err;
     dlk_labels labels = {0, NULL};
     classifier c;
     int rc = 0;
-    if (labels_path && dlk_labels_read(labels_path, &labels, &err)) {
-        free(images);
-        return cli_error("classify", "%s", err.msg);
-    }
+    if (labels_path && dlk_labels_read(labels_path, &labels, &err)) return cli_error("classify", "%s", err.msg);
     if (classifier_open(&c, model, &pre, &err)) {
         cli_error("classify", "%s", err.msg);
         classifier_close(&c, 1);
         dlk_labels_free(&labels);
-        free(images);
         return 1;
     }
     if (labels.n && labels.n != c.classes)
@@ -133,6 +107,5 @@ done:
     free(prob);
     classifier_close(&c, 1);
     dlk_labels_free(&labels);
-    free(images);
     return rc;
 }

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-static const char *HELP =
+static const char HEAD[] =
     "usage: dlakit compile MODEL.onnx -o DIR [--name NAME] [--size N|HxW]\n"
     "\n"
     "Writes DIR/NAME.c and DIR/NAME.h: the int8 model (QDQ or QOperator file) as plain C99 with its\n"
@@ -17,39 +17,33 @@ static const char *HELP =
     "NAME.h defines NAME_IN_H, NAME_IN_W, NAME_NUM_CLASSES, NAME_ARENA_BYTES, NAME_SCRATCH_BYTES,\n"
     "NAME_WEIGHT_BYTES, NAME_STACK_BYTES and NAME_MACS. Build with -ffp-contract=off (the default\n"
     "of -std=c99) and link with -lm.\n"
-    "\n"
-    "  -o, --out DIR   output folder (must exist)\n"
-    "  --name NAME     C prefix and file name (default: model)\n"
-    "  --size N|HxW    input size (default: the model's declared size)\n"
+    "\n";
+static const char TAIL[] =
     "\n"
     "Example:\n"
     "  dlakit compile models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx -o out --name mnist\n";
 
 int cmd_compile(int argc, char **argv)
 {
-    const char *model = NULL, *dir = NULL, *name = "model";
-    int h = 0, w = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int hv = i + 1 < argc;
-        if (cli_is_help(a)) {
-            fputs(HELP, stdout);
-            return 0;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && hv) dir = argv[++i];
-        else if (!strcmp(a, "--name") && hv) name = argv[++i];
-        else if (!strcmp(a, "--size") && hv) {
-            if (cli_parse_size(argv[++i], &h, &w)) return cli_usage_error("compile", "--size needs N or HxW");
-        } else if (a[0] == '-' && a[1]) return cli_usage_error("compile", "unknown option '%s'", a);
-        else if (!model) model = a;
-        else return cli_usage_error("compile", "one model only ('%s')", a);
-    }
-    if (!model || !dir) return cli_usage_error("compile", "needs MODEL.onnx and -o DIR");
+    const char *dir = NULL, *name = "model";
+    int hw[2] = {0, 0}, npos;
+    const cli_opt opts[] = {
+        CLI_OPT_OUT(&dir, "DIR", "output folder (must exist)"),
+        CLI_STR_OPT("--name", &name, "NAME", "C prefix and file name (default: model)"),
+        CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
+    };
+    const cli_cmd cmd = {.name = "compile", .head = HEAD, .tail = TAIL, .width = 16, .min_args = 1,
+                         .max_args = 1, .missing = "needs MODEL.onnx and -o DIR", .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npos);
+    if (r != CLI_GO) return r;
+    const char *model = argv[1];
+    if (!dir) return cli_usage_error("compile", "needs MODEL.onnx and -o DIR");
     dlk_err err;
     dlk_model *m = dlk_model_load(model, &err);
     if (!m) return cli_error("compile", "%s", err.msg);
     dlk_program p;
     int rc = 0;
-    if (dlk_program_build(m, h, w, &p, &err) || dlk_codegen_write(&p, name, dir, model, &err))
+    if (dlk_program_build(m, hw[0], hw[1], &p, &err) || dlk_codegen_write(&p, name, dir, model, &err))
         rc = cli_error("compile", "%s", err.msg);
     else
         printf("%s/%s.c, %s/%s.h: %dx%d input, %d classes, %lld MACs, %zu bytes of constants, %zu-byte arena\n", dir, name, dir,

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *HELP =
+static const char HEAD[] =
     "usage: dlakit conform DIR... [--json] [--verbose]\n"
     "\n"
     "Runs ONNX backend node tests: each DIR holds model.onnx and test_data_set_*/ folders with\n"
@@ -16,9 +16,8 @@ static const char *HELP =
     "/usr/share/libonnx-testdata/data/node). A DIR without model.onnx is searched one level down.\n"
     "Outputs are compared as ONNX's backend runner does: float with rtol 1e-3 and atol 1e-7,\n"
     "integers exactly. Prints PASS/FAIL per test and a total; exits 1 if any test failed.\n"
-    "\n"
-    "  --json      one JSON object: {\"tests\":[{\"name\",\"passed\",\"message\"}],\"passed\":N,\"failed\":N}\n"
-    "  --verbose   say why a test failed in the text output too\n"
+    "\n";
+static const char TAIL[] =
     "\n"
     "Example:\n"
     "  dlakit conform /usr/share/libonnx-testdata/data/node/test_conv_with_strides_padding\n";
@@ -250,26 +249,16 @@ static const char *base_name(const char *p)
 
 int cmd_conform(int argc, char **argv)
 {
-    int json = 0, verbose = 0, npaths = 0;
-    char **paths = calloc(argc + 1, sizeof(char *));
-    if (!paths) return cli_error("conform", "out of memory");
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            free(paths);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--verbose")) verbose = 1;
-        else if (argv[i][0] == '-') {
-            free(paths);
-            return cli_usage_error("conform", "unknown option '%s'", argv[i]);
-        } else paths[npaths++] = argv[i];
-    }
-    if (!npaths) {
-        free(paths);
-        return cli_usage_error("conform", "no test folder given");
-    }
+    int json = 0, verbose = 0, npaths;
+    const cli_opt opts[] = {
+        CLI_OPT_JSON(&json, "one JSON object: {\"tests\":[{\"name\",\"passed\",\"message\"}],\"passed\":N,\"failed\":N}"),
+        CLI_FLAG_OPT("--verbose", &verbose, "say why a test failed in the text output too"),
+    };
+    const cli_cmd cmd = {.name = "conform", .head = HEAD, .tail = TAIL, .width = 12, .min_args = 1,
+                         .max_args = -1, .missing = "no test folder given", .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npaths);
+    if (r != CLI_GO) return r;
+    char **paths = argv + 1;
     int passed = 0, failed = 0;
     if (json) printf("{\"tests\":[");
     for (int i = 0; i < npaths; i++) {
@@ -279,7 +268,6 @@ int cmd_conform(int argc, char **argv)
         if (path_join(model, sizeof model, paths[i], "model.onnx") || !file_exists(model)) {
             if (!is_dir(paths[i])) {
                 cli_error("conform", "%s: no such folder", paths[i]);
-                free(paths);
                 return 1;
             }
             nsub = list_dirs(paths[i], "", &subs);
@@ -313,6 +301,5 @@ int cmd_conform(int argc, char **argv)
     }
     if (json) printf("],\"passed\":%d,\"failed\":%d}\n", passed, failed);
     else printf("conform: %d passed, %d failed\n", passed, failed);
-    free(paths);
     return failed ? 1 : 0;
 }

@@ -1,9 +1,9 @@
 /* dlakit eval: accuracy of a model on a labelled data set. */
 #include "classifier.h"
-#include "util/outfile.h"
+#include "lib/outfile.h"
+#include "runtime/batch.h"
 
 #include <dirent.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,24 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *HELP =
+static const char HEAD[] =
     "usage: dlakit eval MODEL.onnx (DIR | --idx IMAGES LABELS [--range A:B]) [options]\n"
     "\n"
     "Classifies every image of a labelled data set and reports top-1 and top-5 accuracy with\n"
     "counts, per-class accuracy and images per second. Top-1 is the lowest class index among equal\n"
     "best scores (numpy's argmax). Results do not depend on --threads.\n"
-    "\n"
-    "  DIR                   an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in sorted folder-name\n"
-    "                        order (or the order of --labels), images in sorted file-name order\n"
-    "  --idx IMAGES LABELS   MNIST-style IDX files (idx3 uint8 images, idx1 labels)\n"
-    "  --range A:B           only items A .. B-1 (IDX or folder order)\n"
-    "  --limit N             only the first N items (after --range)\n"
-    "  --labels FILE         class names, one per line (the class folder names for DIR)\n"
-    "  --compare MODEL2      also run MODEL2 and report how often the two top-1 answers agree\n"
-    "  --confusion FILE.csv  write the confusion matrix (rows: true class, columns: predicted)\n"
-    "  --threads N           worker threads (default 1)\n"
-    "  --json                machine-readable report, with each item's top-1 prediction\n"
-    CLI_PRE_HELP
+    "\n";
+static const char TAIL[] =
     "\n"
     "Unreadable images are reported on stderr, counted as unreadable (and as wrong), and the run\n"
     "goes on. A progress bar goes to stderr when it is a terminal.\n"
@@ -43,17 +33,15 @@ typedef struct {
 } item;
 
 typedef struct {
-    const char *model_path;
     classifier base[2];          /* model, and --compare model */
-    int nmodels;
-    item *items;
+    int nmodels, pass;           /* pass: the model being run (0, 1) */
+    const item *items;
     int n;
     const dlk_idx *idx_images;
+    uint8_t **hwc;               /* per thread: the preprocessed image */
     int *pred[2];                /* top-1 per item and model; -1 unreadable */
     char *top5[2];
-    pthread_mutex_t lock;
-    int next, done, progress, failed;
-    dlk_err err;
+    int progress;
 } eval_job;
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -159,58 +147,54 @@ static int folder_items(const char *root, const dlk_labels *labels, item **items
     return 0;
 }
 
-static void *eval_worker(void *arg)
+/* Item i decoded, preprocessed for the model of this pass and normalized into the context. In the
+ * pass of --compare's model, an item the first model could not read is skipped (and not reported
+ * again). */
+static int eval_fill(void *user, dlk_ctx *ctx, int thread, int64_t i, int64_t count, dlk_err *err)
 {
-    eval_job *j = arg;
-    classifier c[2];
-    memset(c, 0, sizeof c);
-    dlk_err err = {{0}};
-    for (int m = 0; m < j->nmodels; m++)
-        if (classifier_clone(&c[m], &j->base[m], &err)) {
-            pthread_mutex_lock(&j->lock);
-            if (!j->failed) j->err = err;
-            j->failed = 1;
-            pthread_mutex_unlock(&j->lock);
-            for (int k = 0; k <= m; k++) classifier_close(&c[k], 0);
-            return NULL;
-        }
-    for (;;) {
-        pthread_mutex_lock(&j->lock);
-        int i = j->next++;
-        int stop = j->failed || i >= j->n;
-        pthread_mutex_unlock(&j->lock);
-        if (stop) break;
-        const item *it = &j->items[i];
-        dlk_image im = {0};
-        int bad;
-        if (it->path) bad = dlk_image_load(it->path, &im, &err);
-        else bad = dlk_image_from_gray(j->idx_images->data + (size_t)it->idx * j->idx_images->dims[1] * j->idx_images->dims[2],
-                                       j->idx_images->dims[2], j->idx_images->dims[1], &im, &err);
-        for (int m = 0; m < j->nmodels; m++) {
-            const float *s;
-            j->pred[m][i] = -1;
-            j->top5[m][i] = 0;
-            if (bad || classifier_run(&c[m], &im, &s, &err)) {
-                bad = 1;
-                continue;
-            }
-            int top[5], k = c[m].classes < 5 ? c[m].classes : 5;
-            cli_topk(s, c[m].classes, k, top);
-            j->pred[m][i] = top[0];
-            for (int t = 0; t < k; t++) j->top5[m][i] |= top[t] == it->label;
-        }
-        pthread_mutex_lock(&j->lock);
-        if (bad) fprintf(stderr, "%sdlakit eval: unreadable: %s\n", j->progress ? "\n" : "", err.msg);
-        j->done++;
-        if (j->progress && (j->done % 16 == 0 || j->done == j->n)) {
-            int w = 40, f = (int)((long long)j->done * w / j->n);
-            fprintf(stderr, "\r[%.*s%*s] %d/%d", f, "########################################", w - f, "", j->done, j->n);
-        }
-        pthread_mutex_unlock(&j->lock);
-        dlk_image_free(&im);
+    const eval_job *j = user;
+    const item *it = &j->items[i];
+    const classifier *c = &j->base[j->pass];
+    (void)count;
+    if (j->pass && j->pred[0][i] < 0) return 1;
+    dlk_image im = {0};
+    int bad;
+    if (it->path) bad = dlk_image_load(it->path, &im, err);
+    else bad = dlk_image_from_gray(j->idx_images->data + (size_t)it->idx * j->idx_images->dims[1] * j->idx_images->dims[2],
+                                   j->idx_images->dims[2], j->idx_images->dims[1], &im, err);
+    if (!bad) bad = classifier_fill(c, &im, j->hwc[thread], ctx, err);
+    dlk_image_free(&im);
+    return bad ? 1 : 0;
+}
+
+static int eval_consume(void *user, const dlk_ctx *ctx, int thread, int64_t i, int64_t count, const dlk_err *item_err,
+                        dlk_err *err)
+{
+    eval_job *j = user;
+    const classifier *c = &j->base[j->pass];
+    int m = j->pass;
+    (void)thread, (void)count, (void)err;
+    j->pred[m][i] = -1;
+    j->top5[m][i] = 0;
+    if (item_err) {
+        if (!(m && j->pred[0][i] < 0))
+            fprintf(stderr, "%sdlakit eval: unreadable: %s\n", j->progress ? "\n" : "", item_err->msg);
+        return 0;
     }
-    for (int m = 0; m < j->nmodels; m++) classifier_close(&c[m], 0);
-    return NULL;
+    int top[5], k = c->classes < 5 ? c->classes : 5;
+    cli_topk(dlk_ctx_output(ctx, 0, NULL), c->classes, k, top);
+    j->pred[m][i] = top[0];
+    for (int t = 0; t < k; t++) j->top5[m][i] |= top[t] == j->items[i].label;
+    return 0;
+}
+
+static void eval_progress(void *user, int64_t done, int64_t n)
+{
+    const eval_job *j = user;
+    if (!j->progress || !(done % 16 == 0 || done == n)) return;
+    long long all = (long long)n * j->nmodels, at = (long long)n * j->pass + done;
+    int w = 40, f = (int)(at * w / all);
+    fprintf(stderr, "\r[%.*s%*s] %lld/%lld", f, "########################################", w - f, "", at, all);
 }
 
 static int write_confusion(const char *path, const int *conf, int nc, const dlk_labels *names, int classes, dlk_err *err)
@@ -238,40 +222,29 @@ static int write_confusion(const char *path, const int *conf, int nc, const dlk_
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *model = NULL, *dir = NULL, *idx_img = NULL, *idx_lbl = NULL, *labels_path = NULL, *compare = NULL,
-               *confusion = NULL, *range = NULL;
+    const char *idx[2] = {NULL, NULL}, *labels_path = NULL, *compare = NULL, *confusion = NULL, *range = NULL;
     long threads = 1, limit = -1;
-    int json = 0;
+    int json = 0, npos;
     cli_pre pre;
     cli_pre_init(&pre);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        int r = cli_pre_parse("eval", argc, argv, &i, &pre);
-        if (r < 0) return 2;
-        if (r) continue;
-        int hv = i + 1 < argc;
-        if (!strcmp(a, "--json")) json = 1;
-        else if (!strcmp(a, "--idx") && i + 2 < argc) {
-            idx_img = argv[++i];
-            idx_lbl = argv[++i];
-        } else if (!strcmp(a, "--range") && hv) range = argv[++i];
-        else if (!strcmp(a, "--labels") && hv) labels_path = argv[++i];
-        else if (!strcmp(a, "--compare") && hv) compare = argv[++i];
-        else if (!strcmp(a, "--confusion") && hv) confusion = argv[++i];
-        else if (!strcmp(a, "--threads") && hv) {
-            if (cli_parse_int(argv[++i], 1, 256, &threads)) return cli_usage_error("eval", "--threads needs a number from 1 to 256");
-        } else if (!strcmp(a, "--limit") && hv) {
-            if (cli_parse_int(argv[++i], 0, 1L << 30, &limit)) return cli_usage_error("eval", "--limit needs a number >= 0");
-        } else if (a[0] == '-' && a[1]) return cli_usage_error("eval", "unknown option '%s'%s", a, hv ? "" : " (or missing value)");
-        else if (!model) model = a;
-        else if (!dir) dir = a;
-        else return cli_usage_error("eval", "unexpected argument '%s'", a);
-    }
-    if (!model) return cli_usage_error("eval", "no model given");
+    const cli_opt opts[] = {
+        CLI_OPT_DOC("DIR", "an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in sorted folder-name\n"
+                           "order (or the order of --labels), images in sorted file-name order"),
+        {"--idx", NULL, NULL, CLI_STR2, idx, NULL, 0, 0, 0, NULL, "IMAGES LABELS", "MNIST-style IDX files (idx3 uint8 images, idx1 labels)", NULL},
+        CLI_STR_OPT("--range", &range, "A:B", "only items A .. B-1 (IDX or folder order)"),
+        CLI_INT_OPT("--limit", &limit, 0, 1L << 30, "N", "only the first N items (after --range)"),
+        CLI_STR_OPT("--labels", &labels_path, "FILE", "class names, one per line (the class folder names for DIR)"),
+        CLI_STR_OPT("--compare", &compare, "MODEL2", "also run MODEL2 and report how often the two top-1 answers agree"),
+        CLI_STR_OPT("--confusion", &confusion, "FILE.csv", "write the confusion matrix (rows: true class, columns: predicted)"),
+        CLI_OPT_THREADS(&threads, "worker threads (default 1)"),
+        CLI_OPT_JSON(&json, "machine-readable report, with each item's top-1 prediction"),
+        CLI_PRE_OPTS(&pre),
+    };
+    const cli_cmd cmd = {.name = "eval", .head = HEAD, .tail = TAIL, .width = 22, .min_args = 1,
+                         .max_args = 2, .missing = "no model given", .pre = &pre, .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npos);
+    if (r != CLI_GO) return r;
+    const char *model = npos > 0 ? argv[1] : NULL, *dir = npos > 1 ? argv[2] : NULL, *idx_img = idx[0], *idx_lbl = idx[1];
     if (!dir == !idx_img) return cli_usage_error("eval", "give either DIR or --idx IMAGES LABELS");
     if (confusion) {
         const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path};
@@ -279,17 +252,7 @@ int cmd_eval(int argc, char **argv)
             if (dlk_same_file(confusion, ins[k]))
                 return cli_usage_error("eval", "--confusion %s is one of the inputs; it would be overwritten", confusion);
     }
-    long ra = 0, rb = -1;
-    if (range) {
-        char buf[64], *colon;
-        snprintf(buf, sizeof buf, "%s", range);
-        colon = strchr(buf, ':');
-        if (!colon) return cli_usage_error("eval", "--range needs A:B");
-        *colon = 0;
-        if ((buf[0] && cli_parse_int(buf, 0, 1L << 30, &ra)) || (colon[1] && cli_parse_int(colon + 1, 0, 1L << 30, &rb)) ||
-            (rb >= 0 && rb < ra))
-            return cli_usage_error("eval", "--range needs A:B with 0 <= A <= B");
-    }
+    long ra = 0, rb = 0;
     dlk_err err;
     dlk_labels labels = {0, NULL}, classes = {0, NULL};
     dlk_idx ximg = {0, {0}, NULL}, xlbl = {0, {0}, NULL};
@@ -318,12 +281,12 @@ int cmd_eval(int argc, char **argv)
         for (int i = 0; i < n; i++) items[i] = (item){NULL, i, xlbl.data[i]};
     }
     /* --range, --limit: a range past the end is an error, as in preprocess, not a silent cut */
-    if (range && (ra >= n || rb > n || (rb >= 0 && rb <= ra))) {
+    rb = n;
+    if (range && cli_parse_range(range, n, &ra, &rb)) {
         cli_usage_error("eval", "invalid --range '%s' (A:B with 0 <= A < B <= %d)", range, n);
         rc = 2;
         goto done;
     }
-    if (rb < 0) rb = n;
     int first = (int)ra, count = (int)(rb - ra);
     if (limit >= 0 && limit < count) count = (int)limit;
     if (count <= 0) {
@@ -358,23 +321,33 @@ int cmd_eval(int argc, char **argv)
         }
     const dlk_labels *names = labels.n ? &labels : &classes;
     j.progress = isatty(2);
-    pthread_mutex_init(&j.lock, NULL);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    pthread_t tid[256];
-    int started = 0;
     if (threads > count) threads = count;
-    for (long t = 1; t < threads; t++)
-        if (pthread_create(&tid[started], NULL, eval_worker, &j) == 0) started++;
-    eval_worker(&j);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    pthread_mutex_destroy(&j.lock);
-    if (j.progress) fputc('\n', stderr);
-    if (j.failed) {
-        cli_error("eval", "%s", j.err.msg);
+    size_t hwc_bytes = 0; /* per thread, for either model */
+    for (int m = 0; m < j.nmodels; m++)
+        if ((size_t)3 * j.base[m].pre.h * j.base[m].pre.w > hwc_bytes) hwc_bytes = (size_t)3 * j.base[m].pre.h * j.base[m].pre.w;
+    j.hwc = calloc((size_t)threads, sizeof *j.hwc);
+    for (long t = 0; j.hwc && t < threads; t++)
+        if (!(j.hwc[t] = malloc(hwc_bytes))) {
+            cli_error("eval", "out of memory");
+            goto done;
+        }
+    if (!j.hwc) {
+        cli_error("eval", "out of memory");
         goto done;
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (j.pass = 0; j.pass < j.nmodels; j.pass++) {
+        dlk_batch_job bj = {.n = count, .batch = 1, .threads = (int)threads, .input = classifier_input_shape(&j.base[j.pass]),
+                            .user = &j, .fill = eval_fill, .consume = eval_consume, .progress = eval_progress};
+        if (dlk_batch_run(j.base[j.pass].m, &bj, &err)) {
+            if (j.progress) fputc('\n', stderr);
+            cli_error("eval", "%s", err.msg);
+            goto done;
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (j.progress) fputc('\n', stderr);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     int correct[2] = {0, 0}, c5[2] = {0, 0}, unreadable = 0, agree = 0;
     int *cls_total = calloc(nc, sizeof(int)), *cls_ok = calloc(nc, sizeof(int)), *conf = calloc((size_t)nc * nc, sizeof(int));
@@ -458,6 +431,8 @@ done:
         free(j.pred[m]);
         free(j.top5[m]);
     }
+    for (long t = 0; j.hwc && t < threads; t++) free(j.hwc[t]);
+    free(j.hwc);
     if (items)
         for (int i = 0; i < n; i++) free(items[i].path);
     free(items);

@@ -8,15 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *HELP =
+static const char HEAD[] =
     "usage: dlakit info MODEL.onnx [--json]\n"
     "\n"
     "Describes a model: inputs and outputs with their shapes, the opset, how many of each operator\n"
     "the file holds and how many remain after dlakit's passes (QDQ units become integer operators),\n"
     "the parameter count (elements of the weight and bias initializers; scales, zero points and\n"
     "shapes excluded), the bytes of all initializers, and the quantization scheme.\n"
-    "\n"
-    "  --json   machine-readable output\n"
+    "\n";
+static const char TAIL[] =
     "\n"
     "Example:\n"
     "  dlakit info models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx\n";
@@ -128,19 +128,13 @@ static void print_shape_text(FILE *f, const dlk_value *v)
 
 int cmd_info(int argc, char **argv)
 {
-    const char *path = NULL;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--json")) json = 1;
-        else if (argv[i][0] == '-') return cli_usage_error("info", "unknown option '%s'", argv[i]);
-        else if (!path) path = argv[i];
-        else return cli_usage_error("info", "unexpected argument '%s'", argv[i]);
-    }
-    if (!path) return cli_usage_error("info", "no model given");
+    int json = 0, npos;
+    const cli_opt opts[] = {CLI_OPT_JSON(&json, "machine-readable output")};
+    const cli_cmd cmd = {.name = "info", .head = HEAD, .tail = TAIL, .width = 9, .min_args = 1,
+                         .max_args = 1, .missing = "no model given", .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npos);
+    if (r != CLI_GO) return r;
+    const char *path = argv[1];
     dlk_err err;
     /* the file as written (for operator counts and parameters) ... */
     void *buf;

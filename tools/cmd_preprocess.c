@@ -1,9 +1,9 @@
 /* dlakit preprocess: decode images (PNG, JPEG, MNIST IDX), resize + crop them the way the model
  * zoo's PyTorch evaluation does, and write one .npy batch (uint8 NHWC, or float32 NCHW). */
-#include "cli.h"
+#include "classifier.h"
 #include "image/image.h"
-#include "util/npy.h"
-#include "util/outfile.h"
+#include "lib/npy.h"
+#include "lib/outfile.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,62 +11,23 @@
 
 #define CMD "preprocess"
 
-static void help(FILE *f)
-{
-    fprintf(f,
-            "usage: dlakit preprocess IMAGE... --size N|HxW -o OUT.npy [options]\n"
-            "       dlakit preprocess --idx IMAGES.idx3 [--range A:B] --size N|HxW -o OUT.npy [options]\n"
-            "\n"
-            "Decodes PNG or JPEG images (or the gray digits of an MNIST IDX file), converts them to RGB\n"
-            "(gray copied to R, G, B; alpha dropped; 16-bit samples keep their high byte), resizes and\n"
-            "crops them exactly as timm's evaluation transform does on a PIL image, and writes them as\n"
-            "one uint8 N x H x W x 3 .npy (in the order given). The file is written atomically: on any\n"
-            "error (an unreadable image is named) nothing is written and the exit status is 1.\n"
-            "\n"
-            "Options:\n"
-            "  --size N|HxW        output size (N means NxN); required\n"
-            "  -o, --out FILE      the .npy to write; required (--output also works)\n"
-            "  --resize FILTER     nearest | bilinear | bicubic (default bicubic): Pillow's 8-bit\n"
-            "                      antialiased resampling, bit-exact\n"
-            "  --crop-pct F        crop fraction for --aspect crop (default 0.875): the shorter side is\n"
-            "                      resized to floor(size / F), then the center is cropped\n"
-            "  --aspect MODE       crop (default): timm/torchvision resize + center crop;\n"
-            "                      fit: resize the whole image to HxW, ignoring its aspect ratio;\n"
-            "                      pad: resize to fit inside HxW keeping the aspect ratio, pad with zeros\n"
-            "  --idx FILE          read the images of an IDX (idx3, unsigned byte) file instead of IMAGEs\n"
-            "  --range A:B         with --idx: the items A (included) to B (excluded); A or B may be\n"
-            "                      omitted (default: all)\n"
-            "  --float             write float32 N x 3 x H x W (normalized model input) instead of uint8\n"
-            "  --mean R,G,B        with --float: x = (u8 / 255 - mean) / std (default ImageNet:\n"
-            "  --std R,G,B           0.485,0.456,0.406 and 0.229,0.224,0.225), per output channel\n"
-            "  --scale F           with --float: x = u8 * F + offset instead of mean/std\n"
-            "  --offset F          with --scale (default 0)\n"
-            "  --bgr               with --float: channels in B, G, R order\n"
-            "  --json              print a JSON summary (output, shape, per-image sizes) to stdout\n"
-            "  -h, --help          this help\n"
-            "\n"
-            "Examples:\n"
-            "  dlakit preprocess cat.jpg dog.png --size 224 -o batch.npy\n"
-            "  dlakit preprocess --idx mnist-10k-images-idx3-ubyte --range 7996:10000 --size 64 -o test.npy\n"
-            "  dlakit preprocess photo.png --size 128x160 --aspect pad --resize bilinear -o x.npy --json\n");
-}
-
-static int parse_range(const char *s, long n, long *a, long *b)
-{
-    const char *colon = strchr(s, ':');
-    if (!colon) return -1;
-    char left[32], right[32];
-    size_t ll = (size_t)(colon - s);
-    if (ll >= sizeof left || strlen(colon + 1) >= sizeof right) return -1;
-    memcpy(left, s, ll);
-    left[ll] = 0;
-    strcpy(right, colon + 1);
-    *a = 0;
-    *b = n;
-    if (*left && cli_parse_int(left, 0, n, a)) return -1;
-    if (*right && cli_parse_int(right, 0, n, b)) return -1;
-    return *a < *b ? 0 : -1;
-}
+static const char HEAD[] =
+    "usage: dlakit preprocess IMAGE... --size N|HxW -o OUT.npy [options]\n"
+    "       dlakit preprocess --idx IMAGES.idx3 [--range A:B] --size N|HxW -o OUT.npy [options]\n"
+    "\n"
+    "Decodes PNG or JPEG images (or the gray digits of an MNIST IDX file), converts them to RGB\n"
+    "(gray copied to R, G, B; alpha dropped; 16-bit samples keep their high byte), resizes and\n"
+    "crops them exactly as timm's evaluation transform does on a PIL image, and writes them as\n"
+    "one uint8 N x H x W x 3 .npy (in the order given). The file is written atomically: on any\n"
+    "error (an unreadable image is named) nothing is written and the exit status is 1.\n"
+    "\n"
+    "Options:\n";
+static const char TAIL[] =
+    "\n"
+    "Examples:\n"
+    "  dlakit preprocess cat.jpg dog.png --size 224 -o batch.npy\n"
+    "  dlakit preprocess --idx mnist-10k-images-idx3-ubyte --range 7996:10000 --size 64 -o test.npy\n"
+    "  dlakit preprocess photo.png --size 128x160 --aspect pad --resize bilinear -o x.npy --json\n";
 
 typedef struct {
     const char *name; /* file name, or NULL for IDX items */
@@ -76,163 +37,57 @@ typedef struct {
 int cmd_preprocess(int argc, char **argv)
 {
     const char *out_path = NULL, *idx_path = NULL, *range = NULL;
-    int have_size = 0, json = 0, as_float = 0, have_mean = 0, have_scale = 0, have_offset = 0;
-    int h = 0, w = 0;
-    dlk_pre_opts o;
-    dlk_pre_opts_default(&o, 1, 1);
-    float mean[3], stdv[3];
-    memcpy(mean, o.mean, sizeof mean);
-    memcpy(stdv, o.std, sizeof stdv);
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
-    int nfiles = 0, rc = 1;
+    int json = 0, as_float = 0, nfiles, rc = 1;
+    cli_pre p;
+    cli_pre_init(&p);
+    const cli_opt opts[] = {
+        CLI_PRE_SIZE(&p, "N|HxW", "output size (N means NxN); required"),
+        CLI_OPT_OUT(&out_path, "FILE", "the .npy to write; required (--output also works)"),
+        CLI_PRE_RESIZE(&p, "FILTER", "nearest | bilinear | bicubic (default bicubic): Pillow's 8-bit\n"
+                                     "antialiased resampling, bit-exact"),
+        CLI_PRE_CROP_PCT(&p, "F", "crop fraction for --aspect crop (default 0.875): the shorter side is\n"
+                                  "resized to floor(size / F), then the center is cropped"),
+        CLI_PRE_ASPECT(&p, "MODE", "crop (default): timm/torchvision resize + center crop;\n"
+                                   "fit: resize the whole image to HxW, ignoring its aspect ratio;\n"
+                                   "pad: resize to fit inside HxW keeping the aspect ratio, pad with zeros"),
+        CLI_STR_OPT("--idx", &idx_path, "FILE", "read the images of an IDX (idx3, unsigned byte) file instead of IMAGEs"),
+        CLI_STR_OPT("--range", &range, "A:B", "with --idx: the items A (included) to B (excluded); A or B may be\n"
+                                                                             "omitted (default: all)"),
+        CLI_FLAG_OPT("--float", &as_float, "write float32 N x 3 x H x W (normalized model input) instead of uint8"),
+        CLI_PRE_MEAN(&p, "R,G,B", "with --float: x = (u8 / 255 - mean) / std (default ImageNet:", NULL),
+        CLI_PRE_STD(&p, "R,G,B", "  0.485,0.456,0.406 and 0.229,0.224,0.225), per output channel"),
+        CLI_PRE_SCALE(&p, "F", "with --float: x = u8 * F + offset instead of mean/std", NULL),
+        CLI_PRE_OFFSET(&p, "F", "with --scale (default 0)"),
+        CLI_PRE_BGR(&p, "with --float: channels in B, G, R order"),
+        CLI_OPT_JSON(&json, "print a JSON summary (output, shape, per-image sizes) to stdout"),
+        CLI_OPT_DOC("-h, --help", "this help"),
+    };
+    const cli_cmd cmd = {.name = CMD, .head = HEAD, .tail = TAIL, .width = 20, .min_args = 0,
+                         .max_args = -1, .missing = NULL, .pre = &p, .opts = opts, .n_opts = CLI_NOPTS(opts)};
     item_info *info = NULL;
     uint8_t *batch = NULL;
     float *fbatch = NULL;
     dlk_idx idx = {0};
-    if (!files) return cli_error(CMD, "out of memory");
-
-#define NEED_ARG()                                                                   \
-    do {                                                                             \
-        if (i + 1 >= argc) {                                                         \
-            rc = cli_usage_error(CMD, "option %s needs a value", a);                 \
-            goto done;                                                               \
-        }                                                                            \
-    } while (0)
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            help(stdout);
-            rc = 0;
-            goto done;
-        } else if (!strcmp(a, "--size")) {
-            NEED_ARG();
-            if (cli_parse_size(argv[++i], &h, &w)) {
-                rc = cli_usage_error(CMD, "invalid --size '%s' (N or HxW, 1..16384)", argv[i]);
-                goto done;
-            }
-            have_size = 1;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--output")) {
-            NEED_ARG();
-            out_path = argv[++i];
-        } else if (!strcmp(a, "--resize")) {
-            NEED_ARG();
-            const char *v = argv[++i];
-            if (!strcmp(v, "nearest")) o.filter = DLK_RESIZE_NEAREST;
-            else if (!strcmp(v, "bilinear")) o.filter = DLK_RESIZE_BILINEAR;
-            else if (!strcmp(v, "bicubic")) o.filter = DLK_RESIZE_BICUBIC;
-            else {
-                rc = cli_usage_error(CMD, "invalid --resize '%s' (nearest, bilinear or bicubic)", v);
-                goto done;
-            }
-        } else if (!strcmp(a, "--crop-pct")) {
-            NEED_ARG();
-            char *e;
-            double v = strtod(argv[++i], &e);
-            if (e == argv[i] || *e || !(v > 0.0 && v <= 16.0)) {
-                rc = cli_usage_error(CMD, "invalid --crop-pct '%s' (a number in (0, 16])", argv[i]);
-                goto done;
-            }
-            o.crop_pct = v;
-        } else if (!strcmp(a, "--aspect")) {
-            NEED_ARG();
-            const char *v = argv[++i];
-            if (!strcmp(v, "crop")) o.aspect = DLK_ASPECT_CROP;
-            else if (!strcmp(v, "fit")) o.aspect = DLK_ASPECT_FIT;
-            else if (!strcmp(v, "pad")) o.aspect = DLK_ASPECT_PAD;
-            else {
-                rc = cli_usage_error(CMD, "invalid --aspect '%s' (fit, crop or pad)", v);
-                goto done;
-            }
-        } else if (!strcmp(a, "--idx")) {
-            NEED_ARG();
-            idx_path = argv[++i];
-        } else if (!strcmp(a, "--range")) {
-            NEED_ARG();
-            range = argv[++i];
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--float")) {
-            as_float = 1;
-        } else if (!strcmp(a, "--bgr")) {
-            o.bgr = 1;
-        } else if (!strcmp(a, "--mean") || !strcmp(a, "--std")) {
-            NEED_ARG();
-            if (cli_parse_floats3(argv[i + 1], a[2] == 'm' ? mean : stdv)) {
-                rc = cli_usage_error(CMD, "invalid %s '%s' (three finite numbers: a,b,c)", a, argv[i + 1]);
-                goto done;
-            }
-            i++;
-            have_mean = 1;
-        } else if (!strcmp(a, "--scale") || !strcmp(a, "--offset")) {
-            NEED_ARG();
-            char *e;
-            float v = strtof(argv[++i], &e);
-            if (e == argv[i] || *e) {
-                rc = cli_usage_error(CMD, "invalid %s '%s'", a, argv[i]);
-                goto done;
-            }
-            if (a[2] == 's') {
-                o.scale = v;
-                have_scale = 1;
-            } else {
-                o.offset = v;
-                have_offset = 1;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            rc = cli_usage_error(CMD, "unknown option '%s'", a);
-            goto done;
-        } else {
-            files[nfiles++] = a;
-        }
-    }
-    if (!have_size) {
-        rc = cli_usage_error(CMD, "--size is required");
-        goto done;
-    }
-    if (!out_path) {
-        rc = cli_usage_error(CMD, "-o OUT.npy is required");
-        goto done;
-    }
-    if (idx_path && nfiles) {
-        rc = cli_usage_error(CMD, "give either IMAGE files or --idx, not both");
-        goto done;
-    }
-    if (!idx_path && !nfiles) {
-        rc = cli_usage_error(CMD, "no images given");
-        goto done;
-    }
-    if (range && !idx_path) {
-        rc = cli_usage_error(CMD, "--range needs --idx");
-        goto done;
-    }
+    int r = cli_parse(&cmd, argc, argv, &nfiles);
+    if (r != CLI_GO) return r;
+    const char *const *files = (const char *const *)argv + 1;
+    if (!p.have_size) return cli_usage_error(CMD, "--size is required");
+    if (!out_path) return cli_usage_error(CMD, "-o OUT.npy is required");
+    if (idx_path && nfiles) return cli_usage_error(CMD, "give either IMAGE files or --idx, not both");
+    if (!idx_path && !nfiles) return cli_usage_error(CMD, "no images given");
+    if (range && !idx_path) return cli_usage_error(CMD, "--range needs --idx");
     for (int k = -1; k < nfiles; k++)
-        if (dlk_same_file(out_path, k < 0 ? idx_path : files[k])) {
-            rc = cli_usage_error(CMD, "-o %s is one of the inputs; it would be overwritten", out_path);
-            goto done;
-        }
-    if (!as_float && (have_mean || have_scale || have_offset || o.bgr)) {
-        rc = cli_usage_error(CMD, "--mean, --std, --scale, --offset and --bgr need --float");
-        goto done;
-    }
-    if (have_offset && !have_scale) {
-        rc = cli_usage_error(CMD, "--offset needs --scale");
-        goto done;
-    }
-    if (have_mean && have_scale) {
-        rc = cli_usage_error(CMD, "give either --mean/--std or --scale/--offset");
-        goto done;
-    }
-    for (int c = 0; c < 3; c++)
-        if (stdv[c] == 0.0f) {
-            rc = cli_usage_error(CMD, "--std values must be non-zero");
-            goto done;
-        }
+        if (dlk_same_file(out_path, k < 0 ? idx_path : files[k]))
+            return cli_usage_error(CMD, "-o %s is one of the inputs; it would be overwritten", out_path);
+    int have_mean = p.have_mean || p.have_std;
+    if (!as_float && (have_mean || p.have_scale || p.have_offset || p.pre.bgr))
+        return cli_usage_error(CMD, "--mean, --std, --scale, --offset and --bgr need --float");
+    if (p.have_offset && !p.have_scale) return cli_usage_error(CMD, "--offset needs --scale");
+    if (have_mean && p.have_scale) return cli_usage_error(CMD, "give either --mean/--std or --scale/--offset");
+    dlk_pre_opts o = p.pre;
+    const int h = p.hw[0], w = p.hw[1];
     o.h = h;
     o.w = w;
-    o.use_scale = have_scale;
-    memcpy(o.mean, mean, sizeof mean);
-    memcpy(o.std, stdv, sizeof stdv);
 
     dlk_err err = {{0}};
     long first = 0, count = nfiles;
@@ -246,7 +101,7 @@ int cmd_preprocess(int argc, char **argv)
             goto done;
         }
         long a = 0, b = idx.dims[0];
-        if (range && parse_range(range, idx.dims[0], &a, &b)) {
+        if (range && cli_parse_range(range, idx.dims[0], &a, &b)) {
             rc = cli_usage_error(CMD, "invalid --range '%s' (A:B with 0 <= A < B <= %d)", range, idx.dims[0]);
             goto done;
         }
@@ -332,7 +187,6 @@ int cmd_preprocess(int argc, char **argv)
     }
     rc = 0;
 done:
-    free(files);
     free(info);
     free(batch);
     free(fbatch);

@@ -6,11 +6,11 @@
 #include "onnx/onnx_write.h"
 #include "quant/quant.h"
 #include "quant/report.h"
+#include "runtime/batch.h"
 #include "util/file.h"
-#include "util/npy.h"
+#include "lib/npy.h"
 
 #include <dirent.h>
-#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,50 +19,23 @@
 
 #define CMD "quantize"
 
-static void help(FILE *f)
-{
-    fprintf(f,
-            "usage: dlakit quantize FLOAT.onnx -o INT8.onnx (--calib DIR | --calib-npy FILE.npy |\n"
-            "                       --calib-idx IMAGES LABELS [--calib-indices F.npy]) [options]\n"
-            "\n"
-            "Quantizes a float model to int8 as ONNX Runtime's quantize_static does with the model zoo's\n"
-            "settings: per-channel symmetric int8 weights, asymmetric int8 activations, MinMax calibration,\n"
-            "int32 biases (scale = input scale x weight scale), Relu folded into the QuantizeLinear of the\n"
-            "node before it, MaxPool/Flatten/Reshape keeping their input's scale. The compute nodes keep\n"
-            "their names; QuantizeLinear/DequantizeLinear nodes and scales are named as ORT names them.\n"
-            "The file is written atomically (nothing is left on failure).\n"
-            "\n"
-            "Calibration data (preprocessed as `dlakit classify` does):\n"
-            "  --calib DIR           the PNG/JPEG images in DIR and its sub-folders (sorted by path)\n"
-            "  --calib-npy FILE      uint8 N x H x W x 3 preprocessed images (H x W = the model's size)\n"
-            "  --calib-idx IMAGES LABELS   MNIST-style IDX files (LABELS is only checked for its count)\n"
-            "  --calib-indices F.npy with --calib-idx: int64 indices of the items to use, in that order\n"
-            "  --calib-count N       only the first N calibration images\n"
-            "  --calib-flip          also each image mirrored left-right\n"
-            "  --threads N           calibrate on N threads (default 1; the result does not depend on N)\n"
-            CLI_PRE_HELP
-            "\n"
-            "Quantization:\n"
-            "  --method M            minmax (default) | percentile (99.999 %%, 2048 bins of |x|) |\n"
-            "                        entropy (KL divergence, 128 bins, 128 quantized bins), as ORT's calibrate.py\n"
-            "  --percentile P        percentile for --method percentile (default 99.999)\n"
-            "  --num-bins N          histogram bins (ORT's num_bins: percentile 2048, entropy 128)\n"
-            "  --num-quantized-bins N  entropy: ORT's num_quantized_bins (default 128)\n"
-            "  --format F            qdq (default) | qop (QLinearConv, QLinearAdd, QLinearConcat,\n"
-            "                        QLinearGlobalAveragePool in the com.microsoft domain)\n"
-            "  --per-tensor          one scale per weight tensor instead of one per output channel\n"
-            "  --symmetric-activations   activations symmetric (zero point 0, 128 for uint8)\n"
-            "  --uint8-activations   activations uint8 instead of int8\n"
-            "  --exclude N1,N2,...   leave these nodes in float (also for operators dlakit cannot quantize)\n"
-            "  --report FILE         per-layer SNR (dB) of the int8 model against the float model on the\n"
-            "                        calibration data, worst first (TSV; JSON with --json)\n"
-            "  --json                print a JSON summary to stdout\n"
-            "  -h, --help            this help\n"
-            "\n"
-            "Example (the model zoo's MNIST model, calibrated as ORT calibrated it):\n"
-            "  dlakit quantize dla46c_mnist_64.onnx -o int8.onnx --calib-idx mnist-10k-images-idx3-ubyte \\\n"
-            "      mnist-10k-labels-idx1-ubyte --calib-indices calib_indices.npy\n");
-}
+static const char HEAD[] =
+    "usage: dlakit quantize FLOAT.onnx -o INT8.onnx (--calib DIR | --calib-npy FILE.npy |\n"
+    "                       --calib-idx IMAGES LABELS [--calib-indices F.npy]) [options]\n"
+    "\n"
+    "Quantizes a float model to int8 as ONNX Runtime's quantize_static does with the model zoo's\n"
+    "settings: per-channel symmetric int8 weights, asymmetric int8 activations, MinMax calibration,\n"
+    "int32 biases (scale = input scale x weight scale), Relu folded into the QuantizeLinear of the\n"
+    "node before it, MaxPool/Flatten/Reshape keeping their input's scale. The compute nodes keep\n"
+    "their names; QuantizeLinear/DequantizeLinear nodes and scales are named as ORT names them.\n"
+    "The file is written atomically (nothing is left on failure).\n"
+    "\n"
+    "Calibration data (preprocessed as `dlakit classify` does):\n";
+static const char TAIL[] =
+    "\n"
+    "Example (the model zoo's MNIST model, calibrated as ORT calibrated it):\n"
+    "  dlakit quantize dla46c_mnist_64.onnx -o int8.onnx --calib-idx mnist-10k-images-idx3-ubyte \\\n"
+    "      mnist-10k-labels-idx1-ubyte --calib-indices calib_indices.npy\n";
 
 typedef struct {
     char **paths;
@@ -207,70 +180,65 @@ static int src_get(calib_src *s, long i, const dlk_pre_opts *pre, uint8_t *hwc, 
     return 0;
 }
 
-/* One calibration thread: its own context and statistics, every nthreads-th image. */
+/* One calibration pass: one context, hwc buffer and set of statistics per thread, merged after. */
 typedef struct {
     calib_src *src;
-    classifier cl;
-    dlk_calib cal;
-    long first, step, total;
-    int verbose, pass, passes;
-    dlk_err err;
-    int rc;
-} worker;
+    const classifier *cl;
+    dlk_calib *cal;          /* per thread */
+    uint8_t **hwc;           /* per thread */
+    int pass, passes;
+} calib_job;
 
-static void *work(void *arg)
+static int calib_fill(void *user, dlk_ctx *ctx, int t, int64_t i, int64_t count, dlk_err *err)
 {
-    worker *w = arg;
-    for (long i = w->first; i < w->total; i += w->step) {
-        if (src_get(w->src, i, &w->cl.pre, w->cl.hwc, &w->err)) { w->rc = -1; return NULL; }
-        dlk_normalize_nchw(w->cl.hwc, w->cl.pre.h, w->cl.pre.w, &w->cl.pre, dlk_ctx_input(w->cl.ctx, 0, NULL));
-        if (dlk_calib_run(&w->cal, w->cl.ctx, &w->err)) { w->rc = -1; return NULL; }
-        if (w->verbose && (i / w->step + 1) % 16 == 0)
-            fprintf(stderr, "\rdlakit quantize: calibrating%s %ld/%ld",
-                    w->passes == 2 ? (w->pass == 1 ? " (ranges)" : " (histograms)") : "", i + 1, w->total);
-    }
-    return NULL;
+    const calib_job *j = user;
+    const dlk_pre_opts *pre = &j->cl->pre;
+    (void)count;
+    if (src_get(j->src, (long)i, pre, j->hwc[t], err)) return -1;
+    dlk_normalize_nchw(j->hwc[t], pre->h, pre->w, pre, dlk_ctx_input(ctx, 0, NULL));
+    return 0;
 }
 
-/* One pass over the calibration images on nthreads threads, merged into cal. */
-static int calibrate_pass(classifier *cl, dlk_calib *cal, calib_src *src, long total, int nthreads, int pass,
+static int calib_run(void *user, dlk_ctx *ctx, int t, dlk_err *err)
+{
+    const calib_job *j = user;
+    return dlk_calib_run(&j->cal[t], ctx, err) ? -1 : 0;
+}
+
+static void calib_progress(void *user, int64_t done, int64_t n)
+{
+    const calib_job *j = user;
+    if (done % 16 == 0 && done < n)
+        fprintf(stderr, "\rdlakit quantize: calibrating%s %lld/%lld",
+                j->passes == 2 ? (j->pass == 1 ? " (ranges)" : " (histograms)") : "", (long long)done, (long long)n);
+}
+
+/* One pass over the calibration images on nthreads contexts, merged into cal. */
+static int calibrate_pass(const classifier *cl, dlk_calib *cal, calib_src *src, long total, int nthreads, int pass,
                           int passes, dlk_err *err)
 {
-    worker *w = calloc((size_t)nthreads, sizeof *w);
-    pthread_t *tid = calloc((size_t)nthreads, sizeof *tid);
-    char *started = calloc((size_t)nthreads, 1);
+    calib_job j = {.src = src, .cl = cl, .pass = pass, .passes = passes};
+    dlk_batch_job bj = {.n = total, .batch = 1, .threads = nthreads, .input = classifier_input_shape(cl), .user = &j,
+                        .fill = calib_fill, .run = calib_run, .progress = calib_progress};
+    nthreads = dlk_batch_threads(&bj);
+    j.cal = calloc((size_t)nthreads, sizeof *j.cal);
+    j.hwc = calloc((size_t)nthreads, sizeof *j.hwc);
     int rc = 0;
-    if (!w || !tid || !started) { snprintf(err->msg, sizeof err->msg, "out of memory"); rc = -1; goto out; }
+    if (!j.cal || !j.hwc) { snprintf(err->msg, sizeof err->msg, "out of memory"); rc = -1; goto out; }
     for (int t = 0; t < nthreads; t++) {
-        w[t] = (worker){.src = src, .first = t, .step = nthreads, .total = total, .verbose = t == 0, .pass = pass,
-                        .passes = passes};
-        if (t == 0) w[t].cl = *cl;
-        else if (classifier_clone(&w[t].cl, cl, err)) { rc = -1; goto out; }
-        if (dlk_calib_fork(&w[t].cal, cal, err)) { rc = -1; goto out; }
+        if (dlk_calib_fork(&j.cal[t], cal, err)) { rc = -1; goto out; }
+        if (!(j.hwc[t] = malloc((size_t)3 * cl->pre.h * cl->pre.w))) { snprintf(err->msg, sizeof err->msg, "out of memory"); rc = -1; goto out; }
     }
-    for (int t = 1; t < nthreads; t++) {
-        if (pthread_create(&tid[t], NULL, work, &w[t])) {
-            snprintf(err->msg, sizeof err->msg, "cannot start a thread");
-            rc = -1;
-            break;
-        }
-        started[t] = 1;
-    }
-    if (!rc) work(&w[0]);
-    for (int t = 1; t < nthreads; t++)
-        if (started[t]) pthread_join(tid[t], NULL);
+    rc = dlk_batch_run(cl->m, &bj, err);
     fprintf(stderr, "\rdlakit quantize: calibrating%s %ld/%ld\n",
             passes == 2 ? (pass == 1 ? " (ranges)" : " (histograms)") : "", total, total);
-    for (int t = 0; t < nthreads && !rc; t++) {
-        if (w[t].rc) { *err = w[t].err; rc = -1; }
-        else dlk_calib_merge(cal, &w[t].cal);
-    }
+    for (int t = 0; t < nthreads && !rc; t++) dlk_calib_merge(cal, &j.cal[t]);
 out:
-    for (int t = 0; w && t < nthreads; t++) {
-        if (w[t].cal.st) dlk_calib_free(&w[t].cal);
-        if (t > 0 && w[t].cl.ctx) classifier_close(&w[t].cl, 0);
+    for (int t = 0; t < nthreads; t++) {
+        if (j.cal && j.cal[t].st) dlk_calib_free(&j.cal[t]);
+        if (j.hwc) free(j.hwc[t]);
     }
-    free(w), free(tid), free(started);
+    free(j.cal), free(j.hwc);
     return rc;
 }
 
@@ -288,70 +256,61 @@ static int split_list(char *s, const char ***out, int *n)
 
 int cmd_quantize(int argc, char **argv)
 {
-    const char *model = NULL, *outpath = NULL, *report = NULL;
-    int json = 0;
-    long threads = 1;
+    const char *outpath = NULL, *report = NULL, *idx[2] = {NULL, NULL};
+    int json = 0, npos, method = 0, format = 0;
+    long threads = 1, num_bins = 0, num_qbins = 0;
     calib_src src;
     memset(&src, 0, sizeof src);
     cli_pre pre;
     cli_pre_init(&pre);
     dlk_quant_opts qo;
     dlk_quant_opts_default(&qo);
-    char *exclude_arg = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) { help(stdout); return 0; }
-        int r = cli_pre_parse(CMD, argc, argv, &i, &pre);
-        if (r < 0) return 2;
-        if (r) continue;
-        int has = i + 1 < argc;
-        if ((!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--output")) && has) outpath = argv[++i];
-        else if (!strcmp(a, "--calib") && has) src.dir = argv[++i];
-        else if (!strcmp(a, "--calib-npy") && has) src.npy = argv[++i];
-        else if (!strcmp(a, "--calib-idx") && i + 2 < argc) src.idx_img = argv[++i], src.idx_lbl = argv[++i];
-        else if (!strcmp(a, "--calib-indices") && has) src.indices = argv[++i];
-        else if (!strcmp(a, "--calib-count") && has) {
-            if (cli_parse_int(argv[++i], 1, 100000000, &src.count)) return cli_usage_error(CMD, "invalid --calib-count '%s'", argv[i]);
-        } else if (!strcmp(a, "--calib-flip")) src.flip = 1;
-        else if (!strcmp(a, "--threads") && has) {
-            if (cli_parse_int(argv[++i], 1, 256, &threads)) return cli_usage_error(CMD, "--threads needs a number from 1 to 256");
-        }
-        else if (!strcmp(a, "--method") && has) {
-            const char *m = argv[++i];
-            if (!strcmp(m, "minmax")) qo.method = DLK_CALIB_MINMAX;
-            else if (!strcmp(m, "percentile")) qo.method = DLK_CALIB_PERCENTILE;
-            else if (!strcmp(m, "entropy")) qo.method = DLK_CALIB_ENTROPY;
-            else return cli_usage_error(CMD, "--method must be minmax, percentile or entropy, not '%s'", m);
-        } else if (!strcmp(a, "--percentile") && has) {
-            char *e;
-            qo.percentile = strtod(argv[++i], &e);
-            if (*e || !(qo.percentile >= 0 && qo.percentile <= 100))
-                return cli_usage_error(CMD, "--percentile must be in [0, 100], not '%s'", argv[i]);
-        } else if (!strcmp(a, "--num-bins") && has) {
-            long v;
-            if (cli_parse_int(argv[++i], 2, 1 << 20, &v)) return cli_usage_error(CMD, "--num-bins needs a number from 2 to %d", 1 << 20);
-            qo.num_bins = (int)v;
-        } else if (!strcmp(a, "--num-quantized-bins") && has) {
-            long v;
-            if (cli_parse_int(argv[++i], 2, 1 << 20, &v))
-                return cli_usage_error(CMD, "--num-quantized-bins needs a number from 2 to %d", 1 << 20);
-            qo.num_quantized_bins = (int)v;
-        } else if (!strcmp(a, "--format") && has) {
-            const char *f = argv[++i];
-            if (!strcmp(f, "qdq")) qo.qop = 0;
-            else if (!strcmp(f, "qop")) qo.qop = 1;
-            else return cli_usage_error(CMD, "--format must be qdq or qop, not '%s'", f);
-        } else if (!strcmp(a, "--per-tensor")) qo.per_tensor = 1;
-        else if (!strcmp(a, "--symmetric-activations")) qo.symmetric_act = 1;
-        else if (!strcmp(a, "--uint8-activations")) qo.uint8_act = 1;
-        else if (!strcmp(a, "--exclude") && has) exclude_arg = argv[++i];
-        else if (!strcmp(a, "--report") && has) report = argv[++i];
-        else if (!strcmp(a, "--json")) json = 1;
-        else if (a[0] == '-' && a[1]) return cli_usage_error(CMD, "unknown option '%s' (or it needs a value)", a);
-        else if (!model) model = a;
-        else return cli_usage_error(CMD, "unexpected argument '%s'", a);
-    }
-    if (!model) return cli_usage_error(CMD, "no model given (dlakit quantize --help)");
+    int have_bins = 0, have_qbins = 0;
+    const char *exclude_arg = NULL;
+    const cli_opt opts[] = {
+        CLI_OPT_OUT(&outpath, "INT8.onnx", NULL),
+        CLI_STR_OPT("--calib", &src.dir, "DIR", "the PNG/JPEG images in DIR and its sub-folders (sorted by path)"),
+        CLI_STR_OPT("--calib-npy", &src.npy, "FILE", "uint8 N x H x W x 3 preprocessed images (H x W = the model's size)"),
+        {"--calib-idx", NULL, NULL, CLI_STR2, idx, NULL, 0, 0, 0, NULL, NULL, "MNIST-style IDX files (LABELS is only checked for its count)",
+         "--calib-idx IMAGES LABELS   "},
+        CLI_STR_OPT("--calib-indices", &src.indices, "F.npy", "with --calib-idx: int64 indices of the items to use, in that order"),
+        CLI_INT_OPT("--calib-count", &src.count, 1, 100000000, "N", "only the first N calibration images"),
+        CLI_FLAG_OPT("--calib-flip", &src.flip, "also each image mirrored left-right"),
+        CLI_OPT_THREADS(&threads, "calibrate on N threads (default 1; the result does not depend on N)"),
+        CLI_PRE_OPTS(&pre),
+        CLI_OPT_DOC(NULL, ""),
+        CLI_OPT_DOC(NULL, "Quantization:"),
+        {"--method", NULL, NULL, CLI_CHOICE, &method, NULL, 0, 0, 0, "minmax|percentile|entropy", "M",
+         "minmax (default) | percentile (99.999 %, 2048 bins of |x|) |\n"
+         "entropy (KL divergence, 128 bins, 128 quantized bins), as ORT's calibrate.py", NULL},
+        {"--percentile", NULL, NULL, CLI_DOUBLE, &qo.percentile, NULL, 0, 100, 0, NULL, "P", "percentile for --method percentile (default 99.999)", NULL},
+        {"--num-bins", NULL, NULL, CLI_INT, &num_bins, &have_bins, 2, 1 << 20, 0, NULL, "N", "histogram bins (ORT's num_bins: percentile 2048, entropy 128)", NULL},
+        {"--num-quantized-bins", NULL, NULL, CLI_INT, &num_qbins, &have_qbins, 2, 1 << 20, 0, NULL, NULL, "entropy: ORT's num_quantized_bins (default 128)",
+         "--num-quantized-bins N  "},
+        {"--format", NULL, NULL, CLI_CHOICE, &format, NULL, 0, 0, 0, "qdq|qop", "F", "qdq (default) | qop (QLinearConv, QLinearAdd, QLinearConcat,\n"
+                                                                                 "QLinearGlobalAveragePool in the com.microsoft domain)", NULL},
+        CLI_FLAG_OPT("--per-tensor", &qo.per_tensor, "one scale per weight tensor instead of one per output channel"),
+        {"--symmetric-activations", NULL, NULL, CLI_FLAG, &qo.symmetric_act, NULL, 0, 0, 0, NULL, NULL, "activations symmetric (zero point 0, 128 for uint8)",
+         "--symmetric-activations   "},
+        CLI_FLAG_OPT("--uint8-activations", &qo.uint8_act, "activations uint8 instead of int8"),
+        CLI_STR_OPT("--exclude", &exclude_arg, "N1,N2,...", "leave these nodes in float (also for operators dlakit cannot quantize)"),
+        CLI_STR_OPT("--report", &report, "FILE", "per-layer SNR (dB) of the int8 model against the float model on the\n"
+                                                                              "calibration data, worst first (TSV; JSON with --json)"),
+        CLI_OPT_JSON(&json, "print a JSON summary to stdout"),
+        CLI_OPT_DOC("-h, --help", "this help"),
+    };
+    const cli_cmd cmd = {.name = CMD, .head = HEAD, .tail = TAIL, .width = 22, .min_args = 1,
+                         .max_args = 1, .missing = "no model given (dlakit quantize --help)", .pre = &pre, .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npos);
+    if (r != CLI_GO) return r;
+    const char *model = argv[1];
+    static const dlk_calib_method methods[] = {DLK_CALIB_MINMAX, DLK_CALIB_PERCENTILE, DLK_CALIB_ENTROPY};
+    qo.method = methods[method];
+    qo.qop = format == 1;
+    if (have_bins) qo.num_bins = (int)num_bins;
+    if (have_qbins) qo.num_quantized_bins = (int)num_qbins;
+    src.idx_img = idx[0];
+    src.idx_lbl = idx[1];
     if (!outpath) return cli_usage_error(CMD, "no output given: -o INT8.onnx");
     if (!!src.dir + !!src.npy + !!src.idx_img != 1)
         return cli_usage_error(CMD, "give one calibration source: --calib DIR, --calib-npy FILE or --calib-idx IMAGES LABELS");

@@ -1,124 +1,77 @@
 /* dlakit run: a model over a batch of preprocessed images (.npy in, .npy out). */
-#include "cli.h"
+#include "classifier.h"
 #include "image/image.h"
-#include "util/npy.h"
-#include "util/outfile.h"
+#include "runtime/batch.h"
+#include "lib/npy.h"
+#include "lib/outfile.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char *HELP =
+static const char HEAD[] =
     "usage: dlakit run MODEL.onnx (--images-npy IN.npy | --input-npy X.npy) -o OUT.npy [options]\n"
     "\n"
     "Runs MODEL on every item of IN and writes the model's output, float32 N x P, to OUT.\n"
-    "\n"
-    "  --images-npy IN.npy   uint8 N x H x W x 3 images, already resized and cropped; each becomes\n"
-    "                        x = (u8/255 - mean)/std in float32, channels first\n"
-    "  --input-npy X.npy     float32 N x C x H x W model inputs, used as they are\n"
-    "  -o, --out OUT.npy     output file (written only when every item ran)\n"
-    "  --batch B             items per run (default 1); results do not depend on it\n"
-    "  --threads N           worker threads, each running its own batches (default 1)\n"
-    "  --mean a,b,c          normalization mean (default 0.485,0.456,0.406, ImageNet)\n"
-    "  --std a,b,c           normalization std (default 0.229,0.224,0.225)\n"
-    "  --quiet               no progress on stderr\n"
+    "\n";
+static const char TAIL[] =
     "\n"
     "Example:\n"
     "  dlakit run models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx --images-npy digits.npy -o out.npy\n";
 
 typedef struct {
-    const dlk_model *m;
     const dlk_npy *in;
     int images;              /* in is uint8 NHWC */
     dlk_pre_opts pre;        /* normalization of images (mean, std) */
     int64_t n, c, h, w, p;
-    int batch;
     float *out;
-    /* work distribution */
-    pthread_mutex_t lock;
-    int64_t next;
-    int64_t done;
     int progress;
-    int failed;
-    dlk_err err;
 } job;
 
-/* Fills x (b items, NCHW float) from items [i0, i0+b) of the input. */
-static void fill_input(const job *j, int64_t i0, int64_t b, float *x)
+/* Items [i0, i0+b) of the input into the context's input (NCHW float). */
+static int fill(void *user, dlk_ctx *ctx, int thread, int64_t i0, int64_t b, dlk_err *err)
 {
+    const job *j = user;
+    float *x = dlk_ctx_input(ctx, 0, NULL);
     int64_t plane = j->h * j->w, item = j->c * plane;
+    (void)thread, (void)err;
     if (!j->images) {
         memcpy(x, (const float *)j->in->data + i0 * item, sizeof(float) * (size_t)(b * item));
-        return;
+        return 0;
     }
     const uint8_t *u = (const uint8_t *)j->in->data + i0 * plane * 3;
     for (int64_t k = 0; k < b; k++) dlk_normalize_nchw(u + k * plane * 3, (int)j->h, (int)j->w, &j->pre, x + k * item);
+    return 0;
 }
 
-static void *worker(void *arg)
+static int consume(void *user, const dlk_ctx *ctx, int thread, int64_t i0, int64_t b, const dlk_err *item_err, dlk_err *err)
 {
-    job *j = arg;
-    dlk_ctx *ctx[2] = {NULL, NULL}; /* full batches, and the short last one */
-    dlk_err err = {{0}};
-    for (;;) {
-        pthread_mutex_lock(&j->lock);
-        int64_t i0 = j->next;
-        int stop = j->failed || i0 >= j->n;
-        if (!stop) j->next += j->batch;
-        pthread_mutex_unlock(&j->lock);
-        if (stop) break;
-        int64_t b = j->n - i0 < j->batch ? j->n - i0 : j->batch;
-        int which = b != j->batch;
-        if (!ctx[which]) {
-            dlk_shape s = dlk_model_input_shape(j->m, 0);
-            s.ndim = 4;
-            s.dtype = DLK_FLOAT;
-            s.dims[0] = b;
-            s.dims[1] = j->c;
-            s.dims[2] = j->h;
-            s.dims[3] = j->w;
-            ctx[which] = dlk_ctx_new(j->m, &s, 1, &err);
-            if (!ctx[which]) goto fail;
-        }
-        fill_input(j, i0, b, dlk_ctx_input(ctx[which], 0, NULL));
-        if (dlk_ctx_run(ctx[which], &err)) goto fail;
-        dlk_shape os;
-        const void *y = dlk_ctx_output(ctx[which], 0, &os);
-        if (os.dtype != DLK_FLOAT || os.ndim < 1 || os.dims[0] != b || dlk_shape_numel(&os) != b * j->p) {
-            snprintf(err.msg, sizeof err.msg, "the model's output is not float32 with %lld values per item",
-                     (long long)j->p);
-            goto fail;
-        }
-        memcpy(j->out + i0 * j->p, y, sizeof(float) * (size_t)(b * j->p));
-        pthread_mutex_lock(&j->lock);
-        j->done += b;
-        if (j->progress) fprintf(stderr, "\r%lld/%lld", (long long)j->done, (long long)j->n);
-        pthread_mutex_unlock(&j->lock);
+    job *j = user;
+    (void)thread;
+    if (item_err) {
+        *err = *item_err;
+        return -1;
     }
-    dlk_ctx_free(ctx[0]);
-    dlk_ctx_free(ctx[1]);
-    return NULL;
-fail:
-    pthread_mutex_lock(&j->lock);
-    if (!j->failed) j->err = err;
-    j->failed = 1;
-    pthread_mutex_unlock(&j->lock);
-    dlk_ctx_free(ctx[0]);
-    dlk_ctx_free(ctx[1]);
-    return NULL;
+    dlk_shape os;
+    const void *y = dlk_ctx_output(ctx, 0, &os);
+    if (os.dtype != DLK_FLOAT || os.ndim < 1 || os.dims[0] != b || dlk_shape_numel(&os) != b * j->p) {
+        snprintf(err->msg, sizeof err->msg, "the model's output is not float32 with %lld values per item", (long long)j->p);
+        return -1;
+    }
+    memcpy(j->out + i0 * j->p, y, sizeof(float) * (size_t)(b * j->p));
+    return 0;
+}
+
+static void progress(void *user, int64_t done, int64_t n)
+{
+    if (((const job *)user)->progress) fprintf(stderr, "\r%lld/%lld", (long long)done, (long long)n);
 }
 
 /* The output size per item: from a probe context of batch 1. */
-static int output_size(const dlk_model *m, const job *j, int64_t *p, dlk_err *err)
+static int output_size(const dlk_model *m, const dlk_shape *in, int64_t *p, dlk_err *err)
 {
-    dlk_shape s = dlk_model_input_shape(m, 0);
-    s.ndim = 4;
-    s.dtype = DLK_FLOAT;
+    dlk_shape s = *in;
     s.dims[0] = 1;
-    s.dims[1] = j->c;
-    s.dims[2] = j->h;
-    s.dims[3] = j->w;
     dlk_ctx *c = dlk_ctx_new(m, &s, 1, err);
     if (!c) return -1;
     dlk_shape os;
@@ -130,37 +83,29 @@ static int output_size(const dlk_model *m, const job *j, int64_t *p, dlk_err *er
 
 int cmd_run(int argc, char **argv)
 {
-    const char *model = NULL, *images = NULL, *input = NULL, *out = NULL;
+    const char *images = NULL, *input = NULL, *out = NULL;
     long batch = 1, threads = 1;
-    int quiet = 0;
+    int quiet = 0, npos;
     job j;
     memset(&j, 0, sizeof j);
-    float mean[3] = {0.485f, 0.456f, 0.406f}, stdv[3] = {0.229f, 0.224f, 0.225f};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        int has_val = i + 1 < argc;
-        if (!strcmp(a, "--images-npy") && has_val) images = argv[++i];
-        else if (!strcmp(a, "--input-npy") && has_val) input = argv[++i];
-        else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && has_val) out = argv[++i];
-        else if (!strcmp(a, "--batch") && has_val) {
-            if (cli_parse_int(argv[++i], 1, 65536, &batch)) return cli_usage_error("run", "--batch needs a number from 1 to 65536");
-        } else if (!strcmp(a, "--threads") && has_val) {
-            if (cli_parse_int(argv[++i], 1, 256, &threads)) return cli_usage_error("run", "--threads needs a number from 1 to 256");
-        } else if (!strcmp(a, "--mean") && has_val) {
-            if (cli_parse_floats3(argv[++i], mean)) return cli_usage_error("run", "--mean needs three finite numbers a,b,c");
-        } else if (!strcmp(a, "--std") && has_val) {
-            if (cli_parse_floats3(argv[++i], stdv)) return cli_usage_error("run", "--std needs three finite numbers a,b,c");
-            if (!(stdv[0] != 0 && stdv[1] != 0 && stdv[2] != 0)) return cli_usage_error("run", "--std values must be non-zero");
-        } else if (!strcmp(a, "--quiet")) quiet = 1;
-        else if (a[0] == '-') return cli_usage_error("run", "unknown option '%s'%s", a, has_val ? "" : " (or missing value)");
-        else if (!model) model = a;
-        else return cli_usage_error("run", "unexpected argument '%s'", a);
-    }
-    if (!model) return cli_usage_error("run", "no model given");
+    cli_pre pre; /* only --mean and --std */
+    cli_pre_init(&pre);
+    const cli_opt opts[] = {
+        CLI_STR_OPT("--images-npy", &images, "IN.npy", "uint8 N x H x W x 3 images, already resized and cropped; each becomes\n"
+                                                                                    "x = (u8/255 - mean)/std in float32, channels first"),
+        CLI_STR_OPT("--input-npy", &input, "X.npy", "float32 N x C x H x W model inputs, used as they are"),
+        CLI_OPT_OUT(&out, "OUT.npy", "output file (written only when every item ran)"),
+        CLI_INT_OPT("--batch", &batch, 1, 65536, "B", "items per run (default 1); results do not depend on it"),
+        CLI_OPT_THREADS(&threads, "worker threads, each running its own batches (default 1)"),
+        CLI_PRE_MEAN(&pre, "a,b,c", "normalization mean (default 0.485,0.456,0.406, ImageNet)", NULL),
+        CLI_PRE_STD(&pre, "a,b,c", "normalization std (default 0.229,0.224,0.225)"),
+        CLI_FLAG_OPT("--quiet", &quiet, "no progress on stderr"),
+    };
+    const cli_cmd cmd = {.name = "run", .head = HEAD, .tail = TAIL, .width = 22, .min_args = 1,
+                         .max_args = 1, .missing = "no model given", .pre = &pre, .opts = opts, .n_opts = CLI_NOPTS(opts)};
+    int r = cli_parse(&cmd, argc, argv, &npos);
+    if (r != CLI_GO) return r;
+    const char *model = argv[1];
     if (!out) return cli_usage_error("run", "no output file given (-o OUT.npy)");
     if (!images == !input) return cli_usage_error("run", "give exactly one of --images-npy and --input-npy");
     if (dlk_same_file(out, model) || dlk_same_file(out, images ? images : input))
@@ -204,13 +149,18 @@ int cmd_run(int argc, char **argv)
         cli_error("run", "%s: no items", inpath);
         goto done;
     }
-    j.m = m;
     j.in = &in;
-    dlk_pre_opts_default(&j.pre, (int)j.h, (int)j.w);
-    memcpy(j.pre.mean, mean, sizeof mean);
-    memcpy(j.pre.std, stdv, sizeof stdv);
-    j.batch = (int)batch;
-    if (output_size(m, &j, &j.p, &err)) {
+    j.pre = pre.pre;
+    j.pre.h = (int)j.h;
+    j.pre.w = (int)j.w;
+    dlk_batch_job bj = {.n = j.n, .batch = (int)batch, .threads = (int)threads, .input = dlk_model_input_shape(m, 0),
+                        .user = &j, .fill = fill, .consume = consume, .progress = progress};
+    bj.input.ndim = 4;
+    bj.input.dtype = DLK_FLOAT;
+    bj.input.dims[1] = j.c;
+    bj.input.dims[2] = j.h;
+    bj.input.dims[3] = j.w;
+    if (output_size(m, &bj.input, &j.p, &err)) {
         cli_error("run", "%s (input %s)", err.msg, inpath);
         goto done;
     }
@@ -220,18 +170,10 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     j.progress = !quiet && isatty(2) && j.n > 1;
-    pthread_mutex_init(&j.lock, NULL);
-    if (threads > j.n) threads = j.n;
-    pthread_t tid[256];
-    int started = 0;
-    for (long t = 1; t < threads; t++)
-        if (pthread_create(&tid[started], NULL, worker, &j) == 0) started++;
-    worker(&j);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
-    pthread_mutex_destroy(&j.lock);
+    int failed = dlk_batch_run(m, &bj, &err);
     if (j.progress) fputc('\n', stderr);
-    if (j.failed) {
-        cli_error("run", "%s", j.err.msg);
+    if (failed) {
+        cli_error("run", "%s", err.msg);
         goto done;
     }
     dlk_shape os = {DLK_FLOAT, 2, {j.n, j.p}};

@@ -1,6 +1,6 @@
 /* Label file reader (through a scratch file). */
 #include "fuzz_common.h"
-#include "util/labels.h"
+#include "lib/labels.h"
 
 #include <string.h>
 

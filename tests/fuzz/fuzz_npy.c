@@ -1,6 +1,6 @@
 /* .npy reader (through a scratch file: the reader takes a path). */
 #include "fuzz_common.h"
-#include "util/npy.h"
+#include "lib/npy.h"
 
 #include <string.h>
 

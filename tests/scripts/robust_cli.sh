@@ -65,12 +65,14 @@ check "eval --range past the end" 2 "dlakit eval: invalid --range '10:30' (A:B w
 check "eval --range 3:3" 2 "dlakit eval: invalid --range '3:3' (A:B with 0 <= A < B <= 20)" -- \
   eval "$M" --idx "$D/img.idx3" "$D/lbl.idx1" --size 64 --range 3:3
 check "eval --range 18:" 0 "" -- eval "$M" --idx "$D/img.idx3" "$D/lbl.idx1" --size 64 --range 18:
-check "run --mean inf" 2 "dlakit run: --mean needs three finite numbers a,b,c" -- \
+check "run --mean inf" 2 "dlakit run: invalid --mean 'inf,0,0' (three finite numbers: a,b,c)" -- \
   run "$M" --images-npy "$D/x.npy" -o "$D/y.npy" --mean inf,0,0
-check "run --std nan" 2 "dlakit run: --std needs three finite numbers a,b,c" -- \
+check "run --std nan" 2 "dlakit run: invalid --std '1,nan,1' (three finite numbers: a,b,c)" -- \
   run "$M" --images-npy "$D/x.npy" -o "$D/y.npy" --std 1,nan,1
 check "preprocess --mean inf" 2 "dlakit preprocess: invalid --mean 'inf,0,0' (three finite numbers: a,b,c)" -- \
   preprocess "$D/a.png" --size 64 --float --mean inf,0,0 -o "$D/y.npy"
+check "classify --top without a value" 2 "dlakit classify: option '--top' needs a value" -- classify "$M" "$D/a.png" --top
+check "eval --idx with one value" 2 "dlakit eval: option '--idx' needs two values" -- eval "$M" --idx "$D/img.idx3"
 
 mkdir -p "$D/evaldir/cat"
 check "eval on a folder without images" 1 "dlakit eval: $D/evaldir: no images to evaluate" -- eval "$M" "$D/evaldir" --size 64

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "image/image.h"
-#include "util/npy.h"
+#include "lib/npy.h"
 
 #define FX "fixtures/images/"
 

@@ -1,7 +1,7 @@
 /* realpath is XSI */
 #define _XOPEN_SOURCE 700
 #include "outfile.h"
-#include "err.h"
+#include "util/err.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,5 +1,5 @@
 #include "labels.h"
-#include "err.h"
+#include "util/err.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #include "npy.h"
 #include "outfile.h"
-#include "err.h"
+#include "util/err.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@ typedef struct {
 int dlk_npy_read(const char *path, dlk_npy *out, dlk_err *err);
 void dlk_npy_free(dlk_npy *a);
 /* Writes a regular file atomically (path.tmp, then renamed: a failure leaves no half-written file);
- * devices and pipes directly (util/outfile.h). */
+ * devices and pipes directly (outfile.h). */
 int dlk_npy_write(const char *path, const dlk_shape *shape, const void *data, dlk_err *err);
 
 #endif
