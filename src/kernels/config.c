@@ -5,15 +5,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const dlk_kernels k_ref = {DLK_ISA_REF, "ref", {NULL, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL, NULL};
+static const dlk_kernels k_ref = {DLK_ISA_REF,
+                                  "ref",
+                                  {&dlk_qconv_ref, NULL},
+                                  dlk_quantize_q8_ref_n,
+                                  dlk_qadd_q8_ref_n,
+                                  dlk_maxpool_ref_ok,
+                                  dlk_maxpool_q8_ref_planes,
+                                  {&dlk_fconv_ref, NULL},
+                                  dlk_maxpool_f32_ref_planes,
+                                  dlk_maxpool_f32_16c_ref,
+                                  dlk_add_f32_ref_n};
 #ifdef DLK_X86_KERNELS
-static const dlk_kernels k_avx2 = {DLK_ISA_AVX2, "avx2", {&dlk_qconv_avx2, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL, NULL};
-static const dlk_kernels k_avx512 = {DLK_ISA_AVX512,         "avx512",
-                                     {&dlk_qconv_vnni512, &dlk_qconv_avx2, NULL},
-                                     dlk_quantize_q8_avx512, dlk_qadd_q8_avx512,
-                                     dlk_maxpool_q8_avx512_ok, dlk_maxpool_q8_avx512,
-                                     {&dlk_fconv_wino512, &dlk_fconv_bcast512, &dlk_fconv_group512, &dlk_fconv_avx512},
-                                     dlk_maxpool_f32_avx512, dlk_maxpool_f32_16c_avx512, dlk_add_f32_avx512};
+/* AVX2: the int8 conv; the reference for the rest */
+static const dlk_kernels k_avx2 = {DLK_ISA_AVX2,
+                                   "avx2",
+                                   {&dlk_qconv_avx2, &dlk_qconv_ref, NULL},
+                                   dlk_quantize_q8_ref_n,
+                                   dlk_qadd_q8_ref_n,
+                                   dlk_maxpool_ref_ok,
+                                   dlk_maxpool_q8_ref_planes,
+                                   {&dlk_fconv_ref, NULL},
+                                   dlk_maxpool_f32_ref_planes,
+                                   dlk_maxpool_f32_16c_ref,
+                                   dlk_add_f32_ref_n};
+static const dlk_kernels k_avx512 = {DLK_ISA_AVX512,
+                                     "avx512",
+                                     {&dlk_qconv_vnni512, &dlk_qconv_avx2, &dlk_qconv_ref, NULL},
+                                     dlk_quantize_q8_avx512,
+                                     dlk_qadd_q8_avx512,
+                                     dlk_maxpool_q8_avx512_ok,
+                                     dlk_maxpool_q8_avx512,
+                                     {&dlk_fconv_wino512, &dlk_fconv_bcast512, &dlk_fconv_group512, &dlk_fconv_avx512,
+                                      &dlk_fconv_ref},
+                                     dlk_maxpool_f32_avx512,
+                                     dlk_maxpool_f32_16c_avx512,
+                                     dlk_add_f32_avx512};
 
 static int cpu_has(dlk_isa isa)
 {
@@ -55,6 +82,8 @@ static void choose(void)
     }
     chosen = &k_ref;
 }
+
+const dlk_kernels *dlk_kernels_ref(void) { return &k_ref; }
 
 const dlk_kernels *dlk_kernels_get(void)
 {
