@@ -105,24 +105,23 @@ const dlk_fconv_impl *dlk_fconv_pick(const dlk_kernels *k, const dlk_conv_geom *
 /* The reference entries (kernels/ref_table.c): the portable kernels behind the table's signatures.
  * The reference convs keep pointers to the constant weights and bias as their "packed" block (so
  * they must outlive it) and run on part ith == 0 of a split. */
-extern const dlk_qconv_impl dlk_qconv_ref;
-extern const dlk_fconv_impl dlk_fconv_ref;
+extern const dlk_qconv_impl dlk_q8_conv_ref;
+extern const dlk_fconv_impl dlk_f32_conv_ref;
 void dlk_quantize_q8_ref_n(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
 void dlk_qadd_q8_ref_n(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                        int b_zp, float c_scale, int c_zp, int relu, void *c);
 int dlk_maxpool_ref_ok(const dlk_pool_geom *g);
 void dlk_maxpool_q8_ref_planes(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
 void dlk_maxpool_f32_ref_planes(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
-void dlk_maxpool_f32_16c_ref(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1);
 void dlk_add_f32_ref_n(int64_t n, const float *a, const float *b, int relu, float *y);
 
 /* Implementations (src/kernels/x86/), present when DLK_X86_KERNELS is defined by the build. */
-extern const dlk_qconv_impl dlk_qconv_vnni512;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
-extern const dlk_qconv_impl dlk_qconv_avx2;      /* AVX2, any int8/uint8 weights */
-extern const dlk_fconv_impl dlk_fconv_avx512;    /* AVX-512 F, float */
-extern const dlk_fconv_impl dlk_fconv_wino512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
-extern const dlk_fconv_impl dlk_fconv_group512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
-extern const dlk_fconv_impl dlk_fconv_bcast512;  /* AVX-512 F, float, vectors over output channels: NCHW16C, NCHW stride 2 */
+extern const dlk_qconv_impl dlk_q8_conv_avx512vnni;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
+extern const dlk_qconv_impl dlk_q8_conv_avx2;      /* AVX2, any int8/uint8 weights */
+extern const dlk_fconv_impl dlk_f32_conv_avx512;    /* AVX-512 F, float */
+extern const dlk_fconv_impl dlk_f32_conv3x3_wino_avx512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
+extern const dlk_fconv_impl dlk_f32_gconv_avx512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
+extern const dlk_fconv_impl dlk_f32_conv_bcast_avx512;  /* AVX-512 F, float, vectors over output channels: NCHW16C, NCHW stride 2 */
 void dlk_quantize_q8_avx512(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
 void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                         int b_zp, float c_scale, int c_zp, int relu, void *c);

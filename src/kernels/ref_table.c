@@ -5,8 +5,6 @@
  */
 #include "kernels/config.h"
 
-#include <math.h>
-
 /* ---- element-wise ----------------------------------------------------------------------------- */
 
 void dlk_quantize_q8_ref_n(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y)
@@ -61,35 +59,6 @@ void dlk_maxpool_f32_ref_planes(const dlk_pool_geom *g, const float *x, float *y
     dlk_maxpool_f32_ref(&s, x + p0 * g->h_in * g->w_in, y + p0 * g->h_out * g->w_out);
 }
 
-/* dlk_maxpool_f32_ref's window rule on NCHW16C: 16 channels side by side at each pixel. */
-void dlk_maxpool_f32_16c_ref(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1)
-{
-    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in * 16, out_plane = (ptrdiff_t)g->h_out * g->w_out * 16;
-    for (int64_t r = r0; r < r1; r++) {
-        const int64_t blk = r / g->h_out;
-        const int oh = (int)(r % g->h_out), h0 = oh * g->sh - g->pad_t;
-        const float *xp = x + blk * in_plane;
-        float *yr = y + blk * out_plane + (ptrdiff_t)oh * g->w_out * 16;
-        for (int ow = 0; ow < g->w_out; ow++) {
-            const int w0 = ow * g->sw - g->pad_l;
-            float m[16];
-            for (int l = 0; l < 16; l++) m[l] = -INFINITY;
-            for (int ky = 0; ky < g->kh; ky++) {
-                const int ih = h0 + ky * g->dh;
-                if (ih < 0 || ih >= g->h_in) continue;
-                for (int kx = 0; kx < g->kw; kx++) {
-                    const int iw = w0 + kx * g->dw;
-                    if (iw < 0 || iw >= g->w_in) continue;
-                    const float *v = xp + ((ptrdiff_t)ih * g->w_in + iw) * 16;
-                    for (int l = 0; l < 16; l++)
-                        if (v[l] > m[l] || v[l] != v[l]) m[l] = v[l]; /* NaN propagates */
-                }
-            }
-            for (int l = 0; l < 16; l++) yr[ow * 16 + l] = m[l];
-        }
-    }
-}
-
 /* ---- convolution ------------------------------------------------------------------------------- */
 /* The reference convs' "packed" block: where the model's constant weights and bias are. */
 typedef struct {
@@ -105,68 +74,37 @@ static void ref_pack_store(const void *w, const void *bias, void *dst)
     r->bias = bias;
 }
 
-static int qref_supports(const dlk_qconv_params *p)
-{
-    (void)p;
-    return 1;
-}
-static size_t qref_packed_bytes(const dlk_qconv_params *p)
-{
-    (void)p;
-    return ref_pack_bytes();
-}
-static void qref_pack(const dlk_qconv_params *p, const void *w, const int32_t *bias, void *dst)
-{
-    (void)p;
-    ref_pack_store(w, bias, dst);
-}
-static size_t qref_scratch_bytes(const dlk_qconv_params *p)
-{
-    (void)p;
-    return 0;
-}
+/* (void)p: these take any conv and need no scratch */
+static int qref_supports(const dlk_qconv_params *p) { return (void)p, 1; }
+static size_t qref_packed_bytes(const dlk_qconv_params *p) { return (void)p, ref_pack_bytes(); }
+static void qref_pack(const dlk_qconv_params *p, const void *w, const int32_t *bias, void *dst) { (void)p, ref_pack_store(w, bias, dst); }
+static size_t qref_scratch_bytes(const dlk_qconv_params *p) { return (void)p, 0; }
 static void qref_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
                      int nth)
 {
-    (void)scratch;
-    (void)nth;
-    if (ith != 0) return;
+    (void)scratch, (void)nth;
     const ref_pack *r = packed;
-    dlk_conv_q8_ref(p, x, r->w, r->bias, y, NULL);
+    if (ith == 0) dlk_conv_q8_ref(p, x, r->w, r->bias, y, NULL);
 }
 
-const dlk_qconv_impl dlk_qconv_ref = {"ref", qref_supports, qref_packed_bytes, qref_pack, qref_scratch_bytes, qref_run};
+const dlk_qconv_impl dlk_q8_conv_ref = {"ref", qref_supports, qref_packed_bytes, qref_pack, qref_scratch_bytes, qref_run};
 
+/* NCHW in and out only */
 static int fref_supports(const dlk_conv_geom *g) { return g->layout_in == DLK_NCHW && g->layout_out == DLK_NCHW; }
-static size_t fref_packed_bytes(const dlk_conv_geom *g)
-{
-    (void)g;
-    return ref_pack_bytes();
-}
-static void fref_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst)
-{
-    (void)g;
-    ref_pack_store(w, bias, dst);
-}
-static size_t fref_scratch_bytes(const dlk_conv_geom *g)
-{
-    (void)g;
-    return 0;
-}
+static size_t fref_packed_bytes(const dlk_conv_geom *g) { return (void)g, ref_pack_bytes(); }
+static void fref_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst) { (void)g, ref_pack_store(w, bias, dst); }
+static size_t fref_scratch_bytes(const dlk_conv_geom *g) { return (void)g, 0; }
+/* the convolution, then the fused Add and Relu over the output as the operator did them before */
 static void fref_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum,
                      void *scratch, int relu, int ith, int nth)
 {
-    (void)scratch;
-    (void)nth;
+    (void)scratch, (void)nth;
     if (ith != 0) return;
     const ref_pack *r = packed;
     dlk_conv_f32_ref(g, x, r->w, r->bias, y);
-    const int64_t n = (int64_t)g->n * g->c_out * g->h_out * g->w_out;
-    if (sum) {
-        const int64_t one = 1;
-        dlk_binary_f32_ref(DLK_BIN_ADD, 1, &n, &one, &one, y, sum, y);
-    }
+    const int64_t n = (int64_t)g->n * g->c_out * g->h_out * g->w_out, one = 1;
+    if (sum) dlk_binary_f32_ref(DLK_BIN_ADD, 1, &n, &one, &one, y, sum, y);
     if (relu) dlk_relu_f32_ref(n, y, y);
 }
 
-const dlk_fconv_impl dlk_fconv_ref = {"ref", fref_supports, fref_packed_bytes, fref_pack, fref_scratch_bytes, fref_run};
+const dlk_fconv_impl dlk_f32_conv_ref = {"ref", fref_supports, fref_packed_bytes, fref_pack, fref_scratch_bytes, fref_run};

@@ -8,43 +8,37 @@
  *
  * Packed weights: int32 bias[c_out] (64-byte aligned), then per output channel K2 words of two
  * int16 weights (zero past K). Micro-kernel: MR <= 4 output channels x NV <= 3 vectors of 8 pixels.
+ * This file holds the packers and the micro-kernel; blocks, threads and tiles are the ISA-free
+ * driver's (kernels/q8-conv-gemm.c).
  */
 #include "kernels/config.h"
-#include "kernels/x86/qconv_common.h"
+#include "kernels/q8-conv-gemm.h"
+#include "kernels/x86/q8-im2col.h"
 
 #include <immintrin.h>
 
 #define MR 4
 #define NV 3
 
-/* pixels for the next micro-kernel call: NV vectors, but a remainder just above NV vectors is
- * split so that no call runs a whole K loop for a few pixels */
-static inline int chunk(int rem)
-{
-    if (rem <= 8 * NV) return rem;
-    const int v = (rem + 8 - 1) / 8; /* vectors left: 4 -> 2 + 2, 7 -> 3 + 2 + 2 */
-    return v % NV == 1 ? 8 * (NV - 1) : 8 * NV;
-}
 
 static int avx2_supports(const dlk_qconv_params *p)
 {
-    return qc_geom_ok(&p->g) && p->x_zp >= dlk_q8_lo(p->x_type) && p->x_zp <= dlk_q8_hi(p->x_type) &&
+    return dlk_conv_geom_ok(&p->g) && p->x_zp >= dlk_q8_lo(p->x_type) && p->x_zp <= dlk_q8_hi(p->x_type) &&
            p->y_zp >= dlk_q8_lo(p->y_type) && p->y_zp <= dlk_q8_hi(p->y_type);
 }
 
-static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g->kw; }
 
 static size_t avx2_packed_bytes(const dlk_qconv_params *p)
 {
-    const int K2 = (kdim(&p->g) + 1) / 2;
-    return qc_align64(sizeof(int32_t) * (size_t)p->g.c_out) + sizeof(int32_t) * (size_t)p->g.c_out * K2;
+    const int K2 = (dlk_conv_kdim(&p->g) + 1) / 2;
+    return dlk_align64(sizeof(int32_t) * (size_t)p->g.c_out) + sizeof(int32_t) * (size_t)p->g.c_out * K2;
 }
 
 static void avx2_pack(const dlk_qconv_params *p, const void *w, const int32_t *bias, void *dst)
 {
-    const int K = kdim(&p->g), K2 = (K + 1) / 2, M = p->g.c_out;
+    const int K = dlk_conv_kdim(&p->g), K2 = (K + 1) / 2, M = p->g.c_out;
     int32_t *b = dst;
-    int16_t *wp = (int16_t *)((uint8_t *)dst + qc_align64(sizeof(int32_t) * (size_t)M));
+    int16_t *wp = (int16_t *)((uint8_t *)dst + dlk_q8_gemm_wofs(&p->g));
     for (int co = 0; co < M; co++) {
         const int zw = p->w_zp ? p->w_zp[co] : 0;
         for (int k = 0; k < K2 * 2; k++) {
@@ -57,19 +51,6 @@ static void avx2_pack(const dlk_qconv_params *p, const void *w, const int32_t *b
         }
         b[co] = bias ? bias[co] : 0;
     }
-}
-
-static int block_pixels(const dlk_conv_geom *g)
-{
-    const int K2 = (kdim(g) + 1) / 2;
-    return qc_block_pixels(g, (size_t)K2 * 4, 8 * NV);
-}
-
-static size_t avx2_scratch(const dlk_qconv_params *p)
-{
-    const int K2 = (kdim(&p->g) + 1) / 2;
-    const int pb = (block_pixels(&p->g) + 15) / 16 * 16;
-    return qc_align64((size_t)K2 * 4 * pb) + 2 * qc_align64((size_t)p->g.w_out + 16);
 }
 
 /* dst[2i + t] = line_t[i] - zx as int16, i < L */
@@ -102,12 +83,14 @@ static void interleave2(int16_t *dst, const uint8_t *a, const uint8_t *b, int L,
     }
 }
 
-static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int pn, int pstride, int16_t *panel,
+/* the driver's pack: [K2][pstride][2] int16 */
+static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int pn, int pstride, uint8_t *panel_bytes,
                        uint8_t *lines)
 {
     const dlk_conv_geom *g = &p->g;
-    const int K = kdim(g), K2 = (K + 1) / 2;
-    const size_t lb = qc_align64((size_t)g->w_out + 16);
+    const int K = dlk_conv_kdim(g), K2 = (K + 1) / 2;
+    const size_t lb = dlk_q8_gemm_line_bytes(g);
+    int16_t *panel = (int16_t *)panel_bytes;
     int done = 0;
     while (done < pn) {
         const int pix = p0 + done, oh = pix / g->w_out, ow0 = pix % g->w_out;
@@ -115,7 +98,7 @@ static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int
         if (L > pn - done) L = pn - done;
         for (int kp = 0; kp < K2; kp++) {
             const uint8_t *ln[2];
-            qc_lines(p, xg, K, kp * 2, 2, oh, ow0, L, lines, lb, ln);
+            q8_lines(p, xg, K, kp * 2, 2, oh, ow0, L, lines, lb, ln);
             interleave2(panel + ((size_t)kp * pstride + done) * 2, ln[0], ln[1], L, p->x_type == DLK_Q_I8, p->x_zp);
         }
         done += L;
@@ -180,47 +163,27 @@ static void ukr_any(int mr, int nv, int K2, const int16_t *xp, size_t xstride, c
     }
 }
 
-static void avx2_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
-                     int nth)
+/* the driver's tile */
+static void tile(const dlk_qconv_params *p, int co, int mr, int nvalid, int K2, const uint8_t *xp, size_t xstride,
+                 const int32_t *w, const int32_t *bias, uint8_t *y, size_t ystride)
 {
-    const dlk_conv_geom *g = &p->g;
-    const int K = kdim(g), K2 = (K + 1) / 2, M = g->c_out;
-    const int cin_g = g->c_in / g->group, cout_g = M / g->group;
-    const int64_t P = (int64_t)g->h_out * g->w_out;
-    const int pb = qc_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 8);
-    const int pstride = (pb + 15) / 16 * 16;
-    const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
-    const int32_t *bias = packed;
-    const int32_t *wq = (const int32_t *)((const uint8_t *)packed + qc_align64(sizeof(int32_t) * (size_t)M));
-    int16_t *panel = scratch;
-    uint8_t *lines = (uint8_t *)scratch + qc_align64((size_t)K2 * 4 * pstride);
-    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
-    int64_t i0, i1;
-    int c0, c1;
-    qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
     requant_t rq;
+    rq.scale = p->scale + co;
     rq.flo = _mm256_set1_ps((float)(p->y_lo - p->y_zp));
     rq.fhi = _mm256_set1_ps((float)(p->y_hi - p->y_zp));
     rq.zp = _mm256_set1_epi32(p->y_zp);
     rq.is_u8 = p->y_type == DLK_Q_U8;
-    for (int64_t it = i0; it < i1; it++) {
-        const int64_t blk = it % nblk, ng = it / nblk;
-        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
-        const int p0 = (int)(blk * pb), pn = (int)(P - p0 < pb ? P - p0 : pb);
-        const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
-        pack_panel(p, xg, p0, pn, pstride, panel, lines);
-        for (int cb = c0; cb < c1; cb += MR) {
-            const int mr = c1 - cb < MR ? c1 - cb : MR;
-            const int co = grp * cout_g + cb;
-            rq.scale = p->scale + co;
-            uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0;
-            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
-                nvalid = chunk(pn - q0);
-                ukr_any(mr, (nvalid + 7) / 8, K2, panel + (size_t)q0 * 2, (size_t)pstride * 2, wq + (size_t)co * K2,
-                        bias + co, &rq, yb + q0, (size_t)P, nvalid);
-            }
-        }
-    }
+    ukr_any(mr, (nvalid + 7) / 8, K2, (const int16_t *)xp, xstride / 2, w, bias, &rq, y, ystride, nvalid);
 }
 
-const dlk_qconv_impl dlk_qconv_avx2 = {"avx2", avx2_supports, avx2_packed_bytes, avx2_pack, avx2_scratch, avx2_run};
+static const dlk_q8_gemm_ukernel ukernel = {2, MR, 8, NV, pack_panel, tile};
+
+static size_t avx2_scratch(const dlk_qconv_params *p) { return dlk_q8_gemm_scratch_bytes(&ukernel, &p->g); }
+
+static void avx2_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
+                     int nth)
+{
+    dlk_q8_gemm_run(&ukernel, p, packed, x, y, scratch, ith, nth);
+}
+
+const dlk_qconv_impl dlk_q8_conv_avx2 = {"avx2", avx2_supports, avx2_packed_bytes, avx2_pack, avx2_scratch, avx2_run};
