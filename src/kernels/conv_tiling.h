@@ -116,4 +116,16 @@ static inline void dlk_conv_split(int64_t items, int cout_g, int ith, int nth, i
     }
 }
 
+/* Work item it of the (image, group, block) items: the image, the group, and units (pixels or
+ * output rows) [*u0, *u0 + *un) of `units`, cut in blocks of `block` (nblk per image and group). */
+static inline void dlk_conv_item(const dlk_conv_geom *g, int64_t it, int64_t nblk, int block, int64_t units, int *n,
+                                 int *grp, int *u0, int *un)
+{
+    const int64_t blk = it % nblk, ng = it / nblk;
+    *grp = (int)(ng % g->group);
+    *n = (int)(ng / g->group);
+    *u0 = (int)(blk * block);
+    *un = (int)(units - *u0 < block ? units - *u0 : block);
+}
+
 #endif

@@ -30,9 +30,8 @@ void dlk_q8_gemm_run(const dlk_q8_gemm_ukernel *u, const dlk_qconv_params *p, co
     int c0, c1;
     dlk_conv_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t blk = it % nblk, ng = it / nblk;
-        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
-        const int p0 = (int)(blk * pb), pn = (int)(P - p0 < pb ? P - p0 : pb);
+        int n, grp, p0, pn;
+        dlk_conv_item(g, it, nblk, pb, P, &n, &grp, &p0, &pn);
         const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         u->pack(p, xg, p0, pn, pstride, panel, lines);
         for (int cb = c0; cb < c1; cb += u->mr) {

@@ -131,9 +131,8 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
     int c0, c1;
     dlk_conv_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t bi = it % nband, ng = it / nband;
-        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
-        const int oh0 = (int)(bi * R), rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
+        int n, grp, oh0, rows;
+        dlk_conv_item(g, it, nband, R, g->h_out, &n, &grp, &oh0, &rows);
         const float *xg = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         const int nin = (rows - 1) * g->sh + (g->kh - 1) * g->dh + 1;
         for (int c = 0; c < cin_g; c++)
@@ -229,9 +228,8 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
     int c0, c1;
     dlk_conv_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t blk = it % nblk, ng = it / nblk;
-        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
-        const int p0 = (int)(blk * pb), pn = (int)(P - p0 < pb ? P - p0 : pb);
+        int n, grp, p0, pn;
+        dlk_conv_item(g, it, nblk, pb, P, &n, &grp, &p0, &pn);
         const float *xg = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         const float *xp;
         size_t xstride;

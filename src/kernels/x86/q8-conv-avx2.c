@@ -53,34 +53,28 @@ static void avx2_pack(const dlk_qconv_params *p, const void *w, const int32_t *b
     }
 }
 
-/* dst[2i + t] = line_t[i] - zx as int16, i < L */
-static void interleave2(int16_t *dst, const uint8_t *a, const uint8_t *b, int L, int is_i8, int zx)
+/* dst[2i + t] = line_t[i] - zx as int16, i < L; one copy per input type */
+static inline __attribute__((always_inline)) void interleave2_t(int16_t *dst, const uint8_t *a, const uint8_t *b, int L,
+                                                                const int is_i8, int zx)
 {
     const __m128i z = _mm_set1_epi16((short)zx);
     int i = 0;
-    if (is_i8) {
-        for (; i + 8 <= L; i += 8) {
-            const __m128i A = _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(a + i))), z);
-            const __m128i B = _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(b + i))), z);
-            _mm_storeu_si128((__m128i *)(dst + 2 * i), _mm_unpacklo_epi16(A, B));
-            _mm_storeu_si128((__m128i *)(dst + 2 * i + 8), _mm_unpackhi_epi16(A, B));
-        }
-        for (; i < L; i++) {
-            dst[2 * i] = (int16_t)((int8_t)a[i] - zx);
-            dst[2 * i + 1] = (int16_t)((int8_t)b[i] - zx);
-        }
-    } else {
-        for (; i + 8 <= L; i += 8) {
-            const __m128i A = _mm_sub_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(a + i))), z);
-            const __m128i B = _mm_sub_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(b + i))), z);
-            _mm_storeu_si128((__m128i *)(dst + 2 * i), _mm_unpacklo_epi16(A, B));
-            _mm_storeu_si128((__m128i *)(dst + 2 * i + 8), _mm_unpackhi_epi16(A, B));
-        }
-        for (; i < L; i++) {
-            dst[2 * i] = (int16_t)(a[i] - zx);
-            dst[2 * i + 1] = (int16_t)(b[i] - zx);
-        }
+    for (; i + 8 <= L; i += 8) {
+        const __m128i a8 = _mm_loadl_epi64((const __m128i *)(a + i)), b8 = _mm_loadl_epi64((const __m128i *)(b + i));
+        const __m128i A = _mm_sub_epi16(is_i8 ? _mm_cvtepi8_epi16(a8) : _mm_cvtepu8_epi16(a8), z);
+        const __m128i B = _mm_sub_epi16(is_i8 ? _mm_cvtepi8_epi16(b8) : _mm_cvtepu8_epi16(b8), z);
+        _mm_storeu_si128((__m128i *)(dst + 2 * i), _mm_unpacklo_epi16(A, B));
+        _mm_storeu_si128((__m128i *)(dst + 2 * i + 8), _mm_unpackhi_epi16(A, B));
     }
+    for (; i < L; i++) {
+        dst[2 * i] = (int16_t)((is_i8 ? (int)(int8_t)a[i] : (int)a[i]) - zx);
+        dst[2 * i + 1] = (int16_t)((is_i8 ? (int)(int8_t)b[i] : (int)b[i]) - zx);
+    }
+}
+static void interleave2(int16_t *dst, const uint8_t *a, const uint8_t *b, int L, int is_i8, int zx)
+{
+    if (is_i8) interleave2_t(dst, a, b, L, 1, zx);
+    else interleave2_t(dst, a, b, L, 0, zx);
 }
 
 /* the driver's pack: [K2][pstride][2] int16 */

@@ -271,6 +271,21 @@ static void ukd_any(int mr, int nv, int taps, const int *toff, int Cq, size_t cq
 }
 
 
+/* The lines of input channels 4 cq .. 4 cq + 3 (past the group's: all zero point) at input row ih
+ * (outside the image: all zero point), columns i * sw + off for i < L (q8_line). */
+static void quad_lines(const dlk_conv_geom *g, const uint8_t *xg, int cq, int ih, int off, int sw, int L, uint8_t zx,
+                       uint8_t *lines, size_t lb, const uint8_t **ln)
+{
+    const int cin_g = g->c_in / g->group;
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    for (int t = 0; t < 4; t++) {
+        const int c = cq * 4 + t;
+        const uint8_t *xr =
+            c < cin_g && ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
+        ln[t] = q8_line(xr, g->w_in, off, sw, L, zx, lines + t * lb);
+    }
+}
+
 static void direct_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
                        int nth)
 {
@@ -301,37 +316,23 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
     rq.fhi = _mm512_set1_ps((float)(p->y_hi - p->y_zp));
     rq.zp = _mm512_set1_epi32(p->y_zp);
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t bi = it % nband, ng = it / nband;
-        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
-        const int oh0 = (int)(bi * R), rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
+        int n, grp, oh0, rows;
+        dlk_conv_item(g, it, nband, R, g->h_out, &n, &grp, &oh0, &rows);
         const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         /* the band: input rows oh0 - pad_t + [0, rows + (kh-1)*dh), columns -pad_l + [0, Wp) */
         const int nin = (rows - 1) * g->sh + (g->kh - 1) * g->dh + 1;
         for (int cq = 0; cq < Cq; cq++) {
             for (int ir = 0; ir < nin; ir++) {
                 const int ih = oh0 * g->sh - g->pad_t + ir;
+                const uint8_t *ln[4];
                 if (g->sw == 2) { /* four contiguous padded lines, then split into the two phases */
-                    const uint8_t *ln[4];
-                    for (int t = 0; t < 4; t++) {
-                        const int c = cq * 4 + t;
-                        const uint8_t *xr = c < cin_g && ih >= 0 && ih < g->h_in
-                                                ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in
-                                                : NULL;
-                        ln[t] = q8_line(xr, g->w_in, -g->pad_l, 1, 2 * Wp, zx, lines + t * lb);
-                    }
+                    quad_lines(g, xg, cq, ih, -g->pad_l, 1, 2 * Wp, zx, lines, lb, ln);
                     uint8_t *d = band + (size_t)cq * cqstride + (size_t)ir * rowb;
                     interleave4_deint2(d, d + (size_t)Wp * 4, ln[0], ln[1], ln[2], ln[3], Wp, xm);
                     continue;
                 }
                 for (int ph = 0; ph < g->sw; ph++) {
-                    const uint8_t *ln[4];
-                    for (int t = 0; t < 4; t++) {
-                        const int c = cq * 4 + t;
-                        const uint8_t *xr = c < cin_g && ih >= 0 && ih < g->h_in
-                                                ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in
-                                                : NULL;
-                        ln[t] = q8_line(xr, g->w_in, ph - g->pad_l, g->sw, Wp, zx, lines + t * lb);
-                    }
+                    quad_lines(g, xg, cq, ih, ph - g->pad_l, g->sw, Wp, zx, lines, lb, ln);
                     interleave4(band + (size_t)cq * cqstride + (size_t)ir * rowb + (size_t)ph * Wp * 4, ln[0], ln[1],
                                 ln[2], ln[3], Wp, xm);
                 }
