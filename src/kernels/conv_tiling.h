@@ -97,23 +97,28 @@ static inline int dlk_conv_fit_block(int64_t units, int block, int64_t outer, in
     return best;
 }
 
-/* Thread ith of nth: a range of work items (image, group, pixel block) and of output channels
- * within a group. Few items (small late layers): every thread takes every item and a slice of
- * the output channels. */
-static inline void dlk_conv_split(int64_t items, int cout_g, int ith, int nth, int64_t *i0, int64_t *i1, int *c0,
-                                  int *c1)
+/* Thread ith of nth's share: work items [i0, i1) (image, group, pixel block) and output channels
+ * [c0, c1) within a group. Few items (small late layers): every thread takes every item and a
+ * slice of the output channels. */
+typedef struct {
+    int64_t i0, i1;
+    int c0, c1;
+} dlk_conv_share;
+static inline dlk_conv_share dlk_conv_split(int64_t items, int cout_g, int ith, int nth)
 {
+    dlk_conv_share s;
     if (items >= nth || cout_g < nth) {
-        *i0 = items * ith / nth;
-        *i1 = items * (ith + 1) / nth;
-        *c0 = 0;
-        *c1 = cout_g;
+        s.i0 = items * ith / nth;
+        s.i1 = items * (ith + 1) / nth;
+        s.c0 = 0;
+        s.c1 = cout_g;
     } else {
-        *i0 = 0;
-        *i1 = items;
-        *c0 = (int)((int64_t)cout_g * ith / nth);
-        *c1 = (int)((int64_t)cout_g * (ith + 1) / nth);
+        s.i0 = 0;
+        s.i1 = items;
+        s.c0 = (int)((int64_t)cout_g * ith / nth);
+        s.c1 = (int)((int64_t)cout_g * (ith + 1) / nth);
     }
+    return s;
 }
 
 /* Work item it of the (image, group, block) items: the image, the group, and units (pixels or

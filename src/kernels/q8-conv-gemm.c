@@ -26,16 +26,14 @@ void dlk_q8_gemm_run(const dlk_q8_gemm_ukernel *u, const dlk_qconv_params *p, co
     const int32_t *wq = (const int32_t *)((const uint8_t *)packed + dlk_q8_gemm_wofs(g));
     uint8_t *panel = scratch, *lines = panel + dlk_align64((size_t)kw * 4 * pstride);
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
-    int64_t i0, i1;
-    int c0, c1;
-    dlk_conv_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
-    for (int64_t it = i0; it < i1; it++) {
+    const dlk_conv_share sh = dlk_conv_split(items, cout_g, ith, nth);
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
         int n, grp, p0, pn;
         dlk_conv_item(g, it, nblk, pb, P, &n, &grp, &p0, &pn);
         const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         u->pack(p, xg, p0, pn, pstride, panel, lines);
-        for (int cb = c0; cb < c1; cb += u->mr) {
-            const int mr = c1 - cb < u->mr ? c1 - cb : u->mr;
+        for (int cb = sh.c0; cb < sh.c1; cb += u->mr) {
+            const int mr = sh.c1 - cb < u->mr ? sh.c1 - cb : u->mr;
             const int co = grp * cout_g + cb;
             uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0;
             for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {

@@ -127,10 +127,8 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
         const int cx = (t % g->kw) * g->dw;
         toff[t] = (int)((size_t)(t / g->kw) * g->dh * rowf + (size_t)(cx % g->sw) * Wp + (size_t)(cx / g->sw));
     }
-    int64_t i0, i1;
-    int c0, c1;
-    dlk_conv_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
-    for (int64_t it = i0; it < i1; it++) {
+    const dlk_conv_share sh = dlk_conv_split(items, cout_g, ith, nth);
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
         int n, grp, oh0, rows;
         dlk_conv_item(g, it, nband, R, g->h_out, &n, &grp, &oh0, &rows);
         const float *xg = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
@@ -148,8 +146,8 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
             const int rowpx = (int)rowf, V = (rows - 1) * rowpx + g->w_out;
             float tile[MR * 16 * NV];
             const post_t raw = post_make(0, NULL, tile); /* finished when copied out */
-            for (int cb = c0; cb < c1; cb += MR) {
-                const int mr = c1 - cb < MR ? c1 - cb : MR;
+            for (int cb = sh.c0; cb < sh.c1; cb += MR) {
+                const int mr = sh.c1 - cb < MR ? sh.c1 - cb : MR;
                 const int co = grp * cout_g + cb;
                 float *yb = y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh0 * g->w_out;
                 for (int q0 = 0, nvalid; q0 < V; q0 += nvalid) {
@@ -172,8 +170,8 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
             for (int q0 = 0, nvalid; q0 < g->w_out; q0 += nvalid) {
                 nvalid = dlk_tile_chunk(g->w_out - q0, 16, NV);
                 const int nv = (nvalid + 15) / 16, mrmax = nv == NV ? MR : MRW;
-                for (int cb = c0; cb < c1; cb += mrmax) {
-                    const int mr = c1 - cb < mrmax ? c1 - cb : mrmax;
+                for (int cb = sh.c0; cb < sh.c1; cb += mrmax) {
+                    const int mr = sh.c1 - cb < mrmax ? sh.c1 - cb : mrmax;
                     const int co = grp * cout_g + cb;
                     float *yb = y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
                     ukd_any(mr, nv, taps, toff, cin_g, cstride, band + (size_t)r * g->sh * rowf + q0,
@@ -184,105 +182,127 @@ static void direct_run(const dlk_conv_geom *g, const void *packed, const float *
     }
 }
 
-static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum, void *scratch,
-                  int relu, int ith, int nth)
+/* The strategies of this kernel, chosen from the geometry alone (plain C): */
+typedef enum {
+    F_DIRECT,     /* direct_run: a band of padded input rows, each tap a shifted load */
+    F_CLASSIFIER, /* a 1x1 map, pointwise: dot products along K */
+    F_POINTWISE,  /* panel_run, the input planes read in place */
+    F_GATHER,     /* panel_run, short rows: the panel gathered by per-tap offsets */
+    F_IM2COL      /* panel_run, the panel copied line by line */
+} f_strategy;
+
+static f_strategy f_choose(const dlk_conv_geom *g)
 {
-    const post_t pp = post_make(relu, sum, y);
-    if (use_direct(g) && !dlk_conv_is_pointwise(g)) {
-        direct_run(g, packed, x, y, scratch, &pp, ith, nth);
-        return;
-    }
+    const int pw = dlk_conv_is_pointwise(g);
+    if (use_direct(g) && !pw) return F_DIRECT;
+    if (pw) return (int64_t)g->h_out * g->w_out == 1 ? F_CLASSIFIER : F_POINTWISE;
+    return use_gather(g) ? F_GATHER : F_IM2COL;
+}
+
+/* a classifier on a 1x1 map: dot products along K, (image, output channel) pairs split */
+static void classifier_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum,
+                           int relu, int ith, int nth)
+{
     const int K = dlk_conv_kdim(g), M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
-    const int64_t P = (int64_t)g->h_out * g->w_out;
-    if (P == 1 && dlk_conv_is_pointwise(g)) { /* a classifier on a 1x1 map: dot products along K */
-        const float *bias = packed;
-        const float *wq = (const float *)((const uint8_t *)packed + dlk_align64(sizeof(float) * (size_t)M));
-        int64_t b, e;
-        dlk_split((int64_t)g->n * M, ith, nth, 16, &b, &e);
-        const __mmask16 tm = (__mmask16)((1u << (cin_g % 16)) - 1);
-        for (int64_t i = b; i < e; i++) {
-            const int n = (int)(i / M), co = (int)(i % M), grp = co / cout_g;
-            const float *xv = x + (ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g, *wr = wq + (size_t)co * K;
-            __m512 a = _mm512_setzero_ps();
-            int k = 0;
-            for (; k + 16 <= K; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(wr + k), _mm512_loadu_ps(xv + k), a);
-            if (k < K) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tm, wr + k), _mm512_maskz_loadu_ps(tm, xv + k), a);
-            float v = _mm512_reduce_add_ps(a) + bias[co];
-            if (sum) v = v + sum[i];
-            y[i] = relu && !(v > 0.0f) && v == v ? 0.0f : v;
+    const float *bias = packed;
+    const float *wq = (const float *)((const uint8_t *)packed + dlk_align64(sizeof(float) * (size_t)M));
+    int64_t b, e;
+    dlk_split((int64_t)g->n * M, ith, nth, 16, &b, &e);
+    const __mmask16 tm = (__mmask16)((1u << (cin_g % 16)) - 1);
+    for (int64_t i = b; i < e; i++) {
+        const int n = (int)(i / M), co = (int)(i % M), grp = co / cout_g;
+        const float *xv = x + (ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g, *wr = wq + (size_t)co * K;
+        __m512 a = _mm512_setzero_ps();
+        int k = 0;
+        for (; k + 16 <= K; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(wr + k), _mm512_loadu_ps(xv + k), a);
+        if (k < K) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tm, wr + k), _mm512_maskz_loadu_ps(tm, xv + k), a);
+        float v = _mm512_reduce_add_ps(a) + bias[co];
+        if (sum) v = v + sum[i];
+        y[i] = relu && !(v > 0.0f) && v == v ? 0.0f : v;
+    }
+}
+
+/* The panel [K][pstride] of block pixels [p0, p0 + pn) of input xg (one image's group), F_GATHER
+ * (offsets per tap, then masked gathers) or F_IM2COL (line by line); scratch: the panel, then
+ * F_GATHER's offsets. */
+static void pack_block(const dlk_conv_geom *g, f_strategy st, const float *xg, int p0, int pn, int pstride,
+                       void *scratch)
+{
+    const int K = dlk_conv_kdim(g);
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    float *panel = scratch;
+    if (st == F_GATHER) {
+        /* offs[t][p]: the offset of tap t's input for block pixel p inside a channel plane, -1 outside */
+        const int taps = g->kh * g->kw;
+        int32_t *offs = (int32_t *)((uint8_t *)scratch + dlk_align64(sizeof(float) * (size_t)K * pstride));
+        for (int t = 0; t < taps; t++) {
+            const int ky = t / g->kw, kx = t % g->kw;
+            for (int p = 0; p < pstride; p++) {
+                int32_t o = -1;
+                if (p < pn) {
+                    const int oh = (p0 + p) / g->w_out, ow = (p0 + p) % g->w_out;
+                    const int ih = oh * g->sh - g->pad_t + ky * g->dh, iw = ow * g->sw - g->pad_l + kx * g->dw;
+                    if (ih >= 0 && ih < g->h_in && iw >= 0 && iw < g->w_in) o = ih * g->w_in + iw;
+                }
+                offs[(size_t)t * pstride + p] = o;
+            }
+        }
+        const __m512i neg = _mm512_set1_epi32(-1);
+        for (int k = 0; k < K; k++) {
+            const int t = k % taps;
+            const float *xc = xg + (ptrdiff_t)(k / taps) * in_plane;
+            const int32_t *ot = offs + (size_t)t * pstride;
+            float *dst = panel + (size_t)k * pstride;
+            for (int p = 0; p < pstride; p += 16) {
+                const __m512i o = _mm512_loadu_si512(ot + p);
+                const __mmask16 m = _mm512_cmpneq_epi32_mask(o, neg);
+                _mm512_storeu_ps(dst + p, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, o, xc, 4));
+            }
         }
         return;
     }
-    int pb = dlk_conv_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 16);
+    for (int k = 0; k < K; k++) {
+        int done = 0;
+        while (done < pn) {
+            const int pix = p0 + done, oh = pix / g->w_out, ow0 = pix % g->w_out;
+            int L = g->w_out - ow0;
+            if (L > pn - done) L = pn - done;
+            const int ksz = g->kh * g->kw, ci = k / ksz, rr = k % ksz, ky = rr / g->kw, kx = rr % g->kw;
+            const int ih = oh * g->sh - g->pad_t + ky * g->dh;
+            const float *xr = ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)ci * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
+            fline(panel + (size_t)k * pstride + done, xr, g->w_in, kx * g->dw - g->pad_l + ow0 * g->sw, g->sw, L);
+            done += L;
+        }
+    }
+}
+
+/* F_POINTWISE, F_GATHER, F_IM2COL: per block of output pixels, the GEMM of the weights by the panel
+ * (or the input planes in place), chunk by chunk or, for a long K, channel block by block */
+static void panel_run(const dlk_conv_geom *g, f_strategy st, const void *packed, const float *x, float *y,
+                      void *scratch, const post_t *pp, int ith, int nth)
+{
+    const int K = dlk_conv_kdim(g), M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
+    const int64_t P = (int64_t)g->h_out * g->w_out;
+    const int pw = st == F_POINTWISE;
+    int pb = dlk_conv_fit_block(P, block_pixels(g), (int64_t)g->n * g->group, nth, 16);
     /* a small map split by pixels leaves each thread chunks of one vector (14x14 on 2 threads: 13
      * items of 16 pixels, 8 accumulators a call); one block per image splits the channels instead */
-    if (dlk_conv_is_pointwise(g) && nth > 1 && (int64_t)g->n * g->group < nth && P <= 128 * nth && cout_g >= 16 * nth) pb = (int)P;
+    if (pw && nth > 1 && (int64_t)g->n * g->group < nth && P <= 128 * nth && cout_g >= 16 * nth) pb = (int)P;
     const int pstride = (pb + 15) / 16 * 16;
     const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
     const float *bias = packed;
     const float *wq = (const float *)((const uint8_t *)packed + dlk_align64(sizeof(float) * (size_t)M));
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
-    const int pw = dlk_conv_is_pointwise(g);
     float *panel = scratch;
-    int64_t i0, i1;
-    int c0, c1;
-    dlk_conv_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
-    for (int64_t it = i0; it < i1; it++) {
+    const dlk_conv_share sh = dlk_conv_split(items, cout_g, ith, nth);
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
         int n, grp, p0, pn;
         dlk_conv_item(g, it, nblk, pb, P, &n, &grp, &p0, &pn);
         const float *xg = x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
-        const float *xp;
-        size_t xstride;
-        if (pw) { /* read in place: the panel holds only a block's last, partial vector of pixels */
-            xp = xg + p0;
-            xstride = (size_t)in_plane;
-        } else if (use_gather(g)) {
-            /* offs[t][p]: the offset of tap t's input for block pixel p inside a channel plane, -1 outside */
-            const int taps = g->kh * g->kw;
-            int32_t *offs = (int32_t *)((uint8_t *)scratch + dlk_align64(sizeof(float) * (size_t)K * pstride));
-            for (int t = 0; t < taps; t++) {
-                const int ky = t / g->kw, kx = t % g->kw;
-                for (int p = 0; p < pstride; p++) {
-                    int32_t o = -1;
-                    if (p < pn) {
-                        const int oh = (p0 + p) / g->w_out, ow = (p0 + p) % g->w_out;
-                        const int ih = oh * g->sh - g->pad_t + ky * g->dh, iw = ow * g->sw - g->pad_l + kx * g->dw;
-                        if (ih >= 0 && ih < g->h_in && iw >= 0 && iw < g->w_in) o = ih * g->w_in + iw;
-                    }
-                    offs[(size_t)t * pstride + p] = o;
-                }
-            }
-            const __m512i neg = _mm512_set1_epi32(-1);
-            for (int k = 0; k < K; k++) {
-                const int t = k % taps;
-                const float *xc = xg + (ptrdiff_t)(k / taps) * in_plane;
-                const int32_t *ot = offs + (size_t)t * pstride;
-                float *dst = panel + (size_t)k * pstride;
-                for (int p = 0; p < pstride; p += 16) {
-                    const __m512i o = _mm512_loadu_si512(ot + p);
-                    const __mmask16 m = _mm512_cmpneq_epi32_mask(o, neg);
-                    _mm512_storeu_ps(dst + p, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, o, xc, 4));
-                }
-            }
-            xp = panel;
-            xstride = (size_t)pstride;
-        } else {
-            for (int k = 0; k < K; k++) {
-                int done = 0;
-                while (done < pn) {
-                    const int pix = p0 + done, oh = pix / g->w_out, ow0 = pix % g->w_out;
-                    int L = g->w_out - ow0;
-                    if (L > pn - done) L = pn - done;
-                    const int ksz = g->kh * g->kw, ci = k / ksz, rr = k % ksz, ky = rr / g->kw, kx = rr % g->kw;
-                    const int ih = oh * g->sh - g->pad_t + ky * g->dh;
-                    const float *xr = ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)ci * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
-                    fline(panel + (size_t)k * pstride + done, xr, g->w_in, kx * g->dw - g->pad_l + ow0 * g->sw, g->sw, L);
-                    done += L;
-                }
-            }
-            xp = panel;
-            xstride = (size_t)pstride;
-        }
+        /* pointwise: read in place (the panel holds only a block's last, partial vector of pixels) */
+        const float *xp = pw ? xg + p0 : panel;
+        const size_t xstride = pw ? (size_t)in_plane : (size_t)pstride;
+        if (!pw) pack_block(g, st, xg, p0, pn, pstride, scratch);
         /* Only a block's last chunk can end in a partial vector (dlk_tile_chunk cuts whole vectors
          * before it); a pointwise conv reads that chunk from a zero-padded copy, made once here */
         int tq = pn;
@@ -311,24 +331,24 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
                         _mm_prefetch(nx + 64, _MM_HINT_T0);
                         _mm_prefetch(nx + 128, _MM_HINT_T0);
                     }
-                for (int cb = c0; cb < c1; cb += MR) {
-                    const int mr = c1 - cb < MR ? c1 - cb : MR;
+                for (int cb = sh.c0; cb < sh.c1; cb += MR) {
+                    const int mr = sh.c1 - cb < MR ? sh.c1 - cb : MR;
                     const int co = grp * cout_g + cb;
                     float *yb = y + ((ptrdiff_t)n * M + co) * P + p0;
-                    ukr_any(mr, (nvalid + 15) / 16, K, CHUNK_X(q0), CHUNK_XS(q0), wq + (size_t)co * K, bias + co, &pp,
+                    ukr_any(mr, (nvalid + 15) / 16, K, CHUNK_X(q0), CHUNK_XS(q0), wq + (size_t)co * K, bias + co, pp,
                             yb + q0, (size_t)P, nvalid);
                 }
             }
         } else {
             /* long K (a chunk's input over L1): block of channels by block, so that the weights,
              * the larger part here, stream once per block of pixels */
-            for (int cb = c0; cb < c1; cb += MR) {
-                const int mr = c1 - cb < MR ? c1 - cb : MR;
+            for (int cb = sh.c0; cb < sh.c1; cb += MR) {
+                const int mr = sh.c1 - cb < MR ? sh.c1 - cb : MR;
                 const int co = grp * cout_g + cb;
                 float *yb = y + ((ptrdiff_t)n * M + co) * P + p0;
                 for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
                     nvalid = dlk_tile_chunk(pn - q0, 16, NV);
-                    ukr_any(mr, (nvalid + 15) / 16, K, CHUNK_X(q0), CHUNK_XS(q0), wq + (size_t)co * K, bias + co, &pp,
+                    ukr_any(mr, (nvalid + 15) / 16, K, CHUNK_X(q0), CHUNK_XS(q0), wq + (size_t)co * K, bias + co, pp,
                             yb + q0, (size_t)P, nvalid);
                 }
             }
@@ -336,6 +356,16 @@ static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
 #undef CHUNK_X
 #undef CHUNK_XS
     }
+}
+
+static void f_run(const dlk_conv_geom *g, const void *packed, const float *x, float *y, const float *sum, void *scratch,
+                  int relu, int ith, int nth)
+{
+    const post_t pp = post_make(relu, sum, y);
+    const f_strategy st = f_choose(g);
+    if (st == F_DIRECT) direct_run(g, packed, x, y, scratch, &pp, ith, nth);
+    else if (st == F_CLASSIFIER) classifier_run(g, packed, x, y, sum, relu, ith, nth);
+    else panel_run(g, st, packed, x, y, scratch, &pp, ith, nth);
 }
 
 const dlk_fconv_impl dlk_f32_conv_avx512 = {"avx512-fma", f_supports, f_packed_bytes, f_pack, f_scratch, f_run};

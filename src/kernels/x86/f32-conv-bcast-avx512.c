@@ -270,10 +270,8 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     a.out16 = g->layout_out == DLK_NCHW16C;
     const float *bias = packed;
     const float *wp = (const float *)((const uint8_t *)packed + dlk_align64(sizeof(float) * (size_t)nb * 16));
-    int64_t i0, i1;
-    int b0, b1;
-    dlk_conv_split(items, nb, ith, nth, &i0, &i1, &b0, &b1);
-    for (int64_t it = i0; it < i1; it++) {
+    const dlk_conv_share sh = dlk_conv_split(items, nb, ith, nth);
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
         const int n = (int)(it / nband), oh0 = (int)(it % nband) * R;
         const int rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
         /* the output of (channel block blk, pixel pix) */
@@ -294,8 +292,8 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
             for (int s = 0, o0 = 0; s < nseg; s++) {
                 const int np = (L - o0) / (nseg - s); /* the last segments take the remainder */
                 const float *xs = xb + (size_t)r * g->sh * rowstep + (size_t)o0 * PS; /* in place: r = 0, PS = 16 */
-                for (int blk = b0; blk < b1;) {
-                    const int nv = b1 - blk >= 2 ? 2 : 1;
+                for (int blk = sh.c0; blk < sh.c1;) {
+                    const int nv = sh.c1 - blk >= 2 ? 2 : 1;
                     bc_ukr_any(np, nv, PS, &a, xs, wp + (size_t)blk * a.wblk, bias + blk * 16, &pp, YAT(blk, pix0 + o0),
                                blk * 16);
                     blk += nv;

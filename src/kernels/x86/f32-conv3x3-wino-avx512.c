@@ -109,12 +109,9 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
     const int nblk = (th + TR - 1) / TR;
     /* fewer items than threads (small maps): every thread transforms every item's input and takes
      * a share of the output channels */
-    int64_t i0, i1;
-    int c0, c1;
-    dlk_conv_split((int64_t)g->n * nblk, (M + WMR - 1) / WMR, ith, nth, &i0, &i1, &c0, &c1);
-    c0 *= WMR;
-    c1 = c1 * WMR < M ? c1 * WMR : M;
-    for (int64_t it = i0; it < i1; it++) {
+    const dlk_conv_share sh = dlk_conv_split((int64_t)g->n * nblk, (M + WMR - 1) / WMR, ith, nth);
+    const int c0 = sh.c0 * WMR, c1 = sh.c1 * WMR < M ? sh.c1 * WMR : M;
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
         const int n = (int)(it / nblk), ty0 = (int)(it % nblk) * TR;
         const int ntr = th - ty0 < TR ? th - ty0 : TR; /* tile rows in this item */
         const int ntiles = ntr * tw;

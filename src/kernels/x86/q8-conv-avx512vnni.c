@@ -308,14 +308,12 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
         const int cx = (t % g->kw) * g->dw; /* padded column of output 0: phase cx % sw, index cx / sw */
         toff[t] = (int)((size_t)(t / g->kw) * g->dh * rowb + ((size_t)(cx % g->sw) * Wp + (size_t)(cx / g->sw)) * 4);
     }
-    int64_t i0, i1;
-    int c0, c1;
-    dlk_conv_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
+    const dlk_conv_share sh = dlk_conv_split(items, cout_g, ith, nth);
     requant_t rq;
     rq.flo = _mm512_set1_ps((float)(p->y_lo - p->y_zp));
     rq.fhi = _mm512_set1_ps((float)(p->y_hi - p->y_zp));
     rq.zp = _mm512_set1_epi32(p->y_zp);
-    for (int64_t it = i0; it < i1; it++) {
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
         int n, grp, oh0, rows;
         dlk_conv_item(g, it, nband, R, g->h_out, &n, &grp, &oh0, &rows);
         const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
@@ -344,8 +342,8 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
              * ow >= w_out are computed and dropped. */
             const int rowpx = (int)(rowb / 4), V = (rows - 1) * rowpx + g->w_out;
             uint8_t tile[MR * 16 * NV];
-            for (int cb = c0; cb < c1; cb += MR) {
-                const int mr = c1 - cb < MR ? c1 - cb : MR;
+            for (int cb = sh.c0; cb < sh.c1; cb += MR) {
+                const int mr = sh.c1 - cb < MR ? sh.c1 - cb : MR;
                 const int co = grp * cout_g + cb;
                 rq.scale = p->scale + co;
                 uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh0 * g->w_out;
@@ -366,8 +364,8 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
         }
         for (int r = 0; r < rows; r++) {
             const int oh = oh0 + r;
-            for (int cb = c0; cb < c1; cb += MR) {
-                const int mr = c1 - cb < MR ? c1 - cb : MR;
+            for (int cb = sh.c0; cb < sh.c1; cb += MR) {
+                const int mr = sh.c1 - cb < MR ? sh.c1 - cb : MR;
                 const int co = grp * cout_g + cb;
                 rq.scale = p->scale + co;
                 uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
