@@ -35,12 +35,8 @@ void dlk_q8_gemm_run(const dlk_q8_gemm_ukernel *u, const dlk_qconv_params *p, co
         for (int cb = sh.c0; cb < sh.c1; cb += u->mr) {
             const int mr = sh.c1 - cb < u->mr ? sh.c1 - cb : u->mr;
             const int co = grp * cout_g + cb;
-            uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0;
-            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
-                nvalid = dlk_tile_chunk(pn - q0, u->lanes, u->nv);
-                u->tile(p, co, mr, nvalid, kw, panel + (size_t)q0 * 4, (size_t)pstride * 4, wq + (size_t)co * kw,
-                        bias + co, yb + q0, (size_t)P);
-            }
+            u->strip(p, co, mr, pn, kw, panel, (size_t)pstride * 4, wq + (size_t)co * kw, bias + co,
+                     (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0, (size_t)P);
         }
     }
 }

@@ -3,8 +3,8 @@
  * Y[co][pixel] = W[co][k] . X[k][pixel], X packed per block of output pixels into a panel of
  * [kwords][pixels][4 bytes] (k_per_word consecutive k per pixel in each 4-byte word). The driver
  * chooses the blocks, splits them between threads, walks tiles of output channels x pixels and
- * calls the ISA's two pieces through pointers: pack (one block's panel) and tile (one tile:
- * accumulate, requantize, store). Packed weights: int32 bias[c_out], 64-byte aligned, then per
+ * calls the ISA's two pieces through pointers: pack (one block's panel) and strip (the tiles of
+ * mr output channels across the block: accumulate, requantize, store). Packed weights: int32 bias[c_out], 64-byte aligned, then per
  * output channel kwords words.
  */
 #ifndef DLK_KERNELS_Q8_CONV_GEMM_H
@@ -19,10 +19,12 @@ typedef struct dlk_q8_gemm_ukernel {
      * rows pstride pixels apart; lines: k_per_word line buffers of dlk_q8_gemm_line_bytes */
     void (*pack)(const dlk_qconv_params *p, const uint8_t *xg, int p0, int pn, int pstride, uint8_t *panel,
                  uint8_t *lines);
-    /* output channels [co, co + mr) for nvalid pixels (<= lanes * nv) of the panel at xp (rows of
-     * xstride bytes), weights w (kwords words per channel), bias; y rows ystride bytes apart */
-    void (*tile)(const dlk_qconv_params *p, int co, int mr, int nvalid, int kwords, const uint8_t *xp, size_t xstride,
-                 const int32_t *w, const int32_t *bias, uint8_t *y, size_t ystride);
+    /* a strip: output channels [co, co + mr) for the pn pixels of the panel at xp (rows of xstride
+     * bytes), weights w (kwords words per channel), bias; y rows ystride bytes apart. It walks the
+     * strip in tiles of dlk_tile_chunk(rem, lanes, nv) pixels (one call per strip, not per tile:
+     * the requantization constants are set up once). */
+    void (*strip)(const dlk_qconv_params *p, int co, int mr, int pn, int kwords, const uint8_t *xp, size_t xstride,
+                  const int32_t *w, const int32_t *bias, uint8_t *y, size_t ystride);
 } dlk_q8_gemm_ukernel;
 
 static inline int dlk_q8_gemm_kwords(const dlk_q8_gemm_ukernel *u, const dlk_conv_geom *g)

@@ -157,9 +157,9 @@ static void ukr_any(int mr, int nv, int K2, const int16_t *xp, size_t xstride, c
     }
 }
 
-/* the driver's tile */
-static void tile(const dlk_qconv_params *p, int co, int mr, int nvalid, int K2, const uint8_t *xp, size_t xstride,
-                 const int32_t *w, const int32_t *bias, uint8_t *y, size_t ystride)
+/* the driver's strip */
+static void strip(const dlk_qconv_params *p, int co, int mr, int pn, int K2, const uint8_t *xp, size_t xstride,
+                  const int32_t *w, const int32_t *bias, uint8_t *y, size_t ystride)
 {
     requant_t rq;
     rq.scale = p->scale + co;
@@ -167,10 +167,14 @@ static void tile(const dlk_qconv_params *p, int co, int mr, int nvalid, int K2, 
     rq.fhi = _mm256_set1_ps((float)(p->y_hi - p->y_zp));
     rq.zp = _mm256_set1_epi32(p->y_zp);
     rq.is_u8 = p->y_type == DLK_Q_U8;
-    ukr_any(mr, (nvalid + 7) / 8, K2, (const int16_t *)xp, xstride / 2, w, bias, &rq, y, ystride, nvalid);
+    for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+        nvalid = dlk_tile_chunk(pn - q0, 8, NV);
+        ukr_any(mr, (nvalid + 7) / 8, K2, (const int16_t *)(xp + (size_t)q0 * 4), xstride / 2, w, bias, &rq, y + q0,
+                ystride, nvalid);
+    }
 }
 
-static const dlk_q8_gemm_ukernel ukernel = {2, MR, 8, NV, pack_panel, tile};
+static const dlk_q8_gemm_ukernel ukernel = {2, MR, 8, NV, pack_panel, strip};
 
 static size_t avx2_scratch(const dlk_qconv_params *p) { return dlk_q8_gemm_scratch_bytes(&ukernel, &p->g); }
 

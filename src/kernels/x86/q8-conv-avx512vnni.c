@@ -390,9 +390,9 @@ static void vnni_run(const dlk_qconv_params *p, const void *packed, const void *
     dlk_q8_gemm_run(&ukernel, p, packed, x, y, scratch, ith, nth);
 }
 
-/* the driver's tile: the panel is a band of one tap of Kq quads for the direct micro-kernel */
-static void tile(const dlk_qconv_params *p, int co, int mr, int nvalid, int Kq, const uint8_t *xp, size_t xstride,
-                 const int32_t *w, const int32_t *bias, uint8_t *y, size_t ystride)
+/* the driver's strip: the panel is a band of one tap of Kq quads for the direct micro-kernel */
+static void strip(const dlk_qconv_params *p, int co, int mr, int pn, int Kq, const uint8_t *xp, size_t xstride,
+                  const int32_t *w, const int32_t *bias, uint8_t *y, size_t ystride)
 {
     static const int tap0 = 0;
     requant_t rq;
@@ -400,10 +400,13 @@ static void tile(const dlk_qconv_params *p, int co, int mr, int nvalid, int Kq, 
     rq.flo = _mm512_set1_ps((float)(p->y_lo - p->y_zp));
     rq.fhi = _mm512_set1_ps((float)(p->y_hi - p->y_zp));
     rq.zp = _mm512_set1_epi32(p->y_zp);
-    ukd_any(mr, (nvalid + 15) / 16, 1, &tap0, Kq, xstride, xp, w, bias, &rq, y, ystride, nvalid);
+    for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+        nvalid = dlk_tile_chunk(pn - q0, 16, NV);
+        ukd_any(mr, (nvalid + 15) / 16, 1, &tap0, Kq, xstride, xp + (size_t)q0 * 4, w, bias, &rq, y + q0, ystride, nvalid);
+    }
 }
 
-static const dlk_q8_gemm_ukernel ukernel = {4, MR, 16, NV, pack_panel, tile};
+static const dlk_q8_gemm_ukernel ukernel = {4, MR, 16, NV, pack_panel, strip};
 
 const dlk_qconv_impl dlk_q8_conv_avx512vnni = {"vnni512", vnni_supports, vnni_packed_bytes, vnni_pack, vnni_scratch,
                                           vnni_run};
