@@ -273,8 +273,9 @@ static void ukd_any(int mr, int nv, int taps, const int *toff, int Cq, size_t cq
 
 /* The lines of input channels 4 cq .. 4 cq + 3 (past the group's: all zero point) at input row ih
  * (outside the image: all zero point), columns i * sw + off for i < L (q8_line). */
-static void quad_lines(const dlk_conv_geom *g, const uint8_t *xg, int cq, int ih, int off, int sw, int L, uint8_t zx,
-                       uint8_t *lines, size_t lb, const uint8_t **ln)
+static inline __attribute__((always_inline)) void quad_lines(const dlk_conv_geom *g, const uint8_t *xg, int cq, int ih,
+                                                              int off, int sw, int L, uint8_t zx, uint8_t *lines,
+                                                              size_t lb, const uint8_t **ln)
 {
     const int cin_g = g->c_in / g->group;
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
