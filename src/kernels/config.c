@@ -5,15 +5,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const dlk_kernels k_ref = {DLK_ISA_REF, "ref", {NULL, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL, NULL};
+static const dlk_kernels k_ref = {DLK_ISA_REF,
+                                  "ref",
+                                  {&dlk_q8_conv_ref, NULL},
+                                  dlk_quantize_q8_ref_n,
+                                  dlk_qadd_q8_ref_n,
+                                  dlk_maxpool_ref_ok,
+                                  dlk_maxpool_q8_ref_planes,
+                                  {&dlk_f32_conv_ref, NULL},
+                                  dlk_maxpool_f32_ref_planes,
+                                  dlk_maxpool_f32_16c_ref,
+                                  dlk_add_f32_ref_n};
 #ifdef DLK_X86_KERNELS
-static const dlk_kernels k_avx2 = {DLK_ISA_AVX2, "avx2", {&dlk_qconv_avx2, NULL, NULL}, NULL, NULL, NULL, NULL, {NULL, NULL, NULL}, NULL, NULL, NULL};
-static const dlk_kernels k_avx512 = {DLK_ISA_AVX512,         "avx512",
-                                     {&dlk_qconv_vnni512, &dlk_qconv_avx2, NULL},
-                                     dlk_quantize_q8_avx512, dlk_qadd_q8_avx512,
-                                     dlk_maxpool_q8_avx512_ok, dlk_maxpool_q8_avx512,
-                                     {&dlk_fconv_wino512, &dlk_fconv_bcast512, &dlk_fconv_group512, &dlk_fconv_avx512},
-                                     dlk_maxpool_f32_avx512, dlk_maxpool_f32_16c_avx512, dlk_add_f32_avx512};
+/* The SIMD tables: the reference's entries, then the ISA's own (tables_init, once). */
+static dlk_kernels k_avx2, k_avx512;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void tables_init(void)
+{
+    k_avx2 = k_ref;
+    k_avx2.isa = DLK_ISA_AVX2;
+    k_avx2.name = "avx2";
+    k_avx2.qconv[0] = &dlk_q8_conv_avx2;
+    k_avx2.qconv[1] = &dlk_q8_conv_ref;
+
+    k_avx512 = k_avx2;
+    k_avx512.isa = DLK_ISA_AVX512;
+    k_avx512.name = "avx512";
+    const dlk_qconv_impl *q[] = {&dlk_q8_conv_avx512vnni, &dlk_q8_conv_avx2, &dlk_q8_conv_ref, NULL};
+    memcpy(k_avx512.qconv, q, sizeof q);
+    const dlk_fconv_impl *f[] = {&dlk_f32_conv3x3_wino_avx512, &dlk_f32_conv_bcast_avx512, &dlk_f32_gconv_avx512, &dlk_f32_conv_avx512,
+                                 &dlk_f32_conv_ref, NULL};
+    memcpy(k_avx512.fconv, f, sizeof f);
+    k_avx512.quantize_q8 = dlk_quantize_q8_avx512;
+    k_avx512.qadd_q8 = dlk_qadd_q8_avx512;
+    k_avx512.maxpool_q8_ok = dlk_maxpool_q8_avx512_ok;
+    k_avx512.maxpool_q8 = dlk_maxpool_q8_avx512;
+    k_avx512.maxpool_f32 = dlk_maxpool_f32_avx512;
+    k_avx512.maxpool_f32_16c = dlk_maxpool_f32_16c_avx512;
+    k_avx512.add_f32 = dlk_add_f32_avx512;
+}
 
 static int cpu_has(dlk_isa isa)
 {
@@ -31,6 +62,7 @@ const dlk_kernels *dlk_kernels_for(dlk_isa isa)
 {
     if (isa == DLK_ISA_REF) return &k_ref;
 #ifdef DLK_X86_KERNELS
+    pthread_once(&tables_once, tables_init);
     if (isa == DLK_ISA_AVX2 && cpu_has(isa)) return &k_avx2;
     if (isa == DLK_ISA_AVX512 && cpu_has(isa)) return &k_avx512;
 #endif
@@ -55,6 +87,8 @@ static void choose(void)
     }
     chosen = &k_ref;
 }
+
+const dlk_kernels *dlk_kernels_ref(void) { return &k_ref; }
 
 const dlk_kernels *dlk_kernels_get(void)
 {

@@ -45,21 +45,31 @@ typedef struct dlk_fconv_impl {
                 int relu, int ith, int nth);
 } dlk_fconv_impl;
 
+/*
+ * The kernel table of one ISA. Every entry is set: the reference table (dlk_kernels_for(DLK_ISA_REF))
+ * wraps the portable kernels of kernels.h behind the same signatures, and the SIMD tables use it
+ * where they have nothing better. An operator reads its context's table at prepare (dlk_op.k),
+ * decides there which entry takes its geometry, and keeps that function pointer for its runs.
+ */
 typedef struct dlk_kernels {
     dlk_isa isa;
     const char *name;              /* "ref", "avx2", "avx512" */
-    /* int8 convolutions, best first; the first whose supports() accepts a conv runs it */
-    const dlk_qconv_impl *qconv[3];
-    /* int8 element-wise kernels (NULL: the operators run the reference). Same semantics as the
-     * reference kernels; per-tensor / same-shape cases only; each call does elements [0, n). */
+    /* int8 convolutions, best first, ending with the reference (which takes every conv) and a
+     * NULL: the first whose supports() accepts a conv runs it */
+    const dlk_qconv_impl *qconv[4];
+    /* int8 element-wise kernels, same semantics as the reference kernels; per-tensor / same-shape
+     * cases only; each call does elements [0, n). */
     void (*quantize_q8)(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
     void (*qadd_q8)(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                     int b_zp, float c_scale, int c_zp, int relu, void *c);
-    int (*maxpool_q8_ok)(const dlk_pool_geom *g);          /* geometries maxpool_q8 handles */
+    /* geometries maxpool_q8 and maxpool_f32 handle (the reference: all); for the others, the
+     * reference table's */
+    int (*maxpool_q8_ok)(const dlk_pool_geom *g);
+    /* MaxPool on NCHW planes [plane0, plane1) of the n * c */
     void (*maxpool_q8)(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t plane0, int64_t plane1);
-    /* float convolutions, best first; the first whose supports() accepts a conv runs it (none: the
-     * reference) */
-    const dlk_fconv_impl *fconv[4];
+    /* float convolutions, best first, ending with the reference (NCHW in and out) and a NULL: the
+     * first whose supports() accepts a conv runs it */
+    const dlk_fconv_impl *fconv[6];
     /* float MaxPool on planes [plane0, plane1), geometries maxpool_q8_ok accepts */
     void (*maxpool_f32)(const dlk_pool_geom *g, const float *x, float *y, int64_t plane0, int64_t plane1);
     /* float MaxPool of any geometry on NCHW16C (g->c a multiple of 16), output rows [row0, row1)
@@ -79,22 +89,39 @@ static inline void dlk_split(int64_t n, int ith, int nth, int64_t align, int64_t
     if (*e > n) *e = n;
 }
 
-/* The table for this machine (and DLAKIT_ISA), filled on the first call; thread-safe. */
+/* The default table for this machine (and DLAKIT_ISA), chosen on the first call; thread-safe.
+ * A context takes it when it is made (dlk_ctx.k); operators read their context's (dlk_op.k). */
 const dlk_kernels *dlk_kernels_get(void);
 /* The table for one ISA, or NULL if this CPU or build cannot run it (tests loop over these). */
 const dlk_kernels *dlk_kernels_for(dlk_isa isa);
-/* The first int8 conv implementation of k that supports p, or NULL (run the reference). */
+/* The reference table, complete (every ISA's table falls back on its entries). */
+const dlk_kernels *dlk_kernels_ref(void);
+/* The first int8 conv implementation of k that supports p (the reference takes every conv). */
 const dlk_qconv_impl *dlk_qconv_pick(const dlk_kernels *k, const dlk_qconv_params *p);
-/* The first float conv implementation of k that supports g, or NULL (run the reference). */
+/* The first float conv implementation of k that supports g, or NULL (none takes its layouts: the
+ * reference takes NCHW in and out). */
 const dlk_fconv_impl *dlk_fconv_pick(const dlk_kernels *k, const dlk_conv_geom *g);
 
+/* The reference entries (kernels/ref_table.c): the portable kernels behind the table's signatures.
+ * The reference convs keep pointers to the constant weights and bias as their "packed" block (so
+ * they must outlive it) and run on part ith == 0 of a split. */
+extern const dlk_qconv_impl dlk_q8_conv_ref;
+extern const dlk_fconv_impl dlk_f32_conv_ref;
+void dlk_quantize_q8_ref_n(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
+void dlk_qadd_q8_ref_n(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
+                       int b_zp, float c_scale, int c_zp, int relu, void *c);
+int dlk_maxpool_ref_ok(const dlk_pool_geom *g);
+void dlk_maxpool_q8_ref_planes(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
+void dlk_maxpool_f32_ref_planes(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
+void dlk_add_f32_ref_n(int64_t n, const float *a, const float *b, int relu, float *y);
+
 /* Implementations (src/kernels/x86/), present when DLK_X86_KERNELS is defined by the build. */
-extern const dlk_qconv_impl dlk_qconv_vnni512;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
-extern const dlk_qconv_impl dlk_qconv_avx2;      /* AVX2, any int8/uint8 weights */
-extern const dlk_fconv_impl dlk_fconv_avx512;    /* AVX-512 F, float */
-extern const dlk_fconv_impl dlk_fconv_wino512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
-extern const dlk_fconv_impl dlk_fconv_group512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
-extern const dlk_fconv_impl dlk_fconv_bcast512;  /* AVX-512 F, float, vectors over output channels: NCHW16C, NCHW stride 2 */
+extern const dlk_qconv_impl dlk_q8_conv_avx512vnni;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
+extern const dlk_qconv_impl dlk_q8_conv_avx2;      /* AVX2, any int8/uint8 weights */
+extern const dlk_fconv_impl dlk_f32_conv_avx512;    /* AVX-512 F, float */
+extern const dlk_fconv_impl dlk_f32_conv3x3_wino_avx512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
+extern const dlk_fconv_impl dlk_f32_gconv_avx512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
+extern const dlk_fconv_impl dlk_f32_conv_bcast_avx512;  /* AVX-512 F, float, vectors over output channels: NCHW16C, NCHW stride 2 */
 void dlk_quantize_q8_avx512(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
 void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                         int b_zp, float c_scale, int c_zp, int relu, void *c);

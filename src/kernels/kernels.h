@@ -80,10 +80,23 @@ typedef struct {
     int pad_t, pad_l, pad_b, pad_r;
     int count_include_pad;     /* AveragePool only */
 } dlk_pool_geom;
+/* [*k0, *k1): the taps k < ks of a window whose positions start + k * d (d >= 1) lie in [0, n);
+ * the pooling kernels walk these, in increasing k. */
+static inline void dlk_taps_inside(int start, int ks, int d, int n, int *k0, int *k1)
+{
+    int a = start >= 0 ? 0 : (-start + d - 1) / d;
+    int b = n - 1 - start < 0 ? 0 : (n - 1 - start) / d + 1;
+    if (b > ks) b = ks;
+    *k0 = a < b ? a : b;
+    *k1 = b;
+}
 /* MaxPool: max over the window's in-range positions (padding never wins). A window with no
  * in-range position (possible with ceil_mode) gives -inf for float; for q8, the type's lowest. */
 void dlk_maxpool_f32_ref(const dlk_pool_geom *g, const float *x, float *y);
 void dlk_maxpool_q8_ref(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y);
+/* the float MaxPool on NCHW16C (g->c a multiple of 16): output rows [r0, r1) of the
+ * n * c / 16 * h_out */
+void dlk_maxpool_f32_16c_ref(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1);
 /* AveragePool: sum over in-range positions / count, where count is the number of in-range
  * positions, or with count_include_pad the window clipped to the padded input
  * [-pad_t, h_in + pad_b) x [-pad_l, w_in + pad_r) (ONNX's rule with ceil_mode). */

@@ -145,31 +145,42 @@ void dlk_conv_f32_ref(const dlk_conv_geom *g0, const float *x, const float *w, c
 
 /* ---- pooling ----------------------------------------------------------------------------------- */
 
+/* Output rows [oh0, oh1) of one plane whose pixels lie step floats apart (1: NCHW; 16: one
+ * channel of an NCHW16C block). */
+static void maxpool_rows(const dlk_pool_geom *g, const float *xp, float *yp, ptrdiff_t step, int oh0, int oh1)
+{
+    for (int oh = oh0; oh < oh1; oh++) {
+        const int h0 = oh * g->sh - g->pad_t;
+        int ky0, ky1, kx0, kx1;
+        dlk_taps_inside(h0, g->kh, g->dh, g->h_in, &ky0, &ky1);
+        for (int ow = 0; ow < g->w_out; ow++) {
+            const int w0 = ow * g->sw - g->pad_l;
+            dlk_taps_inside(w0, g->kw, g->dw, g->w_in, &kx0, &kx1);
+            float m = -INFINITY;
+            for (int ky = ky0; ky < ky1; ky++)
+                for (int kx = kx0; kx < kx1; kx++) {
+                    const float v = xp[((ptrdiff_t)(h0 + ky * g->dh) * g->w_in + w0 + kx * g->dw) * step];
+                    if (v > m || v != v) m = v; /* NaN propagates */
+                }
+            yp[((ptrdiff_t)oh * g->w_out + ow) * step] = m;
+        }
+    }
+}
+
 void dlk_maxpool_f32_ref(const dlk_pool_geom *g, const float *x, float *y)
 {
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
     const ptrdiff_t out_plane = (ptrdiff_t)g->h_out * g->w_out;
-    for (ptrdiff_t p = 0; p < (ptrdiff_t)g->n * g->c; p++) {
-        const float *xp = x + p * in_plane;
-        float *yp = y + p * out_plane;
-        for (int oh = 0; oh < g->h_out; oh++) {
-            const int h0 = oh * g->sh - g->pad_t;
-            for (int ow = 0; ow < g->w_out; ow++) {
-                const int w0 = ow * g->sw - g->pad_l;
-                float m = -INFINITY;
-                for (int ky = 0; ky < g->kh; ky++) {
-                    const int ih = h0 + ky * g->dh;
-                    if (ih < 0 || ih >= g->h_in) continue;
-                    for (int kx = 0; kx < g->kw; kx++) {
-                        const int iw = w0 + kx * g->dw;
-                        if (iw < 0 || iw >= g->w_in) continue;
-                        const float v = xp[(ptrdiff_t)ih * g->w_in + iw];
-                        if (v > m || v != v) m = v; /* NaN propagates */
-                    }
-                }
-                yp[(ptrdiff_t)oh * g->w_out + ow] = m;
-            }
-        }
+    for (ptrdiff_t p = 0; p < (ptrdiff_t)g->n * g->c; p++) maxpool_rows(g, x + p * in_plane, y + p * out_plane, 1, 0, g->h_out);
+}
+
+void dlk_maxpool_f32_16c_ref(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1)
+{
+    const ptrdiff_t in_blk = (ptrdiff_t)g->h_in * g->w_in * 16, out_blk = (ptrdiff_t)g->h_out * g->w_out * 16;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t blk = r / g->h_out;
+        const int oh = (int)(r % g->h_out);
+        for (int l = 0; l < 16; l++) maxpool_rows(g, x + blk * in_blk + l, y + blk * out_blk + l, 16, oh, oh + 1);
     }
 }
 
@@ -202,16 +213,12 @@ void dlk_avgpool_f32_ref(const dlk_pool_geom *g, const float *x, float *y)
                 const int cw = g->count_include_pad
                                    ? taps_in(w0, g->kw, g->dw, -g->pad_l, g->w_in + g->pad_r)
                                    : taps_in(w0, g->kw, g->dw, 0, g->w_in);
+                int ky0, ky1, kx0, kx1;
+                dlk_taps_inside(h0, g->kh, g->dh, g->h_in, &ky0, &ky1);
+                dlk_taps_inside(w0, g->kw, g->dw, g->w_in, &kx0, &kx1);
                 float s = 0.0f;
-                for (int ky = 0; ky < g->kh; ky++) {
-                    const int ih = h0 + ky * g->dh;
-                    if (ih < 0 || ih >= g->h_in) continue;
-                    for (int kx = 0; kx < g->kw; kx++) {
-                        const int iw = w0 + kx * g->dw;
-                        if (iw < 0 || iw >= g->w_in) continue;
-                        s += xp[(ptrdiff_t)ih * g->w_in + iw];
-                    }
-                }
+                for (int ky = ky0; ky < ky1; ky++)
+                    for (int kx = kx0; kx < kx1; kx++) s += xp[(ptrdiff_t)(h0 + ky * g->dh) * g->w_in + w0 + kx * g->dw];
                 /* An empty window (only possible with odd ceil_mode geometry) gives 0. */
                 const int cnt = ch * cw;
                 yp[(ptrdiff_t)oh * g->w_out + ow] = cnt > 0 ? s / (float)cnt : 0.0f;

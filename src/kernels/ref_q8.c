@@ -219,19 +219,17 @@ void dlk_maxpool_q8_ref(const dlk_pool_geom *g, dlk_q8type t, const void *x, voi
         const ptrdiff_t xp = p * in_plane;
         for (int oh = 0; oh < g->h_out; oh++) {
             const int h0 = oh * g->sh - g->pad_t;
+            int ky0, ky1, kx0, kx1;
+            dlk_taps_inside(h0, g->kh, g->dh, g->h_in, &ky0, &ky1);
             for (int ow = 0; ow < g->w_out; ow++) {
                 const int w0 = ow * g->sw - g->pad_l;
+                dlk_taps_inside(w0, g->kw, g->dw, g->w_in, &kx0, &kx1);
                 int m = dlk_q8_lo(t); /* also the result of an empty window */
-                for (int ky = 0; ky < g->kh; ky++) {
-                    const int ih = h0 + ky * g->dh;
-                    if (ih < 0 || ih >= g->h_in) continue;
-                    for (int kx = 0; kx < g->kw; kx++) {
-                        const int iw = w0 + kx * g->dw;
-                        if (iw < 0 || iw >= g->w_in) continue;
-                        const int v = ld_q8(x, t, xp + (ptrdiff_t)ih * g->w_in + iw);
+                for (int ky = ky0; ky < ky1; ky++)
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        const int v = ld_q8(x, t, xp + (ptrdiff_t)(h0 + ky * g->dh) * g->w_in + w0 + kx * g->dw);
                         if (v > m) m = v;
                     }
-                }
                 st_q8(y, t, p * out_plane + (ptrdiff_t)oh * g->w_out + ow, m);
             }
         }

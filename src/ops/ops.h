@@ -42,7 +42,8 @@ enum {
 struct dlk_kernels;
 
 /* What a run step gets besides its operator: which of how many threads it is, its own scratch
- * (op->scratch_bytes bytes, aligned to 64) and the kernel table chosen for this machine. */
+ * (op->scratch_bytes bytes, aligned to 64) and its context's kernel table (op->k: the one prepare
+ * chose its kernels from). */
 typedef struct dlk_exec {
     int ith, nth;
     void *scratch;
@@ -66,6 +67,8 @@ typedef struct dlk_op {
                                         0: called once, with nth = 1 */
     void *params;                    /* malloc'd by prepare; freed with free() */
     struct dlk_pack_cache *packs;    /* the model's packed weights (runtime/packs.c) */
+    const struct dlk_kernels *k;     /* the context's kernel table, set before prepare: prepare
+                                        picks its kernels from it (never from dlk_kernels_get) */
     int layout_rule;                 /* DLK_LAYOUT_*, set by prepare */
     char kernel[48];                 /* what runs it, for profiles: a conv's kernel ("" for most
                                         operators), then "16c>16c"-style layouts where not NCHW */

@@ -56,11 +56,11 @@ static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_e
     return 0;
 }
 
-/* Float Conv: the geometry first (the reference reads it as a dlk_conv_geom), then, when the kernel
- * table has a SIMD conv and the weights and bias are constants, its packed weights. */
+/* Float Conv: the geometry first (the reference reads it as a dlk_conv_geom), then, when the weights
+ * and bias are constants, the table's kernel for it (the reference at worst) and its packed weights. */
 typedef struct {
     dlk_conv_geom g;
-    const dlk_fconv_impl *impl; /* SIMD kernel from the table, or NULL: the reference */
+    const dlk_fconv_impl *impl; /* the table's kernel, or NULL: weights not constant (the reference) */
     const void *packed;         /* its packed weights, the model's (dlk_op_packed) */
     int relu;          /* dlk_relu (a Relu fused by dlk_pass_fuse_conv_relu): outputs max(v, 0) */
     int sum;           /* dlk_sum (an Add fused by the same pass): input 3 is added before the Relu */
@@ -119,9 +119,9 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
                 return dlk_fail(err, "the Add '%s' fused into it would broadcast its output: not supported", add);
         f->sum_bcast = !same;
     }
-    /* a SIMD kernel when the weights (and bias) are constants it can pack; which one waits for
-     * the layouts (conv_finish) */
-    const dlk_kernels *k = dlk_kernels_get();
+    /* a kernel of the table when the weights (and bias) are constants it can pack; which one
+     * waits for the layouts (conv_finish) */
+    const dlk_kernels *k = op->k;
     if (!dlk_fconv_pick(k, g) || !op->in[1]->is_const || (bt && !bt->is_const)) return 0;
     op->finish = conv_finish;
     /* channel-blocked values in and out where the broadcast kernel takes them, and where it pays:
@@ -144,7 +144,7 @@ static int conv_finish(dlk_op *op, dlk_err *err)
     dlk_conv_geom *g = &f->g;
     g->layout_in = op->in[0]->layout;
     g->layout_out = op->out[0]->layout;
-    const dlk_fconv_impl *impl = dlk_fconv_pick(dlk_kernels_get(), g);
+    const dlk_fconv_impl *impl = dlk_fconv_pick(op->k, g);
     if (!impl) return dlk_fail(err, "no float conv kernel takes layouts %d -> %d", g->layout_in, g->layout_out);
     const dlk_tensor *bt = op->n_in > 2 ? op->in[2] : NULL;
     const fpack_arg pa = {impl, g, op->in[1]->data, bt ? bt->data : NULL};
@@ -165,7 +165,7 @@ static void conv_run(const dlk_op *op, const dlk_exec *ex)
         f->impl->run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, sum, ex->scratch, f->relu, ex->ith, ex->nth);
         return;
     }
-    /* the reference, or a broadcast sum: convolution, then the Add and the Relu over the output */
+    /* weights not constant, or a broadcast sum: convolution, then the Add and the Relu over the output */
     float *y = op->out[0]->data;
     if (f->packed) {
         f->impl->run(&f->g, f->packed, op->in[0]->data, y, NULL, ex->scratch, 0, ex->ith, ex->nth);
@@ -186,7 +186,7 @@ typedef struct {
     dlk_qconv_params p;
     float *scale;
     int32_t *w_zp;
-    const dlk_qconv_impl *impl;   /* SIMD kernel from the table, or NULL: the reference */
+    const dlk_qconv_impl *impl;   /* the table's kernel, or NULL: weights not constant (the reference) */
     const void *packed;           /* its packed weights, the model's (dlk_op_packed) */
 } qconv_params;
 
@@ -270,10 +270,10 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     q->p.scale = q->scale;
     int64_t d[4] = {g.n, g.c_out, g.h_out, g.w_out};
     dlk_shape_set(&op->out[0]->shape, op->in[7]->shape.dtype, 4, d);
-    /* A SIMD kernel when the weights (and bias) are constants it can pack now (once per model and
-     * geometry: what it packs derives from this node's constants); the reference needs no scratch. */
+    /* The table's kernel (the reference at worst) when the weights (and bias) are constants it can
+     * pack now (once per model and geometry: what it packs derives from this node's constants). */
     const dlk_tensor *bt = op->n_in > 8 ? op->in[8] : NULL;
-    const dlk_qconv_impl *impl = dlk_qconv_pick(dlk_kernels_get(), &q->p);
+    const dlk_qconv_impl *impl = dlk_qconv_pick(op->k, &q->p);
     if (impl && op->in[3]->is_const && (!bt || bt->is_const)) {
         const qpack_arg pa = {impl, &q->p, op->in[3]->data, bt ? bt->data : NULL};
         q->packed = dlk_op_packed(op, impl, &q->p.g, impl->packed_bytes(&q->p), qpack_fill, &pa, err);

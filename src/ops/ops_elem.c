@@ -142,7 +142,9 @@ typedef struct {
     dlk_bcast bc;
     dlk_binop op;
     int relu;      /* Add with dlk_relu (dlk_pass_fuse_conv_relu): max(sum, 0) */
-    int simd;      /* same-shape Add with a SIMD kernel in the table */
+    /* same-shape Add: the table's kernel (chosen at prepare), split between threads; NULL: the
+     * broadcasting reference */
+    void (*add)(int64_t n, const float *a, const float *b, int relu, float *y);
 } binary_params;
 
 static int binary_prepare(dlk_op *op, dlk_binop which, dlk_err *err)
@@ -161,19 +163,19 @@ static int binary_prepare(dlk_op *op, dlk_binop which, dlk_err *err)
     p->relu = which == DLK_BIN_ADD && dlk_attr_int(op->node, "dlk_relu", 0);
     int same = op->in[0]->shape.ndim == op->in[1]->shape.ndim;
     for (int i = 0; same && i < op->in[0]->shape.ndim; i++) same = op->in[0]->shape.dims[i] == op->in[1]->shape.dims[i];
-    p->simd = which == DLK_BIN_ADD && same && dlk_kernels_get()->add_f32 != NULL;
-    op->parallel = p->simd && dlk_shape_numel(&op->out[0]->shape) >= DLK_PARALLEL_MIN_ELEMS;
+    p->add = which == DLK_BIN_ADD && same ? op->k->add_f32 : NULL;
+    op->parallel = p->add && dlk_shape_numel(&op->out[0]->shape) >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
 }
 
 static void binary_run(const dlk_op *op, const dlk_exec *ex)
 {
     const binary_params *p = op->params;
-    if (p->simd) {
+    if (p->add) {
         int64_t b, e;
         dlk_split(dlk_shape_numel(&op->out[0]->shape), ex->ith, ex->nth, 16, &b, &e);
         if (e > b)
-            ex->k->add_f32(e - b, (const float *)op->in[0]->data + b, (const float *)op->in[1]->data + b, p->relu,
+            p->add(e - b, (const float *)op->in[0]->data + b, (const float *)op->in[1]->data + b, p->relu,
                            (float *)op->out[0]->data + b);
         return;
     }
@@ -202,7 +204,10 @@ typedef struct {
     dlk_q8type t;
     float as, bs, cs;
     int azp, bzp, czp, relu;
-    int simd;            /* same shapes and a SIMD kernel in the table */
+    /* same shapes: the table's kernel (chosen at prepare) over the flat buffers, split between
+     * threads; NULL: the broadcasting reference */
+    void (*add)(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
+                int b_zp, float c_scale, int c_zp, int relu, void *c);
 } qadd_params;
 
 static int qadd_prepare(dlk_op *op, dlk_err *err)
@@ -225,11 +230,11 @@ static int qadd_prepare(dlk_op *op, dlk_err *err)
     p->relu = (int)dlk_attr_int(op->node, "dlk_relu", 0);
     if (dlk_broadcast(&op->in[0]->shape, &op->in[3]->shape, &p->bc, err)) return -1;
     dlk_shape_set(&op->out[0]->shape, t, p->bc.ndim, p->bc.out);
-    /* same shapes: a SIMD kernel over the flat buffers, split between threads */
+    /* same shapes: the table's kernel over the flat buffers, split between threads */
     int same = op->in[0]->shape.ndim == op->in[3]->shape.ndim;
     for (int i = 0; same && i < op->in[0]->shape.ndim; i++) same = op->in[0]->shape.dims[i] == op->in[3]->shape.dims[i];
-    p->simd = same && dlk_kernels_get()->qadd_q8 != NULL;
-    op->parallel = p->simd && dlk_shape_numel(&op->out[0]->shape) >= DLK_PARALLEL_MIN_ELEMS;
+    p->add = same ? op->k->qadd_q8 : NULL;
+    op->parallel = p->add && dlk_shape_numel(&op->out[0]->shape) >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
 }
 
@@ -237,11 +242,11 @@ static void qadd_run(const dlk_op *op, const dlk_exec *ex)
 {
     const qadd_params *p = op->params;
     void *y = op->out[0]->data;
-    if (p->simd) {
+    if (p->add) {
         int64_t b, e;
         dlk_split(dlk_shape_numel(&op->out[0]->shape), ex->ith, ex->nth, 64, &b, &e);
         if (e > b)
-            ex->k->qadd_q8(e - b, p->t, (const uint8_t *)op->in[0]->data + b, p->as, p->azp,
+            p->add(e - b, p->t, (const uint8_t *)op->in[0]->data + b, p->as, p->azp,
                            (const uint8_t *)op->in[3]->data + b, p->bs, p->bzp, p->cs, p->czp, p->relu,
                            (uint8_t *)y + b);
         return;

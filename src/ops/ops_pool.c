@@ -5,6 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* MaxPool: the geometry first (the reference and codegen read it as a dlk_pool_geom), then the
+ * table's kernels chosen for it: for NCHW, the table's when maxpool_q8_ok takes the geometry, else
+ * the reference table's (prepare); for float NCHW16C, the table's (any geometry; finish). */
+typedef struct {
+    dlk_pool_geom g;
+    dlk_q8type t;
+    int is_q8;
+    int64_t items; /* what run splits between threads: NCHW planes, or NCHW16C output rows */
+    void (*q8)(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t i0, int64_t i1);
+    void (*f32)(const dlk_pool_geom *g, const float *x, float *y, int64_t i0, int64_t i1);
+} maxpool_params;
+
 static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
 {
     if (dlk_op_check_arity(op, 1, 1, is_max ? 2 : 1, err)) return -1; /* MaxPool's Indices: refused there */
@@ -30,7 +42,7 @@ static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
     if (s.pad_t >= s.kh || s.pad_b >= s.kh || s.pad_l >= s.kw || s.pad_r >= s.kw)
         return dlk_fail(err, "pads (%d, %d, %d, %d) must be smaller than the kernel %dx%d", s.pad_t, s.pad_l, s.pad_b,
                         s.pad_r, s.kh, s.kw);
-    dlk_pool_geom *g = calloc(1, sizeof *g);
+    dlk_pool_geom *g = calloc(1, is_max ? sizeof(maxpool_params) : sizeof *g);
     if (!g) return dlk_fail(err, "out of memory");
     op->params = g;
     g->n = (int)xs->dims[0];
@@ -55,44 +67,50 @@ static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
     return 0;
 }
 
+static int maxpool_finish(dlk_op *op, dlk_err *err);
+
 static int maxpool_prepare(dlk_op *op, dlk_err *err)
 {
     if (pool_prepare(op, 1, err)) return -1;
-    dlk_q8type qt;
-    const dlk_kernels *k = dlk_kernels_get();
-    const int is_q8 = dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0;
-    const dlk_pool_geom *g = op->params;
-    op->parallel = k->maxpool_q8_ok && k->maxpool_q8_ok(g) && (is_q8 ? k->maxpool_q8 != NULL : k->maxpool_f32 != NULL) &&
-                   (int64_t)g->n * g->c * g->h_out * g->w_out >= DLK_PARALLEL_MIN_ELEMS / 4;
-    /* float: in and out channel-blocked alike (any geometry), when the table has the kernel */
-    if (!is_q8 && k->maxpool_f32_16c) op->layout_rule = DLK_LAYOUT_SAME;
+    maxpool_params *p = op->params;
+    const dlk_pool_geom *g = &p->g;
+    const dlk_kernels *k = op->k;
+    p->is_q8 = dlk_q8type_of(op->in[0]->shape.dtype, &p->t) == 0;
+    if (!k->maxpool_q8_ok(g)) k = dlk_kernels_ref();
+    p->q8 = k->maxpool_q8;
+    p->f32 = k->maxpool_f32;
+    p->items = (int64_t)g->n * g->c;
+    op->parallel = (int64_t)g->n * g->c * g->h_out * g->w_out >= DLK_PARALLEL_MIN_ELEMS / 4;
+    /* float: in and out channel-blocked alike (any geometry) */
+    if (!p->is_q8) {
+        op->layout_rule = DLK_LAYOUT_SAME;
+        op->finish = maxpool_finish;
+    }
+    return 0;
+}
+
+/* Once the layouts are known: NCHW16C runs the table's channel-blocked kernel over output rows. */
+static int maxpool_finish(dlk_op *op, dlk_err *err)
+{
+    (void)err;
+    maxpool_params *p = op->params;
+    if (op->in[0]->layout == DLK_NCHW16C) {
+        p->f32 = op->k->maxpool_f32_16c;
+        p->items = (int64_t)p->g.n * (p->g.c / 16) * p->g.h_out;
+    }
     return 0;
 }
 static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, err); }
 
 static void maxpool_run(const dlk_op *op, const dlk_exec *ex)
 {
-    dlk_q8type qt;
-    const dlk_pool_geom *g = op->params;
-    if (op->in[0]->layout == DLK_NCHW16C) { /* output rows split */
-        int64_t b, e;
-        dlk_split((int64_t)g->n * (g->c / 16) * g->h_out, ex->ith, ex->nth, 1, &b, &e);
-        ex->k->maxpool_f32_16c(g, op->in[0]->data, op->out[0]->data, b, e);
-        return;
-    }
-    const int simd = ex->k->maxpool_q8_ok && ex->k->maxpool_q8_ok(g);
-    if (simd && ex->k->maxpool_q8 && dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0) { /* planes split */
-        int64_t b, e;
-        dlk_split((int64_t)g->n * g->c, ex->ith, ex->nth, 1, &b, &e);
-        ex->k->maxpool_q8(g, qt, op->in[0]->data, op->out[0]->data, b, e);
-    } else if (simd && ex->k->maxpool_f32 && op->in[0]->shape.dtype == DLK_FLOAT) {
-        int64_t b, e;
-        dlk_split((int64_t)g->n * g->c, ex->ith, ex->nth, 1, &b, &e);
-        ex->k->maxpool_f32(g, op->in[0]->data, op->out[0]->data, b, e);
-    } else if (dlk_q8type_of(op->in[0]->shape.dtype, &qt) == 0)
-        dlk_maxpool_q8_ref(op->params, qt, op->in[0]->data, op->out[0]->data);
+    const maxpool_params *p = op->params;
+    int64_t b, e;
+    dlk_split(p->items, ex->ith, ex->nth, 1, &b, &e);
+    if (p->is_q8)
+        p->q8(&p->g, p->t, op->in[0]->data, op->out[0]->data, b, e);
     else
-        dlk_maxpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data);
+        p->f32(&p->g, op->in[0]->data, op->out[0]->data, b, e);
 }
 
 static void avgpool_run(const dlk_op *op, const dlk_exec *ex)

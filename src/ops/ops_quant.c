@@ -11,7 +11,9 @@ typedef struct {
     int is_i32;
     float *scale;
     int32_t *zp;
-    int simd;            /* per tensor, quantizing, a SIMD kernel in the table */
+    /* QuantizeLinear per tensor: the table's kernel (chosen at prepare), split between threads;
+     * NULL: the per-axis reference */
+    void (*quantize)(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
 } qparams;
 
 /* Scale/zero point: scalars (per tensor) or 1-D of the axis's length (per axis, opset >= 13). */
@@ -73,19 +75,19 @@ static int quantize_prepare(dlk_op *op, dlk_err *err)
     if (dlk_op_need_dtype(op, 0, DLK_FLOAT, err)) return -1;
     if (quant_common(op, 0, err)) return -1;
     qparams *p = op->params;
-    p->simd = p->axis_len == 1 && dlk_kernels_get()->quantize_q8 != NULL;
-    op->parallel = p->simd && p->outer * p->inner >= DLK_PARALLEL_MIN_ELEMS;
+    p->quantize = p->axis_len == 1 ? op->k->quantize_q8 : NULL;
+    op->parallel = p->quantize && p->outer * p->inner >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
 }
 
 static void quantize_run(const dlk_op *op, const dlk_exec *ex)
 {
     const qparams *p = op->params;
-    if (p->simd) { /* per tensor, a SIMD kernel: each thread its slice */
+    if (p->quantize) { /* per tensor: each thread its slice */
         int64_t b, e;
         dlk_split(p->outer * p->inner, ex->ith, ex->nth, 64, &b, &e);
         if (e > b)
-            ex->k->quantize_q8(e - b, (const float *)op->in[0]->data + b, p->scale[0], p->zp[0], p->t,
+            p->quantize(e - b, (const float *)op->in[0]->data + b, p->scale[0], p->zp[0], p->t,
                                (uint8_t *)op->out[0]->data + b);
         return;
     }

@@ -111,6 +111,7 @@ static int ctx_prepare(dlk_ctx *c, const dlk_shape *input_shapes, int n_inputs, 
         dlk_op *op = &c->ops[i];
         op->node = n;
         op->packs = c->m->packs;
+        op->k = c->k;
         op->path = g->path;
         op->opset = g->opset;
         op->n_in = n->n_in;
@@ -302,6 +303,7 @@ static dlk_ctx *ctx_make(const dlk_model *m, const dlk_shape *input_shapes, int 
         return NULL;
     }
     c->m = m;
+    c->k = dlk_kernels_get();
     c->t = calloc((size_t)g->n_values + 1, sizeof *c->t);
     c->ops = calloc((size_t)g->n_nodes + 1, sizeof *c->ops);
     if (!c->t || !c->ops) {
@@ -382,8 +384,7 @@ void dlk_ctx_run_node(dlk_ctx *c, int i, const dlk_kernels *k)
 int dlk_ctx_run(dlk_ctx *c, dlk_err *err)
 {
     dlk_err_clear(err);
-    const dlk_kernels *k = dlk_kernels_get();
-    for (int i = 0; i < c->m->g.n_nodes; i++) dlk_ctx_run_node(c, i, k);
+    for (int i = 0; i < c->m->g.n_nodes; i++) dlk_ctx_run_node(c, i, c->k);
     return 0;
 }
 

@@ -236,7 +236,7 @@ int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i)
 int dlk_ctx_run_profiled(dlk_ctx *c, double *ms_per_node, dlk_err *err)
 {
     dlk_err_clear(err);
-    const dlk_kernels *k = dlk_kernels_get();
+    const dlk_kernels *k = c->k;
     /* one thread: its CPU time, which other processes sharing the core do not inflate */
     const clockid_t clk = c->pool ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID;
     for (int i = 0; i < c->m->g.n_nodes; i++) {

@@ -13,6 +13,7 @@ struct dlk_model {
 
 struct dlk_ctx {
     const dlk_model *m;
+    const dlk_kernels *k; /* its kernel table, chosen when it is made (DLAKIT_ISA: dlk_kernels_get) */
     dlk_tensor *t;        /* one per graph value */
     dlk_op *ops;          /* one per node */
     uint8_t *arena;       /* NULL for a context made by dlk_ctx_plan_only */

@@ -1,7 +1,7 @@
 /*
  * Grouped float convolution with few channels per group, AVX-512: the 32-group 3x3s of the DLA-X
  * models have 2, 4 or 8 input and output channels per group, where the dense kernel
- * (fconv-avx512.c) spends its time packing and calling a micro-kernel for a few dozen FMAs.
+ * (f32-conv-avx512.c) spends its time packing and calling a micro-kernel for a few dozen FMAs.
  *
  * Per (image, group): the group's input channels are copied once into zero-padded phase planes
  * (stride 2: even/odd rows x even/odd columns, so that every tap reads its plane at stride 1), each
@@ -14,8 +14,8 @@
  * reference.
  */
 #include "kernels/config.h"
-#include "kernels/x86/fconv_common.h"
-#include "kernels/x86/qconv_common.h"
+#include "kernels/x86/f32-gemm-avx512.h"
+#include "kernels/conv_tiling.h"
 
 #define GC_MAX_CIN 16
 #define GC_MAX_COUT 8
@@ -34,7 +34,7 @@ static size_t gc_planes_floats(const dlk_conv_geom *g)
 
 static int gc_supports(const dlk_conv_geom *g)
 {
-    if (!qc_geom_ok(g) || g->group < 2) return 0;
+    if (!dlk_conv_geom_ok(g) || g->group < 2) return 0;
     const int cin_g = g->c_in / g->group, cout_g = g->c_out / g->group;
     if (cin_g > GC_MAX_CIN || cout_g > GC_MAX_COUT || g->dh != 1 || g->dw != 1 || g->sh != g->sw ||
         (g->sh != 1 && g->sh != 2) || g->kh > GC_MAX_K || g->kw > GC_MAX_K)
@@ -47,21 +47,21 @@ static int gc_supports(const dlk_conv_geom *g)
 
 static size_t gc_packed_bytes(const dlk_conv_geom *g)
 {
-    return qc_align64(sizeof(float) * (size_t)g->c_out) +
+    return dlk_align64(sizeof(float) * (size_t)g->c_out) +
            sizeof(float) * (size_t)g->c_out * (g->c_in / g->group) * g->kh * g->kw;
 }
 
 /* bias (zeros when NULL), then the weights as ONNX stores them: [co][ci][ky][kx] */
 static void gc_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst)
 {
-    float *b = dst, *wp = (float *)((uint8_t *)dst + qc_align64(sizeof(float) * (size_t)g->c_out));
+    float *b = dst, *wp = (float *)((uint8_t *)dst + dlk_align64(sizeof(float) * (size_t)g->c_out));
     for (int co = 0; co < g->c_out; co++) b[co] = bias ? bias[co] : 0.0f;
     memcpy(wp, w, sizeof(float) * (size_t)g->c_out * (g->c_in / g->group) * g->kh * g->kw);
 }
 
 static size_t gc_scratch(const dlk_conv_geom *g)
 {
-    return qc_align64(sizeof(float) * (gc_planes_floats(g) + GC_SLACK)) +
+    return dlk_align64(sizeof(float) * (gc_planes_floats(g) + GC_SLACK)) +
            sizeof(float) * (size_t)GC_MAX_COUT * 16 * GC_NVMAX;
 }
 
@@ -119,9 +119,9 @@ static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     const int64_t P = (int64_t)g->h_out * g->w_out, V = (int64_t)(g->h_out - 1) * Wp + g->w_out;
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
     const float *bias = packed;
-    const float *wq = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)M));
+    const float *wq = (const float *)((const uint8_t *)packed + dlk_align64(sizeof(float) * (size_t)M));
     float *pl = scratch;
-    float *tile = (float *)((uint8_t *)scratch + qc_align64(sizeof(float) * (gc_planes_floats(g) + GC_SLACK)));
+    float *tile = (float *)((uint8_t *)scratch + dlk_align64(sizeof(float) * (gc_planes_floats(g) + GC_SLACK)));
     const post_t pp = post_make(relu, sum, y);
     int toff[GC_MAX_K * GC_MAX_K];
     for (int t = 0; t < taps; t++) {
@@ -159,4 +159,4 @@ static void gc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     }
 }
 
-const dlk_fconv_impl dlk_fconv_group512 = {"avx512-grouped", gc_supports, gc_packed_bytes, gc_pack, gc_scratch, gc_run};
+const dlk_fconv_impl dlk_f32_gconv_avx512 = {"avx512-grouped", gc_supports, gc_packed_bytes, gc_pack, gc_scratch, gc_run};

@@ -3,7 +3,7 @@
  * from memory and multiplies it by 16 output channels' weights. The kernel of the channel-blocked
  * layout (NCHW16C, kernels.h), and of stride 2 or short rows in NCHW.
  *
- * The pixel-vector kernels (fconv-avx512.c) must split a stride-2 row into its even and odd
+ * The pixel-vector kernels (f32-conv-avx512.c) must split a stride-2 row into its even and odd
  * columns, and their short rows (28, 14, 7 outputs) fill a vector's 16 lanes badly. Here a vector
  * holds 16 output channels instead, so any stride and any row length cost the same: an output row
  * is cut into segments of at most 12 pixels, and the micro-kernel keeps np <= 12 pixels x nv <= 2
@@ -25,13 +25,12 @@
  * into NCHW. Sums run in k's order, not the reference's: within rounding of it.
  */
 #include "kernels/config.h"
-#include "kernels/x86/fconv_common.h"
-#include "kernels/x86/qconv_common.h"
+#include "kernels/x86/f32-gemm-avx512.h"
+#include "kernels/conv_tiling.h"
 
 #define BC_NP 12  /* pixels per micro-kernel call at most */
 #define BC_MAXK 7 /* kernel sides up to 7 */
 
-static int bc_kdim(const dlk_conv_geom *g) { return g->c_in * g->kh * g->kw; }
 static int bc_blocks(const dlk_conv_geom *g) { return (g->c_out + 15) / 16; }
 static int bc_wpad(const dlk_conv_geom *g) { return (g->w_out - 1) * g->sw + (g->kw - 1) * g->dw + 1; }
 static size_t bc_row_floats(const dlk_conv_geom *g) { return (size_t)g->c_in * bc_wpad(g); }
@@ -63,7 +62,7 @@ static int bc_supports(const dlk_conv_geom *g)
     dlk_conv_geom plain = *g;
     plain.layout_in = plain.layout_out = DLK_NCHW;
     const int in16 = g->layout_in == DLK_NCHW16C, out16 = g->layout_out == DLK_NCHW16C;
-    if (!qc_geom_ok(&plain) || (!in16 && g->layout_in != DLK_NCHW) || (!out16 && g->layout_out != DLK_NCHW) ||
+    if (!dlk_conv_geom_ok(&plain) || (!in16 && g->layout_in != DLK_NCHW) || (!out16 && g->layout_out != DLK_NCHW) ||
         g->group != 1 || g->sh != g->sw || (g->sh != 1 && g->sh != 2) || g->kh > BC_MAXK || g->kw > BC_MAXK ||
         g->c_out < 16 || g->c_in % 16 || (out16 && g->c_out % 16))
         return 0;
@@ -76,13 +75,13 @@ static int bc_supports(const dlk_conv_geom *g)
 static size_t bc_packed_bytes(const dlk_conv_geom *g)
 {
     const size_t mp = (size_t)bc_blocks(g) * 16;
-    return qc_align64(sizeof(float) * mp) + sizeof(float) * mp * (size_t)bc_kdim(g);
+    return dlk_align64(sizeof(float) * mp) + sizeof(float) * mp * (size_t)dlk_conv_kdim(g);
 }
 
 static void bc_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst)
 {
-    const int M = g->c_out, K = bc_kdim(g), nb = bc_blocks(g), taps = g->kh * g->kw;
-    float *b = dst, *wp = (float *)((uint8_t *)dst + qc_align64(sizeof(float) * (size_t)nb * 16));
+    const int M = g->c_out, K = dlk_conv_kdim(g), nb = bc_blocks(g), taps = g->kh * g->kw;
+    float *b = dst, *wp = (float *)((uint8_t *)dst + dlk_align64(sizeof(float) * (size_t)nb * 16));
     for (int co = 0; co < nb * 16; co++) b[co] = bias && co < M ? bias[co] : 0.0f;
     for (int blk = 0; blk < nb; blk++)
         for (int k = 0; k < K; k++) {
@@ -98,7 +97,7 @@ static void bc_pack(const dlk_conv_geom *g, const float *w, const float *bias, v
 static size_t bc_scratch(const dlk_conv_geom *g)
 {
     const size_t band = bc_in_place(g) ? 0 : bc_row_floats(g) * (size_t)bc_band_in(g, bc_rows(g));
-    return qc_align64(sizeof(float) * band) + sizeof(int32_t) * (size_t)bc_kdim(g);
+    return dlk_align64(sizeof(float) * band) + sizeof(int32_t) * (size_t)dlk_conv_kdim(g);
 }
 
 /* 16 x 16 transpose in registers: r[i] lane j -> r[j] lane i (pixels x channels and back) */
@@ -243,9 +242,9 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
                    int relu, int ith, int nth)
 {
     const post_t pp = post_make(relu, sum, y);
-    const int nb = bc_blocks(g), K = bc_kdim(g), wpad = bc_wpad(g), taps = g->kh * g->kw;
+    const int nb = bc_blocks(g), K = dlk_conv_kdim(g), wpad = bc_wpad(g), taps = g->kh * g->kw;
     const int inplace = bc_in_place(g);
-    int R = qc_fit_block(g->h_out, bc_rows(g), g->n, nth, 1);
+    int R = dlk_conv_fit_block(g->h_out, bc_rows(g), g->n, nth, 1);
     /* small maps (7x7: 4 rows against 3) split their channel blocks instead, when each thread gets
      * two or more: one band per image, each thread half the weights */
     if (nth > 1 && g->n < nth && g->h_out <= bc_rows(g) && g->h_out < 8 * nth && nb >= 2 * nth) R = g->h_out;
@@ -256,7 +255,7 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     const size_t cstride = inplace ? (size_t)in_plane * 16 : (size_t)BR * wpad * 16, rowstep = (size_t)wpad * 16;
     const int PS = inplace ? 16 : 16 * g->sw;
     float *band = scratch;
-    int32_t *koff = (int32_t *)((uint8_t *)scratch + (inplace ? 0 : qc_align64(sizeof(float) * bc_row_floats(g) * (size_t)BR)));
+    int32_t *koff = (int32_t *)((uint8_t *)scratch + (inplace ? 0 : dlk_align64(sizeof(float) * bc_row_floats(g) * (size_t)BR)));
     for (int k = 0; k < K; k++) {
         const int c = k / (16 * taps), t = k / 16 % taps, j = k % 16;
         const size_t tap = (size_t)(t / g->kw) * g->dh * wpad + (size_t)(t % g->kw) * g->dw;
@@ -270,11 +269,9 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     a.M = g->c_out;
     a.out16 = g->layout_out == DLK_NCHW16C;
     const float *bias = packed;
-    const float *wp = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)nb * 16));
-    int64_t i0, i1;
-    int b0, b1;
-    qc_split(items, nb, ith, nth, &i0, &i1, &b0, &b1);
-    for (int64_t it = i0; it < i1; it++) {
+    const float *wp = (const float *)((const uint8_t *)packed + dlk_align64(sizeof(float) * (size_t)nb * 16));
+    const dlk_conv_share sh = dlk_conv_split(items, nb, ith, nth);
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
         const int n = (int)(it / nband), oh0 = (int)(it % nband) * R;
         const int rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
         /* the output of (channel block blk, pixel pix) */
@@ -295,8 +292,8 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
             for (int s = 0, o0 = 0; s < nseg; s++) {
                 const int np = (L - o0) / (nseg - s); /* the last segments take the remainder */
                 const float *xs = xb + (size_t)r * g->sh * rowstep + (size_t)o0 * PS; /* in place: r = 0, PS = 16 */
-                for (int blk = b0; blk < b1;) {
-                    const int nv = b1 - blk >= 2 ? 2 : 1;
+                for (int blk = sh.c0; blk < sh.c1;) {
+                    const int nv = sh.c1 - blk >= 2 ? 2 : 1;
                     bc_ukr_any(np, nv, PS, &a, xs, wp + (size_t)blk * a.wblk, bias + blk * 16, &pp, YAT(blk, pix0 + o0),
                                blk * 16);
                     blk += nv;
@@ -308,4 +305,4 @@ static void bc_run(const dlk_conv_geom *g, const void *packed, const float *x, f
     }
 }
 
-const dlk_fconv_impl dlk_fconv_bcast512 = {"avx512-bcast", bc_supports, bc_packed_bytes, bc_pack, bc_scratch, bc_run};
+const dlk_fconv_impl dlk_f32_conv_bcast_avx512 = {"avx512-bcast", bc_supports, bc_packed_bytes, bc_pack, bc_scratch, bc_run};

@@ -14,8 +14,8 @@
  * direct sum (the transforms add and subtract inputs and partial sums): within the float tolerance.
  */
 #include "kernels/config.h"
-#include "kernels/x86/fconv_common.h"
-#include "kernels/x86/qconv_common.h"
+#include "kernels/x86/f32-gemm-avx512.h"
+#include "kernels/conv_tiling.h"
 
 #define WMR 8      /* output channels per GEMM call */
 #define WNV FC_NV  /* vectors of 16 tiles per GEMM call */
@@ -41,7 +41,7 @@ static int w_scratch_ok(const dlk_conv_geom *g) { return w_scratch(g) < ((size_t
 static int w_pays(const dlk_conv_geom *g)
 {
     const int side = g->h_out < g->w_out ? g->h_out : g->w_out;
-    /* rows of 28 and less go to the broadcast kernel (fbconv-avx512.c): in a model its weights are
+    /* rows of 28 and less go to the broadcast kernel (f32-conv-bcast-avx512.c): in a model its weights are
      * read once from cache where Winograd's are 16/9 as many (dla46c: 14x14 64 ch 0.105 -> 0.097 ms,
      * 7x7 128 ch 0.163 -> 0.131 ms) */
     return g->c_in >= 32 && g->c_out >= 32 && side >= 14 && g->w_out > 28;
@@ -49,21 +49,21 @@ static int w_pays(const dlk_conv_geom *g)
 
 static int w_supports(const dlk_conv_geom *g)
 {
-    return qc_geom_ok(g) && g->group == 1 && g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 &&
+    return dlk_conv_geom_ok(g) && g->group == 1 && g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 &&
            g->dw == 1 && g->pad_t <= 1 && g->pad_l <= 1 && w_pays(g) && g->c_in <= 4096 && g->c_out <= 4096 && (int64_t)g->w_out <= 8192 &&
            w_scratch_ok(g); /* rows past the input (any trailing pad) read as zeros */
 }
 
 static size_t w_packed_bytes(const dlk_conv_geom *g)
 {
-    return qc_align64(sizeof(float) * (size_t)g->c_out) + sizeof(float) * 16 * (size_t)g->c_out * g->c_in;
+    return dlk_align64(sizeof(float) * (size_t)g->c_out) + sizeof(float) * 16 * (size_t)g->c_out * g->c_in;
 }
 
 /* bias, then U[xi][co][ci] = (G g G^T)[xi / 4][xi % 4] */
 static void w_pack(const dlk_conv_geom *g, const float *w, const float *bias, void *dst)
 {
     const int M = g->c_out, C = g->c_in;
-    float *b = dst, *u = (float *)((uint8_t *)dst + qc_align64(sizeof(float) * (size_t)M));
+    float *b = dst, *u = (float *)((uint8_t *)dst + dlk_align64(sizeof(float) * (size_t)M));
     static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
     for (int co = 0; co < M; co++) b[co] = bias ? bias[co] : 0.0f;
     for (int co = 0; co < M; co++)
@@ -82,7 +82,7 @@ static void w_pack(const dlk_conv_geom *g, const float *w, const float *bias, vo
 static size_t w_rows(const dlk_conv_geom *g) { return (size_t)(2 * wt_tr(g) + 2) * g->c_in * wt_rw(g); }
 static size_t w_scratch(const dlk_conv_geom *g)
 {
-    return qc_align64(sizeof(float) * w_rows(g)) + qc_align64(sizeof(float) * 16 * (size_t)g->c_in * wt_nt(g)) +
+    return dlk_align64(sizeof(float) * w_rows(g)) + dlk_align64(sizeof(float) * 16 * (size_t)g->c_in * wt_nt(g)) +
            sizeof(float) * (16 * (size_t)g->c_out * wt_nt(g) + 16); /* + the last tile vector's overrun */
 }
 
@@ -93,10 +93,10 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
     const int C = g->c_in, M = g->c_out, th = wt_th(g), tw = wt_tw(g), tw16 = wt_tw16(g), TR = wt_tr(g), NT = wt_nt(g),
               RW = wt_rw(g);
     const float *bias = packed;
-    const float *U = (const float *)((const uint8_t *)packed + qc_align64(sizeof(float) * (size_t)M));
+    const float *U = (const float *)((const uint8_t *)packed + dlk_align64(sizeof(float) * (size_t)M));
     float *rows = scratch;
-    float *V = (float *)((uint8_t *)scratch + qc_align64(sizeof(float) * w_rows(g)));
-    float *Mo = (float *)((uint8_t *)V + qc_align64(sizeof(float) * 16 * (size_t)C * NT));
+    float *V = (float *)((uint8_t *)scratch + dlk_align64(sizeof(float) * w_rows(g)));
+    float *Mo = (float *)((uint8_t *)V + dlk_align64(sizeof(float) * 16 * (size_t)C * NT));
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
     const int64_t P = (int64_t)g->h_out * g->w_out;
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -109,12 +109,9 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
     const int nblk = (th + TR - 1) / TR;
     /* fewer items than threads (small maps): every thread transforms every item's input and takes
      * a share of the output channels */
-    int64_t i0, i1;
-    int c0, c1;
-    qc_split((int64_t)g->n * nblk, (M + WMR - 1) / WMR, ith, nth, &i0, &i1, &c0, &c1);
-    c0 *= WMR;
-    c1 = c1 * WMR < M ? c1 * WMR : M;
-    for (int64_t it = i0; it < i1; it++) {
+    const dlk_conv_share sh = dlk_conv_split((int64_t)g->n * nblk, (M + WMR - 1) / WMR, ith, nth);
+    const int c0 = sh.c0 * WMR, c1 = sh.c1 * WMR < M ? sh.c1 * WMR : M;
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
         const int n = (int)(it / nblk), ty0 = (int)(it % nblk) * TR;
         const int ntr = th - ty0 < TR ? th - ty0 : TR; /* tile rows in this item */
         const int ntiles = ntr * tw;
@@ -222,4 +219,4 @@ static void w_run(const dlk_conv_geom *g, const void *packed, const float *x, fl
     }
 }
 
-const dlk_fconv_impl dlk_fconv_wino512 = {"avx512-winograd-f2x2", w_supports, w_packed_bytes, w_pack, w_scratch, w_run};
+const dlk_fconv_impl dlk_f32_conv3x3_wino_avx512 = {"avx512-winograd-f2x2", w_supports, w_packed_bytes, w_pack, w_scratch, w_run};

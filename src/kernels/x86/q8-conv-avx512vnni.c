@@ -12,21 +12,14 @@
  * over taps of Cq channel quads (an im2col panel is one tap of Kq quads).
  */
 #include "kernels/config.h"
-#include "kernels/x86/qconv_common.h"
+#include "kernels/q8-conv-gemm.h"
+#include "kernels/x86/q8-im2col.h"
 
 #include <immintrin.h>
 
 #define MR 8
 #define NV 3
 
-/* pixels for the next micro-kernel call: NV vectors, but a remainder just above NV vectors is
- * split so that no call runs a whole K loop for a few pixels */
-static inline int chunk(int rem)
-{
-    if (rem <= 16 * NV) return rem;
-    const int v = (rem + 16 - 1) / 16; /* vectors left: 4 -> 2 + 2, 7 -> 3 + 2 + 2 */
-    return v % NV == 1 ? 16 * (NV - 1) : 16 * NV;
-}
 /* the direct path packs each input element once (im2col: once per tap), which pays even when a
  * stride-2 row of outputs fills only part of a vector */
 #define DIRECT_MIN_W 1
@@ -34,41 +27,36 @@ static inline int chunk(int rem)
 
 static int vnni_supports(const dlk_qconv_params *p)
 {
-    return qc_geom_ok(&p->g) && p->g.kh * p->g.kw <= 1024 && p->w_type == DLK_Q_I8 && !p->w_zp && p->x_zp >= dlk_q8_lo(p->x_type) &&
+    return dlk_conv_geom_ok(&p->g) && p->g.kh * p->g.kw <= 1024 && p->w_type == DLK_Q_I8 && !p->w_zp && p->x_zp >= dlk_q8_lo(p->x_type) &&
            p->x_zp <= dlk_q8_hi(p->x_type) && p->y_zp >= dlk_q8_lo(p->y_type) && p->y_zp <= dlk_q8_hi(p->y_type);
 }
 
-static int kdim(const dlk_conv_geom *g) { return g->c_in / g->group * g->kh * g->kw; }
 
 /* The direct path (stride 1, rows of at least 32 outputs): no im2col. A band of input rows is
  * packed once as [Cq][rows][padded width][4 channels] and each tap reads its 16 pixels as one
  * shifted load; the weights are then ordered [co][tap][Cq]. */
-static int use_direct(const dlk_conv_geom *g)
-{
-    return g->sw <= 2 && (g->w_out >= DIRECT_MIN_W || g->sh == 1) && g->kh * g->kw > 1 && g->kh * g->kw <= MAX_TAPS &&
-           g->sh <= 4 && (int64_t)(g->kh * g->dh + 2) * (g->w_out * 2 + g->kw * g->dw + 2) * 8 < (1 << 30);
-}
+static int use_direct(const dlk_conv_geom *g) { return dlk_conv_direct_ok(g, DIRECT_MIN_W, MAX_TAPS); }
 static int cqdim(const dlk_conv_geom *g) { return (g->c_in / g->group + 3) / 4; }
 
 static size_t wbytes_im2col(const dlk_qconv_params *p)
 {
-    return qc_align64(sizeof(int32_t) * (size_t)p->g.c_out * ((kdim(&p->g) + 3) / 4));
+    return dlk_align64(sizeof(int32_t) * (size_t)p->g.c_out * ((dlk_conv_kdim(&p->g) + 3) / 4));
 }
 
 static size_t vnni_packed_bytes(const dlk_qconv_params *p)
 {
     const dlk_conv_geom *g = &p->g;
-    size_t b = qc_align64(sizeof(int32_t) * (size_t)g->c_out) + wbytes_im2col(p);
+    size_t b = dlk_align64(sizeof(int32_t) * (size_t)g->c_out) + wbytes_im2col(p);
     if (use_direct(g)) b += sizeof(int32_t) * (size_t)g->c_out * g->kh * g->kw * cqdim(g);
     return b;
 }
 
 static void vnni_pack(const dlk_qconv_params *p, const void *w, const int32_t *bias, void *dst)
 {
-    const int K = kdim(&p->g), Kq = (K + 3) / 4, M = p->g.c_out;
+    const int K = dlk_conv_kdim(&p->g), Kq = (K + 3) / 4, M = p->g.c_out;
     const int zu = p->x_type == DLK_Q_I8 ? p->x_zp + 128 : p->x_zp;
     int32_t *b = dst;
-    int8_t *wp = (int8_t *)((uint8_t *)dst + qc_align64(sizeof(int32_t) * (size_t)M));
+    int8_t *wp = (int8_t *)((uint8_t *)dst + dlk_align64(sizeof(int32_t) * (size_t)M));
     const int8_t *ws = w;
     for (int co = 0; co < M; co++) {
         uint32_t sum = 0;
@@ -83,7 +71,7 @@ static void vnni_pack(const dlk_qconv_params *p, const void *w, const int32_t *b
     if (use_direct(&p->g)) {
         const dlk_conv_geom *g = &p->g;
         const int cin_g = g->c_in / g->group, Cq = cqdim(g), taps = g->kh * g->kw;
-        int8_t *wd = (int8_t *)((uint8_t *)dst + qc_align64(sizeof(int32_t) * (size_t)M) + wbytes_im2col(p));
+        int8_t *wd = (int8_t *)((uint8_t *)dst + dlk_align64(sizeof(int32_t) * (size_t)M) + wbytes_im2col(p));
         for (int co = 0; co < M; co++)
             for (int t = 0; t < taps; t++)
                 for (int c = 0; c < Cq * 4; c++)
@@ -91,20 +79,11 @@ static void vnni_pack(const dlk_qconv_params *p, const void *w, const int32_t *b
     }
 }
 
-static int block_pixels(const dlk_conv_geom *g)
-{
-    const int Kq = (kdim(g) + 3) / 4;
-    return qc_block_pixels(g, (size_t)Kq * 4, 16 * NV);
-}
+static const dlk_q8_gemm_ukernel ukernel; /* the im2col path's pieces for the driver (below) */
 
 /* direct path: padded input columns per phase (stride 2 keeps even and odd columns apart, so that
  * every tap still reads 16 consecutive bytes-quads), output rows per band, input rows per band */
-static int direct_wp(const dlk_conv_geom *g)
-{
-    const int wpad = (g->w_out - 1) * g->sw + (g->kw - 1) * g->dw + 1;
-    return (wpad + g->sw - 1) / g->sw;
-}
-static size_t direct_rowbytes(const dlk_conv_geom *g) { return (size_t)g->sw * direct_wp(g) * 4; }
+static size_t direct_rowbytes(const dlk_conv_geom *g) { return (size_t)g->sw * dlk_conv_direct_wp(g) * 4; }
 static int direct_rows(const dlk_conv_geom *g)
 {
     const size_t row = (size_t)cqdim(g) * direct_rowbytes(g);
@@ -120,11 +99,9 @@ static size_t vnni_scratch(const dlk_qconv_params *p)
 {
     const dlk_conv_geom *g = &p->g;
     if (use_direct(g))
-        return qc_align64((size_t)cqdim(g) * direct_band_in(g) * direct_rowbytes(g) + 64 * NV + 64) +
-               4 * qc_align64((size_t)g->sw * direct_wp(g) + 16);
-    const int Kq = (kdim(g) + 3) / 4;
-    const int pb = (block_pixels(g) + 15) / 16 * 16;
-    return qc_align64((size_t)Kq * 4 * pb) + 4 * qc_align64((size_t)g->w_out + 16);
+        return dlk_align64((size_t)cqdim(g) * direct_band_in(g) * direct_rowbytes(g) + 64 * NV + 64) +
+               4 * dlk_align64((size_t)g->sw * dlk_conv_direct_wp(g) + 16);
+    return dlk_q8_gemm_scratch_bytes(&ukernel, g);
 }
 
 /* dst[4i + t] = line_t[i] ^ xm for i < L */
@@ -195,11 +172,10 @@ static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int
                        uint8_t *lines)
 {
     const dlk_conv_geom *g = &p->g;
-    const int K = kdim(g), Kq = (K + 3) / 4;
+    const int K = dlk_conv_kdim(g), Kq = (K + 3) / 4;
     const uint8_t zx = (uint8_t)p->x_zp, xm = p->x_type == DLK_Q_I8 ? 0x80 : 0;
-    const size_t lb = qc_align64((size_t)g->w_out + 16);
-    if (g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pad_t == 0 && g->pad_l == 0 &&
-        g->h_in == g->h_out && g->w_in == g->w_out) { /* pointwise: the block is one contiguous line */
+    const size_t lb = dlk_q8_gemm_line_bytes(g);
+    if (dlk_conv_is_pointwise(g)) { /* the block is one contiguous line */
         const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
         for (int kq = 0; kq < Kq; kq++) {
             const uint8_t *ln[4];
@@ -225,7 +201,7 @@ static void pack_panel(const dlk_qconv_params *p, const uint8_t *xg, int p0, int
         if (L > pn - done) L = pn - done;
         for (int kq = 0; kq < Kq; kq++) {
             const uint8_t *ln[4];
-            qc_lines(p, xg, K, kq * 4, 4, oh, ow0, L, lines, lb, ln);
+            q8_lines(p, xg, K, kq * 4, 4, oh, ow0, L, lines, lb, ln);
             interleave4(panel + ((size_t)kq * pstride + done) * 4, ln[0], ln[1], ln[2], ln[3], L, xm);
         }
         done += L;
@@ -295,21 +271,37 @@ static void ukd_any(int mr, int nv, int taps, const int *toff, int Cq, size_t cq
 }
 
 
+/* The lines of input channels 4 cq .. 4 cq + 3 (past the group's: all zero point) at input row ih
+ * (outside the image: all zero point), columns i * sw + off for i < L (q8_line). */
+static inline __attribute__((always_inline)) void quad_lines(const dlk_conv_geom *g, const uint8_t *xg, int cq, int ih,
+                                                              int off, int sw, int L, uint8_t zx, uint8_t *lines,
+                                                              size_t lb, const uint8_t **ln)
+{
+    const int cin_g = g->c_in / g->group;
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
+    for (int t = 0; t < 4; t++) {
+        const int c = cq * 4 + t;
+        const uint8_t *xr =
+            c < cin_g && ih >= 0 && ih < g->h_in ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in : NULL;
+        ln[t] = q8_line(xr, g->w_in, off, sw, L, zx, lines + t * lb);
+    }
+}
+
 static void direct_run(const dlk_qconv_params *p, const void *packed, const void *x, void *y, void *scratch, int ith,
                        int nth)
 {
     const dlk_conv_geom *g = &p->g;
     const int M = g->c_out, cin_g = g->c_in / g->group, cout_g = M / g->group;
-    const int Cq = cqdim(g), taps = g->kh * g->kw, Wp = direct_wp(g), R = qc_fit_block(g->h_out, direct_rows(g), (int64_t)g->n * g->group, nth, 1), BR = direct_band_in(g);
+    const int Cq = cqdim(g), taps = g->kh * g->kw, Wp = dlk_conv_direct_wp(g), R = dlk_conv_fit_block(g->h_out, direct_rows(g), (int64_t)g->n * g->group, nth, 1), BR = direct_band_in(g);
     const size_t rowb = direct_rowbytes(g);
     const int64_t P = (int64_t)g->h_out * g->w_out;
     const int64_t nband = (g->h_out + R - 1) / R, items = (int64_t)g->n * g->group * nband;
     const int32_t *bias = packed;
-    const int32_t *wd = (const int32_t *)((const uint8_t *)packed + qc_align64(sizeof(int32_t) * (size_t)M) +
+    const int32_t *wd = (const int32_t *)((const uint8_t *)packed + dlk_align64(sizeof(int32_t) * (size_t)M) +
                                           wbytes_im2col(p));
     uint8_t *band = scratch;
-    uint8_t *lines = band + qc_align64((size_t)Cq * BR * rowb + 64 * NV + 64);
-    const size_t lb = qc_align64((size_t)g->sw * Wp + 16), cqstride = (size_t)BR * rowb;
+    uint8_t *lines = band + dlk_align64((size_t)Cq * BR * rowb + 64 * NV + 64);
+    const size_t lb = dlk_align64((size_t)g->sw * Wp + 16), cqstride = (size_t)BR * rowb;
     const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
     const uint8_t zx = (uint8_t)p->x_zp, xm = p->x_type == DLK_Q_I8 ? 0x80 : 0;
     int toff[MAX_TAPS];
@@ -317,45 +309,29 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
         const int cx = (t % g->kw) * g->dw; /* padded column of output 0: phase cx % sw, index cx / sw */
         toff[t] = (int)((size_t)(t / g->kw) * g->dh * rowb + ((size_t)(cx % g->sw) * Wp + (size_t)(cx / g->sw)) * 4);
     }
-    int64_t i0, i1;
-    int c0, c1;
-    qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
+    const dlk_conv_share sh = dlk_conv_split(items, cout_g, ith, nth);
     requant_t rq;
     rq.flo = _mm512_set1_ps((float)(p->y_lo - p->y_zp));
     rq.fhi = _mm512_set1_ps((float)(p->y_hi - p->y_zp));
     rq.zp = _mm512_set1_epi32(p->y_zp);
-    for (int64_t it = i0; it < i1; it++) {
-        const int64_t bi = it % nband, ng = it / nband;
-        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
-        const int oh0 = (int)(bi * R), rows = g->h_out - oh0 < R ? g->h_out - oh0 : R;
+    for (int64_t it = sh.i0; it < sh.i1; it++) {
+        int n, grp, oh0, rows;
+        dlk_conv_item(g, it, nband, R, g->h_out, &n, &grp, &oh0, &rows);
         const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
         /* the band: input rows oh0 - pad_t + [0, rows + (kh-1)*dh), columns -pad_l + [0, Wp) */
         const int nin = (rows - 1) * g->sh + (g->kh - 1) * g->dh + 1;
         for (int cq = 0; cq < Cq; cq++) {
             for (int ir = 0; ir < nin; ir++) {
                 const int ih = oh0 * g->sh - g->pad_t + ir;
+                const uint8_t *ln[4];
                 if (g->sw == 2) { /* four contiguous padded lines, then split into the two phases */
-                    const uint8_t *ln[4];
-                    for (int t = 0; t < 4; t++) {
-                        const int c = cq * 4 + t;
-                        const uint8_t *xr = c < cin_g && ih >= 0 && ih < g->h_in
-                                                ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in
-                                                : NULL;
-                        ln[t] = qc_line(xr, g->w_in, -g->pad_l, 1, 2 * Wp, zx, lines + t * lb);
-                    }
+                    quad_lines(g, xg, cq, ih, -g->pad_l, 1, 2 * Wp, zx, lines, lb, ln);
                     uint8_t *d = band + (size_t)cq * cqstride + (size_t)ir * rowb;
                     interleave4_deint2(d, d + (size_t)Wp * 4, ln[0], ln[1], ln[2], ln[3], Wp, xm);
                     continue;
                 }
                 for (int ph = 0; ph < g->sw; ph++) {
-                    const uint8_t *ln[4];
-                    for (int t = 0; t < 4; t++) {
-                        const int c = cq * 4 + t;
-                        const uint8_t *xr = c < cin_g && ih >= 0 && ih < g->h_in
-                                                ? xg + (ptrdiff_t)c * in_plane + (ptrdiff_t)ih * g->w_in
-                                                : NULL;
-                        ln[t] = qc_line(xr, g->w_in, ph - g->pad_l, g->sw, Wp, zx, lines + t * lb);
-                    }
+                    quad_lines(g, xg, cq, ih, ph - g->pad_l, g->sw, Wp, zx, lines, lb, ln);
                     interleave4(band + (size_t)cq * cqstride + (size_t)ir * rowb + (size_t)ph * Wp * 4, ln[0], ln[1],
                                 ln[2], ln[3], Wp, xm);
                 }
@@ -367,13 +343,13 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
              * ow >= w_out are computed and dropped. */
             const int rowpx = (int)(rowb / 4), V = (rows - 1) * rowpx + g->w_out;
             uint8_t tile[MR * 16 * NV];
-            for (int cb = c0; cb < c1; cb += MR) {
-                const int mr = c1 - cb < MR ? c1 - cb : MR;
+            for (int cb = sh.c0; cb < sh.c1; cb += MR) {
+                const int mr = sh.c1 - cb < MR ? sh.c1 - cb : MR;
                 const int co = grp * cout_g + cb;
                 rq.scale = p->scale + co;
                 uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh0 * g->w_out;
                 for (int q0 = 0, nvalid; q0 < V; q0 += nvalid) {
-                    nvalid = chunk(V - q0);
+                    nvalid = dlk_tile_chunk(V - q0, 16, NV);
                     ukd_any(mr, (nvalid + 15) / 16, taps, toff, Cq, cqstride, band + (size_t)q0 * 4,
                             wd + (size_t)co * taps * Cq, bias + co, &rq, tile, 16 * NV, nvalid);
                     for (int r = q0 / rowpx; r <= (q0 + nvalid - 1) / rowpx; r++) {
@@ -389,13 +365,13 @@ static void direct_run(const dlk_qconv_params *p, const void *packed, const void
         }
         for (int r = 0; r < rows; r++) {
             const int oh = oh0 + r;
-            for (int cb = c0; cb < c1; cb += MR) {
-                const int mr = c1 - cb < MR ? c1 - cb : MR;
+            for (int cb = sh.c0; cb < sh.c1; cb += MR) {
+                const int mr = sh.c1 - cb < MR ? sh.c1 - cb : MR;
                 const int co = grp * cout_g + cb;
                 rq.scale = p->scale + co;
                 uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + (ptrdiff_t)oh * g->w_out;
                 for (int q0 = 0, nvalid; q0 < g->w_out; q0 += nvalid) {
-                    nvalid = chunk(g->w_out - q0);
+                    nvalid = dlk_tile_chunk(g->w_out - q0, 16, NV);
                     ukd_any(mr, (nvalid + 15) / 16, taps, toff, Cq, cqstride, band + (size_t)r * g->sh * rowb + (size_t)q0 * 4,
                             wd + (size_t)co * taps * Cq, bias + co, &rq, yb + q0, (size_t)P, nvalid);
                 }
@@ -412,43 +388,26 @@ static void vnni_run(const dlk_qconv_params *p, const void *packed, const void *
         direct_run(p, packed, x, y, scratch, ith, nth);
         return;
     }
-    const int K = kdim(g), Kq = (K + 3) / 4, M = g->c_out;
-    const int cin_g = g->c_in / g->group, cout_g = M / g->group;
-    const int64_t P = (int64_t)g->h_out * g->w_out;
-    const int pb = qc_fit_block((int64_t)g->h_out * g->w_out, block_pixels(g), (int64_t)g->n * g->group, nth, 16);
-    const int pstride = (pb + 15) / 16 * 16;
-    const int64_t nblk = (P + pb - 1) / pb, items = (int64_t)g->n * g->group * nblk;
-    const int32_t *bias = packed;
-    const int32_t *wq = (const int32_t *)((const uint8_t *)packed + qc_align64(sizeof(int32_t) * (size_t)M));
-    uint8_t *panel = scratch, *lines = panel + qc_align64((size_t)Kq * 4 * pstride);
-    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in;
-    int64_t i0, i1;
-    int c0, c1;
-    qc_split(items, cout_g, ith, nth, &i0, &i1, &c0, &c1);
-    const int tap0 = 0; /* the panel is a band of one tap for the direct micro-kernel */
+    dlk_q8_gemm_run(&ukernel, p, packed, x, y, scratch, ith, nth);
+}
+
+/* the driver's strip: the panel is a band of one tap of Kq quads for the direct micro-kernel */
+static void strip(const dlk_qconv_params *p, int co, int mr, int pn, int Kq, const uint8_t *xp, size_t xstride,
+                  const int32_t *w, const int32_t *bias, uint8_t *y, size_t ystride)
+{
+    static const int tap0 = 0;
     requant_t rq;
+    rq.scale = p->scale + co;
     rq.flo = _mm512_set1_ps((float)(p->y_lo - p->y_zp));
     rq.fhi = _mm512_set1_ps((float)(p->y_hi - p->y_zp));
     rq.zp = _mm512_set1_epi32(p->y_zp);
-    for (int64_t it = i0; it < i1; it++) {
-        const int64_t blk = it % nblk, ng = it / nblk;
-        const int grp = (int)(ng % g->group), n = (int)(ng / g->group);
-        const int p0 = (int)(blk * pb), pn = (int)(P - p0 < pb ? P - p0 : pb);
-        const uint8_t *xg = (const uint8_t *)x + ((ptrdiff_t)n * g->c_in + (ptrdiff_t)grp * cin_g) * in_plane;
-        pack_panel(p, xg, p0, pn, pstride, panel, lines);
-        for (int cb = c0; cb < c1; cb += MR) {
-            const int mr = c1 - cb < MR ? c1 - cb : MR;
-            const int co = grp * cout_g + cb;
-            rq.scale = p->scale + co;
-            uint8_t *yb = (uint8_t *)y + ((ptrdiff_t)n * M + co) * P + p0;
-            for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
-                nvalid = chunk(pn - q0);
-                ukd_any(mr, (nvalid + 15) / 16, 1, &tap0, Kq, (size_t)pstride * 4, panel + (size_t)q0 * 4,
-                        wq + (size_t)co * Kq, bias + co, &rq, yb + q0, (size_t)P, nvalid);
-            }
-        }
+    for (int q0 = 0, nvalid; q0 < pn; q0 += nvalid) {
+        nvalid = dlk_tile_chunk(pn - q0, 16, NV);
+        ukd_any(mr, (nvalid + 15) / 16, 1, &tap0, Kq, xstride, xp + (size_t)q0 * 4, w, bias, &rq, y + q0, ystride, nvalid);
     }
 }
 
-const dlk_qconv_impl dlk_qconv_vnni512 = {"vnni512", vnni_supports, vnni_packed_bytes, vnni_pack, vnni_scratch,
+static const dlk_q8_gemm_ukernel ukernel = {4, MR, 16, NV, pack_panel, strip};
+
+const dlk_qconv_impl dlk_q8_conv_avx512vnni = {"vnni512", vnni_supports, vnni_packed_bytes, vnni_pack, vnni_scratch,
                                           vnni_run};

@@ -1,13 +1,14 @@
 /*
- * What the AVX-512 float convolutions share (fconv-avx512.c, fwino-avx512.c, fgconv-avx512.c): the
+ * What the AVX-512 float convolutions share (f32-conv-avx512.c, f32-conv3x3-wino-avx512.c, f32-gconv-avx512.c,
+ * f32-conv-bcast-avx512.c): the
  * gather of zero-padded input lines (fline; fline2: both phases of a stride-2 line), and the GEMM
  * micro-kernel over a packed panel,
  * Y[r][pixels] (+)= W[r][k] . X[k][pixels]: mr <= 8 rows x nv <= 3 vectors of 16 pixels, or 12 rows
  * x 2 vectors (24 zmm accumulators either way), started from a per-row bias and stored through
  * max(lo, v) (lo = 0: a fused Relu; -inf: none). Include only from the *-avx512.c files.
  */
-#ifndef DLK_FCONV_COMMON_H
-#define DLK_FCONV_COMMON_H
+#ifndef DLK_X86_F32_GEMM_AVX512_H
+#define DLK_X86_F32_GEMM_AVX512_H
 
 #include <immintrin.h>
 #include <stddef.h>
