@@ -243,29 +243,9 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
 
 #define NAME_STACK_BYTES 8192 /* the kernels' deepest frame (conv: 4 KiB of accumulators) with margin */
 
-int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, const char *model_path, dlk_err *err)
+/* NAME.h */
+static void emit_header(FILE *f, const dlk_program *p, const char *name, const char *base)
 {
-    size_t nl = strlen(name);
-    if (nl == 0 || nl > 40) return dlk_fail(err, "the name must have 1 to 40 characters");
-    for (size_t i = 0; i < nl; i++)
-        if (!(name[i] == '_' || (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-              (i > 0 && name[i] >= '0' && name[i] <= '9')))
-            return dlk_fail(err, "the name '%s' is not a C identifier", name);
-    size_t dl = strlen(dir) + nl + 8;
-    char *path = malloc(dl);
-    if (!path) return dlk_fail(err, "out of memory");
-    const char *base = strrchr(model_path, '/');
-    base = base ? base + 1 : model_path;
-    dlk_q8type at = p->in_type;
-
-    /* NAME.h */
-    snprintf(path, dl, "%s/%s.h", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        dlk_fail(err, "%s: cannot write", path);
-        free(path);
-        return -1;
-    }
     fprintf(f,
             "/* %s.h: %s compiled by dlakit %s. */\n"
             "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n"
@@ -281,22 +261,12 @@ int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, c
             "int %s_run(const uint8_t *image, float *scores);\n\n#endif\n",
             name, base, DLK_VERSION, name, name, name, p->in_h, name, p->in_w, name, p->num_classes, name, p->arena_bytes, name,
             p->scratch_bytes, name, p->weights_bytes, name, NAME_STACK_BYTES, name, name, (long long)p->macs, name, name);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad) {
-        dlk_fail(err, "%s: write failed", path);
-        free(path);
-        return -1;
-    }
+}
 
-    /* NAME.c */
-    snprintf(path, dl, "%s/%s.c", dir, name);
-    f = fopen(path, "w");
-    if (!f) {
-        dlk_fail(err, "%s: cannot write", path);
-        free(path);
-        return -1;
-    }
+/* NAME.c */
+static void emit_source(FILE *f, const dlk_program *p, const char *name, const char *base)
+{
+    const dlk_q8type at = p->in_type;
     fprintf(f,
             "/*\n * %s.c: %s compiled by dlakit %s for a %dx%d uint8 RGB image.\n"
             " * %lld MACs, %zu bytes of constants, a %zu-byte arena. No malloc, no stdio.\n"
@@ -334,9 +304,39 @@ int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, c
             name, name, name, name);
     for (int i = 0; i < p->n_steps; i++) emit_step_call(f, p, &p->steps[i], at);
     fprintf(f, "    return 0;\n}\n");
-    bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad) dlk_fail(err, "%s: write failed", path);
+}
+
+/* Writes dir/NAME.ext with emit; fails if it cannot be written whole. */
+static int write_file(const char *dir, const char *name, const char *ext, const dlk_program *p, const char *base,
+                      void (*emit)(FILE *f, const dlk_program *p, const char *name, const char *base), dlk_err *err)
+{
+    size_t dl = strlen(dir) + strlen(name) + 8;
+    char *path = malloc(dl);
+    if (!path) return dlk_fail(err, "out of memory");
+    snprintf(path, dl, "%s/%s.%s", dir, name, ext);
+    FILE *f = fopen(path, "w");
+    const int opened = f != NULL;
+    int bad = !opened;
+    if (opened) {
+        emit(f, p, name, base);
+        bad = ferror(f);
+        bad |= fclose(f) != 0;
+    }
+    if (bad) dlk_fail(err, opened ? "%s: write failed" : "%s: cannot write", path);
     free(path);
     return bad ? -1 : 0;
+}
+
+int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, const char *model_path, dlk_err *err)
+{
+    size_t nl = strlen(name);
+    if (nl == 0 || nl > 40) return dlk_fail(err, "the name must have 1 to 40 characters");
+    for (size_t i = 0; i < nl; i++)
+        if (!(name[i] == '_' || (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (i > 0 && name[i] >= '0' && name[i] <= '9')))
+            return dlk_fail(err, "the name '%s' is not a C identifier", name);
+    const char *base = strrchr(model_path, '/');
+    base = base ? base + 1 : model_path;
+    if (write_file(dir, name, "h", p, base, emit_header, err)) return -1;
+    return write_file(dir, name, "c", p, base, emit_source, err);
 }

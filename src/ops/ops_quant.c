@@ -120,6 +120,14 @@ typedef struct {
     int azp, bzp, yzp;
 } qmm_params;
 
+static void qmatmul_run(const dlk_op *op, const dlk_exec *ex)
+{
+    (void)ex;
+    const qmm_params *p = op->params;
+    dlk_qmatmul_q8_ref(p->M, p->N, p->K, p->at, op->in[DLK_QMM_A]->data, p->as, p->azp, p->bt, op->in[DLK_QMM_B]->data, p->bs, p->bzp,
+                       p->yt, p->ys, p->yzp, op->out[0]->data);
+}
+
 static int qmatmul_prepare(dlk_op *op, dlk_err *err)
 {
     qmm_params *p = calloc(1, sizeof *p);
@@ -141,14 +149,6 @@ static int qmatmul_prepare(dlk_op *op, dlk_err *err)
     int64_t d[2] = {p->M, p->N};
     dlk_shape_set(&op->out[0]->shape, yt, 2, d);
     return 0;
-}
-
-static void qmatmul_run(const dlk_op *op, const dlk_exec *ex)
-{
-    (void)ex;
-    const qmm_params *p = op->params;
-    dlk_qmatmul_q8_ref(p->M, p->N, p->K, p->at, op->in[DLK_QMM_A]->data, p->as, p->azp, p->bt, op->in[DLK_QMM_B]->data, p->bs, p->bzp,
-                       p->yt, p->ys, p->yzp, op->out[0]->data);
 }
 
 static int64_t qmatmul_macs(const dlk_op *op)
