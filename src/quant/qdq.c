@@ -4,6 +4,7 @@
 #include "ops/conv.h"
 #include "ops/elem.h"
 #include "ops/pool.h"
+#include "ops/quant.h"
 #include "ops/shape.h"
 #include "util/err.h"
 
@@ -114,7 +115,7 @@ static int float_use(const qb *b, int v)
     for (int i = 0; i < b->g->n_nodes; i++) {
         const dlk_node *n = &b->g->nodes[i];
         for (int s = 0; s < n->n_in; s++)
-            if (n->in[s] >= 0 && b->alias[n->in[s]] == v && !(b->nk[i] == K_CONV && s == 2)) return 1;
+            if (n->in[s] >= 0 && b->alias[n->in[s]] == v && !(b->nk[i] == K_CONV && s == DLK_CONV_B)) return 1;
     }
     return 0;
 }
@@ -199,7 +200,8 @@ static int qdq_node(qb *b, const char *value, const char *op, int x, int s, int 
 {
     char n[NAME_MAX_LEN];
     snprintf(n, sizeof n, "%s_%s", value, op);
-    int in[3] = {x, s, z}, out[1] = {y};
+    int in[3], out[1] = {y};
+    in[DLK_QDQ_X] = x, in[DLK_QDQ_SCALE] = s, in[DLK_QDQ_ZP] = z;
     int ni = onode(b, n, op, in, 3, out, 1);
     if (ni < 0) return -1;
     if (axis >= 0 && dlk_node_add_attr_int(b->o, ni, "axis", axis)) return -1;
@@ -429,9 +431,9 @@ static int analyze(qb *b, dlk_err *err)
             else if (v >= 0) return dlk_fail(err, "%s: node '%s' (%s): constant activation inputs are not supported "
                                                   "(leave it in float with --exclude)", g->path, n->name, n->op_type);
         }
-        if (k == K_CONV && (n->n_in < 2 || n->in[1] < 0 || !g->values[n->in[1]].is_const))
+        if (k == K_CONV && (n->n_in < 2 || n->in[DLK_CONV_W] < 0 || !g->values[n->in[DLK_CONV_W]].is_const))
             return dlk_fail(err, "%s: node '%s' (Conv): the weight is not a constant", g->path, n->name);
-        if (k == K_CONV && n->n_in > 2 && n->in[2] >= 0 && !g->values[n->in[2]].is_const)
+        if (k == K_CONV && n->n_in > 2 && n->in[DLK_CONV_B] >= 0 && !g->values[n->in[DLK_CONV_B]].is_const)
             return dlk_fail(err, "%s: node '%s' (Conv): the bias is not a constant", g->path, n->name);
         int y = b->alias[n->out[0]];
         b->quant[y] = 1;
@@ -487,8 +489,8 @@ static int build_qdq(qb *b, dlk_err *err)
             if (!g->values[v].is_const) {
                 if (b->quant[v] && make_params(b, v, err)) return -1;
                 in[s] = qdq_use(b, v);
-            } else if (b->nk[i] == K_CONV && s == 1) {
-                if (quant_weight(b, v, n->n_in > 2 && n->in[2] >= 0 ? b->alias[n->in[2]] : -1, b->alias[n->in[0]], err)) return -1;
+            } else if (b->nk[i] == K_CONV && s == DLK_CONV_W) {
+                if (quant_weight(b, v, n->n_in > DLK_CONV_B && n->in[DLK_CONV_B] >= 0 ? b->alias[n->in[DLK_CONV_B]] : -1, b->alias[n->in[DLK_CONV_X]], err)) return -1;
                 int dq = fmtv(b, "%s_DequantizeLinear_Output", vname(b, v));
                 if (dq < 0) return oom(b, err);
                 if (!b->emitted[v]) {
@@ -498,8 +500,8 @@ static int build_qdq(qb *b, dlk_err *err)
                         return oom(b, err);
                 }
                 in[s] = dq;
-            } else if (b->nk[i] == K_CONV && s == 2) {
-                int w = b->alias[n->in[1]], x = b->alias[n->in[0]], bq, bs, bz;
+            } else if (b->nk[i] == K_CONV && s == DLK_CONV_B) {
+                int w = b->alias[n->in[DLK_CONV_W]], x = b->alias[n->in[DLK_CONV_X]], bq, bs, bz;
                 /* the DequantizeLinear's output takes the bias's name (as ORT writes it) unless a node
                  * left in float still reads the float bias under that name */
                 int keep = float_use(b, v);
@@ -591,22 +593,22 @@ static int build_qop(qb *b, dlk_err *err)
         else snprintf(nm, sizeof nm, "%s_quant", n->name);
         out[0] = qop_qname(b, y);
         if (k == K_CONV) {
-            int x = b->alias[n->in[0]], w = b->alias[n->in[1]];
-            if (quant_weight(b, w, n->n_in > 2 && n->in[2] >= 0 ? b->alias[n->in[2]] : -1, x, err)) return -1;
+            int x = b->alias[n->in[DLK_CONV_X]], w = b->alias[n->in[DLK_CONV_W]];
+            if (quant_weight(b, w, n->n_in > DLK_CONV_B && n->in[DLK_CONV_B] >= 0 ? b->alias[n->in[DLK_CONV_B]] : -1, x, err)) return -1;
             in[DLK_QCONV_X] = qop_qname(b, x), in[DLK_QCONV_X_SCALE] = b->ps[x], in[DLK_QCONV_X_ZP] = b->pz[x];
             in[DLK_QCONV_W] = b->wq[w], in[DLK_QCONV_W_SCALE] = b->wsv[w], in[DLK_QCONV_W_ZP] = b->wzv[w];
             in[DLK_QCONV_Y_SCALE] = b->ps[y], in[DLK_QCONV_Y_ZP] = b->pz[y];
             k_in = DLK_QCONV_Y_ZP + 1;
-            if (n->n_in > 2 && n->in[2] >= 0) {
+            if (n->n_in > DLK_CONV_B && n->in[DLK_CONV_B] >= 0) {
                 int bq, bs, bz;
-                if (quant_bias(b, b->alias[n->in[2]], w, x, &bq, &bs, &bz, err)) return -1;
+                if (quant_bias(b, b->alias[n->in[DLK_CONV_B]], w, x, &bq, &bs, &bz, err)) return -1;
                 in[DLK_QCONV_B] = bq;
                 k_in = DLK_QCONV_B + 1;
             }
             ni = onode(b, nm, "QLinearConv", in, k_in, out, 1);
             if (ni < 0 || copy_attrs(b->o, ni, n)) return oom(b, err);
         } else if (k == K_ADD) {
-            int a = b->alias[n->in[0]], x = b->alias[n->in[1]];
+            int a = b->alias[n->in[DLK_BINARY_A]], x = b->alias[n->in[DLK_BINARY_B]];
             in[DLK_QADD_A] = qop_qname(b, a), in[DLK_QADD_A_SCALE] = b->ps[a], in[DLK_QADD_A_ZP] = b->pz[a];
             in[DLK_QADD_B] = qop_qname(b, x), in[DLK_QADD_B_SCALE] = b->ps[x], in[DLK_QADD_B_ZP] = b->pz[x];
             in[DLK_QADD_C_SCALE] = b->ps[y], in[DLK_QADD_C_ZP] = b->pz[y];
