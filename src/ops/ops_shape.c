@@ -185,9 +185,9 @@ int dlk_concat_part_in_place(const dlk_op *op, int k, int *slot, size_t *offset)
  * (ORT's qlinear_concat.cc). */
 static int qconcat_prepare(dlk_op *op, dlk_err *err)
 {
-    if (op->n_in < 5 || (op->n_in - 2) % 3 || op->n_in > 2 + 3 * 21)
-        return dlk_fail(err, "needs y_scale, y_zero_point and (x, scale, zero point) triples");
-    int n = (op->n_in - 2) / 3, slots[DLK_OP_MAX_IN];
+    const int n = (op->n_in - DLK_QCONCAT_X(0)) / 3; /* parts (at least 1: dlk_opdef's min_in) */
+    if (DLK_QCONCAT_X(n) != op->n_in) return dlk_fail(err, "needs y_scale, y_zero_point and (x, scale, zero point) triples");
+    int slots[DLK_OP_MAX_IN];
     for (int k = 0; k < n; k++) slots[k] = DLK_QCONCAT_X(k);
     dlk_concat_data *p;
     if (concat_geometry(op, &p, slots, n, err)) return -1;
