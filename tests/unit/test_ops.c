@@ -143,12 +143,7 @@ static void test_macs(void **state)
     check_conv_macs("../models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx", 46860800);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_resolve),
-        cmocka_unit_test(test_macs),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_table), cmocka_unit_test(test_resolve),
+                                          cmocka_unit_test(test_macs)};
+
+int main(void) { return cmocka_run_group_tests(tests, NULL, NULL); }
