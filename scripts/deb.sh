@@ -35,9 +35,9 @@ fi
 echo "deb: lintian: no errors or warnings$( [ -s "$T/lintian.txt" ] && echo "; $(wc -l <"$T/lintian.txt") notes:" )"
 sed 's/^/     /' "$T/lintian.txt"
 [ $# -ge 1 ] && mkdir -p "$1" && cp "$T"/*.deb "$1"/
-"${SUDO[@]}" dpkg -i $(ls "$T"/*.deb | grep -v dbgsym) >/dev/null
-cleanup() { "${SUDO[@]}" dpkg -r dlakit libdlakit-dev libdlakit0 >/dev/null 2>&1 || true; rm -rf "$T"; }
+cleanup() { "${SUDO[@]}" dpkg -r dlakit-dbgsym libdlakit0-dbgsym dlakit libdlakit-dev libdlakit0 >/dev/null 2>&1 || true; rm -rf "$T"; }
 trap cleanup EXIT
+"${SUDO[@]}" dpkg -i $(ls "$T"/*.deb | grep -v dbgsym) >/dev/null
 fails=0
 check() { if "$@"; then :; else echo "deb: FAIL: $*"; fails=$((fails + 1)); fi; }
 v=$(sed -n 's/^#define DLK_VERSION "\(.*\)"/\1/p' include/dlakit.h)
