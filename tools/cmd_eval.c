@@ -3,6 +3,7 @@
 #include "lib/outfile.h"
 #include "runtime/batch.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +47,51 @@ typedef struct {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* timm's natural_key order (ImageFolder classes): lower-cased, digit runs compared as numbers
+ * ("class2" before "class10"); a text piece that ends first sorts first. Ties by plain order. */
+static int natural_cmp(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    while (*p || *q) {
+        int dp = isdigit(*p), dq = isdigit(*q);
+        if (dp && dq) {
+            while (*p == '0' && isdigit(p[1])) p++;
+            while (*q == '0' && isdigit(q[1])) q++;
+            size_t lp = 0, lq = 0;
+            while (isdigit(p[lp])) lp++;
+            while (isdigit(q[lq])) lq++;
+            if (lp != lq) return lp < lq ? -1 : 1;
+            int c = memcmp(p, q, lp);
+            if (c) return c;
+            p += lp, q += lq;
+            continue;
+        }
+        if (!*p) return -1; /* a shorter key sorts first */
+        if (!*q) return 1;
+        if (dp) return -1;  /* p's text piece ends here, q's goes on */
+        if (dq) return 1;
+        int cp = tolower(*p), cq = tolower(*q);
+        if (cp != cq) return cp < cq ? -1 : 1;
+        p++, q++;
+    }
+    return 0;
+}
+
+static int cmp_natural(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int c = natural_cmp(x, y);
+    return c ? c : strcmp(x, y);
+}
+
 static int has_image_ext(const char *n)
 {
     const char *d = strrchr(n, '.');
     return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
 }
 
-/* Sorted entries of dir that are folders (want_dir) or image files. */
-static int list_sorted(const char *dir, int want_dir, char ***out, int *n)
+/* Sorted entries of dir that are folders (want_dir) or image files; natural: timm's natural key. */
+static int list_sorted(const char *dir, int want_dir, int natural, char ***out, int *n)
 {
     DIR *d = opendir(dir);
     *out = NULL;
@@ -79,7 +117,7 @@ static int list_sorted(const char *dir, int want_dir, char ***out, int *n)
         memcpy((*out)[(*n)++], e->d_name, l);
     }
     closedir(d);
-    if (*n) qsort(*out, *n, sizeof(char *), cmp_str);
+    if (*n) qsort(*out, *n, sizeof(char *), natural ? cmp_natural : cmp_str);
     return 0;
 }
 
@@ -90,13 +128,13 @@ static void free_names(char **v, int n)
 }
 
 /* ImageFolder items; class names into *classes (owned) unless labels fix the order. */
-static int folder_items(const char *root, const dlk_labels *labels, item **items, int *n, dlk_labels *classes)
+static int folder_items(const char *root, const dlk_labels *labels, int natural, item **items, int *n, dlk_labels *classes)
 {
     char **cls;
     int ncls;
     *items = NULL;
     *n = 0;
-    if (list_sorted(root, 1, &cls, &ncls)) return cli_error("eval", "%s: cannot open folder", root);
+    if (list_sorted(root, 1, natural, &cls, &ncls)) return cli_error("eval", "%s: cannot open folder", root);
     if (!ncls) {
         free(cls);
         return cli_error("eval", "%s: no class folders (expected DIR/<class>/*.png|jpg)", root);
@@ -118,7 +156,7 @@ static int folder_items(const char *root, const dlk_labels *labels, item **items
         snprintf(dir, sizeof dir, "%s/%s", root, cls[c]);
         char **files;
         int nf;
-        if (list_sorted(dir, 0, &files, &nf)) continue;
+        if (list_sorted(dir, 0, 0, &files, &nf)) continue;
         for (int f = 0; f < nf; f++) {
             if (*n == cap) {
                 cap = cap ? cap * 2 : 256;
@@ -197,11 +235,63 @@ static void eval_progress(void *user, int64_t done, int64_t n)
     fprintf(stderr, "\r[%.*s%*s] %lld/%lld", f, "########################################", w - f, "", at, all);
 }
 
-static int write_confusion(const char *path, const int *conf, int nc, const dlk_labels *names, int classes, dlk_err *err)
+/* Writes s as SVG/XML text (escaped; control bytes dropped). */
+static void svg_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else if ((unsigned char)*s >= 0x20 && *s != 0x7f) fputc(*s, f);
+    }
+}
+
+/* The confusion matrix as a picture: one cell per (true, predicted) pair, shaded by its share of
+ * the true class's images, with the count written in it (up to 40 classes; names up to 100). */
+static void confusion_svg(FILE *f, const int *conf, int nc, const dlk_labels *names, int classes, const char *title)
+{
+    int cell = nc <= 40 ? 28 : nc <= 200 ? 6 : 2, m = nc <= 100 ? 110 : 20, side = cell * nc;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"10\">\n",
+            m + side + 10, m + side + 40);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"%d\" y=\"16\" font-size=\"13\">", m);
+    svg_text(f, title);
+    fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\">predicted</text>\n", m, m + side + 30);
+    fprintf(f, "<text transform=\"translate(12 %d) rotate(-90)\">true</text>\n", m + side);
+    for (int r = 0; r < nc; r++) {
+        long total = 0;
+        for (int c = 0; c < nc; c++) total += conf[r * nc + c];
+        for (int c = 0; c < nc; c++) {
+            int v = conf[r * nc + c], shade = total ? (int)(255 - 200.0 * v / total) : 255;
+            fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"rgb(%d,%d,255)\"><title>%d -> %d: %d</title></rect>\n",
+                    m + c * cell, m + r * cell, cell, cell, shade, shade, r, c, v);
+            if (nc <= 40 && v) fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", m + c * cell + cell / 2, m + r * cell + cell / 2 + 4, v);
+        }
+        if (nc <= 100) {
+            const char *nm = cli_class_name(names, classes, r);
+            char num[16];
+            snprintf(num, sizeof num, "%d", r);
+            fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", m - 4, m + r * cell + cell / 2 + 4);
+            svg_text(f, nm ? nm : num);
+            fprintf(f, "</text>\n<text transform=\"translate(%d %d) rotate(-90)\">", m + r * cell + cell / 2 + 4, m - 4);
+            svg_text(f, nm ? nm : num);
+            fputs("</text>\n", f);
+        }
+    }
+    fputs("</svg>\n", f);
+}
+
+static int write_confusion(const char *path, const int *conf, int nc, const dlk_labels *names, int classes, const char *title,
+                           dlk_err *err)
 {
     dlk_outfile o;
     if (dlk_outfile_open(&o, path, err)) return -1;
     FILE *f = o.f;
+    size_t pl = strlen(path);
+    if (pl > 4 && !strcasecmp(path + pl - 4, ".svg")) {
+        confusion_svg(f, conf, nc, names, classes, title);
+        return dlk_outfile_close(&o, 1, err) ? -1 : 0;
+    }
     fprintf(f, "true\\predicted");
     for (int c = 0; c < nc; c++) {
         const char *n = cli_class_name(names, classes, c);
@@ -224,18 +314,22 @@ int cmd_eval(int argc, char **argv)
 {
     const char *idx[2] = {NULL, NULL}, *labels_path = NULL, *compare = NULL, *confusion = NULL, *range = NULL;
     long threads = 1, limit = -1;
-    int json = 0, npos;
+    int json = 0, npos, class_order = 0;
     cli_pre pre;
     cli_pre_init(&pre);
     const cli_opt opts[] = {
-        CLI_OPT_DOC("DIR", "an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in sorted folder-name\n"
-                           "order (or the order of --labels), images in sorted file-name order"),
+        CLI_OPT_DOC("DIR", "an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in timm's natural order of\n"
+                           "the folder names (class2 before class10; or the order of --labels), images in\n"
+                           "sorted file-name order"),
+        {"--class-order", NULL, NULL, CLI_CHOICE, &class_order, NULL, 0, 0, 0, "natural|sorted", "ORDER",
+         "class index of DIR's folders: natural (default, timm's natural_key) or sorted\n(byte order)", NULL},
         {"--idx", NULL, NULL, CLI_STR2, idx, NULL, 0, 0, 0, NULL, "IMAGES LABELS", "MNIST-style IDX files (idx3 uint8 images, idx1 labels)", NULL},
         CLI_STR_OPT("--range", &range, "A:B", "only items A .. B-1 (IDX or folder order)"),
         CLI_INT_OPT("--limit", &limit, 0, 1L << 30, "N", "only the first N items (after --range)"),
         CLI_STR_OPT("--labels", &labels_path, "FILE", "class names, one per line (the class folder names for DIR)"),
         CLI_STR_OPT("--compare", &compare, "MODEL2", "also run MODEL2 and report how often the two top-1 answers agree"),
-        CLI_STR_OPT("--confusion", &confusion, "FILE.csv", "write the confusion matrix (rows: true class, columns: predicted)"),
+        CLI_STR_OPT("--confusion", &confusion, "FILE", "write the confusion matrix (rows: true class, columns: predicted):\n"
+                                                       "CSV, or an SVG picture when FILE ends in .svg"),
         CLI_OPT_THREADS(&threads, "worker threads (default 1)"),
         CLI_OPT_JSON(&json, "machine-readable report, with each item's top-1 prediction"),
         CLI_PRE_OPTS(&pre),
@@ -262,7 +356,7 @@ int cmd_eval(int argc, char **argv)
     memset(&j, 0, sizeof j);
     if (labels_path && dlk_labels_read(labels_path, &labels, &err)) return cli_error("eval", "%s", err.msg);
     if (dir) {
-        if (folder_items(dir, &labels, &items, &n, &classes)) goto done;
+        if (folder_items(dir, &labels, !class_order, &items, &n, &classes)) goto done;
     } else {
         if (dlk_idx_read(idx_img, &ximg, &err) || dlk_idx_read(idx_lbl, &xlbl, &err)) {
             cli_error("eval", "%s", err.msg);
@@ -370,7 +464,9 @@ int cmd_eval(int argc, char **argv)
         if (j.pred[0][i] >= 0) conf[lab * nc + j.pred[0][i]]++;
         if (j.nmodels == 2) agree += j.pred[0][i] == j.pred[1][i] && j.pred[0][i] >= 0;
     }
-    if (confusion && write_confusion(confusion, conf, nc, names, nc, &err)) {
+    char title[600];
+    snprintf(title, sizeof title, "%s: top-1 %d/%d = %.2f %%", model, correct[0], count, 100.0 * correct[0] / count);
+    if (confusion && write_confusion(confusion, conf, nc, names, nc, title, &err)) {
         cli_error("eval", "%s (the confusion matrix)", err.msg);
         free(cls_total);
         free(cls_ok);
