@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# dlakit zoo's operation modes on the bundled digits (data/digits, 30 MNIST test images) and models:
+# each mode's files, log lines and numbers against the dlakit command that makes them; the config
+# reader's refusals (bad values with their key path, training, unknown overrides, YAML aliases),
+# Hydra overrides and interpolations; eval's natural class order.
+source "$(dirname "$0")/engine_lib.sh"
+CFG=$SRC/tests/fixtures/zoo/dla46c_mnist_64_config.yaml
+M=$SRC/models/dla46c_mnist_64
+F=$M/dla46c_mnist_64.onnx
+Q=$M/dla46c_mnist_64_qdq_int8.onnx
+DIG=$SRC/data/digits
+cd "$TMP"
+zoo() { "$DLAKIT" zoo "$CFG" "$@" >"$TMP/out" 2>"$TMP/err"; }
+expect() { # WHAT STATUS PATTERN: the last zoo call's status and a line of its stderr
+  local what=$1 want=$2 pat=$3 rc=$4
+  if [ "$rc" -ne "$want" ] || ! grep -qF -- "$pat" "$TMP/err"; then fail "$what: status $rc, stderr: $(head -3 "$TMP/err")"; else echo "ok: $what"; fi
+}
+
+# evaluation: the services' default run folder (experiments_outputs/<date-time>) once hydra is deleted
+zoo operation_mode=evaluation model.model_path="$Q" +dataset.test_path="$DIG" '~hydra' || fail "evaluation"
+RUN=$(ls -d experiments_outputs/*)
+[[ $RUN =~ ^experiments_outputs/20[0-9][0-9]_[01][0-9]_[0-3][0-9]_[0-2][0-9]_[0-5][0-9]_[0-6][0-9]$ ]] || fail "run folder $RUN"
+"$DLAKIT" eval "$Q" "$DIG" --json >ev.json || fail "eval"
+$PY - "$RUN" ev.json <<'PYEOF' || FAILS=$((FAILS + 1))
+import json, sys, xml.dom.minidom
+run, ev = sys.argv[1], json.load(open(sys.argv[2]))
+acc = round(ev['top1']['correct'] * 100 / ev['images'], 2)
+log = open(run + '/stm32ai_main.log').read()
+want = f"operation_mode: evaluation\nquantized onnx model\nEvaluation accuracy: {acc} %\noperation finished: evaluation\n"
+rep = json.load(open(run + '/eval_dla46c_mnist_64_qdq_int8_test_set.json'))
+svg = open(run + '/quantized_onnx_model_test_set_confusion_matrix.svg').read(); xml.dom.minidom.parseString(svg)
+ok = log == want and rep['predictions'] == ev['predictions'] and svg.count('<rect x=') == 100 and acc == 100.0
+print(f"evaluation: {log!r} {'ok' if ok else 'WRONG'}"); sys.exit(0 if ok else 1)
+PYEOF
+
+# quantization: the file is dlakit quantize's, named as the services name it; per-tensor -> _pt
+zoo operation_mode=quantization model.model_path="$F" +dataset.quantization_path="$DIG" hydra.run.dir=q || fail "quantization"
+"$DLAKIT" quantize "$F" -o q.onnx --calib "$DIG" --size 64 >/dev/null 2>&1 || fail "quantize"
+cmp -s q/quantized_models/dla46c_mnist_64_quant_qdq_pc.onnx q.onnx && echo "ok: quantization = dlakit quantize" || fail "quantization file"
+zoo operation_mode=quantization model.model_path="$F" +dataset.training_path="$DIG" hydra.run.dir=qs \
+  +quantization.granularity=per_tensor quantization.export_dir=qm || fail "quantization per_tensor"
+"$DLAKIT" quantize "$F" -o qs.onnx --calib "$DIG" --calib-fraction 0.01 --per-tensor >/dev/null 2>&1 || fail "quantize --calib-fraction"
+cmp -s qs/qm/dla46c_mnist_64_quant_qdq_pt.onnx qs.onnx && echo "ok: quantization_split 0.01 of training_path, per_tensor" || fail "per_tensor file"
+grep -q '"calibration_images": 1,' qs/quantize_dla46c_mnist_64.json || fail "0.01 x 30 images: $(cat qs/quantize_dla46c_mnist_64.json)"
+
+# benchmarking: host time and analyze's MCU figures in the services' log lines
+zoo operation_mode=benchmarking model.model_path="$Q" hydra.run.dir=b || fail "benchmarking"
+"$DLAKIT" analyze "$Q" --json >an.json || fail "analyze"
+$PY - b an.json <<'PYEOF' || FAILS=$((FAILS + 1))
+import json, sys
+run, an = sys.argv[1], json.load(open(sys.argv[2]))
+bj = json.load(open(run + '/benchmark_host_dla46c_mnist_64_qdq_int8.json'))
+want = (f"operation_mode: benchmarking\nBenchmarking board : host (dlakit bench, 1 thread)\nInference_time : {round(bj['median_ms'], 2)} ms\n"
+        f"RAM Activations : {round(an['peak_ram_bytes'] / 1024, 2)} KiB\nFlash weights : {round(an['weights_bytes'] / 1024, 2)} KiB\n"
+        f"MACCs : {round(an['macs'] / 1e6, 3)} M\noperation finished: benchmarking\n")
+log = open(run + '/stm32ai_main.log').read()
+ok = log == want and 'RAM Activations : 128.0 KiB' in log and 'MACCs : 46.861 M' in log
+print(f"benchmarking: {log!r} {'ok' if ok else 'WRONG, want ' + repr(want)}"); sys.exit(0 if ok else 1)
+PYEOF
+
+# deployment: dlakit compile's C in a project folder whose Makefile builds (host; arm-none-eabi-gcc when present)
+zoo operation_mode=deployment model.model_path="$Q" hydra.run.dir=d || fail "deployment"
+P=d/deployment/dla46c_mnist_64_qdq_int8
+mkdir -p cmp && "$DLAKIT" compile "$Q" -o cmp --name dla46c_mnist_64_qdq_int8 >/dev/null || fail "compile"
+cmp -s $P/dla46c_mnist_64_qdq_int8.c cmp/dla46c_mnist_64_qdq_int8.c && cmp -s $P/dla46c_mnist_64_qdq_int8.h cmp/dla46c_mnist_64_qdq_int8.h \
+  && [ -s $P/README.md ] && echo "ok: deployment = dlakit compile" || fail "deployment files"
+make -s -C $P CC=cc AR=ar ARCH= >make.log 2>&1 && [ -s $P/libdla46c_mnist_64_qdq_int8.a ] && echo "ok: Makefile builds on the host" || fail "make (host): $(head -5 make.log)"
+if command -v arm-none-eabi-gcc >/dev/null; then
+  make -s -C $P clean && make -s -C $P >make.log 2>&1 && arm-none-eabi-objdump -f $P/dla46c_mnist_64_qdq_int8.o | grep -q 'elf32-littlearm' \
+    && echo "ok: Makefile builds with arm-none-eabi-gcc" || fail "make (arm): $(head -5 make.log)"
+fi
+
+# prediction: classify's report of the folder's images
+zoo operation_mode=prediction model.model_path="$Q" +dataset.prediction_path="$DIG/3" hydra.run.dir=p || fail "prediction"
+"$DLAKIT" classify "$Q" "$DIG"/3/*.png --json --size 64 >pr.json || fail "classify"
+cmp -s p/predictions_dla46c_mnist_64_qdq_int8.json pr.json && echo "ok: prediction = dlakit classify" || fail "prediction report"
+
+# chain_qd: quantize, then deploy the quantized model; chain_qb: quantize, then benchmark it
+zoo operation_mode=chain_qd model.model_path="$F" +dataset.quantization_path="$DIG" hydra.run.dir=qd || fail "chain_qd"
+cmp -s qd/quantized_models/dla46c_mnist_64_quant_qdq_pc.onnx q.onnx && [ -s qd/deployment/dla46c_mnist_64_quant_qdq_pc/dla46c_mnist_64_quant_qdq_pc.c ] \
+  && grep -qx 'operation finished: chain_qd' qd/stm32ai_main.log && echo "ok: chain_qd" || fail "chain_qd files"
+zoo operation_mode=chain_qb model.model_path="$F" +dataset.quantization_path="$DIG" hydra.run.dir=qb || fail "chain_qb"
+grep -qx 'RAM Activations : 128.0 KiB' qb/stm32ai_main.log && echo "ok: chain_qb" || fail "chain_qb log"
+
+# Python literals and interpolations: (64, 64, 3) is 64x64 as [3, 64, 64]; ${...} to another key
+zoo operation_mode=evaluation model.model_path="$Q" "model.input_shape=(64, 64, 3)" +dataset.prediction_path="$DIG" \
+  '+dataset.test_path=${dataset.prediction_path}' 'hydra.run.dir=lit_${model.framework}' || fail "literals"
+grep -qx 'Evaluation accuracy: 100.0 %' lit_torch/stm32ai_main.log && echo "ok: literals and interpolations" || fail "literal run"
+
+# refusals: nothing is written, the message names the key
+rc=0; zoo operation_mode=training model.model_path="$F" hydra.run.dir=t || rc=$?
+expect "training" 1 "training is not supported" $rc; [ ! -e t ] || fail "training made a run folder"
+rc=0; zoo operation_mode=evaluation preprocessing.rescaling.scale=1/zero hydra.run.dir=t || rc=$?
+expect "bad value" 1 "key 'preprocessing.rescaling.scale': '1/zero' is not a number" $rc; [ ! -e t ] || fail "bad value made a run folder"
+rc=0; zoo operation_mode=evaluation model.input_shape='[3, 64]' hydra.run.dir=t || rc=$?
+expect "bad shape" 1 "key 'model.input_shape'" $rc
+rc=0; zoo operation_mode=chain_xyz || rc=$?
+expect "bad mode" 1 "key 'operation_mode': 'chain_xyz' is not a mode" $rc
+rc=0; zoo dataset.test_path=x || rc=$?
+expect "override of a missing key" 2 "to add it: +dataset.test_path=" $rc
+rc=0; zoo operation_mode=evaluation model.model_path="$Q" +dataset.test_path="$DIG" +general.colour=1 hydra.run.dir=w || rc=$?
+expect "unknown key" 0 "unknown key 'general.colour' (ignored)" $rc
+rc=0; zoo '+dataset.test_path=${dataset.test_path}' || rc=$?
+expect "interpolation cycle" 1 "nested more than 16 deep" $rc
+printf 'a: &x 1\nb: *x\n' >alias.yaml
+rc=0; "$DLAKIT" zoo alias.yaml 2>"$TMP/err" || rc=$?
+expect "YAML alias" 1 "alias.yaml: line 2: YAML aliases" $rc
+printf 'operation_mode: [\n' >broken.yaml
+rc=0; "$DLAKIT" zoo broken.yaml 2>"$TMP/err" || rc=$?
+expect "broken YAML" 1 "broken.yaml: line 2: invalid YAML" $rc
+
+# eval: timm's natural class order (class2 before class10), --class-order sorted the byte order
+mkdir -p nat/class1 nat/class2 nat/class10
+cp "$DIG"/1/*.png nat/class1/; cp "$DIG"/2/*.png nat/class2/; cp "$DIG"/0/*.png nat/class10/
+"$DLAKIT" eval "$Q" nat --json >nat.json && "$DLAKIT" eval "$Q" nat --json --class-order sorted >srt.json || fail "eval nat"
+$PY - nat.json srt.json <<'PYEOF' || FAILS=$((FAILS + 1))
+import json, sys
+nat, srt = (json.load(open(f)) for f in sys.argv[1:3])
+names = lambda r: [c['name'] for c in r['per_class'] if c['name']]
+ok = names(nat) == ['class1', 'class2', 'class10'] and names(srt) == ['class1', 'class10', 'class2']
+print(f"class order: natural {names(nat)}, sorted {names(srt)}: {'ok' if ok else 'WRONG'}"); sys.exit(0 if ok else 1)
+PYEOF
+finish
