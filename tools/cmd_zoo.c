@@ -691,6 +691,10 @@ out:
             cli_json_str(stdout, z.c.mode);
             printf(",\"run_dir\":");
             cli_json_str(stdout, z.run);
+            char logp[4200];
+            strf(logp, sizeof logp, "%s/stm32ai_main.log", z.run);
+            printf(",\"log\":");
+            cli_json_str(stdout, logp);
             printf(",\"warnings\":%d,\"steps\":[%s]}\n", z.c.warnings, js_buf ? js_buf : "");
         }
         free(js_buf);

@@ -333,10 +333,12 @@ static int sb_add(sbuf *s, const char *p, size_t l)
     return 0;
 }
 
-static int expand(const zc_node *root, const char *where, const char *s, sbuf *out, int depth, dlk_err *err);
+static int expand(const zc_node *root, const char *where, const char *s, sbuf *out, int depth, long *work, dlk_err *err);
 
-static int expand_one(const zc_node *root, const char *where, const char *in, size_t l, sbuf *out, int depth, dlk_err *err)
+static int expand_one(const zc_node *root, const char *where, const char *in, size_t l, sbuf *out, int depth, long *work,
+                      dlk_err *err)
 {
+    if (--*work < 0) return dlk_fail(err, "key '%s': more than %d interpolations in the config", where, ZC_MAX_NODES);
     char inner[512];
     if (l >= sizeof inner) return dlk_fail(err, "key '%s': interpolation too long", where);
     memcpy(inner, in, l);
@@ -372,10 +374,10 @@ static int expand_one(const zc_node *root, const char *where, const char *in, si
     const zc_node *t = zc_get(root, inner);
     if (!t) return dlk_fail(err, "key '%s': ${%s}: no such key", where, inner);
     if (t->kind != ZC_SCALAR) return dlk_fail(err, "key '%s': ${%s} is not a single value", where, inner);
-    return expand(root, inner, t->str ? t->str : "", out, depth + 1, err);
+    return expand(root, inner, t->str ? t->str : "", out, depth + 1, work, err);
 }
 
-static int expand(const zc_node *root, const char *where, const char *s, sbuf *out, int depth, dlk_err *err)
+static int expand(const zc_node *root, const char *where, const char *s, sbuf *out, int depth, long *work, dlk_err *err)
 {
     if (depth > 16) return dlk_fail(err, "key '%s': interpolations nested more than 16 deep (a cycle?)", where);
     while (*s) {
@@ -392,12 +394,12 @@ static int expand(const zc_node *root, const char *where, const char *s, sbuf *o
         }
         if (lvl) return dlk_fail(err, "key '%s': '${' without its '}'", where);
         sbuf in = {0};
-        int r = expand(root, where, "", &in, depth + 1, err);
+        int r = expand(root, where, "", &in, depth + 1, work, err);
         char *raw = dupn(d + 2, (size_t)(p - d - 2));
         if (!raw) r = dlk_fail(err, "out of memory");
-        if (!r) r = expand(root, where, raw, &in, depth + 1, err);
+        if (!r) r = expand(root, where, raw, &in, depth + 1, work, err);
         free(raw);
-        if (!r) r = expand_one(root, where, in.b ? in.b : "", in.n, out, depth, err);
+        if (!r) r = expand_one(root, where, in.b ? in.b : "", in.n, out, depth, work, err);
         free(in.b);
         if (r) return r;
         s = p + 1;
@@ -406,13 +408,13 @@ static int expand(const zc_node *root, const char *where, const char *s, sbuf *o
     return 0;
 }
 
-static int resolve_node(const zc_node *root, zc_node *n, char *path, size_t plen, dlk_err *err)
+static int resolve_node(const zc_node *root, zc_node *n, char *path, size_t plen, long *work, dlk_err *err)
 {
     size_t l = strlen(path);
     if (n->kind == ZC_SCALAR) {
         if (!n->str || !strstr(n->str, "${")) return 0;
         sbuf out = {0};
-        if (expand(root, path, n->str, &out, 0, err)) {
+        if (expand(root, path, n->str, &out, 0, work, err)) {
             free(out.b);
             return -1;
         }
@@ -424,7 +426,7 @@ static int resolve_node(const zc_node *root, zc_node *n, char *path, size_t plen
     for (int i = 0; i < n->n; i++) {
         if (n->kind == ZC_MAP) snprintf(path + l, plen - l, "%s%s", l ? "." : "", n->kids[i].key);
         else snprintf(path + l, plen - l, "[%d]", i);
-        if (resolve_node(root, &n->kids[i], path, plen, err)) return -1;
+        if (resolve_node(root, &n->kids[i], path, plen, work, err)) return -1;
         path[l] = 0;
     }
     return 0;
@@ -433,8 +435,10 @@ static int resolve_node(const zc_node *root, zc_node *n, char *path, size_t plen
 int zc_resolve(zc_node *root, dlk_err *err)
 {
     /* every value is expanded against the tree as it was read, so the order does not matter */
+    /* and the work is bounded: empty values referring to each other could fan out exponentially */
     char path[1024] = "";
-    return resolve_node(root, root, path, sizeof path, err);
+    long work = ZC_MAX_NODES;
+    return resolve_node(root, root, path, sizeof path, &work, err);
 }
 
 /* --- Python literals ---------------------------------------------------------------------------- */
@@ -493,36 +497,25 @@ static int atom(expr *e, double *v)
     return 0;
 }
 
-static int product(expr *e, double *v)
+/* level 0: a sum of products; level 1: a product of atoms. */
+static int binary(expr *e, double *v, int level)
 {
-    if (atom(e, v)) return -1;
+    const char *ops = level ? "*/" : "+-";
+    if (level ? atom(e, v) : binary(e, v, 1)) return -1;
     for (;;) {
         skip_ws(e);
         char op = *e->s;
-        if (op != '*' && op != '/') return 0;
+        if (!op || !strchr(ops, op)) return 0;
         e->s++;
         double r;
-        if (atom(e, &r)) return -1;
+        if (level ? atom(e, &r) : binary(e, &r, 1)) return -1;
         if (op == '/' && r == 0) return -1;
-        *v = op == '*' ? *v * r : *v / r;
+        *v = op == '*' ? *v * r : op == '/' ? *v / r : op == '+' ? *v + r : *v - r;
         if (!isfinite(*v)) return -1;
     }
 }
 
-static int sum(expr *e, double *v)
-{
-    if (product(e, v)) return -1;
-    for (;;) {
-        skip_ws(e);
-        char op = *e->s;
-        if (op != '+' && op != '-') return 0;
-        e->s++;
-        double r;
-        if (product(e, &r)) return -1;
-        *v = op == '+' ? *v + r : *v - r;
-        if (!isfinite(*v)) return -1;
-    }
-}
+static int sum(expr *e, double *v) { return binary(e, v, 0); }
 
 int zc_eval_number(const char *s, double *out)
 {
