@@ -139,15 +139,31 @@ static int folder_items(const char *root, const dlk_labels *labels, int natural,
         free(cls);
         return cli_error("eval", "%s: no class folders (expected DIR/<class>/*.png|jpg)", root);
     }
+    /* ImageNet's WordNet-ID folders (n01440764/, ...): the standard class index of each, whatever
+     * subset of the 1000 classes is there (with --labels: for a folder not named in the file) */
+    int nw = 0, have_labels = labels && labels->n;
+    for (int c = 0; c < ncls; c++) nw += dlk_imagenet_wnid_index(cls[c]) != -1;
+    int wnid = nw == ncls && (!have_labels || labels->n == 1000);
+    if (nw && !wnid && !have_labels) {
+        for (int c = 0; c < ncls; c++)
+            if (dlk_imagenet_wnid_index(cls[c]) == -1) {
+                cli_error("eval", "%s: class folder '%s' is no WordNet ID, the others are (ImageNet's n01440764, ...)", root, cls[c]);
+                break;
+            }
+        free_names(cls, ncls);
+        return 1;
+    }
     int cap = 0;
     for (int c = 0; c < ncls; c++) {
         int label = c;
-        if (labels && labels->n) {
+        if (have_labels || wnid) {
             label = -1;
-            for (int k = 0; k < labels->n && label < 0; k++)
+            for (int k = 0; have_labels && k < labels->n && label < 0; k++)
                 if (!strcmp(labels->names[k], cls[c])) label = k;
+            if (label < 0 && wnid) label = dlk_imagenet_wnid_index(cls[c]);
             if (label < 0) {
-                cli_error("eval", "%s: class folder '%s' is not in the labels file", root, cls[c]);
+                if (label == -2) cli_error("eval", "%s: class folder '%s' is the WordNet ID of no ImageNet-1k class", root, cls[c]);
+                else cli_error("eval", "%s: class folder '%s' is not in the labels file", root, cls[c]);
                 free_names(cls, ncls);
                 return 1;
             }
@@ -176,13 +192,107 @@ static int folder_items(const char *root, const dlk_labels *labels, int natural,
         }
         free_names(files, nf);
     }
-    if (!(labels && labels->n)) {
+    if (!have_labels && !wnid) {
         classes->n = ncls;
         classes->names = cls;
     } else {
         free_names(cls, ncls);
     }
     return 0;
+}
+
+typedef struct {
+    char *id;
+    int label;
+} gt_entry;
+
+static int cmp_gt(const void *a, const void *b) { return strcmp(((const gt_entry *)a)->id, ((const gt_entry *)b)->id); }
+
+/* A flat folder of images labelled by ImageNet's LOC_val_solution.csv ("ImageId,PredictionString",
+ * the first WordNet ID of the prediction string is the class): an image the file does not name, or
+ * a WordNet ID of no ImageNet-1k class, is an error. */
+static int truth_items(const char *root, const char *csv, item **items, int *n)
+{
+    *items = NULL;
+    *n = 0;
+    const char *base = strrchr(csv, '/');
+    base = base ? base + 1 : csv;
+    if (!strcmp(base, "ILSVRC2012_validation_ground_truth.txt"))
+        return cli_error("eval", "%s: the development kit's class IDs (its own synset order) are not built in; give "
+                                 "LOC_val_solution.csv or class folders named by WordNet ID",
+                         csv);
+    FILE *f = fopen(csv, "rb");
+    if (!f) return cli_error("eval", "%s: cannot open", csv);
+    gt_entry *gt = NULL;
+    int ng = 0, cap = 0, rc = 1, line_no = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        line_no++;
+        char *comma = strchr(line, ',');
+        if (line_no == 1 && !strncmp(line, "ImageId,", 8)) continue;
+        if (!comma) {
+            if (strspn(line, " \r\n") == strlen(line)) continue;
+            cli_error("eval", "%s: line %d: expected ImageId,PredictionString", csv, line_no);
+            goto done;
+        }
+        *comma = 0;
+        char wn[16] = "";
+        sscanf(comma + 1, "%15s", wn);
+        int label = dlk_imagenet_wnid_index(wn);
+        if (label < 0) {
+            cli_error("eval", "%s: line %d: '%s' is no ImageNet-1k WordNet ID", csv, line_no, wn);
+            goto done;
+        }
+        if (ng == cap) {
+            cap = cap ? cap * 2 : 1024;
+            gt_entry *ng2 = realloc(gt, sizeof *gt * (size_t)cap);
+            if (!ng2) goto oom;
+            gt = ng2;
+        }
+        size_t l = strlen(line) + 1;
+        if (!(gt[ng].id = malloc(l))) goto oom;
+        memcpy(gt[ng].id, line, l);
+        gt[ng++].label = label;
+        if (ng > 10000000) break;
+    }
+    if (ng) qsort(gt, (size_t)ng, sizeof *gt, cmp_gt);
+    char **files;
+    int nf;
+    if (list_sorted(root, 0, 0, &files, &nf)) {
+        cli_error("eval", "%s: cannot open folder", root);
+        goto done;
+    }
+    if (!nf) cli_error("eval", "%s: no PNG or JPEG images", root);
+    if (nf && !(*items = malloc(sizeof(item) * (size_t)nf))) {
+        free_names(files, nf);
+        goto oom;
+    }
+    for (int i = 0; i < nf; i++) {
+        char stem[4096];
+        snprintf(stem, sizeof stem, "%s", files[i]);
+        char *dot = strrchr(stem, '.');
+        if (dot) *dot = 0;
+        gt_entry key = {stem, 0}, *hit = ng ? bsearch(&key, gt, (size_t)ng, sizeof *gt, cmp_gt) : NULL;
+        if (!hit) {
+            cli_error("eval", "%s: %s is not in %s", root, files[i], csv);
+            break;
+        }
+        size_t l = strlen(root) + strlen(files[i]) + 2;
+        char *p = malloc(l);
+        if (!p) break;
+        snprintf(p, l, "%s/%s", root, files[i]);
+        (*items)[(*n)++] = (item){p, -1, hit->label};
+    }
+    rc = nf && *n == nf ? 0 : 1;
+    free_names(files, nf);
+    goto done;
+oom:
+    cli_error("eval", "out of memory");
+done:
+    fclose(f);
+    for (int i = 0; i < ng; i++) free(gt[i].id);
+    free(gt);
+    return rc;
 }
 
 /* Item i decoded, preprocessed for the model of this pass and normalized into the context. In the
@@ -312,7 +422,7 @@ static int write_confusion(const char *path, const int *conf, int nc, const dlk_
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *idx[2] = {NULL, NULL}, *labels_path = NULL, *compare = NULL, *confusion = NULL, *range = NULL;
+    const char *idx[2] = {NULL, NULL}, *labels_path = NULL, *truth = NULL, *compare = NULL, *confusion = NULL, *range = NULL;
     long threads = 1, limit = -1;
     int json = 0, npos, class_order = 0;
     cli_pre pre;
@@ -327,6 +437,9 @@ int cmd_eval(int argc, char **argv)
         CLI_STR_OPT("--range", &range, "A:B", "only items A .. B-1 (IDX or folder order)"),
         CLI_INT_OPT("--limit", &limit, 0, 1L << 30, "N", "only the first N items (after --range)"),
         CLI_STR_OPT("--labels", &labels_path, "FILE", "class names, one per line (the class folder names for DIR)"),
+        CLI_STR_OPT("--ground-truth", &truth, "FILE", "DIR is a flat folder of ImageNet validation images labelled by FILE,\n"
+                                                   "LOC_val_solution.csv (found in DIR or its parent when DIR has no\n"
+                                                   "class folders)"),
         CLI_STR_OPT("--compare", &compare, "MODEL2", "also run MODEL2 and report how often the two top-1 answers agree"),
         CLI_STR_OPT("--confusion", &confusion, "FILE", "write the confusion matrix (rows: true class, columns: predicted):\n"
                                                        "CSV, or an SVG picture when FILE ends in .svg"),
@@ -340,8 +453,9 @@ int cmd_eval(int argc, char **argv)
     if (r != CLI_GO) return r;
     const char *model = npos > 0 ? argv[1] : NULL, *dir = npos > 1 ? argv[2] : NULL, *idx_img = idx[0], *idx_lbl = idx[1];
     if (!dir == !idx_img) return cli_usage_error("eval", "give either DIR or --idx IMAGES LABELS");
+    if (truth && !dir) return cli_usage_error("eval", "--ground-truth goes with DIR");
     if (confusion) {
-        const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path};
+        const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path, truth};
         for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++)
             if (dlk_same_file(confusion, ins[k]))
                 return cli_usage_error("eval", "--confusion %s is one of the inputs; it would be overwritten", confusion);
@@ -355,7 +469,21 @@ int cmd_eval(int argc, char **argv)
     eval_job j;
     memset(&j, 0, sizeof j);
     if (labels_path && dlk_labels_read(labels_path, &labels, &err)) return cli_error("eval", "%s", err.msg);
-    if (dir) {
+    char found[4200];
+    if (dir && !truth) { /* a flat ImageNet val/ folder: its LOC_val_solution.csv beside or above it */
+        char **sub;
+        int nsub;
+        if (!list_sorted(dir, 1, 0, &sub, &nsub)) {
+            free_names(sub, nsub);
+            for (int up = 0; !nsub && up < 2 && !truth; up++) {
+                snprintf(found, sizeof found, "%s%s/LOC_val_solution.csv", dir, up ? "/.." : "");
+                if (!access(found, R_OK)) truth = found;
+            }
+        }
+    }
+    if (dir && truth) {
+        if (truth_items(dir, truth, &items, &n)) goto done;
+    } else if (dir) {
         if (folder_items(dir, &labels, !class_order, &items, &n, &classes)) goto done;
     } else {
         if (dlk_idx_read(idx_img, &ximg, &err) || dlk_idx_read(idx_lbl, &xlbl, &err)) {

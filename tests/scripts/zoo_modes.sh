@@ -120,4 +120,41 @@ names = lambda r: [c['name'] for c in r['per_class'] if c['name']]
 ok = names(nat) == ['class1', 'class2', 'class10'] and names(srt) == ['class1', 'class10', 'class2']
 print(f"class order: natural {names(nat)}, sorted {names(srt)}: {'ok' if ok else 'WRONG'}"); sys.exit(0 if ok else 1)
 PYEOF
+# ImageNet as users have it (needs ../shared's zoo replica, 1000 classes): WordNet-ID folders map to the
+# standard class index whatever subset is there; a flat val/ folder with LOC_val_solution.csv
+if [ -d "$ZOO" ]; then
+  Z=$ZOO/dla46c_pt_224/dla46c_pt_224.onnx IM=$SHARED/images
+  mkdir -p wn/n01440764 wn/n15075141 wn/n02123045 flat/val
+  cp "$IM/china.png" "$IM/flower.png" wn/n01440764/; cp "$IM/coffee.png" wn/n15075141/; cp "$IM/chelsea.png" wn/n02123045/
+  cp "$IM/china.png" flat/val/ILSVRC2012_val_00000001.png; cp "$IM/coffee.png" flat/val/ILSVRC2012_val_00000002.png
+  cp "$IM/chelsea.png" flat/val/ILSVRC2012_val_00000003.png
+  printf 'ImageId,PredictionString\nILSVRC2012_val_00000002,n15075141 1 2 3 4 n15075141 5 6 7 8\nILSVRC2012_val_00000001,n01440764 1 2 3 4\nILSVRC2012_val_00000003,n02123045 0 0 9 9\nILSVRC2012_val_00000009,n01443537 1 1 2 2\n' >flat/LOC_val_solution.csv
+  "$DLAKIT" eval "$Z" wn --json >wn.json || fail "eval wnid folders"
+  "$DLAKIT" eval "$Z" wn --labels "$SHARED/labels/imagenet_labels.txt" --json >wnl.json || fail "eval wnid folders --labels"
+  "$DLAKIT" eval "$Z" flat/val --json >flat.json || fail "eval flat val/"
+  $PY - wn.json wnl.json flat.json <<'PYEOF' || FAILS=$((FAILS + 1))
+import json, sys
+wn, wnl, flat = (json.load(open(f)) for f in sys.argv[1:4])
+ok = wn['labels'] == [0, 0, 281, 999] and wnl['labels'] == wn['labels'] and flat['labels'] == [0, 999, 281]
+ok &= wn['predictions'][:2] == flat['predictions'][:1] + [wn['predictions'][1]] and wn['predictions'][3] == flat['predictions'][1]
+names = {c['class']: c['name'] for c in wn['per_class']}
+ok &= names[0] == 'tench' and names[281] == 'tabby' and names[999] == 'toilet tissue'
+print(f"WordNet-ID folders -> {wn['labels']}, flat val/ + LOC_val_solution.csv -> {flat['labels']}: {'ok' if ok else 'WRONG'}")
+sys.exit(0 if ok else 1)
+PYEOF
+  mkdir -p wn/n00000001; cp "$IM/china.png" wn/n00000001/
+  rc=0; "$DLAKIT" eval "$Z" wn 2>"$TMP/err" >/dev/null || rc=$?
+  expect "unknown WordNet ID" 1 "class folder 'n00000001' is the WordNet ID of no ImageNet-1k class" $rc
+  rm -r wn/n00000001; mkdir -p wn/cats; cp "$IM/china.png" wn/cats/
+  rc=0; "$DLAKIT" eval "$Z" wn 2>"$TMP/err" >/dev/null || rc=$?
+  expect "a folder among WordNet IDs" 1 "class folder 'cats' is no WordNet ID" $rc
+  cp "$IM/rocket.png" flat/val/extra.png
+  rc=0; "$DLAKIT" eval "$Z" flat/val 2>"$TMP/err" >/dev/null || rc=$?
+  expect "an image the CSV does not name" 1 "extra.png is not in" $rc
+  : >ILSVRC2012_validation_ground_truth.txt
+  rc=0; "$DLAKIT" eval "$Z" flat/val --ground-truth ILSVRC2012_validation_ground_truth.txt 2>"$TMP/err" >/dev/null || rc=$?
+  expect "the devkit's ground truth" 1 "give LOC_val_solution.csv" $rc
+else
+  echo "SKIP ImageNet folders: no $ZOO"
+fi
 finish

@@ -434,8 +434,9 @@ static int resolve_node(const zc_node *root, zc_node *n, char *path, size_t plen
 
 int zc_resolve(zc_node *root, dlk_err *err)
 {
-    /* every value is expanded against the tree as it was read, so the order does not matter */
-    /* and the work is bounded: empty values referring to each other could fan out exponentially */
+    /* values are replaced in file order (an expansion is the same whether the values it refers to are
+     * resolved already or not); the work is bounded: values referring to each other many times
+     * could fan out exponentially */
     char path[1024] = "";
     long work = ZC_MAX_NODES;
     return resolve_node(root, root, path, sizeof path, &work, err);
