@@ -1,7 +1,7 @@
 /* dlakit info: what a model file holds. */
 #include "cli.h"
 #include "onnx/onnx.h"
-#include "ops/ops.h"
+#include "ops/conv.h"
 #include "runtime/runtime.h"
 #include "util/err.h"
 
@@ -62,9 +62,9 @@ static void summarize(const dlk_graph *g, summary *s)
         if (!strncmp(t, "QLinear", 7) || strstr(t, ":QLinear")) qop++;
         for (int k = 0; k < n->n_in && k < 64; k++)
             if (n->in[k] >= 0 && n->op && (n->op->static_inputs >> k & 1) && is_static) is_static[n->in[k]] = 1;
-        /* the weights of a QLinearConv (slot 3) and of a DequantizeLinear of a constant */
+        /* the weights of a QLinearConv and of a DequantizeLinear of a constant */
         int wslot = -1, sslot = -1;
-        if (!strcmp(t, "QLinearConv")) wslot = 3, sslot = 4;
+        if (!strcmp(t, "QLinearConv")) wslot = DLK_QCONV_W, sslot = DLK_QCONV_W_SCALE;
         else if (!strcmp(t, "DequantizeLinear") && n->n_in >= 2 && g->values[n->in[0]].is_const &&
                  g->values[n->in[0]].shape.dtype != DLK_INT32)
             wslot = 0, sslot = 1;

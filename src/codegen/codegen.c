@@ -5,6 +5,11 @@
  * the generated program computes exactly what `dlakit run` computes.
  */
 #include "codegen/program.h"
+#include "ops/conv.h"
+#include "ops/elem.h"
+#include "ops/pool.h"
+#include "ops/quant.h"
+#include "ops/shape.h"
 #include "util/err.h"
 
 #include <math.h>
@@ -82,8 +87,6 @@ static void emit_renames(FILE *f, const char *name)
     }
 }
 
-static const dlk_tensor *in_t(const dlk_program *p, int node, int slot) { return p->ctx->ops[node].in[slot]; }
-
 static size_t buf_off(const dlk_program *p, int value) { return p->bufs[p->buf_of_value[value]].offset + p->value_off[value]; }
 
 /* Constant data and parameters of one step, written before the run function. */
@@ -95,15 +98,17 @@ static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk
     char decl[160], fb[48];
     switch (s->kind) {
     case DLK_STEP_CONV: {
-        const dlk_qconv_params *q = op->params;
+        const dlk_qconv_data *qd = dlk_qconv_data_of(op);
+        const dlk_qconv_params *q = &qd->p;
         const dlk_conv_geom *g = &q->g;
+        const dlk_tensor *w = op->in[DLK_QCONV_W], *b = dlk_op_input(op, DLK_QCONV_B);
         fprintf(f, "/* %s: QLinearConv %d -> %d, %dx%d, stride %d, group %d */\n", n->name, g->c_in, g->c_out, g->kh, g->kw, g->sh,
                 g->group);
         snprintf(decl, sizeof decl, "static const %s %s_w", q->w_type == DLK_Q_U8 ? "uint8_t" : "int8_t", c);
-        emit_i8(f, decl, in_t(p, s->node, 3)->data, dlk_shape_numel(&in_t(p, s->node, 3)->shape), q->w_type == DLK_Q_U8);
-        if (op->n_in > 8 && op->in[8]) {
+        emit_i8(f, decl, w->data, dlk_shape_numel(&w->shape), q->w_type == DLK_Q_U8);
+        if (b) {
             snprintf(decl, sizeof decl, "static const int32_t %s_b", c);
-            emit_i32(f, decl, op->in[8]->data, g->c_out);
+            emit_i32(f, decl, b->data, g->c_out);
         }
         snprintf(decl, sizeof decl, "static const float %s_scale", c);
         emit_f32(f, decl, q->scale, g->c_out);
@@ -123,7 +128,7 @@ static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk
         break;
     }
     case DLK_STEP_MAXPOOL: {
-        const dlk_pool_geom *g = op->params;
+        const dlk_pool_geom *g = dlk_pool_geom_of(op);
         fprintf(f,
                 "/* %s: MaxPool %dx%d, stride %d */\n"
                 "static const dlk_pool_geom %s = {.n = %d, .c = %d, .h_in = %d, .w_in = %d, .h_out = %d, .w_out = %d,\n"
@@ -133,19 +138,13 @@ static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk
         break;
     }
     case DLK_STEP_CONCAT: {
-        float ys, xs;
-        int yzp, xzp;
-        dlk_err e;
-        dlk_op_scalar_f(op, 0, &ys, &e);
-        dlk_op_scalar_i(op, 1, &yzp, &e);
-        for (int k = 2, part = 0; k + 2 < op->n_in; k += 3, part++) {
-            dlk_op_scalar_f(op, k + 1, &xs, &e);
-            dlk_op_scalar_i(op, k + 2, &xzp, &e);
-            if (xs == ys && xzp == yzp) continue;
+        const dlk_concat_data *cd = dlk_concat_data_of(op);
+        for (int part = 0; part < cd->n; part++) {
+            if (!cd->use_lut[part]) continue;
             uint8_t lut[256];
-            dlk_requant_lut_q8(at, xs, xzp, ys, yzp, lut);
+            dlk_requant_lut_q8(at, cd->x_scale[part], cd->x_zp[part], cd->y_scale, cd->y_zp, lut);
             fprintf(f, "/* %s, input %d: requantized through a table (scale %s, zero point %d) */\n", n->name, part,
-                    flit(xs, fb, sizeof fb), xzp);
+                    flit(cd->x_scale[part], fb, sizeof fb), cd->x_zp[part]);
             snprintf(decl, sizeof decl, "static const uint8_t %s_lut%d", c, part);
             emit_i8(f, decl, lut, 256, 1);
             fprintf(f, "\n");
@@ -162,7 +161,6 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
     const dlk_node *n = &p->g->nodes[s->node];
     const char *c = s->cname;
     char b1[48], b2[48], b3[48];
-    dlk_err e;
     int out = n->out[0];
     switch (s->kind) {
     case DLK_STEP_INPUT:
@@ -170,56 +168,45 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
         fprintf(f, "    quantize_input(image, arena + %zu);\n", buf_off(p, out));
         break;
     case DLK_STEP_CONV: {
-        const dlk_conv_geom *g = &((const dlk_qconv_params *)op->params)->g;
+        const dlk_conv_geom *g = &dlk_qconv_data_of(op)->p.g;
+        const int has_b = dlk_op_input(op, DLK_QCONV_B) != NULL;
         fprintf(f, "    /* %s: %dx%d/%d, %d -> %d channels, %dx%d out */\n", n->name, g->kh, g->kw, g->sh, g->c_in, g->c_out, g->h_out,
                 g->w_out);
         fprintf(f, "    dlk_conv_q8_ref(&%s, arena + %zu, %s_w, %s%s,\n                    arena + %zu, (int32_t *)(arena + %zu));\n", c,
-                buf_off(p, n->in[0]), c, op->n_in > 8 && op->in[8] ? c : "NULL", op->n_in > 8 && op->in[8] ? "_b" : "",
+                buf_off(p, n->in[DLK_QCONV_X]), c, has_b ? c : "NULL", has_b ? "_b" : "",
                 buf_off(p, out), p->scratch_buf[s->node] >= 0 ? p->bufs[p->scratch_buf[s->node]].offset : 0);
         break;
     }
     case DLK_STEP_MAXPOOL:
         fprintf(f, "    /* %s */\n", n->name);
-        fprintf(f, "    dlk_maxpool_q8_ref(&%s, %s, arena + %zu, arena + %zu);\n", c, qtype(at), buf_off(p, n->in[0]),
+        fprintf(f, "    dlk_maxpool_q8_ref(&%s, %s, arena + %zu, arena + %zu);\n", c, qtype(at), buf_off(p, n->in[DLK_POOL_X]),
                 buf_off(p, out));
         break;
     case DLK_STEP_ADD: {
-        float as, bs, cs;
-        int azp, bzp, czp = 0;
-        dlk_op_scalar_f(op, 1, &as, &e);
-        dlk_op_scalar_i(op, 2, &azp, &e);
-        dlk_op_scalar_f(op, 4, &bs, &e);
-        dlk_op_scalar_i(op, 5, &bzp, &e);
-        dlk_op_scalar_f(op, 6, &cs, &e);
-        if (op->n_in > 7 && op->in[7]) dlk_op_scalar_i(op, 7, &czp, &e);
+        const dlk_qadd_data *q = dlk_qadd_data_of(op);
         int64_t cnt = dlk_shape_numel(&op->out[0]->shape);
-        fprintf(f, "    { /* %s: QLinearAdd%s of %lld values */\n", n->name, dlk_attr_int(n, "dlk_relu", 0) ? " + Relu" : "",
-                (long long)cnt);
+        fprintf(f, "    { /* %s: QLinearAdd%s of %lld values */\n", n->name, q->relu ? " + Relu" : "", (long long)cnt);
         fprintf(f, "        static const int64_t len[1] = {%lld}, step[1] = {1};\n", (long long)cnt);
         fprintf(f, "        dlk_qadd_q8_ref(1, len, step, step, %s, arena + %zu, %s, %d, arena + %zu, %s, %d, %s, %d, arena + %zu);\n",
-                qtype(at), buf_off(p, n->in[0]), flit(as, b1, sizeof b1), azp, buf_off(p, n->in[3]), flit(bs, b2, sizeof b2), bzp,
-                flit(cs, b3, sizeof b3), czp, buf_off(p, out));
-        if (dlk_attr_int(n, "dlk_relu", 0))
+                qtype(at), buf_off(p, n->in[DLK_QADD_A]), flit(q->as, b1, sizeof b1), q->azp, buf_off(p, n->in[DLK_QADD_B]),
+                flit(q->bs, b2, sizeof b2), q->bzp, flit(q->cs, b3, sizeof b3), q->czp, buf_off(p, out));
+        if (q->relu)
             fprintf(f, "        dlk_clip_q8_ref(%lld, %s, arena + %zu, %d, %d, arena + %zu);\n", (long long)cnt, qtype(at),
-                    buf_off(p, out), czp, dlk_q8_hi(at), buf_off(p, out));
+                    buf_off(p, out), q->czp, dlk_q8_hi(at), buf_off(p, out));
         fprintf(f, "    }\n");
         break;
     }
     case DLK_STEP_CONCAT: {
-        float ys, xs;
-        int yzp, xzp;
-        dlk_op_scalar_f(op, 0, &ys, &e);
-        dlk_op_scalar_i(op, 1, &yzp, &e);
+        const dlk_concat_data *cd = dlk_concat_data_of(op);
         fprintf(f, "    /* %s: QLinearConcat */\n", n->name);
         size_t at_b = 0, o = buf_off(p, out);
-        for (int k = 2, part = 0; k + 2 < op->n_in; k += 3, part++) {
-            dlk_op_scalar_f(op, k + 1, &xs, &e);
-            dlk_op_scalar_i(op, k + 2, &xzp, &e);
+        for (int part = 0; part < cd->n; part++) {
+            const int k = cd->slot[part];
             size_t bytes = op->in[k]->bytes;
             if (buf_off(p, n->in[k]) == o + at_b && p->buf_of_value[n->in[k]] == p->buf_of_value[out])
                 fprintf(f, "    /* input %d (%zu bytes at %zu): written there by %s */\n", part, bytes, o + at_b,
                         p->g->nodes[p->g->values[n->in[k]].producer].name);
-            else if (xs == ys && xzp == yzp)
+            else if (!cd->use_lut[part])
                 fprintf(f, "    memcpy(arena + %zu, arena + %zu, %zu);\n", o + at_b, buf_off(p, n->in[k]), bytes);
             else
                 fprintf(f, "    dlk_apply_lut_q8(%zu, %s, %s_lut%d, arena + %zu, arena + %zu);\n", bytes, qtype(at), c, part,
@@ -229,34 +216,26 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
         break;
     }
     case DLK_STEP_GAP: {
-        float xs, ys;
-        int xzp, yzp;
-        dlk_op_scalar_f(op, 1, &xs, &e);
-        dlk_op_scalar_i(op, 2, &xzp, &e);
-        dlk_op_scalar_f(op, 3, &ys, &e);
-        dlk_op_scalar_i(op, 4, &yzp, &e);
-        const dlk_shape *xsh = &op->in[0]->shape;
-        int nc = (int)(xsh->dims[0] * xsh->dims[1]), hw = (int)(dlk_shape_numel(xsh) / (nc ? nc : 1));
+        const dlk_gap_data *q = dlk_gap_data_of(op);
         fprintf(f, "    /* %s: QLinearGlobalAveragePool */\n", n->name);
-        fprintf(f, "    dlk_qgavgpool_q8_ref(%d, %d, %s, arena + %zu, %s, %d, %s, %d, arena + %zu);\n", nc, hw, qtype(at),
-                buf_off(p, n->in[0]), flit(xs, b1, sizeof b1), xzp, flit(ys, b2, sizeof b2), yzp, buf_off(p, out));
+        fprintf(f, "    dlk_qgavgpool_q8_ref(%d, %d, %s, arena + %zu, %s, %d, %s, %d, arena + %zu);\n", (int)q->nc, (int)q->hw,
+                qtype(at), buf_off(p, n->in[DLK_QGAP_X]), flit(q->xs, b1, sizeof b1), q->xzp, flit(q->ys, b2, sizeof b2), q->yzp,
+                buf_off(p, out));
         break;
     }
     case DLK_STEP_ALIAS:
         fprintf(f, "    /* %s: %s, the same bytes */\n", n->name, n->op_type);
         break;
     case DLK_STEP_OUTPUT: {
-        float sc;
-        int zp = 0;
-        dlk_q8type t;
-        dlk_op_scalar_f(op, 1, &sc, &e);
-        if (op->n_in > 2 && op->in[2]) dlk_op_scalar_i(op, 2, &zp, &e);
-        dlk_q8type_of(op->in[0]->shape.dtype, &t);
+        const dlk_qdq_data *d = dlk_qdq_data_of(op); /* per tensor (step_kind) */
+        const float sc = d->scale[0];
+        const int zp = d->zp[0];
+        const dlk_q8type t = d->t;
         fprintf(f, "    { /* %s: DequantizeLinear into the scores */\n", n->name);
         fprintf(f, "        static const float scale[1] = {%s};\n        static const int32_t zero_point[1] = {%d};\n",
                 flit(sc, b1, sizeof b1), zp);
         fprintf(f, "        dlk_dequantize_ref(1, 1, %lld, arena + %zu, %s, 0, scale, zero_point, scores);\n    }\n",
-                (long long)dlk_shape_numel(&op->in[0]->shape), buf_off(p, n->in[0]), qtype(t));
+                (long long)dlk_shape_numel(&op->in[DLK_QDQ_X]->shape), buf_off(p, n->in[DLK_QDQ_X]), qtype(t));
         break;
     }
     }
@@ -264,29 +243,9 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
 
 #define NAME_STACK_BYTES 8192 /* the kernels' deepest frame (conv: 4 KiB of accumulators) with margin */
 
-int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, const char *model_path, dlk_err *err)
+/* NAME.h */
+static void emit_header(FILE *f, const dlk_program *p, const char *name, const char *base)
 {
-    size_t nl = strlen(name);
-    if (nl == 0 || nl > 40) return dlk_fail(err, "the name must have 1 to 40 characters");
-    for (size_t i = 0; i < nl; i++)
-        if (!(name[i] == '_' || (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-              (i > 0 && name[i] >= '0' && name[i] <= '9')))
-            return dlk_fail(err, "the name '%s' is not a C identifier", name);
-    size_t dl = strlen(dir) + nl + 8;
-    char *path = malloc(dl);
-    if (!path) return dlk_fail(err, "out of memory");
-    const char *base = strrchr(model_path, '/');
-    base = base ? base + 1 : model_path;
-    dlk_q8type at = p->in_type;
-
-    /* NAME.h */
-    snprintf(path, dl, "%s/%s.h", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        dlk_fail(err, "%s: cannot write", path);
-        free(path);
-        return -1;
-    }
     fprintf(f,
             "/* %s.h: %s compiled by dlakit %s. */\n"
             "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n"
@@ -302,22 +261,12 @@ int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, c
             "int %s_run(const uint8_t *image, float *scores);\n\n#endif\n",
             name, base, DLK_VERSION, name, name, name, p->in_h, name, p->in_w, name, p->num_classes, name, p->arena_bytes, name,
             p->scratch_bytes, name, p->weights_bytes, name, NAME_STACK_BYTES, name, name, (long long)p->macs, name, name);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad) {
-        dlk_fail(err, "%s: write failed", path);
-        free(path);
-        return -1;
-    }
+}
 
-    /* NAME.c */
-    snprintf(path, dl, "%s/%s.c", dir, name);
-    f = fopen(path, "w");
-    if (!f) {
-        dlk_fail(err, "%s: cannot write", path);
-        free(path);
-        return -1;
-    }
+/* NAME.c */
+static void emit_source(FILE *f, const dlk_program *p, const char *name, const char *base)
+{
+    const dlk_q8type at = p->in_type;
     fprintf(f,
             "/*\n * %s.c: %s compiled by dlakit %s for a %dx%d uint8 RGB image.\n"
             " * %lld MACs, %zu bytes of constants, a %zu-byte arena. No malloc, no stdio.\n"
@@ -355,9 +304,39 @@ int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, c
             name, name, name, name);
     for (int i = 0; i < p->n_steps; i++) emit_step_call(f, p, &p->steps[i], at);
     fprintf(f, "    return 0;\n}\n");
-    bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad) dlk_fail(err, "%s: write failed", path);
+}
+
+/* Writes dir/NAME.ext with emit; fails if it cannot be written whole. */
+static int write_file(const char *dir, const char *name, const char *ext, const dlk_program *p, const char *base,
+                      void (*emit)(FILE *f, const dlk_program *p, const char *name, const char *base), dlk_err *err)
+{
+    size_t dl = strlen(dir) + strlen(name) + 8;
+    char *path = malloc(dl);
+    if (!path) return dlk_fail(err, "out of memory");
+    snprintf(path, dl, "%s/%s.%s", dir, name, ext);
+    FILE *f = fopen(path, "w");
+    const int opened = f != NULL;
+    int bad = !opened;
+    if (opened) {
+        emit(f, p, name, base);
+        bad = ferror(f);
+        bad |= fclose(f) != 0;
+    }
+    if (bad) dlk_fail(err, opened ? "%s: write failed" : "%s: cannot write", path);
     free(path);
     return bad ? -1 : 0;
+}
+
+int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, const char *model_path, dlk_err *err)
+{
+    size_t nl = strlen(name);
+    if (nl == 0 || nl > 40) return dlk_fail(err, "the name must have 1 to 40 characters");
+    for (size_t i = 0; i < nl; i++)
+        if (!(name[i] == '_' || (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (i > 0 && name[i] >= '0' && name[i] <= '9')))
+            return dlk_fail(err, "the name '%s' is not a C identifier", name);
+    const char *base = strrchr(model_path, '/');
+    base = base ? base + 1 : model_path;
+    if (write_file(dir, name, "h", p, base, emit_header, err)) return -1;
+    return write_file(dir, name, "c", p, base, emit_source, err);
 }

@@ -1,5 +1,10 @@
 /* The compiled program as data: steps, buffers, plan and costs (see program.h). */
 #include "codegen/program.h"
+#include "ops/conv.h"
+#include "ops/elem.h"
+#include "ops/pool.h"
+#include "ops/quant.h"
+#include "ops/shape.h"
 #include "image/image.h"
 #include "util/err.h"
 
@@ -8,25 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static int is_op(const dlk_node *n, const char *t)
-{
-    const char *s = n->op_type;
-    const char *colon = strchr(s, ':');
-    return !strcmp(colon ? colon + 1 : s, t) || !strcmp(s, t);
-}
-
-static int const_float(const dlk_op *op, int slot, float *v)
-{
-    dlk_err e;
-    return dlk_op_scalar_f(op, slot, v, &e);
-}
-
-static int const_int(const dlk_op *op, int slot, int *v)
-{
-    dlk_err e;
-    return dlk_op_scalar_i(op, slot, v, &e);
-}
 
 /* A C identifier from a node name: "/level2/tree1/conv1/Conv" -> "level2_tree1_conv1_Conv", at
  * most 40 characters (the tail of longer names), made unique with a "_<step>" suffix. */
@@ -92,41 +78,41 @@ static int step_kind(const dlk_program *p, int i, dlk_step_kind *k, dlk_err *err
     const dlk_node *n = &g->nodes[i];
     const dlk_op *op = &p->ctx->ops[i];
     dlk_q8type t;
-    if (is_op(n, "QuantizeLinear")) {
-        if (n->in[0] != p->input_value) return dlk_fail(err, "node '%s': QuantizeLinear inside the model is not supported by compile", n->name);
+    switch (n->op->id) {
+    case DLK_OP_QuantizeLinear:
+        if (n->in[DLK_QDQ_X] != p->input_value) return dlk_fail(err, "node '%s': QuantizeLinear inside the model is not supported by compile", n->name);
         *k = DLK_STEP_INPUT;
         return 0;
-    }
-    if (is_op(n, "DequantizeLinear")) {
+    case DLK_OP_DequantizeLinear: {
         if (n->out[0] != p->output_value) return dlk_fail(err, "node '%s': DequantizeLinear inside the model is not supported by compile", n->name);
-        float s;
-        int z;
-        if (const_float(op, 1, &s) || (op->n_in > 2 && op->in[2] && const_int(op, 2, &z)) ||
-            dlk_q8type_of(op->in[0]->shape.dtype, &t))
+        const dlk_qdq_data *d = dlk_qdq_data_of(op);
+        if (d->axis_len != 1 || dlk_q8type_of(op->in[DLK_QDQ_X]->shape.dtype, &t))
             return dlk_fail(err, "node '%s': the output DequantizeLinear must be per-tensor int8/uint8", n->name);
         *k = DLK_STEP_OUTPUT;
         return 0;
     }
-    if (is_op(n, "QLinearConv")) *k = DLK_STEP_CONV;
-    else if (is_op(n, "MaxPool")) {
-        if (dlk_q8type_of(op->in[0]->shape.dtype, &t)) return dlk_fail(err, "node '%s': float MaxPool in an int8 program", n->name);
+    case DLK_OP_QLinearConv: *k = DLK_STEP_CONV; return 0;
+    case DLK_OP_MaxPool:
+        if (dlk_q8type_of(op->in[DLK_POOL_X]->shape.dtype, &t)) return dlk_fail(err, "node '%s': float MaxPool in an int8 program", n->name);
         *k = DLK_STEP_MAXPOOL;
-    } else if (is_op(n, "QLinearAdd")) {
-        const dlk_shape *a = &op->in[0]->shape, *b = &op->in[3]->shape, *y = &op->out[0]->shape;
+        return 0;
+    case DLK_OP_QLinearAdd: {
+        const dlk_shape *a = &op->in[DLK_QADD_A]->shape, *b = &op->in[DLK_QADD_B]->shape, *y = &op->out[0]->shape;
         if (dlk_shape_numel(a) != dlk_shape_numel(y) || dlk_shape_numel(b) != dlk_shape_numel(y))
             return dlk_fail(err, "node '%s': QLinearAdd with broadcasting is not supported by compile", n->name);
         *k = DLK_STEP_ADD;
-    } else if (is_op(n, "QLinearConcat")) {
-        int64_t axis = dlk_attr_int(n, "axis", 0);
-        const dlk_shape *y = &op->out[0]->shape;
-        if (axis < 0) axis += y->ndim;
-        for (int d = 0; d < axis; d++)
-            if (y->dims[d] != 1) return dlk_fail(err, "node '%s': Concat must join the outermost non-unit axis", n->name);
+        return 0;
+    }
+    case DLK_OP_QLinearConcat:
+        /* every dimension before the axis 1: each part is one range of the output */
+        if (dlk_concat_data_of(op)->outer != 1) return dlk_fail(err, "node '%s': Concat must join the outermost non-unit axis", n->name);
         *k = DLK_STEP_CONCAT;
-    } else if (is_op(n, "QLinearGlobalAveragePool")) *k = DLK_STEP_GAP;
-    else if (is_op(n, "Flatten") || is_op(n, "Reshape") || is_op(n, "Identity")) *k = DLK_STEP_ALIAS;
-    else return dlk_fail(err, "node '%s': operator %s is not supported by compile (int8 QDQ/QOperator classifiers)", n->name, n->op_type);
-    return 0;
+        return 0;
+    case DLK_OP_QLinearGlobalAveragePool: *k = DLK_STEP_GAP; return 0;
+    case DLK_OP_Flatten: case DLK_OP_Reshape: case DLK_OP_Identity: *k = DLK_STEP_ALIAS; return 0;
+    default:
+        return dlk_fail(err, "node '%s': operator %s is not supported by compile (int8 QDQ/QOperator classifiers)", n->name, n->op_type);
+    }
 }
 
 /* Costs of step s as the MCU program stores and computes it. */
@@ -136,30 +122,23 @@ static void step_costs(const dlk_program *p, dlk_step *s)
     switch (s->kind) {
     case DLK_STEP_INPUT: s->weight_bytes = 3 * 256; break;
     case DLK_STEP_CONV: {
-        const dlk_qconv_params *q = op->params; /* qconv's parameters begin with the kernel's */
-        const dlk_conv_geom *cg = &q->g;
-        int64_t wn = dlk_shape_numel(&op->in[3]->shape);
-        int has_bias = op->n_in > 8 && op->in[8];
-        s->macs = (int64_t)cg->n * cg->c_out * cg->h_out * cg->w_out * (cg->c_in / cg->group) * cg->kh * cg->kw;
+        const dlk_conv_geom *cg = &dlk_qconv_data_of(op)->p.g;
+        int64_t wn = dlk_shape_numel(&op->in[DLK_QCONV_W]->shape);
+        int has_bias = dlk_op_input(op, DLK_QCONV_B) != NULL;
         s->params = wn + (has_bias ? cg->c_out : 0);
         s->weight_bytes = (size_t)wn + (has_bias ? 4 * (size_t)cg->c_out : 0) + 4 * (size_t)cg->c_out; /* + scales */
         break;
     }
     case DLK_STEP_CONCAT: {
-        float ys, xs;
-        int yzp, xzp;
-        const_float(op, 0, &ys);
-        const_int(op, 1, &yzp);
-        for (int k = 2; k + 2 < op->n_in; k += 3) {
-            const_float(op, k + 1, &xs);
-            const_int(op, k + 2, &xzp);
-            if (!(xs == ys && xzp == yzp)) s->weight_bytes += 256;
-        }
+        const dlk_concat_data *c = dlk_concat_data_of(op);
+        for (int k = 0; k < c->n; k++)
+            if (c->use_lut[k]) s->weight_bytes += 256; /* its requantization table */
         break;
     }
     case DLK_STEP_OUTPUT: s->weight_bytes = 8; break;
     default: break;
     }
+    s->macs = op->node->op->macs ? op->node->op->macs(op) : 0;
     if (s->kind != DLK_STEP_ALIAS && s->kind != DLK_STEP_OUTPUT) s->out_bytes = op->out[0]->bytes;
 }
 
@@ -197,16 +176,15 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
                 uses++;
                 qnode = i;
             }
-    if (uses != 1 || !is_op(&g->nodes[qnode], "QuantizeLinear"))
+    if (uses != 1 || g->nodes[qnode].op != &dlk_op_QuantizeLinear)
         return dlk_fail(err, "%s: compile needs an int8 model whose input goes only to a QuantizeLinear", g->path);
     {
         const dlk_op *qop = &c->ops[qnode];
-        if (const_float(qop, 1, &p->in_scale) || dlk_shape_numel(&qop->in[1]->shape) != 1 ||
-            dlk_q8type_of(qop->out[0]->shape.dtype, &p->in_type))
+        const dlk_qdq_data *d = dlk_qdq_data_of(qop); /* a zero point has as many values as the scale */
+        if (d->axis_len != 1 || dlk_q8type_of(qop->out[0]->shape.dtype, &p->in_type))
             return dlk_fail(err, "%s: the input QuantizeLinear must be per-tensor int8/uint8", g->path);
-        p->in_zp = 0;
-        if (qop->n_in > 2 && qop->in[2] && const_int(qop, 2, &p->in_zp))
-            return dlk_fail(err, "%s: the input QuantizeLinear's zero point must be a scalar", g->path);
+        p->in_scale = d->scale[0];
+        p->in_zp = d->zp[0];
     }
     p->n_steps = g->n_nodes;
     p->steps = calloc((size_t)g->n_nodes + 1, sizeof *p->steps);
@@ -234,7 +212,7 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
         p->macs += s->macs;
         p->params += s->params;
         p->weights_bytes += s->weight_bytes;
-        if (s->kind == DLK_STEP_CONV) p->int8_weight_bytes += (size_t)dlk_shape_numel(&op->in[3]->shape);
+        if (s->kind == DLK_STEP_CONV) p->int8_weight_bytes += (size_t)dlk_shape_numel(&op->in[DLK_QCONV_W]->shape);
     }
     if (p->steps[g->n_nodes - 1].kind != DLK_STEP_OUTPUT && c->t[p->output_value].is_const == 0) {
         int prod = g->values[p->output_value].producer;

@@ -32,11 +32,14 @@ static void free_attrs(dlk_node *n)
 
 void dlk_graph_free(dlk_graph *g)
 {
+    free(g->hash);
+    free(g->path);
     for (int i = 0; i < g->n_values; i++) {
         free(g->values[i].name);
         free(g->values[i].data);
         for (int d = 0; d < DLK_MAX_DIMS; d++) free(g->values[i].dim_param[d]);
     }
+    free(g->values);
     for (int i = 0; i < g->n_nodes; i++) {
         free(g->nodes[i].name);
         free(g->nodes[i].op_type);
@@ -44,12 +47,9 @@ void dlk_graph_free(dlk_graph *g)
         free(g->nodes[i].out);
         free_attrs(&g->nodes[i]);
     }
-    free(g->values);
     free(g->nodes);
     free(g->inputs);
     free(g->outputs);
-    free(g->hash);
-    free(g->path);
     memset(g, 0, sizeof *g);
 }
 
@@ -87,17 +87,24 @@ int dlk_graph_find(const dlk_graph *g, const char *name)
     return -1;
 }
 
+/* arr (n of *cap elements used) with room for one more: the capacity doubles, from 64; NULL when
+ * out of memory (arr unchanged) */
+static void *grow(void *arr, int n, int *cap, size_t elem)
+{
+    if (n < *cap) return arr;
+    int c = *cap ? *cap * 2 : 64;
+    void *p = realloc(arr, elem * (size_t)c);
+    if (p) *cap = c;
+    return p;
+}
+
 int dlk_graph_value(dlk_graph *g, const char *name)
 {
     int v = dlk_graph_find(g, name);
     if (v >= 0) return v;
-    if (g->n_values == g->cap_values) {
-        int cap = g->cap_values ? g->cap_values * 2 : 64;
-        dlk_value *nv = realloc(g->values, sizeof *nv * cap);
-        if (!nv) return -1;
-        g->values = nv;
-        g->cap_values = cap;
-    }
+    dlk_value *nv = grow(g->values, g->n_values, &g->cap_values, sizeof *nv);
+    if (!nv) return -1;
+    g->values = nv;
     if ((g->n_values + 1) * 2 > g->hash_cap && rehash(g, g->hash_cap ? g->hash_cap * 2 : 128)) return -1;
     dlk_value *val = &g->values[g->n_values];
     memset(val, 0, sizeof *val);
@@ -136,13 +143,9 @@ int dlk_graph_add_const(dlk_graph *g, const char *hint, const dlk_shape *shape, 
 int dlk_graph_add_node(dlk_graph *g, const char *name, const char *op_type, const int *in, int n_in,
                        const int *out, int n_out)
 {
-    if (g->n_nodes == g->cap_nodes) {
-        int cap = g->cap_nodes ? g->cap_nodes * 2 : 64;
-        dlk_node *nn = realloc(g->nodes, sizeof *nn * cap);
-        if (!nn) return -1;
-        g->nodes = nn;
-        g->cap_nodes = cap;
-    }
+    dlk_node *nn = grow(g->nodes, g->n_nodes, &g->cap_nodes, sizeof *nn);
+    if (!nn) return -1;
+    g->nodes = nn;
     dlk_node *n = &g->nodes[g->n_nodes];
     memset(n, 0, sizeof *n);
     n->name = xstrdup(name ? name : "");
@@ -251,6 +254,28 @@ int dlk_graph_consumers(const dlk_graph *g, int value, int *first_node, int *fir
 /* Kahn's algorithm in linear time, keeping the order the former repeated file-order sweeps gave:
  * a node goes in sweep max over its producers p of sweep(p) + (p after it in the file), and nodes
  * are placed by (sweep, file position). A file already in topological order keeps its order. */
+/* The uses of activations (not constants, not graph inputs) by live nodes: counted (pending per
+ * node, ustart[v + 1] per value, *nuse in all) when users is NULL, else each recorded in users at
+ * fill[v]++. */
+static void walk_uses(const dlk_graph *g, int *pending, int *ustart, int *nuse, int *users, int *fill)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        const dlk_node *nd = &g->nodes[i];
+        if (nd->dead) continue;
+        for (int s = 0; s < nd->n_in; s++) {
+            int v = nd->in[s];
+            if (v < 0 || g->values[v].is_const || g->values[v].is_input) continue;
+            if (users) {
+                users[fill[v]++] = i;
+            } else {
+                pending[i]++;
+                ustart[v + 1]++;
+                (*nuse)++;
+            }
+        }
+    }
+}
+
 int dlk_graph_finalize(dlk_graph *g, dlk_err *err)
 {
     int n = g->n_nodes, nv = g->n_values, live = 0;
@@ -283,31 +308,13 @@ int dlk_graph_finalize(dlk_graph *g, dlk_err *err)
             prod[v] = i;
         }
     }
-    for (int i = 0; i < n; i++) {
-        dlk_node *nd = &g->nodes[i];
-        if (nd->dead) continue;
-        for (int s = 0; s < nd->n_in; s++) {
-            int v = nd->in[s];
-            if (v < 0 || g->values[v].is_const || g->values[v].is_input) continue;
-            pending[i]++;
-            ustart[v + 1]++;
-            nuse++;
-        }
-    }
+    walk_uses(g, pending, ustart, &nuse, NULL, NULL);
     for (int v = 0; v < nv; v++) ustart[v + 1] += ustart[v];
     users = malloc(sizeof(int) * (nuse ? nuse : 1));
     int *fill = malloc(sizeof(int) * (nv ? nv : 1));
     if (!users || !fill) { free(fill); dlk_fail(err, "%s: out of memory", g->path); goto done; }
     memcpy(fill, ustart, sizeof(int) * (nv ? nv : 0));
-    for (int i = 0; i < n; i++) {
-        dlk_node *nd = &g->nodes[i];
-        if (nd->dead) continue;
-        for (int s = 0; s < nd->n_in; s++) {
-            int v = nd->in[s];
-            if (v < 0 || g->values[v].is_const || g->values[v].is_input) continue;
-            users[fill[v]++] = i;
-        }
-    }
+    walk_uses(g, NULL, NULL, NULL, users, fill);
     free(fill);
     int head = 0, tail = 0, maxsweep = 0;
     for (int i = 0; i < n; i++)

@@ -11,6 +11,10 @@
 
 struct dlk_opdef;
 
+/* The most inputs and outputs of a node that dlakit runs (dlk_ops_resolve refuses more) */
+#define DLK_NODE_MAX_IN 64
+#define DLK_NODE_MAX_OUT 16
+
 typedef struct {
     char *name;
     dlk_shape shape;            /* declared (graph inputs/outputs, constants); dims < 0 unknown */
@@ -35,7 +39,7 @@ typedef struct {
 } dlk_attr;
 
 typedef struct {
-    const struct dlk_opdef *op;
+    const struct dlk_opdef *op; /* its operator (ops/ops.h: dlk_ops_resolve), opaque here */
     char *name;
     char *op_type;              /* as in the file */
     int n_in, n_out;

@@ -1,54 +1,9 @@
 #include "passes.h"
-#include "ops/ops.h"
 #include "util/err.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Inputs each operator requires (the first min_in slots must name a value) and accepts. Checked
- * once at load, so that passes and prepare steps can rely on them. */
-static const struct {
-    const char *op;
-    int min_in, max_in;
-} arity[] = {
-    {"Conv", 2, 3}, {"QLinearConv", 8, 9}, {"MaxPool", 1, 1}, {"AveragePool", 1, 1}, {"GlobalAveragePool", 1, 1},
-    {"QLinearGlobalAveragePool", 5, 5}, {"Relu", 1, 1}, {"Sigmoid", 1, 1}, {"Clip", 1, 3}, {"Softmax", 1, 1},
-    {"Add", 2, 2}, {"Sub", 2, 2}, {"Mul", 2, 2}, {"Div", 2, 2}, {"QLinearAdd", 7, 8}, {"Concat", 1, DLK_OP_MAX_IN},
-    {"QLinearConcat", 5, DLK_OP_MAX_IN}, {"Flatten", 1, 1}, {"Reshape", 2, 2}, {"Identity", 1, 1}, {"Gemm", 2, 3},
-    {"MatMul", 2, 2}, {"QLinearMatMul", 8, 8}, {"QuantizeLinear", 2, 3}, {"DequantizeLinear", 2, 3},
-};
-
-int dlk_pass_resolve_ops(dlk_graph *g, dlk_err *err)
-{
-    for (int i = 0; i < g->n_nodes; i++) {
-        dlk_node *n = &g->nodes[i];
-        if (n->dead) continue;
-        n->op = dlk_op_lookup(n->op_type);
-        if (!n->op)
-            return dlk_fail(err, "%s: node '%s': operator '%s' is not supported by dlakit", g->path, n->name, n->op_type);
-        if (n->n_in > DLK_OP_MAX_IN || n->n_out > DLK_OP_MAX_OUT)
-            return dlk_fail(err, "%s: node '%s' (%s): too many inputs or outputs", g->path, n->name, n->op_type);
-        for (size_t k = 0; k < sizeof arity / sizeof arity[0]; k++) {
-            if (strcmp(arity[k].op, n->op->name)) continue;
-            if (n->n_in < arity[k].min_in || n->n_in > arity[k].max_in) {
-                if (arity[k].min_in == arity[k].max_in)
-                    return dlk_fail(err, "%s: node '%s' (%s): takes %d input%s, has %d", g->path, n->name, n->op_type,
-                                    arity[k].min_in, arity[k].min_in == 1 ? "" : "s", n->n_in);
-                return dlk_fail(err, "%s: node '%s' (%s): takes %d to %d inputs, has %d", g->path, n->name, n->op_type,
-                                arity[k].min_in, arity[k].max_in, n->n_in);
-            }
-            for (int s = 0; s < arity[k].min_in; s++)
-                if (n->in[s] < 0)
-                    return dlk_fail(err, "%s: node '%s' (%s): input %d is required but its name is empty", g->path,
-                                    n->name, n->op_type, s);
-        }
-        if (n->n_out < 1 || n->out[0] < 0)
-            return dlk_fail(err, "%s: node '%s' (%s): output 0 is required but its name is empty", g->path, n->name,
-                            n->op_type);
-    }
-    return 0;
-}
 
 /* ---- QDQ fusion ------------------------------------------------------------------------------- */
 
@@ -255,7 +210,7 @@ static int rewrite(dlk_graph *g, int ni, const char *op_type, const int *in, int
     n->op_type = t;
     n->out[0] = out;
     n->n_out = 1;
-    n->op = dlk_op_lookup(t);
+    n->op = NULL; /* resolved again after the passes (dlk_ops_resolve) */
     return 0;
 }
 
@@ -272,7 +227,7 @@ static int fuse_node(qdq_ctx *q, int ni, int killed[2])
     qparam x, w, b, y, x2;
     int relu = -1;
     const char *t = n->op_type;
-    int in[DLK_OP_MAX_IN], k = 0;
+    int in[DLK_NODE_MAX_IN], k = 0;
 #define Y_OR_RELU()                                                                                                 \
     do {                                                                                                            \
         if (!single_q(q, n->out[0], &y)) {                                                                          \
@@ -302,8 +257,8 @@ static int fuse_node(qdq_ctx *q, int ni, int killed[2])
         in[k++] = y.scale, in[k++] = yz;
         if (rewrite(g, ni, "com.microsoft:QLinearAdd", in, k, y.data)) return -1;
     } else if (!strcmp(t, "Concat")) {
-        if (n->n_in < 1 || 2 + 3 * n->n_in > DLK_OP_MAX_IN) return 0;
-        qparam parts[DLK_OP_MAX_IN];
+        if (n->n_in < 1 || 2 + 3 * n->n_in > DLK_NODE_MAX_IN) return 0;
+        qparam parts[DLK_NODE_MAX_IN];
         for (int s = 0; s < n->n_in; s++)
             if (!dq_act(q, n->in[s], &parts[s]) || parts[s].qtype != parts[0].qtype) return 0;
         if (!single_q(q, n->out[0], &y) || y.qtype != parts[0].qtype) return 0;
@@ -354,7 +309,7 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
         if (g->nodes[i].dead) continue;
         /* the node's inputs and outputs before a fusion rewrites it: the index is updated for the
          * nodes a fusion touches only (re-indexing the whole graph after each one was quadratic) */
-        int old_in[DLK_OP_MAX_IN], old_out[DLK_OP_MAX_OUT], old_nin = g->nodes[i].n_in, old_nout = g->nodes[i].n_out;
+        int old_in[DLK_NODE_MAX_IN], old_out[DLK_NODE_MAX_OUT], old_nin = g->nodes[i].n_in, old_nout = g->nodes[i].n_out;
         memcpy(old_in, g->nodes[i].in, sizeof(int) * (size_t)old_nin);
         memcpy(old_out, g->nodes[i].out, sizeof(int) * (size_t)old_nout);
         int old_nv = g->n_values, killed[2];

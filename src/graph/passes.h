@@ -4,9 +4,11 @@
 
 #include "graph.h"
 
-/* Binds every node to its operator; fails naming the first unknown operator. */
-int dlk_pass_resolve_ops(dlk_graph *g, dlk_err *err);
-/* Rewrites QDQ units (DequantizeLinear -> op -> QuantizeLinear) into integer operators computed as
+/* Passes rewrite the graph as ONNX spells it (op_type strings, the ONNX operators' input orders); a
+ * node they rewrite gets op = NULL, bound again by dlk_ops_resolve (ops/) after them. They run
+ * after a first dlk_ops_resolve and rely on its input counts.
+ *
+ * Rewrites QDQ units (DequantizeLinear -> op -> QuantizeLinear) into integer operators computed as
  * ONNX Runtime's integer kernels compute them: QLinearConv (with a following Relu folded in),
  * QLinearAdd, QLinearConcat, QLinearGlobalAveragePool, and int8 MaxPool / Flatten / Reshape where
  * input and output share scale and zero point. Units that do not match stay in float. */

@@ -163,6 +163,14 @@ static char *dupstr(const char *s)
     return d;
 }
 
+/* a malloc'd copy of n elements (room for one when n is 0) */
+static void *dup_array(const void *src, size_t n, size_t elem)
+{
+    void *d = malloc(elem * (n ? n : 1));
+    if (d && n) memcpy(d, src, elem * n);
+    return d;
+}
+
 static int copy_attr(dlk_graph *g, dlk_node *n, const Onnx__AttributeProto *a, dlk_attr *out, dlk_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -181,16 +189,13 @@ static int copy_attr(dlk_graph *g, dlk_node *n, const Onnx__AttributeProto *a, d
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS:
         out->type = DLK_ATTR_INTS;
         out->n = (int)a->n_ints;
-        out->ints = malloc(sizeof(int64_t) * (a->n_ints ? a->n_ints : 1));
-        if (!out->ints) return dlk_fail(err, "%s: out of memory", g->path);
-        for (size_t i = 0; i < a->n_ints; i++) out->ints[i] = a->ints[i];
+        if (!(out->ints = dup_array(a->ints, a->n_ints, sizeof *out->ints))) return dlk_fail(err, "%s: out of memory", g->path);
         break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS:
         out->type = DLK_ATTR_FLOATS;
         out->n = (int)a->n_floats;
-        out->floats = malloc(sizeof(float) * (a->n_floats ? a->n_floats : 1));
-        if (!out->floats) return dlk_fail(err, "%s: out of memory", g->path);
-        for (size_t i = 0; i < a->n_floats; i++) out->floats[i] = a->floats[i];
+        if (!(out->floats = dup_array(a->floats, a->n_floats, sizeof *out->floats)))
+            return dlk_fail(err, "%s: out of memory", g->path);
         break;
     default:
         return dlk_fail(err, "%s: node '%s' (%s): attribute '%s' has a type dlakit does not support (%d)", g->path,
@@ -225,14 +230,12 @@ static int constant_node(dlk_graph *g, const Onnx__NodeProto *np, dlk_err *err)
         shape.dtype = DLK_FLOAT;
         shape.ndim = 1;
         shape.dims[0] = (int64_t)a->n_floats;
-        data = malloc(sizeof(float) * (a->n_floats + 1));
-        if (data) for (size_t i = 0; i < a->n_floats; i++) ((float *)data)[i] = a->floats[i];
+        data = dup_array(a->floats, a->n_floats, sizeof *a->floats);
     } else if (!strcmp(an, "value_ints")) {
         shape.dtype = DLK_INT64;
         shape.ndim = 1;
         shape.dims[0] = (int64_t)a->n_ints;
-        data = malloc(sizeof(int64_t) * (a->n_ints + 1));
-        if (data) for (size_t i = 0; i < a->n_ints; i++) ((int64_t *)data)[i] = a->ints[i];
+        data = dup_array(a->ints, a->n_ints, sizeof *a->ints);
     } else {
         return dlk_fail(err, "%s: %s: attribute '%s' is not supported", g->path, what, an);
     }

@@ -11,8 +11,8 @@
 #include "kernels/kernels.h"
 #include "kernels/config.h"
 
-#define DLK_OP_MAX_IN 64
-#define DLK_OP_MAX_OUT 16
+#define DLK_OP_MAX_IN DLK_NODE_MAX_IN
+#define DLK_OP_MAX_OUT DLK_NODE_MAX_OUT
 
 /* A value as a context sees it: a concrete shape and a buffer (constant data or the arena). */
 typedef struct {
@@ -66,7 +66,7 @@ typedef struct dlk_op {
                                         context's pool, each doing its share (ex->ith of ex->nth);
                                         0: called once, with nth = 1 */
     void *params;                    /* malloc'd by prepare; freed with free() */
-    struct dlk_pack_cache *packs;    /* the model's packed weights (runtime/packs.c) */
+    struct dlk_pack_cache *packs;    /* the model's packed weights (ops/packs.h) */
     const struct dlk_kernels *k;     /* the context's kernel table, set before prepare: prepare
                                         picks its kernels from it (never from dlk_kernels_get) */
     int layout_rule;                 /* DLK_LAYOUT_*, set by prepare */
@@ -77,16 +77,23 @@ typedef struct dlk_op {
     int (*finish)(struct dlk_op *op, dlk_err *err);
 } dlk_op;
 
-/* Packed weights, once per model (runtime/packs.c): the block that impl packed for this node and
- * geometry, filled now by fill(dst, arg) (bytes, 64-aligned) if no context made it before. Shared
- * by every context of the model, read-only; freed with the model. NULL on failure (err set). */
+/* The packed-weight store (ops/packs.h): one per model. */
 typedef struct dlk_pack_cache dlk_pack_cache;
-const void *dlk_op_packed(const dlk_op *op, const void *impl, const dlk_conv_geom *g, size_t bytes,
-                          void (*fill)(void *dst, const void *arg), const void *arg, dlk_err *err);
-dlk_pack_cache *dlk_pack_cache_new(void);
-void dlk_pack_cache_free(dlk_pack_cache *pc);
-/* how many packed blocks the cache holds and their bytes */
-void dlk_pack_cache_stats(dlk_pack_cache *pc, int *entries, size_t *bytes);
+
+/* Every operator dlakit runs, one dlk_opdef each (dlk_op_<name>, in ops_*.c); DLK_OP_<name> is its
+ * identity (dlk_opdef.id), for consumers that switch on the operator. */
+#define DLK_OPS(X)                                                                                          \
+    X(Conv) X(QLinearConv) X(MaxPool) X(AveragePool) X(GlobalAveragePool) X(QLinearGlobalAveragePool)        \
+    X(Relu) X(Sigmoid) X(Clip) X(Softmax) X(Add) X(Sub) X(Mul) X(Div) X(QLinearAdd) X(Concat)                 \
+    X(QLinearConcat) X(Flatten) X(Reshape) X(Identity) X(Gemm) X(MatMul) X(QLinearMatMul)                    \
+    X(QuantizeLinear) X(DequantizeLinear)
+
+typedef enum {
+#define DLK_OP_ID_(n) DLK_OP_##n,
+    DLK_OPS(DLK_OP_ID_)
+#undef DLK_OP_ID_
+    DLK_OP_COUNT
+} dlk_op_id;
 
 /* How output 0 may share bytes with an input (dlk_opdef.share, asked once prepare and finish have
  * run; the planner, plan/liveness.h, takes or leaves each permission). *slots: bit i = slot i. */
@@ -106,12 +113,31 @@ typedef struct dlk_opdef {
     void (*run)(const dlk_op *op, const dlk_exec *ex);
     dlk_share_kind (*share)(const dlk_op *op, uint64_t *slots); /* NULL: no sharing (Concat's
                                         parts: dlk_concat_part_in_place) */
+    /* what the operator is, takes and costs: its identity; how many inputs and outputs a node may
+       have (checked once, by dlk_ops_resolve: the first min_in inputs must be named, every one
+       with all_in; only output 0 is computed, any other must be absent); the multiply-accumulates
+       of one run of a prepared op (NULL: none counted) */
+    dlk_op_id id;
+    int min_in, max_in, max_out, all_in;
+    int64_t (*macs)(const dlk_op *op);
 } dlk_opdef;
 
+#define DLK_OP_DECL_(n) extern const dlk_opdef dlk_op_##n;
+DLK_OPS(DLK_OP_DECL_)
+#undef DLK_OP_DECL_
+
+/* The operator of a type as the graph spells it ("com.microsoft:QLinearAdd"); NULL if unknown. */
 const dlk_opdef *dlk_op_lookup(const char *op_type);
+/* Binds every live node whose op is still NULL to its operator and checks its input and output
+ * counts (dlk_opdef's min_in..max_out): called once the model is read (so that passes may rely on
+ * the counts) and again after the passes, for the nodes they rewrote (which they leave NULL).
+ * Fails naming the first unknown operator or miscounted node. */
+int dlk_ops_resolve(dlk_graph *g, dlk_err *err);
+
+/* Input slot of op, NULL when absent (past the node's inputs, or its name empty). */
+static inline const dlk_tensor *dlk_op_input(const dlk_op *op, int slot) { return slot < op->n_in ? op->in[slot] : NULL; }
 
 /* Helpers for prepare steps. Messages are prefixed with the file, node and operator by the caller. */
-int dlk_op_check_arity(const dlk_op *op, int min_in, int max_in, int n_out, dlk_err *err);
 int dlk_op_need_dtype(const dlk_op *op, int slot, dlk_dtype t, dlk_err *err);
 /* A constant scalar (or 1-element tensor) read as float / integer; fails if not constant. */
 int dlk_op_scalar_f(const dlk_op *op, int slot, float *v, dlk_err *err);
@@ -132,6 +158,11 @@ typedef struct {
 } dlk_spatial;
 int dlk_op_spatial(const dlk_op *op, int h_in, int w_in, int kh, int kw, int ceil_mode, dlk_spatial *s,
                    dlk_err *err);
+/* Copies a dlk_spatial's output size, window and leading pads into a kernel geometry (a
+ * dlk_conv_geom or dlk_pool_geom: the same field names). */
+#define DLK_SPATIAL_TO_GEOM(g, s)                                                                            \
+    ((g)->h_out = (s)->h_out, (g)->w_out = (s)->w_out, (g)->kh = (s)->kh, (g)->kw = (s)->kw, (g)->sh = (s)->sh,  \
+     (g)->sw = (s)->sw, (g)->dh = (s)->dh, (g)->dw = (s)->dw, (g)->pad_t = (s)->pad_t, (g)->pad_l = (s)->pad_l)
 
 /* Broadcasting of two shapes (numpy rules): output dims and per-input strides over them. */
 typedef struct {

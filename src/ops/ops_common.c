@@ -5,19 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define OPS(X)                                                                                             \
-    X(Conv) X(QLinearConv) X(MaxPool) X(AveragePool) X(GlobalAveragePool) X(QLinearGlobalAveragePool)        \
-    X(Relu) X(Sigmoid) X(Clip) X(Softmax) X(Add) X(Sub) X(Mul) X(Div) X(QLinearAdd) X(Concat)                 \
-    X(QLinearConcat) X(Flatten) X(Reshape) X(Identity) X(Gemm) X(MatMul) X(QLinearMatMul)                    \
-    X(QuantizeLinear) X(DequantizeLinear)
-
-#define DECL(n) extern const dlk_opdef dlk_op_##n;
-OPS(DECL)
-#undef DECL
-
 static const dlk_opdef *const registry[] = {
 #define REF(n) &dlk_op_##n,
-    OPS(REF)
+    DLK_OPS(REF)
 #undef REF
 };
 
@@ -39,16 +29,44 @@ const dlk_opdef *dlk_op_lookup(const char *op_type)
     return NULL;
 }
 
-int dlk_op_check_arity(const dlk_op *op, int min_in, int max_in, int n_out, dlk_err *err)
+/* A node's input and output counts against its operator's (see dlk_opdef). */
+static int check_counts(const dlk_graph *g, const dlk_node *n, dlk_err *err)
 {
-    if (op->n_in < min_in || op->n_in > max_in)
-        return dlk_fail(err, "takes %d to %d inputs, has %d", min_in, max_in, op->n_in);
-    for (int i = 0; i < min_in; i++)
-        if (!op->in[i]) return dlk_fail(err, "input %d is required", i);
-    if (op->n_out < 1 || op->n_out > n_out || !op->out[0])
-        return dlk_fail(err, "must have %d output%s", n_out, n_out > 1 ? "s" : "");
-    for (int i = 1; i < op->n_out; i++)
-        if (op->out[i]) return dlk_fail(err, "output %d is not supported", i);
+    const dlk_opdef *d = n->op;
+    if (n->n_in < d->min_in || n->n_in > d->max_in) {
+        if (d->min_in == d->max_in)
+            return dlk_fail(err, "%s: node '%s' (%s): takes %d input%s, has %d", g->path, n->name, n->op_type, d->min_in,
+                            d->min_in == 1 ? "" : "s", n->n_in);
+        return dlk_fail(err, "%s: node '%s' (%s): takes %d to %d inputs, has %d", g->path, n->name, n->op_type, d->min_in,
+                        d->max_in, n->n_in);
+    }
+    for (int s = 0; s < (d->all_in ? n->n_in : d->min_in); s++)
+        if (n->in[s] < 0)
+            return dlk_fail(err, "%s: node '%s' (%s): input %d is required but its name is empty", g->path, n->name,
+                            n->op_type, s);
+    if (n->n_out < 1 || n->out[0] < 0)
+        return dlk_fail(err, "%s: node '%s' (%s): output 0 is required but its name is empty", g->path, n->name,
+                        n->op_type);
+    if (n->n_out > d->max_out)
+        return dlk_fail(err, "%s: node '%s' (%s): must have %d output%s", g->path, n->name, n->op_type, d->max_out,
+                        d->max_out > 1 ? "s" : "");
+    for (int s = 1; s < n->n_out; s++)
+        if (n->out[s] >= 0) return dlk_fail(err, "%s: node '%s' (%s): output %d is not supported", g->path, n->name, n->op_type, s);
+    return 0;
+}
+
+int dlk_ops_resolve(dlk_graph *g, dlk_err *err)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        dlk_node *n = &g->nodes[i];
+        if (n->dead || n->op) continue;
+        n->op = dlk_op_lookup(n->op_type);
+        if (!n->op)
+            return dlk_fail(err, "%s: node '%s': operator '%s' is not supported by dlakit", g->path, n->name, n->op_type);
+        if (n->n_in > DLK_OP_MAX_IN || n->n_out > DLK_OP_MAX_OUT)
+            return dlk_fail(err, "%s: node '%s' (%s): too many inputs or outputs", g->path, n->name, n->op_type);
+        if (check_counts(g, n, err)) return -1;
+    }
     return 0;
 }
 

@@ -1,5 +1,6 @@
 /* Conv (float) and QLinearConv (int8/uint8, ORT's integer semantics). */
-#include "ops.h"
+#include "ops/conv.h"
+#include "ops/packs.h"
 #include "util/err.h"
 
 #include <stdio.h>
@@ -10,10 +11,13 @@
  * synchronisation than it saves. */
 #define PARALLEL_MIN_MACS 300000
 
-static int worth_threads(const dlk_conv_geom *g)
+/* the one MAC count of a convolution: every output value sums (c_in / group) * kh * kw products */
+static int64_t geom_macs(const dlk_conv_geom *g)
 {
-    return (int64_t)g->n * g->c_out * g->h_out * g->w_out * (g->c_in / g->group) * g->kh * g->kw >= PARALLEL_MIN_MACS;
+    return (int64_t)g->n * g->c_out * g->h_out * g->w_out * (g->c_in / g->group) * g->kh * g->kw;
 }
+
+static int worth_threads(const dlk_conv_geom *g) { return geom_macs(g) >= PARALLEL_MIN_MACS; }
 
 /* Shared shape logic: X [N,C,H,W], W [M,C/group,kH,kW] -> geometry and Y [N,M,oH,oW]. */
 static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_err *err)
@@ -42,31 +46,10 @@ static int conv_geom(dlk_op *op, int x_slot, int w_slot, dlk_conv_geom *g, dlk_e
     g->h_in = (int)xs->dims[2];
     g->w_in = (int)xs->dims[3];
     g->c_out = (int)ws->dims[0];
-    g->h_out = s.h_out;
-    g->w_out = s.w_out;
-    g->kh = s.kh;
-    g->kw = s.kw;
-    g->sh = s.sh;
-    g->sw = s.sw;
-    g->dh = s.dh;
-    g->dw = s.dw;
-    g->pad_t = s.pad_t;
-    g->pad_l = s.pad_l;
+    DLK_SPATIAL_TO_GEOM(g, &s);
     g->group = (int)group;
     return 0;
 }
-
-/* Float Conv: the geometry first (the reference reads it as a dlk_conv_geom), then, when the weights
- * and bias are constants, the table's kernel for it (the reference at worst) and its packed weights. */
-typedef struct {
-    dlk_conv_geom g;
-    const dlk_fconv_impl *impl; /* the table's kernel, or NULL: weights not constant (the reference) */
-    const void *packed;         /* its packed weights, the model's (dlk_op_packed) */
-    int relu;          /* dlk_relu (a Relu fused by dlk_pass_fuse_conv_relu): outputs max(v, 0) */
-    int sum;           /* dlk_sum (an Add fused by the same pass): input 3 is added before the Relu */
-    dlk_bcast bc;      /* sum: how input 3 broadcasts to the output */
-    int sum_bcast;     /* sum: input 3 is not of the output's shape (added after the convolution) */
-} fconv_params;
 
 typedef struct {
     const dlk_fconv_impl *impl;
@@ -85,18 +68,17 @@ static int conv_finish(dlk_op *op, dlk_err *err);
 static int conv_prepare(dlk_op *op, dlk_err *err)
 {
     const int sum = (int)dlk_attr_int(op->node, "dlk_sum", 0);
-    if (dlk_op_check_arity(op, 2, sum ? 4 : 3, 1, err)) return -1;
-    if (sum && (op->n_in != 4 || !op->in[3])) return dlk_fail(err, "a fused Add needs its operand as input 4");
+    if (sum && (op->n_in != 4 || !op->in[DLK_CONV_SUM])) return dlk_fail(err, "a fused Add needs its operand as input 4");
     for (int i = 0; i < op->n_in; i++)
         if (op->in[i] && dlk_op_need_dtype(op, i, DLK_FLOAT, err)) return -1;
-    const size_t head = (sizeof(fconv_params) + 63) / 64 * 64;
-    fconv_params *f = aligned_alloc(64, head);
+    const size_t head = (sizeof(dlk_conv_data) + 63) / 64 * 64;
+    dlk_conv_data *f = aligned_alloc(64, head);
     if (!f) return dlk_fail(err, "out of memory");
     memset(f, 0, head);
     op->params = f;
     dlk_conv_geom *g = &f->g;
-    if (conv_geom(op, 0, 1, g, err)) return -1;
-    const dlk_tensor *bt = op->n_in > 2 ? op->in[2] : NULL;
+    if (conv_geom(op, DLK_CONV_X, DLK_CONV_W, g, err)) return -1;
+    const dlk_tensor *bt = dlk_op_input(op, DLK_CONV_B);
     if (bt && (bt->shape.ndim != 1 || bt->shape.dims[0] != g->c_out))
         return dlk_fail(err, "bias must have %d values", g->c_out);
     int64_t d[4] = {g->n, g->c_out, g->h_out, g->w_out};
@@ -106,7 +88,7 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
     if (sum) {
         /* the Add's operand: of the output's shape (added in the kernels' stores), or broadcast to it
          * (added after the convolution); one that would enlarge the output is refused */
-        const dlk_shape *rs = &op->in[3]->shape, *ys = &op->out[0]->shape;
+        const dlk_shape *rs = &op->in[DLK_CONV_SUM]->shape, *ys = &op->out[0]->shape;
         int same = rs->ndim == ys->ndim;
         for (int i = 0; same && i < ys->ndim; i++) same = rs->dims[i] == ys->dims[i];
         const char *add = dlk_attr_str(op->node, "dlk_sum_node", "");
@@ -119,10 +101,10 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
                 return dlk_fail(err, "the Add '%s' fused into it would broadcast its output: not supported", add);
         f->sum_bcast = !same;
     }
-    /* a kernel of the table when the weights (and bias) are constants it can pack; which one
-     * waits for the layouts (conv_finish) */
+    /* a kernel of the table when the weights (and bias) are constants it can pack; which one waits for
+     * the layouts (conv_finish) */
     const dlk_kernels *k = op->k;
-    if (!dlk_fconv_pick(k, g) || !op->in[1]->is_const || (bt && !bt->is_const)) return 0;
+    if (!dlk_fconv_pick(k, g) || !op->in[DLK_CONV_W]->is_const || (bt && !bt->is_const)) return 0;
     op->finish = conv_finish;
     /* channel-blocked values in and out where the broadcast kernel takes them, and where it pays:
      * 16 output channels fill one vector of weights only (the stem and level 0 of DLA stay NCHW) */
@@ -140,14 +122,14 @@ static int conv_prepare(dlk_op *op, dlk_err *err)
 /* Once the layouts are known: the kernel for them, its packed weights and scratch. */
 static int conv_finish(dlk_op *op, dlk_err *err)
 {
-    fconv_params *f = op->params;
+    dlk_conv_data *f = op->params;
     dlk_conv_geom *g = &f->g;
-    g->layout_in = op->in[0]->layout;
+    g->layout_in = op->in[DLK_CONV_X]->layout;
     g->layout_out = op->out[0]->layout;
     const dlk_fconv_impl *impl = dlk_fconv_pick(op->k, g);
     if (!impl) return dlk_fail(err, "no float conv kernel takes layouts %d -> %d", g->layout_in, g->layout_out);
-    const dlk_tensor *bt = op->n_in > 2 ? op->in[2] : NULL;
-    const fpack_arg pa = {impl, g, op->in[1]->data, bt ? bt->data : NULL};
+    const dlk_tensor *bt = dlk_op_input(op, DLK_CONV_B);
+    const fpack_arg pa = {impl, g, op->in[DLK_CONV_W]->data, bt ? bt->data : NULL};
     f->packed = dlk_op_packed(op, impl, g, impl->packed_bytes(g), fpack_fill, &pa, err);
     if (!f->packed) return -1;
     f->impl = impl;
@@ -159,37 +141,34 @@ static int conv_finish(dlk_op *op, dlk_err *err)
 
 static void conv_run(const dlk_op *op, const dlk_exec *ex)
 {
-    const fconv_params *f = op->params;
+    const dlk_conv_data *f = op->params;
     if (f->packed && !f->sum_bcast) { /* the kernel adds the sum and clamps in its stores */
-        const float *sum = f->sum ? op->in[3]->data : NULL;
-        f->impl->run(&f->g, f->packed, op->in[0]->data, op->out[0]->data, sum, ex->scratch, f->relu, ex->ith, ex->nth);
+        const float *sum = f->sum ? op->in[DLK_CONV_SUM]->data : NULL;
+        f->impl->run(&f->g, f->packed, op->in[DLK_CONV_X]->data, op->out[0]->data, sum, ex->scratch, f->relu, ex->ith, ex->nth);
         return;
     }
     /* weights not constant, or a broadcast sum: convolution, then the Add and the Relu over the output */
     float *y = op->out[0]->data;
     if (f->packed) {
-        f->impl->run(&f->g, f->packed, op->in[0]->data, y, NULL, ex->scratch, 0, ex->ith, ex->nth);
+        f->impl->run(&f->g, f->packed, op->in[DLK_CONV_X]->data, y, NULL, ex->scratch, 0, ex->ith, ex->nth);
     } else {
-        const dlk_tensor *b = op->n_in > 2 ? op->in[2] : NULL;
-        dlk_conv_f32_ref(&f->g, op->in[0]->data, op->in[1]->data, b ? b->data : NULL, y);
+        const dlk_tensor *b = dlk_op_input(op, DLK_CONV_B);
+        dlk_conv_f32_ref(&f->g, op->in[DLK_CONV_X]->data, op->in[DLK_CONV_W]->data, b ? b->data : NULL, y);
     }
-    if (f->sum) dlk_binary_f32_ref(DLK_BIN_ADD, f->bc.ndim, f->bc.out, f->bc.a_str, f->bc.b_str, y, op->in[3]->data, y);
+    if (f->sum) dlk_binary_f32_ref(DLK_BIN_ADD, f->bc.ndim, f->bc.out, f->bc.a_str, f->bc.b_str, y, op->in[DLK_CONV_SUM]->data, y);
     if (f->relu) dlk_relu_f32_ref(dlk_shape_numel(&op->out[0]->shape), y, y);
 }
 
-const dlk_opdef dlk_op_Conv = {"Conv", 0, conv_prepare, conv_run, NULL};
+static int64_t conv_macs(const dlk_op *op) { return geom_macs(&((const dlk_conv_data *)op->params)->g); }
 
-/* QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, [bias int32]. The internal
+const dlk_conv_data *dlk_conv_data_of(const dlk_op *op) { return op->node->op == &dlk_op_Conv ? op->params : NULL; }
+
+const dlk_opdef dlk_op_Conv = {.name = "Conv", .prepare = conv_prepare, .run = conv_run, .id = DLK_OP_Conv, .min_in = 2,
+                               .max_in = 3, .max_out = 1, .macs = conv_macs};
+
+/* QLinearConv (slots in ops/conv.h). The internal
  * attribute dlk_relu (set by the QDQ pass when a Relu sits between Conv and QuantizeLinear) raises
  * the output clamp to the zero point, which is exactly quantize(relu(v)). */
-typedef struct {
-    dlk_qconv_params p;
-    float *scale;
-    int32_t *w_zp;
-    const dlk_qconv_impl *impl;   /* the table's kernel, or NULL: weights not constant (the reference) */
-    const void *packed;           /* its packed weights, the model's (dlk_op_packed) */
-} qconv_params;
-
 typedef struct {
     const dlk_qconv_impl *impl;
     const dlk_qconv_params *p;
@@ -206,19 +185,18 @@ static void qpack_fill(void *dst, const void *arg)
 
 static int qconv_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 8, 9, 1, err)) return -1;
     dlk_q8type xt, wt, yt;
-    if (dlk_q8type_of(op->in[0]->shape.dtype, &xt)) return dlk_fail(err, "input x must be int8 or uint8");
-    if (dlk_q8type_of(op->in[3]->shape.dtype, &wt)) return dlk_fail(err, "weights must be int8 or uint8");
-    if (dlk_q8type_of(op->in[7]->shape.dtype, &yt)) return dlk_fail(err, "y_zero_point must be int8 or uint8");
-    if (op->in[2]->shape.dtype != op->in[0]->shape.dtype) return dlk_fail(err, "x_zero_point type differs from x");
-    if (op->in[5]->shape.dtype != op->in[3]->shape.dtype) return dlk_fail(err, "w_zero_point type differs from w");
-    if (op->n_in > 8 && op->in[8] && dlk_op_need_dtype(op, 8, DLK_INT32, err)) return -1;
+    if (dlk_q8type_of(op->in[DLK_QCONV_X]->shape.dtype, &xt)) return dlk_fail(err, "input x must be int8 or uint8");
+    if (dlk_q8type_of(op->in[DLK_QCONV_W]->shape.dtype, &wt)) return dlk_fail(err, "weights must be int8 or uint8");
+    if (dlk_q8type_of(op->in[DLK_QCONV_Y_ZP]->shape.dtype, &yt)) return dlk_fail(err, "y_zero_point must be int8 or uint8");
+    if (op->in[DLK_QCONV_X_ZP]->shape.dtype != op->in[DLK_QCONV_X]->shape.dtype) return dlk_fail(err, "x_zero_point type differs from x");
+    if (op->in[DLK_QCONV_W_ZP]->shape.dtype != op->in[DLK_QCONV_W]->shape.dtype) return dlk_fail(err, "w_zero_point type differs from w");
+    if (dlk_op_input(op, DLK_QCONV_B) && dlk_op_need_dtype(op, DLK_QCONV_B, DLK_INT32, err)) return -1;
     dlk_conv_geom g;
-    if (conv_geom(op, 0, 3, &g, err)) return -1;
+    if (conv_geom(op, DLK_QCONV_X, DLK_QCONV_W, &g, err)) return -1;
     int M = g.c_out;
-    size_t head = (sizeof(qconv_params) + sizeof(float) * M + sizeof(int32_t) * M + 63) / 64 * 64;
-    qconv_params *q = aligned_alloc(64, head);
+    size_t head = (sizeof(dlk_qconv_data) + sizeof(float) * M + sizeof(int32_t) * M + 63) / 64 * 64;
+    dlk_qconv_data *q = aligned_alloc(64, head);
     if (!q) return dlk_fail(err, "out of memory");
     memset(q, 0, head);
     op->params = q;
@@ -226,10 +204,10 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     q->w_zp = (int32_t *)(q->scale + M);
     float xs, ys;
     int xzp, yzp;
-    if (dlk_op_scale_f(op, 1, &xs, err) || dlk_op_scalar_i(op, 2, &xzp, err) || dlk_op_scale_f(op, 6, &ys, err) ||
-        dlk_op_scalar_i(op, 7, &yzp, err))
+    if (dlk_op_scale_f(op, DLK_QCONV_X_SCALE, &xs, err) || dlk_op_scalar_i(op, DLK_QCONV_X_ZP, &xzp, err) ||
+        dlk_op_scale_f(op, DLK_QCONV_Y_SCALE, &ys, err) || dlk_op_scalar_i(op, DLK_QCONV_Y_ZP, &yzp, err))
         return -1;
-    const dlk_tensor *ws = op->in[4], *wz = op->in[5];
+    const dlk_tensor *ws = op->in[DLK_QCONV_W_SCALE], *wz = op->in[DLK_QCONV_W_ZP];
     int64_t nws = dlk_shape_numel(&ws->shape), nwz = dlk_shape_numel(&wz->shape);
     if (!ws->is_const || !wz->is_const) return dlk_fail(err, "w_scale and w_zero_point must be constants");
     if (ws->shape.dtype != DLK_FLOAT || (nws != 1 && nws != M) || (nwz != 1 && nwz != M) || nws != nwz)
@@ -245,13 +223,13 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
         q->w_zp[c] = z;
         any_zp |= z != 0;
     }
-    if (op->n_in > 8 && op->in[8] && dlk_shape_numel(&op->in[8]->shape) != M)
+    if (dlk_op_input(op, DLK_QCONV_B) && dlk_shape_numel(&op->in[DLK_QCONV_B]->shape) != M)
         return dlk_fail(err, "bias must have %d values", M);
     /* the int32 accumulator must not overflow: |bias| + taps * 255 * 255 < 2^31 */
     int64_t taps = (int64_t)(g.c_in / g.group) * g.kh * g.kw, amax = taps * 255 * 255;
-    if (op->n_in > 8 && op->in[8] && !op->in[8]->is_const) return dlk_fail(err, "the bias must be a constant");
-    for (int c = 0; c < M && op->n_in > 8 && op->in[8]; c++) {
-        int64_t b = ((const int32_t *)op->in[8]->data)[c];
+    if (dlk_op_input(op, DLK_QCONV_B) && !op->in[DLK_QCONV_B]->is_const) return dlk_fail(err, "the bias must be a constant");
+    for (int c = 0; c < M && dlk_op_input(op, DLK_QCONV_B); c++) {
+        int64_t b = ((const int32_t *)op->in[DLK_QCONV_B]->data)[c];
         if ((b < 0 ? -b : b) + amax > INT32_MAX)
             return dlk_fail(err, "bias[%d] = %lld with %lld taps could overflow the int32 accumulator", c, (long long)b,
                             (long long)taps);
@@ -269,13 +247,13 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
     q->p.w_zp = any_zp ? q->w_zp : NULL;
     q->p.scale = q->scale;
     int64_t d[4] = {g.n, g.c_out, g.h_out, g.w_out};
-    dlk_shape_set(&op->out[0]->shape, op->in[7]->shape.dtype, 4, d);
-    /* The table's kernel (the reference at worst) when the weights (and bias) are constants it can
-     * pack now (once per model and geometry: what it packs derives from this node's constants). */
-    const dlk_tensor *bt = op->n_in > 8 ? op->in[8] : NULL;
+    dlk_shape_set(&op->out[0]->shape, op->in[DLK_QCONV_Y_ZP]->shape.dtype, 4, d);
+    /* The table's kernel (the reference at worst) when the weights (and bias) are constants it can pack now (once per model and
+     * geometry: what it packs derives from this node's constants)). */
+    const dlk_tensor *bt = dlk_op_input(op, DLK_QCONV_B);
     const dlk_qconv_impl *impl = dlk_qconv_pick(op->k, &q->p);
-    if (impl && op->in[3]->is_const && (!bt || bt->is_const)) {
-        const qpack_arg pa = {impl, &q->p, op->in[3]->data, bt ? bt->data : NULL};
+    if (impl && op->in[DLK_QCONV_W]->is_const && (!bt || bt->is_const)) {
+        const qpack_arg pa = {impl, &q->p, op->in[DLK_QCONV_W]->data, bt ? bt->data : NULL};
         q->packed = dlk_op_packed(op, impl, &q->p.g, impl->packed_bytes(&q->p), qpack_fill, &pa, err);
         if (!q->packed) return -1;
         q->impl = impl;
@@ -288,14 +266,26 @@ static int qconv_prepare(dlk_op *op, dlk_err *err)
 
 static void qconv_run(const dlk_op *op, const dlk_exec *ex)
 {
-    const qconv_params *q = op->params;
-    const dlk_tensor *b = op->n_in > 8 ? op->in[8] : NULL;
+    const dlk_qconv_data *q = op->params;
+    const dlk_tensor *b = dlk_op_input(op, DLK_QCONV_B);
     if (q->impl)
-        q->impl->run(&q->p, q->packed, op->in[0]->data, op->out[0]->data, ex->scratch, ex->ith, ex->nth);
+        q->impl->run(&q->p, q->packed, op->in[DLK_QCONV_X]->data, op->out[0]->data, ex->scratch, ex->ith, ex->nth);
     else
-        dlk_conv_q8_ref(&q->p, op->in[0]->data, op->in[3]->data, b ? b->data : NULL, op->out[0]->data, NULL);
+        dlk_conv_q8_ref(&q->p, op->in[DLK_QCONV_X]->data, op->in[DLK_QCONV_W]->data, b ? b->data : NULL, op->out[0]->data, NULL);
 }
 
-/* scales and zero points (slots 1, 2, 4, 5, 6, 7) are folded into the prepared parameters; the bias
- * (slot 8) is checked against int32 overflow when the context is made */
-const dlk_opdef dlk_op_QLinearConv = {"QLinearConv", 0x1F6, qconv_prepare, qconv_run, NULL};
+static int64_t qconv_macs(const dlk_op *op) { return geom_macs(&((const dlk_qconv_data *)op->params)->p.g); }
+
+const dlk_qconv_data *dlk_qconv_data_of(const dlk_op *op)
+{
+    return op->node->op == &dlk_op_QLinearConv ? op->params : NULL;
+}
+
+/* scales and zero points are folded into the prepared parameters; the bias is checked against
+ * int32 overflow when the context is made */
+#define QCONV_STATIC                                                                                         \
+    (1u << DLK_QCONV_X_SCALE | 1u << DLK_QCONV_X_ZP | 1u << DLK_QCONV_W_SCALE | 1u << DLK_QCONV_W_ZP |          \
+     1u << DLK_QCONV_Y_SCALE | 1u << DLK_QCONV_Y_ZP | 1u << DLK_QCONV_B)
+const dlk_opdef dlk_op_QLinearConv = {.name = "QLinearConv", .static_inputs = QCONV_STATIC, .prepare = qconv_prepare,
+                                      .run = qconv_run, .id = DLK_OP_QLinearConv, .min_in = 8, .max_in = 9, .max_out = 1,
+                                      .macs = qconv_macs};

@@ -1,10 +1,17 @@
 /* Element-wise operators: Relu, Sigmoid, Clip, Softmax, Add/Sub/Mul/Div, QLinearAdd. */
-#include "ops.h"
+#include "ops/elem.h"
 #include "util/err.h"
 
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int same_shape(const dlk_shape *a, const dlk_shape *b)
+{
+    int same = a->ndim == b->ndim;
+    for (int i = 0; same && i < a->ndim; i++) same = a->dims[i] == b->dims[i];
+    return same;
+}
 
 /* In place: the candidate slots (bit i: slot i) that have output 0's type and shape. Every kernel
  * below (reference, SIMD, each thread's range) reads element i of its inputs before it writes
@@ -15,10 +22,7 @@ static dlk_share_kind same_shape_slots(const dlk_op *op, uint64_t cand, uint64_t
     *slots = 0;
     for (int s = 0; s < op->n_in && s < 64; s++) {
         const dlk_tensor *t = op->in[s];
-        if (!(cand >> s & 1) || !t || t->shape.dtype != y->dtype || t->shape.ndim != y->ndim) continue;
-        int same = 1;
-        for (int d = 0; d < y->ndim; d++) same &= t->shape.dims[d] == y->dims[d];
-        if (same) *slots |= (uint64_t)1 << s;
+        if ((cand >> s & 1) && t && t->shape.dtype == y->dtype && same_shape(&t->shape, y)) *slots |= (uint64_t)1 << s;
     }
     return *slots ? DLK_SHARE_IN_PLACE : DLK_SHARE_NONE;
 }
@@ -29,7 +33,7 @@ static dlk_share_kind in_place_03(const dlk_op *op, uint64_t *slots) { return sa
 
 static int unary_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 1, 1, 1, err) || dlk_op_need_dtype(op, 0, DLK_FLOAT, err)) return -1;
+    if (dlk_op_need_dtype(op, DLK_UNARY_X, DLK_FLOAT, err)) return -1;
     op->out[0]->shape = op->in[0]->shape;
     return 0;
 }
@@ -46,8 +50,10 @@ static void sigmoid_run(const dlk_op *op, const dlk_exec *ex)
     dlk_sigmoid_f32_ref(dlk_shape_numel(&op->in[0]->shape), op->in[0]->data, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_Relu = {"Relu", 0, unary_prepare, relu_run, in_place_0};
-const dlk_opdef dlk_op_Sigmoid = {"Sigmoid", 0, unary_prepare, sigmoid_run, in_place_0};
+#define UNARY(n, prep, r, sh)                                                                                \
+    {.name = #n, .prepare = prep, .run = r, .share = sh, .id = DLK_OP_##n, .min_in = 1, .max_in = 1, .max_out = 1}
+const dlk_opdef dlk_op_Relu = UNARY(Relu, unary_prepare, relu_run, in_place_0);
+const dlk_opdef dlk_op_Sigmoid = UNARY(Sigmoid, unary_prepare, sigmoid_run, in_place_0);
 
 /* Clip: bounds are attributes before opset 11, optional constant inputs from 11 on. */
 typedef struct {
@@ -59,7 +65,6 @@ typedef struct {
 
 static int clip_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 1, 3, 1, err)) return -1;
     clip_params *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
@@ -76,14 +81,14 @@ static int clip_prepare(dlk_op *op, dlk_err *err)
         p->lo = dlk_attr_float(op->node, "min", -FLT_MAX);
         p->hi = dlk_attr_float(op->node, "max", FLT_MAX);
     } else {
-        for (int s = 1; s < op->n_in; s++) {
+        for (int s = DLK_CLIP_MIN; s < op->n_in; s++) {
             if (!op->in[s]) continue;
             if (op->in[s]->shape.dtype != t) return dlk_fail(err, "bound %d must have the input's type", s);
             if (p->is_q8) {
                 int v;
                 if (dlk_op_scalar_i(op, s, &v, err)) return -1;
-                *(s == 1 ? &p->ilo : &p->ihi) = v;
-            } else if (dlk_op_scalar_f(op, s, s == 1 ? &p->lo : &p->hi, err)) {
+                *(s == DLK_CLIP_MIN ? &p->ilo : &p->ihi) = v;
+            } else if (dlk_op_scalar_f(op, s, s == DLK_CLIP_MIN ? &p->lo : &p->hi, err)) {
                 return -1;
             }
         }
@@ -101,7 +106,9 @@ static void clip_run(const dlk_op *op, const dlk_exec *ex)
     else dlk_clip_f32_ref(n, op->in[0]->data, p->lo, p->hi, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_Clip = {"Clip", 0x6, clip_prepare, clip_run, in_place_0};
+const dlk_opdef dlk_op_Clip = {.name = "Clip", .static_inputs = 1u << DLK_CLIP_MIN | 1u << DLK_CLIP_MAX,
+                               .prepare = clip_prepare, .run = clip_run, .share = in_place_0, .id = DLK_OP_Clip,
+                               .min_in = 1, .max_in = 3, .max_out = 1};
 
 /* Softmax: before opset 13 the input is coerced to 2-D at axis (default 1) and normalized over
  * everything after it; from 13 on, over the single axis (default -1). */
@@ -135,7 +142,7 @@ static void softmax_run(const dlk_op *op, const dlk_exec *ex)
     dlk_softmax_f32_ref(p->outer, p->len, p->inner, op->in[0]->data, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_Softmax = {"Softmax", 0, softmax_prepare, softmax_run, NULL};
+const dlk_opdef dlk_op_Softmax = UNARY(Softmax, softmax_prepare, softmax_run, NULL);
 
 /* Binary float ops with numpy broadcasting. */
 typedef struct {
@@ -149,8 +156,7 @@ typedef struct {
 
 static int binary_prepare(dlk_op *op, dlk_binop which, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 2, 2, 1, err) || dlk_op_need_dtype(op, 0, DLK_FLOAT, err) ||
-        dlk_op_need_dtype(op, 1, DLK_FLOAT, err))
+    if (dlk_op_need_dtype(op, DLK_BINARY_A, DLK_FLOAT, err) || dlk_op_need_dtype(op, DLK_BINARY_B, DLK_FLOAT, err))
         return -1;
     if (dlk_attr_find(op->node, "axis") && dlk_attr_int(op->node, "broadcast", 0))
         return dlk_fail(err, "legacy broadcasting with an axis (opset < 7) is not supported");
@@ -161,8 +167,7 @@ static int binary_prepare(dlk_op *op, dlk_binop which, dlk_err *err)
     if (dlk_broadcast(&op->in[0]->shape, &op->in[1]->shape, &p->bc, err)) return -1;
     dlk_shape_set(&op->out[0]->shape, DLK_FLOAT, p->bc.ndim, p->bc.out);
     p->relu = which == DLK_BIN_ADD && dlk_attr_int(op->node, "dlk_relu", 0);
-    int same = op->in[0]->shape.ndim == op->in[1]->shape.ndim;
-    for (int i = 0; same && i < op->in[0]->shape.ndim; i++) same = op->in[0]->shape.dims[i] == op->in[1]->shape.dims[i];
+    const int same = same_shape(&op->in[DLK_BINARY_A]->shape, &op->in[DLK_BINARY_B]->shape);
     p->add = which == DLK_BIN_ADD && same ? op->k->add_f32 : NULL;
     op->parallel = p->add && dlk_shape_numel(&op->out[0]->shape) >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
@@ -192,71 +197,69 @@ static int sub_prepare(dlk_op *op, dlk_err *err) { return binary_prepare(op, DLK
 static int mul_prepare(dlk_op *op, dlk_err *err) { return binary_prepare(op, DLK_BIN_MUL, err); }
 static int div_prepare(dlk_op *op, dlk_err *err) { return binary_prepare(op, DLK_BIN_DIV, err); }
 
-const dlk_opdef dlk_op_Add = {"Add", 0, add_prepare, binary_run, in_place_01};
-const dlk_opdef dlk_op_Sub = {"Sub", 0, sub_prepare, binary_run, in_place_01};
-const dlk_opdef dlk_op_Mul = {"Mul", 0, mul_prepare, binary_run, in_place_01};
-const dlk_opdef dlk_op_Div = {"Div", 0, div_prepare, binary_run, in_place_01};
+#define BINARY(n, prep)                                                                                      \
+    {.name = #n, .prepare = prep, .run = binary_run, .share = in_place_01, .id = DLK_OP_##n, .min_in = 2,          \
+     .max_in = 2, .max_out = 1}
+const dlk_opdef dlk_op_Add = BINARY(Add, add_prepare);
+const dlk_opdef dlk_op_Sub = BINARY(Sub, sub_prepare);
+const dlk_opdef dlk_op_Mul = BINARY(Mul, mul_prepare);
+const dlk_opdef dlk_op_Div = BINARY(Div, div_prepare);
 
-/* QLinearAdd (com.microsoft): a, a_scale, a_zp, b, b_scale, b_zp, c_scale, c_zp. dlk_relu (from the
- * QDQ pass) clamps the result at c_zp from below, which equals quantize(relu(sum)). */
-typedef struct {
-    dlk_bcast bc;
-    dlk_q8type t;
-    float as, bs, cs;
-    int azp, bzp, czp, relu;
-    /* same shapes: the table's kernel (chosen at prepare) over the flat buffers, split between
-     * threads; NULL: the broadcasting reference */
-    void (*add)(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
-                int b_zp, float c_scale, int c_zp, int relu, void *c);
-} qadd_params;
-
+/* QLinearAdd (com.microsoft, slots in ops/elem.h). dlk_relu (from the QDQ pass) clamps the result
+ * at c_zp from below, which equals quantize(relu(sum)). */
 static int qadd_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 7, 8, 1, err)) return -1;
-    qadd_params *p = calloc(1, sizeof *p);
+    dlk_qadd_data *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
-    dlk_dtype t = op->in[0]->shape.dtype;
+    const dlk_tensor *a = op->in[DLK_QADD_A], *b = op->in[DLK_QADD_B], *cz = dlk_op_input(op, DLK_QADD_C_ZP);
+    dlk_dtype t = a->shape.dtype;
     if (dlk_q8type_of(t, &p->t)) return dlk_fail(err, "input A must be int8 or uint8");
-    if (op->in[3]->shape.dtype != t) return dlk_fail(err, "A and B must have the same type");
-    if (dlk_op_scale_f(op, 1, &p->as, err) || dlk_op_scalar_i(op, 2, &p->azp, err) || dlk_op_scale_f(op, 4, &p->bs, err) ||
-        dlk_op_scalar_i(op, 5, &p->bzp, err) || dlk_op_scale_f(op, 6, &p->cs, err))
+    if (b->shape.dtype != t) return dlk_fail(err, "A and B must have the same type");
+    if (dlk_op_scale_f(op, DLK_QADD_A_SCALE, &p->as, err) || dlk_op_scalar_i(op, DLK_QADD_A_ZP, &p->azp, err) ||
+        dlk_op_scale_f(op, DLK_QADD_B_SCALE, &p->bs, err) || dlk_op_scalar_i(op, DLK_QADD_B_ZP, &p->bzp, err) ||
+        dlk_op_scale_f(op, DLK_QADD_C_SCALE, &p->cs, err))
         return -1;
     p->czp = 0;
-    if (op->n_in > 7 && op->in[7]) {
-        if (op->in[7]->shape.dtype != t) return dlk_fail(err, "C_zero_point must have A's type");
-        if (dlk_op_scalar_i(op, 7, &p->czp, err)) return -1;
+    if (cz) {
+        if (cz->shape.dtype != t) return dlk_fail(err, "C_zero_point must have A's type");
+        if (dlk_op_scalar_i(op, DLK_QADD_C_ZP, &p->czp, err)) return -1;
     }
     p->relu = (int)dlk_attr_int(op->node, "dlk_relu", 0);
-    if (dlk_broadcast(&op->in[0]->shape, &op->in[3]->shape, &p->bc, err)) return -1;
+    if (dlk_broadcast(&a->shape, &b->shape, &p->bc, err)) return -1;
     dlk_shape_set(&op->out[0]->shape, t, p->bc.ndim, p->bc.out);
     /* same shapes: the table's kernel over the flat buffers, split between threads */
-    int same = op->in[0]->shape.ndim == op->in[3]->shape.ndim;
-    for (int i = 0; same && i < op->in[0]->shape.ndim; i++) same = op->in[0]->shape.dims[i] == op->in[3]->shape.dims[i];
-    p->add = same ? op->k->qadd_q8 : NULL;
+    p->add = same_shape(&a->shape, &b->shape) ? op->k->qadd_q8 : NULL;
     op->parallel = p->add && dlk_shape_numel(&op->out[0]->shape) >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
 }
 
 static void qadd_run(const dlk_op *op, const dlk_exec *ex)
 {
-    const qadd_params *p = op->params;
+    const dlk_qadd_data *p = op->params;
     void *y = op->out[0]->data;
     if (p->add) {
         int64_t b, e;
         dlk_split(dlk_shape_numel(&op->out[0]->shape), ex->ith, ex->nth, 64, &b, &e);
         if (e > b)
-            p->add(e - b, p->t, (const uint8_t *)op->in[0]->data + b, p->as, p->azp,
-                           (const uint8_t *)op->in[3]->data + b, p->bs, p->bzp, p->cs, p->czp, p->relu,
+            p->add(e - b, p->t, (const uint8_t *)op->in[DLK_QADD_A]->data + b, p->as, p->azp,
+                   (const uint8_t *)op->in[DLK_QADD_B]->data + b, p->bs, p->bzp, p->cs, p->czp, p->relu,
                            (uint8_t *)y + b);
         return;
     }
-    dlk_qadd_q8_ref(p->bc.ndim, p->bc.out, p->bc.a_str, p->bc.b_str, p->t, op->in[0]->data, p->as, p->azp,
-                    op->in[3]->data, p->bs, p->bzp, p->cs, p->czp, y);
+    dlk_qadd_q8_ref(p->bc.ndim, p->bc.out, p->bc.a_str, p->bc.b_str, p->t, op->in[DLK_QADD_A]->data, p->as, p->azp,
+                    op->in[DLK_QADD_B]->data, p->bs, p->bzp, p->cs, p->czp, y);
     if (p->relu) {
         int64_t n = dlk_shape_numel(&op->out[0]->shape);
         dlk_clip_q8_ref(n, p->t, y, p->czp, dlk_q8_hi(p->t), y);
     }
 }
 
-const dlk_opdef dlk_op_QLinearAdd = {"QLinearAdd", 0xF6, qadd_prepare, qadd_run, in_place_03};
+const dlk_qadd_data *dlk_qadd_data_of(const dlk_op *op) { return op->node->op == &dlk_op_QLinearAdd ? op->params : NULL; }
+
+#define QADD_STATIC                                                                                          \
+    (1u << DLK_QADD_A_SCALE | 1u << DLK_QADD_A_ZP | 1u << DLK_QADD_B_SCALE | 1u << DLK_QADD_B_ZP |              \
+     1u << DLK_QADD_C_SCALE | 1u << DLK_QADD_C_ZP)
+const dlk_opdef dlk_op_QLinearAdd = {.name = "QLinearAdd", .static_inputs = QADD_STATIC, .prepare = qadd_prepare,
+                                     .run = qadd_run, .share = in_place_03, .id = DLK_OP_QLinearAdd, .min_in = 7,
+                                     .max_in = 8, .max_out = 1};

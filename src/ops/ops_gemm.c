@@ -1,25 +1,18 @@
 /* Gemm and MatMul (float). */
-#include "ops.h"
+#include "ops/gemm.h"
 #include "util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int M, N, K, transA, transB, c_rs, c_cs, batch;
-    float alpha, beta;
-    int64_t a_bstride, b_bstride;   /* MatMul: elements between batch matrices (0 = shared) */
-} gemm_params;
-
 static int gemm_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 2, 3, 1, err)) return -1;
     for (int i = 0; i < op->n_in; i++)
         if (dlk_op_need_dtype(op, i, DLK_FLOAT, err)) return -1;
-    gemm_params *p = calloc(1, sizeof *p);
+    dlk_gemm_data *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
-    const dlk_shape *a = &op->in[0]->shape, *b = &op->in[1]->shape;
+    const dlk_shape *a = &op->in[DLK_GEMM_A]->shape, *b = &op->in[DLK_GEMM_B]->shape;
     if (a->ndim != 2 || b->ndim != 2) return dlk_fail(err, "A and B must be 2-D");
     p->transA = (int)dlk_attr_int(op->node, "transA", 0);
     p->transB = (int)dlk_attr_int(op->node, "transB", 0);
@@ -30,8 +23,8 @@ static int gemm_prepare(dlk_op *op, dlk_err *err)
     int kb = (int)(p->transB ? b->dims[1] : b->dims[0]);
     p->N = (int)(p->transB ? b->dims[0] : b->dims[1]);
     if (kb != p->K) return dlk_fail(err, "inner dimensions differ (%d vs %d)", p->K, kb);
-    if (op->n_in > 2 && op->in[2]) {
-        const dlk_shape *c = &op->in[2]->shape;
+    if (dlk_op_input(op, DLK_GEMM_C)) {
+        const dlk_shape *c = &op->in[DLK_GEMM_C]->shape;
         int64_t cr = c->ndim >= 2 ? c->dims[c->ndim - 2] : 1, cc = c->ndim >= 1 ? c->dims[c->ndim - 1] : 1;
         if (c->ndim > 2 || (cr != 1 && cr != p->M) || (cc != 1 && cc != p->N)) return dlk_fail(err, "C cannot be broadcast to %dx%d", p->M, p->N);
         p->c_cs = cc == 1 ? 0 : 1;
@@ -45,23 +38,26 @@ static int gemm_prepare(dlk_op *op, dlk_err *err)
 static void gemm_run(const dlk_op *op, const dlk_exec *ex)
 {
     (void)ex;
-    const gemm_params *p = op->params;
-    const dlk_tensor *c = op->n_in > 2 ? op->in[2] : NULL;
-    dlk_gemm_f32_ref(p->M, p->N, p->K, p->alpha, op->in[0]->data, p->transA, op->in[1]->data, p->transB, p->beta,
+    const dlk_gemm_data *p = op->params;
+    const dlk_tensor *c = dlk_op_input(op, DLK_GEMM_C);
+    dlk_gemm_f32_ref(p->M, p->N, p->K, p->alpha, op->in[DLK_GEMM_A]->data, p->transA, op->in[DLK_GEMM_B]->data, p->transB, p->beta,
                      c ? c->data : NULL, p->c_rs, p->c_cs, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_Gemm = {"Gemm", 0, gemm_prepare, gemm_run, NULL};
+/* both: every output value sums K products */
+static int64_t gemm_macs(const dlk_op *op) { return dlk_shape_numel(&op->out[0]->shape) * ((const dlk_gemm_data *)op->params)->K; }
+
+const dlk_opdef dlk_op_Gemm = {.name = "Gemm", .prepare = gemm_prepare, .run = gemm_run, .id = DLK_OP_Gemm, .min_in = 2,
+                               .max_in = 3, .max_out = 1, .macs = gemm_macs};
 
 /* MatMul: 2-D, or N-D where one side's leading dimensions are all 1 or equal to the other's. */
 static int matmul_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 2, 2, 1, err) || dlk_op_need_dtype(op, 0, DLK_FLOAT, err) || dlk_op_need_dtype(op, 1, DLK_FLOAT, err))
-        return -1;
-    gemm_params *p = calloc(1, sizeof *p);
+    if (dlk_op_need_dtype(op, DLK_GEMM_A, DLK_FLOAT, err) || dlk_op_need_dtype(op, DLK_GEMM_B, DLK_FLOAT, err)) return -1;
+    dlk_gemm_data *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
-    const dlk_shape *a = &op->in[0]->shape, *b = &op->in[1]->shape;
+    const dlk_shape *a = &op->in[DLK_GEMM_A]->shape, *b = &op->in[DLK_GEMM_B]->shape;
     if (a->ndim < 2 || b->ndim < 2) return dlk_fail(err, "1-D MatMul operands are not supported");
     p->M = (int)a->dims[a->ndim - 2];
     p->K = (int)a->dims[a->ndim - 1];
@@ -92,12 +88,13 @@ static int matmul_prepare(dlk_op *op, dlk_err *err)
 static void matmul_run(const dlk_op *op, const dlk_exec *ex)
 {
     (void)ex;
-    const gemm_params *p = op->params;
-    const float *a = op->in[0]->data, *b = op->in[1]->data;
+    const dlk_gemm_data *p = op->params;
+    const float *a = op->in[DLK_GEMM_A]->data, *b = op->in[DLK_GEMM_B]->data;
     float *y = op->out[0]->data;
     for (int i = 0; i < p->batch; i++)
         dlk_gemm_f32_ref(p->M, p->N, p->K, 1.0f, a + i * p->a_bstride, 0, b + i * p->b_bstride, 0, 0.0f, NULL, 0, 0,
                          y + (int64_t)i * p->M * p->N);
 }
 
-const dlk_opdef dlk_op_MatMul = {"MatMul", 0, matmul_prepare, matmul_run, NULL};
+const dlk_opdef dlk_op_MatMul = {.name = "MatMul", .prepare = matmul_prepare, .run = matmul_run, .id = DLK_OP_MatMul,
+                                 .min_in = 2, .max_in = 2, .max_out = 1, .macs = gemm_macs};

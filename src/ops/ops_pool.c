@@ -1,5 +1,5 @@
 /* MaxPool (float, int8, uint8), AveragePool, GlobalAveragePool, QLinearGlobalAveragePool. */
-#include "ops.h"
+#include "ops/pool.h"
 #include "util/err.h"
 
 #include <stdlib.h>
@@ -19,7 +19,6 @@ typedef struct {
 
 static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 1, 1, is_max ? 2 : 1, err)) return -1; /* MaxPool's Indices: refused there */
     const dlk_shape *xs = &op->in[0]->shape;
     dlk_q8type qt;
     if (xs->dtype != DLK_FLOAT && !(is_max && dlk_q8type_of(xs->dtype, &qt) == 0))
@@ -49,16 +48,7 @@ static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
     g->c = (int)xs->dims[1];
     g->h_in = (int)xs->dims[2];
     g->w_in = (int)xs->dims[3];
-    g->h_out = s.h_out;
-    g->w_out = s.w_out;
-    g->kh = s.kh;
-    g->kw = s.kw;
-    g->sh = s.sh;
-    g->sw = s.sw;
-    g->dh = s.dh;
-    g->dw = s.dw;
-    g->pad_t = s.pad_t;
-    g->pad_l = s.pad_l;
+    DLK_SPATIAL_TO_GEOM(g, &s);
     g->pad_b = s.pad_b;
     g->pad_r = s.pad_r;
     g->count_include_pad = (int)dlk_attr_int(op->node, "count_include_pad", 0);
@@ -119,8 +109,16 @@ static void avgpool_run(const dlk_op *op, const dlk_exec *ex)
     dlk_avgpool_f32_ref(op->params, op->in[0]->data, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_MaxPool = {"MaxPool", 0, maxpool_prepare, maxpool_run, NULL};
-const dlk_opdef dlk_op_AveragePool = {"AveragePool", 0, avgpool_prepare, avgpool_run, NULL};
+const dlk_pool_geom *dlk_pool_geom_of(const dlk_op *op)
+{
+    return op->node->op == &dlk_op_MaxPool || op->node->op == &dlk_op_AveragePool ? op->params : NULL;
+}
+
+/* MaxPool's second output (Indices) is refused: only output 0 is computed */
+const dlk_opdef dlk_op_MaxPool = {.name = "MaxPool", .prepare = maxpool_prepare, .run = maxpool_run, .id = DLK_OP_MaxPool,
+                                  .min_in = 1, .max_in = 1, .max_out = 2};
+const dlk_opdef dlk_op_AveragePool = {.name = "AveragePool", .prepare = avgpool_prepare, .run = avgpool_run,
+                                      .id = DLK_OP_AveragePool, .min_in = 1, .max_in = 1, .max_out = 1};
 
 /* [N, C, spatial...] -> [N, C, 1, ...] */
 static int gap_shape(dlk_op *op, dlk_dtype t, int64_t *nc, int64_t *hw, dlk_err *err)
@@ -142,17 +140,10 @@ static int gap_shape(dlk_op *op, dlk_dtype t, int64_t *nc, int64_t *hw, dlk_err 
     return 0;
 }
 
-typedef struct {
-    int64_t nc, hw;
-    dlk_q8type t;
-    float xs, ys;
-    int xzp, yzp;
-} gap_params;
-
 static int gap_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 1, 1, 1, err) || dlk_op_need_dtype(op, 0, DLK_FLOAT, err)) return -1;
-    gap_params *p = calloc(1, sizeof *p);
+    if (dlk_op_need_dtype(op, DLK_POOL_X, DLK_FLOAT, err)) return -1;
+    dlk_gap_data *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
     /* a 4-D input in either layout; the output, one pixel per channel, is the same in both */
@@ -163,7 +154,7 @@ static int gap_prepare(dlk_op *op, dlk_err *err)
 static void gap_run(const dlk_op *op, const dlk_exec *ex)
 {
     (void)ex;
-    const gap_params *p = op->params;
+    const dlk_gap_data *p = op->params;
     const dlk_shape *xs = &op->in[0]->shape;
     if (op->in[0]->layout == DLK_NCHW16C)
         dlk_gavgpool_f32_16c_ref((int)xs->dims[0], (int)xs->dims[1], (int)p->hw, op->in[0]->data, op->out[0]->data);
@@ -171,29 +162,40 @@ static void gap_run(const dlk_op *op, const dlk_exec *ex)
         dlk_gavgpool_f32_ref((int)p->nc, (int)p->hw, op->in[0]->data, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_GlobalAveragePool = {"GlobalAveragePool", 0, gap_prepare, gap_run, NULL};
+const dlk_opdef dlk_op_GlobalAveragePool = {.name = "GlobalAveragePool", .prepare = gap_prepare, .run = gap_run,
+                                            .id = DLK_OP_GlobalAveragePool, .min_in = 1, .max_in = 1, .max_out = 1};
 
 /* QLinearGlobalAveragePool (com.microsoft): x, x_scale, x_zp, y_scale, y_zp. */
 static int qgap_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 5, 5, 1, err)) return -1;
     if (dlk_attr_int(op->node, "channels_last", 0)) return dlk_fail(err, "channels_last=1 is not supported");
-    gap_params *p = calloc(1, sizeof *p);
+    dlk_gap_data *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
-    if (dlk_q8type_of(op->in[0]->shape.dtype, &p->t)) return dlk_fail(err, "input must be int8 or uint8");
-    if (op->in[4]->shape.dtype != op->in[0]->shape.dtype) return dlk_fail(err, "y_zero_point type differs from x");
-    if (dlk_op_scale_f(op, 1, &p->xs, err) || dlk_op_scalar_i(op, 2, &p->xzp, err) || dlk_op_scale_f(op, 3, &p->ys, err) ||
-        dlk_op_scalar_i(op, 4, &p->yzp, err))
+    const dlk_dtype t = op->in[DLK_QGAP_X]->shape.dtype;
+    if (dlk_q8type_of(t, &p->t)) return dlk_fail(err, "input must be int8 or uint8");
+    if (op->in[DLK_QGAP_Y_ZP]->shape.dtype != t) return dlk_fail(err, "y_zero_point type differs from x");
+    if (dlk_op_scale_f(op, DLK_QGAP_X_SCALE, &p->xs, err) || dlk_op_scalar_i(op, DLK_QGAP_X_ZP, &p->xzp, err) ||
+        dlk_op_scale_f(op, DLK_QGAP_Y_SCALE, &p->ys, err) || dlk_op_scalar_i(op, DLK_QGAP_Y_ZP, &p->yzp, err))
         return -1;
-    return gap_shape(op, op->in[0]->shape.dtype, &p->nc, &p->hw, err);
+    return gap_shape(op, t, &p->nc, &p->hw, err);
 }
 
 static void qgap_run(const dlk_op *op, const dlk_exec *ex)
 {
     (void)ex;
-    const gap_params *p = op->params;
+    const dlk_gap_data *p = op->params;
     dlk_qgavgpool_q8_ref((int)p->nc, (int)p->hw, p->t, op->in[0]->data, p->xs, p->xzp, p->ys, p->yzp, op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_QLinearGlobalAveragePool = {"QLinearGlobalAveragePool", 0x1E, qgap_prepare, qgap_run, NULL};
+const dlk_gap_data *dlk_gap_data_of(const dlk_op *op)
+{
+    return op->node->op == &dlk_op_GlobalAveragePool || op->node->op == &dlk_op_QLinearGlobalAveragePool ? op->params
+                                                                                                          : NULL;
+}
+
+#define QGAP_STATIC (1u << DLK_QGAP_X_SCALE | 1u << DLK_QGAP_X_ZP | 1u << DLK_QGAP_Y_SCALE | 1u << DLK_QGAP_Y_ZP)
+const dlk_opdef dlk_op_QLinearGlobalAveragePool = {.name = "QLinearGlobalAveragePool", .static_inputs = QGAP_STATIC,
+                                                   .prepare = qgap_prepare, .run = qgap_run,
+                                                   .id = DLK_OP_QLinearGlobalAveragePool, .min_in = 5, .max_in = 5,
+                                                   .max_out = 1};

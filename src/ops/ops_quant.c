@@ -1,31 +1,23 @@
 /* QuantizeLinear, DequantizeLinear, QLinearMatMul. */
-#include "ops.h"
+#include "ops/quant.h"
+#include "ops/conv.h"
+#include "ops/elem.h"
+#include "ops/pool.h"
+#include "ops/shape.h"
 #include "util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int64_t outer, axis_len, inner;
-    dlk_q8type t;
-    int is_i32;
-    float *scale;
-    int32_t *zp;
-    /* QuantizeLinear per tensor: the table's kernel (chosen at prepare), split between threads;
-     * NULL: the per-axis reference */
-    void (*quantize)(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
-} qparams;
-
 /* Scale/zero point: scalars (per tensor) or 1-D of the axis's length (per axis, opset >= 13). */
 static int quant_common(dlk_op *op, int data_is_quantized, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 2, 3, 1, err)) return -1;
-    const dlk_shape *xs = &op->in[0]->shape;
-    const dlk_tensor *st = op->in[1], *zt = op->n_in > 2 ? op->in[2] : NULL;
+    const dlk_shape *xs = &op->in[DLK_QDQ_X]->shape;
+    const dlk_tensor *st = op->in[DLK_QDQ_SCALE], *zt = dlk_op_input(op, DLK_QDQ_ZP);
     if (!st->is_const || (zt && !zt->is_const)) return dlk_fail(err, "scale and zero point must be constants");
     if (st->shape.dtype != DLK_FLOAT) return dlk_fail(err, "scale must be float");
     int64_t ns = dlk_shape_numel(&st->shape);
-    qparams *p = calloc(1, sizeof *p + (sizeof(float) + sizeof(int32_t)) * (size_t)(ns > 0 ? ns : 1));
+    dlk_qdq_data *p = calloc(1, sizeof *p + (sizeof(float) + sizeof(int32_t)) * (size_t)(ns > 0 ? ns : 1));
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
     p->scale = (float *)(p + 1);
@@ -72,9 +64,9 @@ static int quant_common(dlk_op *op, int data_is_quantized, dlk_err *err)
 
 static int quantize_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_need_dtype(op, 0, DLK_FLOAT, err)) return -1;
+    if (dlk_op_need_dtype(op, DLK_QDQ_X, DLK_FLOAT, err)) return -1;
     if (quant_common(op, 0, err)) return -1;
-    qparams *p = op->params;
+    dlk_qdq_data *p = op->params;
     p->quantize = p->axis_len == 1 ? op->k->quantize_q8 : NULL;
     op->parallel = p->quantize && p->outer * p->inner >= DLK_PARALLEL_MIN_ELEMS;
     return 0;
@@ -82,7 +74,7 @@ static int quantize_prepare(dlk_op *op, dlk_err *err)
 
 static void quantize_run(const dlk_op *op, const dlk_exec *ex)
 {
-    const qparams *p = op->params;
+    const dlk_qdq_data *p = op->params;
     if (p->quantize) { /* per tensor: each thread its slice */
         int64_t b, e;
         dlk_split(p->outer * p->inner, ex->ith, ex->nth, 64, &b, &e);
@@ -96,7 +88,7 @@ static void quantize_run(const dlk_op *op, const dlk_exec *ex)
 
 static int dequantize_prepare(dlk_op *op, dlk_err *err)
 {
-    dlk_dtype t = op->in[0] ? op->in[0]->shape.dtype : DLK_UNDEFINED;
+    dlk_dtype t = op->in[DLK_QDQ_X]->shape.dtype;
     if (t != DLK_UINT8 && t != DLK_INT8 && t != DLK_INT32) return dlk_fail(err, "input must be int8, uint8 or int32");
     return quant_common(op, 1, err);
 }
@@ -104,15 +96,23 @@ static int dequantize_prepare(dlk_op *op, dlk_err *err)
 static void dequantize_run(const dlk_op *op, const dlk_exec *ex)
 {
     (void)ex;
-    const qparams *p = op->params;
+    const dlk_qdq_data *p = op->params;
     dlk_dequantize_ref(p->outer, p->axis_len, p->inner, op->in[0]->data, p->t, p->is_i32, p->scale, p->zp,
                        op->out[0]->data);
 }
 
-const dlk_opdef dlk_op_QuantizeLinear = {"QuantizeLinear", 0x6, quantize_prepare, quantize_run, NULL};
-const dlk_opdef dlk_op_DequantizeLinear = {"DequantizeLinear", 0x6, dequantize_prepare, dequantize_run, NULL};
+const dlk_qdq_data *dlk_qdq_data_of(const dlk_op *op)
+{
+    return op->node->op == &dlk_op_QuantizeLinear || op->node->op == &dlk_op_DequantizeLinear ? op->params : NULL;
+}
 
-/* QLinearMatMul (2-D): a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp. */
+#define QDQ(n, prep, r)                                                                                      \
+    {.name = #n, .static_inputs = 1u << DLK_QDQ_SCALE | 1u << DLK_QDQ_ZP, .prepare = prep, .run = r,          \
+     .id = DLK_OP_##n, .min_in = 2, .max_in = 3, .max_out = 1}
+const dlk_opdef dlk_op_QuantizeLinear = QDQ(QuantizeLinear, quantize_prepare, quantize_run);
+const dlk_opdef dlk_op_DequantizeLinear = QDQ(DequantizeLinear, dequantize_prepare, dequantize_run);
+
+/* QLinearMatMul (2-D, slots in ops/quant.h). */
 typedef struct {
     int M, N, K;
     dlk_q8type at, bt, yt;
@@ -120,34 +120,58 @@ typedef struct {
     int azp, bzp, yzp;
 } qmm_params;
 
+static void qmatmul_run(const dlk_op *op, const dlk_exec *ex)
+{
+    (void)ex;
+    const qmm_params *p = op->params;
+    dlk_qmatmul_q8_ref(p->M, p->N, p->K, p->at, op->in[DLK_QMM_A]->data, p->as, p->azp, p->bt, op->in[DLK_QMM_B]->data, p->bs, p->bzp,
+                       p->yt, p->ys, p->yzp, op->out[0]->data);
+}
+
 static int qmatmul_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 8, 8, 1, err)) return -1;
     qmm_params *p = calloc(1, sizeof *p);
     if (!p) return dlk_fail(err, "out of memory");
     op->params = p;
-    const dlk_shape *a = &op->in[0]->shape, *b = &op->in[3]->shape;
-    if (dlk_q8type_of(a->dtype, &p->at) || dlk_q8type_of(b->dtype, &p->bt) || dlk_q8type_of(op->in[7]->shape.dtype, &p->yt))
+    const dlk_shape *a = &op->in[DLK_QMM_A]->shape, *b = &op->in[DLK_QMM_B]->shape;
+    const dlk_dtype yt = op->in[DLK_QMM_Y_ZP]->shape.dtype;
+    if (dlk_q8type_of(a->dtype, &p->at) || dlk_q8type_of(b->dtype, &p->bt) || dlk_q8type_of(yt, &p->yt))
         return dlk_fail(err, "inputs must be int8 or uint8");
     if (a->ndim != 2 || b->ndim != 2 || a->dims[1] != b->dims[0]) return dlk_fail(err, "only 2-D A[M,K] x B[K,N] is supported");
-    if (dlk_op_scale_f(op, 1, &p->as, err) || dlk_op_scalar_i(op, 2, &p->azp, err) || dlk_op_scale_f(op, 4, &p->bs, err) ||
-        dlk_op_scalar_i(op, 5, &p->bzp, err) || dlk_op_scale_f(op, 6, &p->ys, err) || dlk_op_scalar_i(op, 7, &p->yzp, err))
+    if (dlk_op_scale_f(op, DLK_QMM_A_SCALE, &p->as, err) || dlk_op_scalar_i(op, DLK_QMM_A_ZP, &p->azp, err) ||
+        dlk_op_scale_f(op, DLK_QMM_B_SCALE, &p->bs, err) || dlk_op_scalar_i(op, DLK_QMM_B_ZP, &p->bzp, err) ||
+        dlk_op_scale_f(op, DLK_QMM_Y_SCALE, &p->ys, err) || dlk_op_scalar_i(op, DLK_QMM_Y_ZP, &p->yzp, err))
         return -1;
     if (a->dims[1] > INT32_MAX / (255 * 255)) return dlk_fail(err, "K = %lld could overflow the int32 accumulator", (long long)a->dims[1]);
     p->M = (int)a->dims[0];
     p->K = (int)a->dims[1];
     p->N = (int)b->dims[1];
     int64_t d[2] = {p->M, p->N};
-    dlk_shape_set(&op->out[0]->shape, op->in[7]->shape.dtype, 2, d);
+    dlk_shape_set(&op->out[0]->shape, yt, 2, d);
     return 0;
 }
 
-static void qmatmul_run(const dlk_op *op, const dlk_exec *ex)
+static int64_t qmatmul_macs(const dlk_op *op)
 {
-    (void)ex;
     const qmm_params *p = op->params;
-    dlk_qmatmul_q8_ref(p->M, p->N, p->K, p->at, op->in[0]->data, p->as, p->azp, p->bt, op->in[3]->data, p->bs, p->bzp,
-                       p->yt, p->ys, p->yzp, op->out[0]->data);
+    return (int64_t)p->M * p->N * p->K;
 }
 
-const dlk_opdef dlk_op_QLinearMatMul = {"QLinearMatMul", 0xF6, qmatmul_prepare, qmatmul_run, NULL};
+#define QMM_STATIC                                                                                           \
+    (1u << DLK_QMM_A_SCALE | 1u << DLK_QMM_A_ZP | 1u << DLK_QMM_B_SCALE | 1u << DLK_QMM_B_ZP |                  \
+     1u << DLK_QMM_Y_SCALE | 1u << DLK_QMM_Y_ZP)
+const dlk_opdef dlk_op_QLinearMatMul = {.name = "QLinearMatMul", .static_inputs = QMM_STATIC, .prepare = qmatmul_prepare,
+                                        .run = qmatmul_run, .id = DLK_OP_QLinearMatMul, .min_in = 8, .max_in = 8,
+                                        .max_out = 1, .macs = qmatmul_macs};
+
+int dlk_op_out_qparams(const dlk_node *n, int *scale_slot, int *zp_slot)
+{
+    switch (n->op->id) {
+    case DLK_OP_QuantizeLinear: *scale_slot = DLK_QDQ_SCALE, *zp_slot = DLK_QDQ_ZP; return 1;
+    case DLK_OP_QLinearConv: *scale_slot = DLK_QCONV_Y_SCALE, *zp_slot = DLK_QCONV_Y_ZP; return 1;
+    case DLK_OP_QLinearAdd: *scale_slot = DLK_QADD_C_SCALE, *zp_slot = DLK_QADD_C_ZP; return 1;
+    case DLK_OP_QLinearConcat: *scale_slot = DLK_QCONCAT_Y_SCALE, *zp_slot = DLK_QCONCAT_Y_ZP; return 1;
+    case DLK_OP_QLinearGlobalAveragePool: *scale_slot = DLK_QGAP_Y_SCALE, *zp_slot = DLK_QGAP_Y_ZP; return 1;
+    default: return 0;
+    }
+}

@@ -1,5 +1,5 @@
 /* Data movement: Concat, QLinearConcat, Flatten, Reshape, Identity. */
-#include "ops.h"
+#include "ops/shape.h"
 #include "util/err.h"
 
 #include <stdlib.h>
@@ -22,16 +22,16 @@ static dlk_share_kind view_of_input(const dlk_op *op, uint64_t *slots)
 
 static int identity_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 1, 1, 1, err)) return -1;
+    (void)err;
     op->out[0]->shape = op->in[0]->shape;
     return 0;
 }
 
-const dlk_opdef dlk_op_Identity = {"Identity", 0, identity_prepare, copy_run, view_of_input};
+const dlk_opdef dlk_op_Identity = {.name = "Identity", .prepare = identity_prepare, .run = copy_run, .share = view_of_input, .id = DLK_OP_Identity,
+                                   .min_in = 1, .max_in = 1, .max_out = 1};
 
 static int flatten_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 1, 1, 1, err)) return -1;
     const dlk_shape *s = &op->in[0]->shape;
     int64_t axis = dlk_attr_int(op->node, "axis", 1);
     if (axis < -s->ndim || axis > s->ndim) return dlk_fail(err, "axis %lld out of range", (long long)axis);
@@ -42,18 +42,19 @@ static int flatten_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-const dlk_opdef dlk_op_Flatten = {"Flatten", 0, flatten_prepare, copy_run, view_of_input};
+const dlk_opdef dlk_op_Flatten = {.name = "Flatten", .prepare = flatten_prepare, .run = copy_run, .share = view_of_input, .id = DLK_OP_Flatten,
+                                  .min_in = 1, .max_in = 1, .max_out = 1};
 
 static int reshape_prepare(dlk_op *op, dlk_err *err)
 {
-    if (dlk_op_check_arity(op, 2, 2, 1, err) || dlk_op_need_dtype(op, 1, DLK_INT64, err)) return -1;
-    const dlk_tensor *st = op->in[1];
+    if (dlk_op_need_dtype(op, DLK_RESHAPE_SHAPE, DLK_INT64, err)) return -1;
+    const dlk_tensor *st = op->in[DLK_RESHAPE_SHAPE];
     if (!st->is_const) return dlk_fail(err, "the shape input must be a constant");
     if (st->shape.ndim != 1) return dlk_fail(err, "the shape input must be 1-D");
     int nd = (int)st->shape.dims[0];
     if (nd < 0 || nd > DLK_MAX_DIMS) return dlk_fail(err, "more than %d dimensions", DLK_MAX_DIMS);
     const int64_t *v = st->data;
-    const dlk_shape *in = &op->in[0]->shape;
+    const dlk_shape *in = &op->in[DLK_RESHAPE_X]->shape;
     int allowzero = op->opset >= 14 && dlk_attr_int(op->node, "allowzero", 0);
     int64_t d[DLK_MAX_DIMS], known = 1, total = dlk_shape_numel(in);
     int infer = -1;
@@ -82,23 +83,13 @@ static int reshape_prepare(dlk_op *op, dlk_err *err)
     return 0;
 }
 
-const dlk_opdef dlk_op_Reshape = {"Reshape", 0x2, reshape_prepare, copy_run, view_of_input};
+const dlk_opdef dlk_op_Reshape = {.name = "Reshape", .static_inputs = 1u << DLK_RESHAPE_SHAPE, .prepare = reshape_prepare,
+                                  .run = copy_run, .share = view_of_input, .id = DLK_OP_Reshape, .min_in = 2, .max_in = 2, .max_out = 1};
 
 /* Concat of any type along one axis. */
-typedef struct {
-    int64_t outer, inner, out_axis;  /* inner: elements after the axis */
-    size_t esize;
-    int n;
-    int64_t axis_len[DLK_OP_MAX_IN];
-    int slot[DLK_OP_MAX_IN];         /* input slot of each part */
-    int use_lut[DLK_OP_MAX_IN];
-    dlk_q8type qt;
-    uint8_t lut[][256];              /* QLinearConcat: one table per part (allocated with n) */
-} concat_params;
-
-static int concat_geometry(dlk_op *op, concat_params **pp, const int *slots, int n, dlk_err *err)
+static int concat_geometry(dlk_op *op, dlk_concat_data **pp, const int *slots, int n, dlk_err *err)
 {
-    concat_params *p = calloc(1, sizeof *p + (size_t)n * 256);
+    dlk_concat_data *p = calloc(1, sizeof *p + (size_t)n * 256);
     if (!p) return dlk_fail(err, "out of memory");
     *pp = p;
     op->params = p;
@@ -136,11 +127,9 @@ static int concat_geometry(dlk_op *op, concat_params **pp, const int *slots, int
 
 static int concat_prepare(dlk_op *op, dlk_err *err)
 {
-    if (op->n_in < 1 || op->n_in > DLK_OP_MAX_IN) return dlk_fail(err, "needs 1 to %d inputs", DLK_OP_MAX_IN);
-    if (dlk_op_check_arity(op, op->n_in, op->n_in, 1, err)) return -1;
     int slots[DLK_OP_MAX_IN];
     for (int i = 0; i < op->n_in; i++) slots[i] = i;
-    concat_params *p;
+    dlk_concat_data *p;
     if (concat_geometry(op, &p, slots, op->n_in, err)) return -1;
     /* along the channels of 4-D values, each image's part is one range in both layouts (the
      * layouts pass keeps channel counts of whole blocks): the same copies either way */
@@ -150,7 +139,7 @@ static int concat_prepare(dlk_op *op, dlk_err *err)
 
 static void concat_run(const dlk_op *op, const dlk_exec *ex)
 {
-    const concat_params *p = op->params;
+    const dlk_concat_data *p = op->params;
     char *y = op->out[0]->data;
     size_t row = (size_t)(p->out_axis * p->inner) * p->esize;
     size_t at = 0;
@@ -174,22 +163,24 @@ static void concat_run(const dlk_op *op, const dlk_exec *ex)
     }
 }
 
-const dlk_opdef dlk_op_Concat = {"Concat", 0, concat_prepare, concat_run, NULL};
+const dlk_opdef dlk_op_Concat = {.name = "Concat", .prepare = concat_prepare, .run = concat_run, .id = DLK_OP_Concat,
+                                 .min_in = 1, .max_in = DLK_OP_MAX_IN, .max_out = 1, .all_in = 1};
 
-extern const dlk_opdef dlk_op_QLinearConcat;
-
-static int is_concat(const dlk_op *op)
+const dlk_concat_data *dlk_concat_data_of(const dlk_op *op)
 {
-    return op->params && (op->node->op == &dlk_op_Concat || op->node->op == &dlk_op_QLinearConcat);
+    return op->node->op == &dlk_op_Concat || op->node->op == &dlk_op_QLinearConcat ? op->params : NULL;
 }
 
-int dlk_concat_parts(const dlk_op *op) { return is_concat(op) ? ((const concat_params *)op->params)->n : 0; }
+int dlk_concat_parts(const dlk_op *op)
+{
+    const dlk_concat_data *p = dlk_concat_data_of(op);
+    return p ? p->n : 0;
+}
 
 int dlk_concat_part_in_place(const dlk_op *op, int k, int *slot, size_t *offset)
 {
-    if (!is_concat(op)) return 0;
-    const concat_params *p = op->params;
-    if (k < 0 || k >= p->n || p->outer != 1 || p->use_lut[k]) return 0;
+    const dlk_concat_data *p = dlk_concat_data_of(op);
+    if (!p || k < 0 || k >= p->n || p->outer != 1 || p->use_lut[k]) return 0;
     size_t at = 0;
     for (int j = 0; j < k; j++) at += (size_t)(p->axis_len[j] * p->inner) * p->esize;
     *slot = p->slot[k];
@@ -197,33 +188,33 @@ int dlk_concat_part_in_place(const dlk_op *op, int k, int *slot, size_t *offset)
     return 1;
 }
 
-/* QLinearConcat (com.microsoft): y_scale, y_zp, then (x, x_scale, x_zp) per input. Inputs with the
- * output's scale and zero point are copied; others pass through a 256-entry requantization table
+/* QLinearConcat (com.microsoft, slots in ops/shape.h). Inputs with the output's scale and zero point
+ * are copied; others pass through a 256-entry requantization table
  * (ORT's qlinear_concat.cc). */
 static int qconcat_prepare(dlk_op *op, dlk_err *err)
 {
-    if (op->n_in < 5 || (op->n_in - 2) % 3 || op->n_in > 2 + 3 * 21)
-        return dlk_fail(err, "needs y_scale, y_zero_point and (x, scale, zero point) triples");
-    if (dlk_op_check_arity(op, op->n_in, op->n_in, 1, err)) return -1;
-    int n = (op->n_in - 2) / 3, slots[DLK_OP_MAX_IN];
-    for (int k = 0; k < n; k++) slots[k] = 2 + 3 * k;
-    concat_params *p;
+    const int n = (op->n_in - DLK_QCONCAT_X(0)) / 3; /* parts (at least 1: dlk_opdef's min_in) */
+    if (DLK_QCONCAT_X(n) != op->n_in) return dlk_fail(err, "needs y_scale, y_zero_point and (x, scale, zero point) triples");
+    int slots[DLK_OP_MAX_IN];
+    for (int k = 0; k < n; k++) slots[k] = DLK_QCONCAT_X(k);
+    dlk_concat_data *p;
     if (concat_geometry(op, &p, slots, n, err)) return -1;
-    if (dlk_q8type_of(op->in[2]->shape.dtype, &p->qt)) return dlk_fail(err, "inputs must be int8 or uint8");
-    float ys;
-    int yzp;
-    if (dlk_op_scale_f(op, 0, &ys, err) || dlk_op_scalar_i(op, 1, &yzp, err)) return -1;
+    if (dlk_q8type_of(op->in[DLK_QCONCAT_X(0)]->shape.dtype, &p->qt)) return dlk_fail(err, "inputs must be int8 or uint8");
+    if (dlk_op_scale_f(op, DLK_QCONCAT_Y_SCALE, &p->y_scale, err) || dlk_op_scalar_i(op, DLK_QCONCAT_Y_ZP, &p->y_zp, err))
+        return -1;
     for (int k = 0; k < n; k++) {
-        float s;
-        int z;
-        if (dlk_op_scale_f(op, 3 + 3 * k, &s, err) || dlk_op_scalar_i(op, 4 + 3 * k, &z, err)) return -1;
-        if (s == ys && z == yzp) continue;
+        float *s = &p->x_scale[k];
+        int *z = &p->x_zp[k];
+        if (dlk_op_scale_f(op, DLK_QCONCAT_X_SCALE(k), s, err) || dlk_op_scalar_i(op, DLK_QCONCAT_X_ZP(k), z, err)) return -1;
+        if (*s == p->y_scale && *z == p->y_zp) continue;
         p->use_lut[k] = 1;
-        dlk_requant_lut_q8(p->qt, s, z, ys, yzp, p->lut[k]);
+        dlk_requant_lut_q8(p->qt, *s, *z, p->y_scale, p->y_zp, p->lut[k]);
     }
     return 0;
 }
 
-/* every slot but the data inputs (2, 5, 8, ...) */
+/* every slot but the data inputs DLK_QCONCAT_X(k) (2, 5, 8, ...) */
 #define QCONCAT_STATIC 0xB6DB6DB6DB6DB6DBULL
-const dlk_opdef dlk_op_QLinearConcat = {"QLinearConcat", QCONCAT_STATIC, qconcat_prepare, concat_run, NULL};
+const dlk_opdef dlk_op_QLinearConcat = {.name = "QLinearConcat", .static_inputs = QCONCAT_STATIC, .prepare = qconcat_prepare,
+                                        .run = concat_run, .id = DLK_OP_QLinearConcat, .min_in = 5, .max_in = DLK_OP_MAX_IN,
+                                        .max_out = 1, .all_in = 1};

@@ -1,6 +1,11 @@
 /* The quantized graph: ORT quantize_static's rules for the DLA classifiers' operators, in QDQ or
  * QOperator form, with ORT's tensor and node names. */
 #include "quant.h"
+#include "ops/conv.h"
+#include "ops/elem.h"
+#include "ops/pool.h"
+#include "ops/quant.h"
+#include "ops/shape.h"
 #include "util/err.h"
 
 #include <fenv.h>
@@ -59,17 +64,20 @@ typedef struct {
     int *nws;
 } qb;
 
-static kind kind_of(const char *t)
+/* the float model's nodes are resolved: their operators say what they are */
+static kind kind_of(const dlk_node *n)
 {
-    if (!strcmp(t, "Conv")) return K_CONV;
-    if (!strcmp(t, "Add")) return K_ADD;
-    if (!strcmp(t, "Concat")) return K_CONCAT;
-    if (!strcmp(t, "MaxPool")) return K_MAXPOOL;
-    if (!strcmp(t, "GlobalAveragePool")) return K_GAP;
-    if (!strcmp(t, "Flatten")) return K_FLATTEN;
-    if (!strcmp(t, "Reshape")) return K_RESHAPE;
-    if (!strcmp(t, "Relu")) return K_RELU;
-    return K_NONE;
+    switch (n->op->id) {
+    case DLK_OP_Conv: return K_CONV;
+    case DLK_OP_Add: return K_ADD;
+    case DLK_OP_Concat: return K_CONCAT;
+    case DLK_OP_MaxPool: return K_MAXPOOL;
+    case DLK_OP_GlobalAveragePool: return K_GAP;
+    case DLK_OP_Flatten: return K_FLATTEN;
+    case DLK_OP_Reshape: return K_RESHAPE;
+    case DLK_OP_Relu: return K_RELU;
+    default: return K_NONE;
+    }
 }
 
 /* ops whose output takes the input's scale and zero point (ORT's QDQDirect8BitOp) */
@@ -96,7 +104,7 @@ int dlk_quant_check(const dlk_model *m, const dlk_quant_opts *o, dlk_err *err)
 {
     for (int i = 0; i < m->g.n_nodes; i++) {
         const dlk_node *n = &m->g.nodes[i];
-        if (kind_of(n->op_type) == K_NONE && !is_excluded(o, n->name)) return unsupported(&m->g, n, err);
+        if (kind_of(n) == K_NONE && !is_excluded(o, n->name)) return unsupported(&m->g, n, err);
     }
     return 0;
 }
@@ -107,7 +115,7 @@ static int float_use(const qb *b, int v)
     for (int i = 0; i < b->g->n_nodes; i++) {
         const dlk_node *n = &b->g->nodes[i];
         for (int s = 0; s < n->n_in; s++)
-            if (n->in[s] >= 0 && b->alias[n->in[s]] == v && !(b->nk[i] == K_CONV && s == 2)) return 1;
+            if (n->in[s] >= 0 && b->alias[n->in[s]] == v && !(b->nk[i] == K_CONV && s == DLK_CONV_B)) return 1;
     }
     return 0;
 }
@@ -192,7 +200,8 @@ static int qdq_node(qb *b, const char *value, const char *op, int x, int s, int 
 {
     char n[NAME_MAX_LEN];
     snprintf(n, sizeof n, "%s_%s", value, op);
-    int in[3] = {x, s, z}, out[1] = {y};
+    int in[3], out[1] = {y};
+    in[DLK_QDQ_X] = x, in[DLK_QDQ_SCALE] = s, in[DLK_QDQ_ZP] = z;
     int ni = onode(b, n, op, in, 3, out, 1);
     if (ni < 0) return -1;
     if (axis >= 0 && dlk_node_add_attr_int(b->o, ni, "axis", axis)) return -1;
@@ -381,7 +390,7 @@ static int analyze(qb *b, dlk_err *err)
     for (int v = 0; v < g->n_values; v++) b->alias[v] = b->range_of[v] = v, b->share[v] = -1;
     for (int i = 0; i < g->n_nodes; i++) {
         const dlk_node *n = &g->nodes[i];
-        kind k = kind_of(n->op_type);
+        kind k = kind_of(n);
         if (excluded(b, n->name)) { b->nk[i] = K_NONE; continue; }
         if (k == K_NONE) return unsupported(g, n, err);
         b->nk[i] = k;
@@ -422,9 +431,9 @@ static int analyze(qb *b, dlk_err *err)
             else if (v >= 0) return dlk_fail(err, "%s: node '%s' (%s): constant activation inputs are not supported "
                                                   "(leave it in float with --exclude)", g->path, n->name, n->op_type);
         }
-        if (k == K_CONV && (n->n_in < 2 || n->in[1] < 0 || !g->values[n->in[1]].is_const))
+        if (k == K_CONV && (n->n_in < 2 || n->in[DLK_CONV_W] < 0 || !g->values[n->in[DLK_CONV_W]].is_const))
             return dlk_fail(err, "%s: node '%s' (Conv): the weight is not a constant", g->path, n->name);
-        if (k == K_CONV && n->n_in > 2 && n->in[2] >= 0 && !g->values[n->in[2]].is_const)
+        if (k == K_CONV && n->n_in > 2 && n->in[DLK_CONV_B] >= 0 && !g->values[n->in[DLK_CONV_B]].is_const)
             return dlk_fail(err, "%s: node '%s' (Conv): the bias is not a constant", g->path, n->name);
         int y = b->alias[n->out[0]];
         b->quant[y] = 1;
@@ -480,8 +489,8 @@ static int build_qdq(qb *b, dlk_err *err)
             if (!g->values[v].is_const) {
                 if (b->quant[v] && make_params(b, v, err)) return -1;
                 in[s] = qdq_use(b, v);
-            } else if (b->nk[i] == K_CONV && s == 1) {
-                if (quant_weight(b, v, n->n_in > 2 && n->in[2] >= 0 ? b->alias[n->in[2]] : -1, b->alias[n->in[0]], err)) return -1;
+            } else if (b->nk[i] == K_CONV && s == DLK_CONV_W) {
+                if (quant_weight(b, v, n->n_in > DLK_CONV_B && n->in[DLK_CONV_B] >= 0 ? b->alias[n->in[DLK_CONV_B]] : -1, b->alias[n->in[DLK_CONV_X]], err)) return -1;
                 int dq = fmtv(b, "%s_DequantizeLinear_Output", vname(b, v));
                 if (dq < 0) return oom(b, err);
                 if (!b->emitted[v]) {
@@ -491,8 +500,8 @@ static int build_qdq(qb *b, dlk_err *err)
                         return oom(b, err);
                 }
                 in[s] = dq;
-            } else if (b->nk[i] == K_CONV && s == 2) {
-                int w = b->alias[n->in[1]], x = b->alias[n->in[0]], bq, bs, bz;
+            } else if (b->nk[i] == K_CONV && s == DLK_CONV_B) {
+                int w = b->alias[n->in[DLK_CONV_W]], x = b->alias[n->in[DLK_CONV_X]], bq, bs, bz;
                 /* the DequantizeLinear's output takes the bias's name (as ORT writes it) unless a node
                  * left in float still reads the float bias under that name */
                 int keep = float_use(b, v);
@@ -584,37 +593,42 @@ static int build_qop(qb *b, dlk_err *err)
         else snprintf(nm, sizeof nm, "%s_quant", n->name);
         out[0] = qop_qname(b, y);
         if (k == K_CONV) {
-            int x = b->alias[n->in[0]], w = b->alias[n->in[1]];
-            if (quant_weight(b, w, n->n_in > 2 && n->in[2] >= 0 ? b->alias[n->in[2]] : -1, x, err)) return -1;
-            in[k_in++] = qop_qname(b, x), in[k_in++] = b->ps[x], in[k_in++] = b->pz[x];
-            in[k_in++] = b->wq[w], in[k_in++] = b->wsv[w], in[k_in++] = b->wzv[w];
-            in[k_in++] = b->ps[y], in[k_in++] = b->pz[y];
-            if (n->n_in > 2 && n->in[2] >= 0) {
+            int x = b->alias[n->in[DLK_CONV_X]], w = b->alias[n->in[DLK_CONV_W]];
+            if (quant_weight(b, w, n->n_in > DLK_CONV_B && n->in[DLK_CONV_B] >= 0 ? b->alias[n->in[DLK_CONV_B]] : -1, x, err)) return -1;
+            in[DLK_QCONV_X] = qop_qname(b, x), in[DLK_QCONV_X_SCALE] = b->ps[x], in[DLK_QCONV_X_ZP] = b->pz[x];
+            in[DLK_QCONV_W] = b->wq[w], in[DLK_QCONV_W_SCALE] = b->wsv[w], in[DLK_QCONV_W_ZP] = b->wzv[w];
+            in[DLK_QCONV_Y_SCALE] = b->ps[y], in[DLK_QCONV_Y_ZP] = b->pz[y];
+            k_in = DLK_QCONV_Y_ZP + 1;
+            if (n->n_in > DLK_CONV_B && n->in[DLK_CONV_B] >= 0) {
                 int bq, bs, bz;
-                if (quant_bias(b, b->alias[n->in[2]], w, x, &bq, &bs, &bz, err)) return -1;
-                in[k_in++] = bq;
+                if (quant_bias(b, b->alias[n->in[DLK_CONV_B]], w, x, &bq, &bs, &bz, err)) return -1;
+                in[DLK_QCONV_B] = bq;
+                k_in = DLK_QCONV_B + 1;
             }
             ni = onode(b, nm, "QLinearConv", in, k_in, out, 1);
             if (ni < 0 || copy_attrs(b->o, ni, n)) return oom(b, err);
         } else if (k == K_ADD) {
-            for (int s = 0; s < 2; s++) {
-                int x = b->alias[n->in[s]];
-                in[k_in++] = qop_qname(b, x), in[k_in++] = b->ps[x], in[k_in++] = b->pz[x];
-            }
-            in[k_in++] = b->ps[y], in[k_in++] = b->pz[y];
+            int a = b->alias[n->in[DLK_BINARY_A]], x = b->alias[n->in[DLK_BINARY_B]];
+            in[DLK_QADD_A] = qop_qname(b, a), in[DLK_QADD_A_SCALE] = b->ps[a], in[DLK_QADD_A_ZP] = b->pz[a];
+            in[DLK_QADD_B] = qop_qname(b, x), in[DLK_QADD_B_SCALE] = b->ps[x], in[DLK_QADD_B_ZP] = b->pz[x];
+            in[DLK_QADD_C_SCALE] = b->ps[y], in[DLK_QADD_C_ZP] = b->pz[y];
+            k_in = DLK_QADD_C_ZP + 1;
             ni = onode(b, nm, "com.microsoft:QLinearAdd", in, k_in, out, 1);
         } else if (k == K_CONCAT) {
-            in[k_in++] = b->ps[y], in[k_in++] = b->pz[y];
-            for (int s = 0; s < n->n_in && k_in + 3 <= DLK_OP_MAX_IN; s++) {
+            in[DLK_QCONCAT_Y_SCALE] = b->ps[y], in[DLK_QCONCAT_Y_ZP] = b->pz[y];
+            k_in = DLK_QCONCAT_X(0);
+            for (int s = 0; s < n->n_in && DLK_QCONCAT_X_ZP(s) < DLK_OP_MAX_IN; s++) {
                 int x = b->alias[n->in[s]];
-                in[k_in++] = qop_qname(b, x), in[k_in++] = b->ps[x], in[k_in++] = b->pz[x];
+                in[DLK_QCONCAT_X(s)] = qop_qname(b, x), in[DLK_QCONCAT_X_SCALE(s)] = b->ps[x], in[DLK_QCONCAT_X_ZP(s)] = b->pz[x];
+                k_in = DLK_QCONCAT_X_ZP(s) + 1;
             }
             ni = onode(b, nm, "com.microsoft:QLinearConcat", in, k_in, out, 1);
             if (ni < 0 || copy_attrs(b->o, ni, n)) return oom(b, err);
         } else if (k == K_GAP) {
             int x = b->alias[n->in[0]];
-            in[k_in++] = qop_qname(b, x), in[k_in++] = b->ps[x], in[k_in++] = b->pz[x];
-            in[k_in++] = b->ps[y], in[k_in++] = b->pz[y];
+            in[DLK_QGAP_X] = qop_qname(b, x), in[DLK_QGAP_X_SCALE] = b->ps[x], in[DLK_QGAP_X_ZP] = b->pz[x];
+            in[DLK_QGAP_Y_SCALE] = b->ps[y], in[DLK_QGAP_Y_ZP] = b->pz[y];
+            k_in = DLK_QGAP_Y_ZP + 1;
             ni = onode(b, nm, "com.microsoft:QLinearGlobalAveragePool", in, k_in, out, 1);
             if (ni < 0 || dlk_node_add_attr_int(b->o, ni, "channels_last", 0)) return oom(b, err);
         } else { /* MaxPool, Flatten, Reshape on the int8 values, under the node's own name */

@@ -1,5 +1,6 @@
 /* dlk_report: per-layer SNR of an int8 model against its float model. */
 #include "report.h"
+#include "ops/quant.h"
 #include "runtime/observe.h"
 #include "util/err.h"
 
@@ -37,13 +38,8 @@ int dlk_report_init(dlk_report *r, const dlk_model *fm, const dlk_model *qm, dlk
     for (int v = 0; v < q->n_values; v++) r->by_qv[v] = -1;
     for (int i = 0; i < q->n_nodes; i++) {
         const dlk_node *n = &q->nodes[i];
-        const char *t = n->op_type;
-        int s, z;
-        if (!strcmp(t, "QuantizeLinear")) s = 1, z = 2;
-        else if (!strcmp(t, "QLinearConv") || !strcmp(t, "com.microsoft:QLinearAdd")) s = 6, z = 7;
-        else if (!strcmp(t, "com.microsoft:QLinearConcat")) s = 0, z = 1;
-        else if (!strcmp(t, "com.microsoft:QLinearGlobalAveragePool")) s = 3, z = 4;
-        else continue;
+        int s, z; /* the slots of the output's scale and zero point */
+        if (!dlk_op_out_qparams(n, &s, &z)) continue;
         if (n->n_in <= z || n->in[s] < 0 || n->in[z] < 0 || !q->values[n->in[s]].is_const || !q->values[n->in[z]].is_const)
             continue;
         int qv = n->out[0];
@@ -60,7 +56,7 @@ int dlk_report_init(dlk_report *r, const dlk_model *fm, const dlk_model *qm, dlk
             continue;
         }
         int first, slot; /* a Relu folded into the node: compare with the Relu's output */
-        if (dlk_graph_consumers(f, fv, &first, &slot) == 1 && !strcmp(f->nodes[first].op_type, "Relu"))
+        if (dlk_graph_consumers(f, fv, &first, &slot) == 1 && f->nodes[first].op == &dlk_op_Relu)
             fv = f->nodes[first].out[0];
         dlk_report_entry *e = &r->e[r->n];
         e->name = name;

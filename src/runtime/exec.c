@@ -206,7 +206,6 @@ int dlk_ctx_threads(const dlk_ctx *c) { return dlk_pool_threads(c->pool); }
 const char *dlk_isa_in_use(void) { return dlk_kernels_get()->name; }
 
 /* ---- profiling -------------------------------------------------------------------------------- */
-#include <string.h>
 #include <time.h>
 
 int dlk_ctx_num_nodes(const dlk_ctx *c) { return c->m->g.n_nodes; }
@@ -217,20 +216,7 @@ const char *dlk_ctx_node_kernel(const dlk_ctx *c, int i) { return c->ops[i].kern
 int64_t dlk_ctx_node_macs(const dlk_ctx *c, int i)
 {
     const dlk_op *op = &c->ops[i];
-    const char *t = op->node->op_type;
-    int ws = !strcmp(t, "Conv") ? 1 : !strcmp(t, "QLinearConv") ? 3 : -1;
-    if (ws >= 0 && op->n_in > ws && op->in[ws] && op->in[ws]->shape.ndim == 4 && op->out[0]) {
-        const int64_t *d = op->in[ws]->shape.dims;
-        return dlk_shape_numel(&op->out[0]->shape) * d[1] * d[2] * d[3];
-    }
-    if ((!strcmp(t, "Gemm") || !strcmp(t, "MatMul") || !strcmp(t, "QLinearMatMul")) && op->out[0] && op->in[0] &&
-        op->in[0]->shape.ndim >= 1) {
-        const dlk_shape *a = &op->in[0]->shape;
-        int64_t k = a->dims[a->ndim - 1];
-        if (!strcmp(t, "Gemm") && dlk_attr_int(op->node, "transA", 0) && a->ndim == 2) k = a->dims[0];
-        return dlk_shape_numel(&op->out[0]->shape) * k;
-    }
-    return 0;
+    return op->node->op->macs ? op->node->op->macs(op) : 0; /* the operator's own count */
 }
 
 int dlk_ctx_run_profiled(dlk_ctx *c, double *ms_per_node, dlk_err *err)

@@ -20,9 +20,10 @@ dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *n
         dlk_fail(err, "%s: out of memory", name);
         return NULL;
     }
-    if (dlk_onnx_parse(data, size, name, &m->g, err) || dlk_pass_resolve_ops(&m->g, err) ||
+    if (dlk_onnx_parse(data, size, name, &m->g, err) || dlk_ops_resolve(&m->g, err) ||
         dlk_graph_finalize(&m->g, err) || dlk_pass_fuse_qdq(&m->g, err) ||
-        (!(flags & DLK_LOAD_NO_FUSION) && dlk_pass_fuse_conv_relu(&m->g, err)) || dlk_graph_finalize(&m->g, err)) {
+        (!(flags & DLK_LOAD_NO_FUSION) && dlk_pass_fuse_conv_relu(&m->g, err)) || dlk_graph_finalize(&m->g, err) ||
+        dlk_ops_resolve(&m->g, err)) {
         dlk_model_free(m);
         return NULL;
     }

@@ -4,6 +4,7 @@
 
 #include "graph/graph.h"
 #include "ops/ops.h"
+#include "ops/packs.h"
 
 struct dlk_model {
     dlk_graph g;   /* after passes; `info` re-reads the file for what it held before them */

@@ -4,7 +4,7 @@
  * made for that geometry shares the result (read-only while running). Entries live until the model is freed;
  * contexts may be made from several threads at once (one lock per model).
  */
-#include "runtime.h"
+#include "ops/packs.h"
 #include "util/err.h"
 
 #include <pthread.h>
