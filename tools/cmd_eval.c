@@ -375,7 +375,9 @@ static void confusion_svg(FILE *f, const int *conf, int nc, const dlk_labels *na
             int v = conf[r * nc + c], shade = total ? (int)(255 - 200.0 * v / total) : 255;
             fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"rgb(%d,%d,255)\"><title>%d -> %d: %d</title></rect>\n",
                     m + c * cell, m + r * cell, cell, cell, shade, shade, r, c, v);
-            if (nc <= 40 && v) fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", m + c * cell + cell / 2, m + r * cell + cell / 2 + 4, v);
+            if (nc <= 40 && v)
+                fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%d</text>\n", m + c * cell + cell / 2,
+                        m + r * cell + cell / 2 + 4, shade < 150 ? "white" : "black", v);
         }
         if (nc <= 100) {
             const char *nm = cli_class_name(names, classes, r);
@@ -593,7 +595,8 @@ int cmd_eval(int argc, char **argv)
         if (j.nmodels == 2) agree += j.pred[0][i] == j.pred[1][i] && j.pred[0][i] >= 0;
     }
     char title[600];
-    snprintf(title, sizeof title, "%s: top-1 %d/%d = %.2f %%", model, correct[0], count, 100.0 * correct[0] / count);
+    const char *base = strrchr(model, '/');
+    snprintf(title, sizeof title, "%s: top-1 %d/%d = %.2f %%", base ? base + 1 : model, correct[0], count, 100.0 * correct[0] / count);
     if (confusion && write_confusion(confusion, conf, nc, names, nc, title, &err)) {
         cli_error("eval", "%s (the confusion matrix)", err.msg);
         free(cls_total);

@@ -319,7 +319,7 @@ static int step_eval(zoo_run *z)
     const char *type = q ? "quantized" : "float";
     stem(z->model, sb, sizeof sb);
     strf(report, sizeof report, "%s/eval_%s_%s.json", z->run, sb, name_ds);
-    strf(svg, sizeof svg, "%s/%s_onnx_model_%s_confusion_matrix.svg", z->run, type, name_ds);
+    strf(svg, sizeof svg, "%s/%s_onnx_model_%s.svg", z->run, type, name_ds);
     args a = {0};
     arg(&a, "eval");
     arg(&a, (char *)z->model);

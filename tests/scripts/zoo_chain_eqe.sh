@@ -53,7 +53,7 @@ ok &= steps[0]['correct'] == 1954 and steps[2]['correct'] == eq['top1']['correct
 m = onnx.load(os.path.join(run, 'quantized_models/dla46c_mnist_64_quant_qdq_pc.onnx'))
 ok &= sum(n.op_type == 'QuantizeLinear' for n in m.graph.node) > 0
 for t in ('float', 'quantized'):
-    svg = open(os.path.join(run, f'{t}_onnx_model_test_set_confusion_matrix.svg')).read()
+    svg = open(os.path.join(run, f'{t}_onnx_model_test_set.svg')).read()
     import xml.dom.minidom; xml.dom.minidom.parseString(svg)
     ok &= svg.count('<rect x=') == 100
 print(log, end='')

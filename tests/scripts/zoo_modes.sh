@@ -28,7 +28,7 @@ acc = round(ev['top1']['correct'] * 100 / ev['images'], 2)
 log = open(run + '/stm32ai_main.log').read()
 want = f"operation_mode: evaluation\nquantized onnx model\nEvaluation accuracy: {acc} %\noperation finished: evaluation\n"
 rep = json.load(open(run + '/eval_dla46c_mnist_64_qdq_int8_test_set.json'))
-svg = open(run + '/quantized_onnx_model_test_set_confusion_matrix.svg').read(); xml.dom.minidom.parseString(svg)
+svg = open(run + '/quantized_onnx_model_test_set.svg').read(); xml.dom.minidom.parseString(svg)
 ok = log == want and rep['predictions'] == ev['predictions'] and svg.count('<rect x=') == 100 and acc == 100.0
 print(f"evaluation: {log!r} {'ok' if ok else 'WRONG'}"); sys.exit(0 if ok else 1)
 PYEOF
