@@ -232,13 +232,19 @@ static void argf2(args *a, const char *opt, const char *fmt, ...)
     va_end(ap);
 }
 
+static int is_torch(const zoo_cfg *c) { return c->framework && !strcasecmp(c->framework, "torch"); }
+
 /* The preprocessing options: timm's eval transform for framework torch (dlakit's default), the
  * YAML's rescaling / resizing for the others. */
 static void pre_args(const zoo_run *z, args *a)
 {
     const zoo_cfg *c = &z->c;
     if (c->input_h) argf2(a, "--size", "%dx%d", c->input_h, c->input_w);
-    if (c->framework && !strcasecmp(c->framework, "torch")) return;
+    if (is_torch(c)) { /* timm's eval transform, ImageNet's mean/std unless given */
+        if (c->have_mean) argf2(a, "--mean", "%.9g,%.9g,%.9g", c->mean[0], c->mean[1], c->mean[2]);
+        if (c->have_std) argf2(a, "--std", "%.9g,%.9g,%.9g", c->std[0], c->std[1], c->std[2]);
+        return;
+    }
     static const char *const filt[] = {"nearest", "bilinear", "bicubic"}, *const asp[] = {"crop", "fit", "pad"};
     if (c->interpolation >= 0) argf2(a, "--resize", "%s", filt[c->interpolation]);
     if (c->aspect >= 0) argf2(a, "--aspect", "%s", asp[c->aspect]);
@@ -391,7 +397,8 @@ static int step_quantize(zoo_run *z)
     if (c->symmetric_act) arg(&a, "--symmetric-activations");
     if (c->uint8_act) arg(&a, "--uint8-activations");
     pre_args(z, &a);
-    fprintf(stderr, "[INFO] : Quantization using input images coming from %s\n", calib);
+    fprintf(stderr, "[INFO] : Quantization using input images coming from %s (preprocessed as the evaluation images; "
+                    "the services use their training augmentation)\n", calib);
     if (run_step(z, cmd_quantize, a.v, report)) return 1;
     fprintf(z->out, "[INFO] : Quantized model: %s (%.0f calibration images)\n", z->quant, json_num(report, "calibration_images"));
     json_step(z, "quantization", z->model, report, NULL);
@@ -676,6 +683,9 @@ int cmd_zoo(int argc, char **argv)
     z.model = z.c.model_path;
     if (class_names(&z) || zoo_log(&z, "operation_mode: %s", mode)) goto out;
     fprintf(stderr, "[INFO] : run folder %s\n", z.run);
+    if (is_torch(&z.c))
+        fprintf(stderr, "[INFO] : model.framework torch: timm's eval transform (bicubic resize to size/0.875, center crop, "
+                        "ImageNet mean/std unless preprocessing.mean/std); preprocessing.rescaling and resizing are not used\n");
     for (const char *s = steps; *s; s++) {
         int bad = *s == 'e' ? step_eval(&z) : *s == 'q' ? step_quantize(&z) : *s == 'b' ? step_bench(&z) : *s == 'd' ? step_deploy(&z) : step_predict(&z);
         if (bad) goto out;

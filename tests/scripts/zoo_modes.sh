@@ -87,6 +87,21 @@ zoo operation_mode=evaluation model.model_path="$Q" "model.input_shape=(64, 64, 
   '+dataset.test_path=${dataset.prediction_path}' 'hydra.run.dir=lit_${model.framework}' || fail "literals"
 grep -qx 'Evaluation accuracy: 100.0 %' lit_torch/stm32ai_main.log && echo "ok: literals and interpolations" || fail "literal run"
 
+# preprocessing: a framework other than torch uses the YAML's rescaling and resizing (nearest, fit),
+# torch uses timm's transform with preprocessing.mean/std when given; each as eval's options give it
+zoo operation_mode=evaluation model.framework=tf model.model_path="$Q" +dataset.test_path="$DIG" hydra.run.dir=tf || fail "framework tf"
+"$DLAKIT" eval "$Q" "$DIG" --json --scale 0.00392156863 --offset 0 --resize nearest --aspect fit >tf.json || fail "eval tf"
+zoo operation_mode=evaluation model.model_path="$Q" +dataset.test_path="$DIG" hydra.run.dir=ms \
+  '+preprocessing.mean=[0.5, 0.5, 0.5]' '+preprocessing.std=(0.25, 0.25, 0.25)' || fail "torch mean/std"
+"$DLAKIT" eval "$Q" "$DIG" --json --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 >ms.json || fail "eval mean/std"
+$PY - tf/eval_dla46c_mnist_64_qdq_int8_test_set.json tf.json ms/eval_dla46c_mnist_64_qdq_int8_test_set.json ms.json ev.json <<'PYEOF' || FAILS=$((FAILS + 1))
+import json, sys
+a, b, c, d, e = (json.load(open(f))['predictions'] for f in sys.argv[1:6])
+ok = a == b and c == d and (a != e or c != e)    # and the options change something
+print(f"preprocessing from the config: tf {sum(x == y for x, y in zip(a, b))}/30 as eval, torch mean/std {sum(x == y for x, y in zip(c, d))}/30: {'ok' if ok else 'WRONG'}")
+sys.exit(0 if ok else 1)
+PYEOF
+
 # refusals: nothing is written, the message names the key
 rc=0; zoo operation_mode=training model.model_path="$F" hydra.run.dir=t || rc=$?
 expect "training" 1 "training is not supported" $rc; [ ! -e t ] || fail "training made a run folder"
