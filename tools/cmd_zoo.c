@@ -300,16 +300,26 @@ static const char *stem(const char *path, char *buf, size_t n)
     return buf;
 }
 
+/* dataset.data_dir's split: data_dir/<dataset_name>/<split> (the services' layout, data_dir/imagenet/val)
+ * when that folder exists, else data_dir/<split>. */
+static const char *split_dir(const zoo_cfg *c, const char *split, char *buf, size_t n)
+{
+    struct stat st;
+    if (c->dataset_name) {
+        strf(buf, n, "%s/%s/%s", c->data_dir, c->dataset_name, split);
+        if (!stat(buf, &st) && S_ISDIR(st.st_mode)) return buf;
+    }
+    strf(buf, n, "%s/%s", c->data_dir, split);
+    return buf;
+}
+
 static const char *eval_set(const zoo_run *z, char *buf, size_t n, const char **name_ds)
 {
     const zoo_cfg *c = &z->c;
     *name_ds = c->test_path ? "test_set" : "validation_set";
     if (c->test_path) return c->test_path;
     if (c->validation_path) return c->validation_path;
-    if (c->data_dir) {
-        strf(buf, n, "%s/%s", c->data_dir, c->val_split ? c->val_split : "val");
-        return buf;
-    }
+    if (c->data_dir) return split_dir(c, c->val_split ? c->val_split : "val", buf, n);
     return NULL;
 }
 
@@ -359,10 +369,7 @@ static int step_quantize(zoo_run *z)
     const zoo_cfg *c = &z->c;
     char dbuf[4200], sb[1024], dir[4400], report[4400];
     const char *calib = c->quantization_path ? c->quantization_path : c->training_path;
-    if (!calib && c->data_dir) {
-        strf(dbuf, sizeof dbuf, "%s/%s", c->data_dir, c->train_split ? c->train_split : "train");
-        calib = dbuf;
-    }
+    if (!calib && c->data_dir) calib = split_dir(c, c->train_split ? c->train_split : "train", dbuf, sizeof dbuf);
     if (!calib)
         return cli_error(CMD, "%s: quantization needs dataset.quantization_path or dataset.training_path (dlakit does not "
                               "calibrate on random data)",

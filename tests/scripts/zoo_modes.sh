@@ -82,6 +82,13 @@ cmp -s qd/quantized_models/dla46c_mnist_64_quant_qdq_pc.onnx q.onnx && [ -s qd/d
 zoo operation_mode=chain_qb model.model_path="$F" +dataset.quantization_path="$DIG" hydra.run.dir=qb || fail "chain_qb"
 grep -qx 'RAM Activations : 128.0 KiB' qb/stm32ai_main.log && echo "ok: chain_qb" || fail "chain_qb log"
 
+# dataset.data_dir as the services lay it out: data_dir/<dataset_name>/<val_split>, .../<train_split>
+# (quantization_split 0.01 of the training images when there is no quantization_path)
+mkdir -p dd/mnist && cp -r "$DIG" dd/mnist/val && cp -r "$DIG" dd/mnist/train
+zoo model.model_path="$F" dataset.data_dir="$TMP/dd" dataset.val_split=val hydra.run.dir=dd_run || fail "chain_eqe from data_dir"
+[ "$(grep -c '^Evaluation accuracy: ' dd_run/stm32ai_main.log)" = 2 ] && grep -q '"calibration_images": 1,' dd_run/quantize_dla46c_mnist_64.json \
+  && echo "ok: data_dir/mnist/val and .../train" || fail "data_dir run: $(cat dd_run/stm32ai_main.log)"
+
 # Python literals and interpolations: (64, 64, 3) is 64x64 as [3, 64, 64]; ${...} to another key
 zoo operation_mode=evaluation model.model_path="$Q" "model.input_shape=(64, 64, 3)" +dataset.prediction_path="$DIG" \
   '+dataset.test_path=${dataset.prediction_path}' 'hydra.run.dir=lit_${model.framework}' || fail "literals"
