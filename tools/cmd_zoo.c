@@ -690,6 +690,12 @@ int cmd_zoo(int argc, char **argv)
     z.model = z.c.model_path;
     if (class_names(&z) || zoo_log(&z, "operation_mode: %s", mode)) goto out;
     fprintf(stderr, "[INFO] : run folder %s\n", z.run);
+    if (z.c.eval_target && strcasecmp(z.c.eval_target, "host") && strchr(steps, 'e'))
+        fprintf(stderr, "[INFO] : evaluation.target %s: dlakit evaluates on the host, with the int8 arithmetic of the "
+                        "integer kernels an MCU runs\n", z.c.eval_target);
+    if (z.c.board && strchr(steps, 'b'))
+        fprintf(stderr, "[INFO] : benchmarking.board %s: no board here; host time from dlakit bench, MCU memory and MACs "
+                        "from dlakit analyze\n", z.c.board);
     if (is_torch(&z.c))
         fprintf(stderr, "[INFO] : model.framework torch: timm's eval transform (bicubic resize to size/0.875, center crop, "
                         "ImageNet mean/std unless preprocessing.mean/std); preprocessing.rescaling and resizing are not used\n");
