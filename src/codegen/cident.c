@@ -195,6 +195,8 @@ dlk_cnames *dlk_cnames_new(const char *name)
     return r;
 }
 
+int dlk_cnames_has(dlk_cnames *r, const char *s) { return *find(r, s, strlen(s)) != NULL; }
+
 int dlk_c_check_name(const char *name, dlk_err *err)
 {
     const size_t n = strlen(name);

@@ -36,6 +36,9 @@ typedef struct dlk_cnames dlk_cnames;
 dlk_cnames *dlk_cnames_new(const char *name);
 void dlk_cnames_free(dlk_cnames *r);
 
+/* Whether s is taken exactly (a reserved word, a kernel identifier or a name handed out). */
+int dlk_cnames_has(dlk_cnames *r, const char *s);
+
 /* Hands out a base identifier for text (a node name; only its last 40 characters count) such that
  * base + suffix[k] for every k are all free, and takes them. A free-standing identifier: pass one
  * suffix "". Tag (the step index) names the first alternative: base_TAG, then base_TAG_2, ...;

@@ -352,6 +352,17 @@ static int step_names(const dlk_program *p, const char *name, char (*cn)[80], dl
 {
     dlk_cnames *r = dlk_cnames_new(name);
     if (!r) return dlk_fail(err, "out of memory");
+    /* the names the file defines from NAME must not be the kernels' (or a standard name) */
+    static const char *const own[] = {"_H", "_IN_H", "_IN_W", "_NUM_CLASSES", "_ARENA_BYTES", "_SCRATCH_BYTES",
+                                      "_WEIGHT_BYTES", "_STACK_BYTES", "_MACS", "_run"};
+    for (size_t k = 0; k < sizeof own / sizeof *own; k++) {
+        char b[96];
+        snprintf(b, sizeof b, "%s%s", name, own[k]);
+        if (dlk_cnames_has(r, b)) {
+            dlk_cnames_free(r);
+            return dlk_fail(err, "the name '%s' makes %s, a name the generated file already uses: choose another", name, b);
+        }
+    }
     static const char *const conv_sfx[] = {"", "_w", "_b", "_scale", "_wzp"};
     char lut_names[DLK_OP_MAX_IN][16];
     const char *sfx[DLK_OP_MAX_IN + 1];
