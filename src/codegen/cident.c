@@ -215,12 +215,13 @@ int dlk_c_check_name(const char *name, dlk_err *err)
     return 0;
 }
 
-/* The identifier form of text: its last 40 characters, other bytes as '_', runs of '_' as one,
+/* The identifier form of text: its last 30 characters (so that every identifier, with "L" + step,
+ * "_step_alt" and a suffix, stays within C99's 63 significant characters), other bytes as '_', runs of '_' as one,
  * none at either end; "" when nothing is left. */
 static void sanitize(const char *text, char out[48])
 {
     size_t k = 0, len = strlen(text);
-    for (const char *s = text + (len > 40 ? len - 40 : 0); *s; s++) {
+    for (const char *s = text + (len > 30 ? len - 30 : 0); *s; s++) {
         const char ch = is_idch(*s) ? *s : '_';
         if (ch == '_' && (k == 0 || out[k - 1] == '_')) continue;
         out[k++] = ch;

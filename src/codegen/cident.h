@@ -39,7 +39,8 @@ void dlk_cnames_free(dlk_cnames *r);
 /* Whether s is taken exactly (a reserved word, a kernel identifier or a name handed out). */
 int dlk_cnames_has(dlk_cnames *r, const char *s);
 
-/* Hands out a base identifier for text (a node name; only its last 40 characters count) such that
+/* Hands out a base identifier for text (a node name; only its last 30 characters count,
+ * so that base + suffix stays within C99's 63 significant characters) such that
  * base + suffix[k] for every k are all free, and takes them. A free-standing identifier: pass one
  * suffix "". Tag (the step index) names the first alternative: base_TAG, then base_TAG_2, ...;
  * a name empty, starting with a digit or in a reserved family (its start) gets "L" + TAG + "_" first. Out

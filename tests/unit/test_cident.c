@@ -73,6 +73,12 @@ static void identifiers(void **st)
     take(r, "L22", 23, 0, "L22_23");
     take(r, "isnan", 24, 0, "L24_isnan");
     take(r, "for", 25, 1, "for_25");
+    char lng[300];
+    memset(lng, 'a', sizeof lng - 1);
+    lng[sizeof lng - 1] = 0;
+    take(r, lng, 1234567, 1, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");               /* the last 30 */
+    take(r, lng, 1234567, 1, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_1234567");
+    take(r, lng, 1234567, 1, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_1234567_2"); /* + "_scale": 46 */
     dlk_cnames_free(r);
     r = dlk_cnames_new("L22"); /* the program's name starts with L: the prefix is K */
     assert_non_null(r);
