@@ -30,7 +30,7 @@ seeds() {
   rm -rf "$C"; mkdir -p "$C"/{onnx,image,npy,idx,labels,quantize,compile,zooconf}
   # quantize: tiny float DLA-like models; compile: their int8 versions (tests/fuzz/make_seeds.py)
   cp tests/fuzz/seeds/quantize/*.onnx "$C/quantize/"
-  cp tests/fuzz/seeds/compile/*.onnx "$C/compile/"
+  cp tests/fuzz/seeds/compile/*.onnx tests/robust/cg_*.onnx "$C/compile/"
   # ONNX: node tests of the operators dlakit runs, the robust inputs, the small fixtures
   local op
   for op in conv maxpool averagepool globalaveragepool relu sigmoid clip softmax add sub mul div concat flatten \

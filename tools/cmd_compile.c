@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char HEAD[] =
-    "usage: dlakit compile MODEL.onnx -o DIR [--name NAME] [--size N|HxW]\n"
+    "usage: dlakit compile MODEL.onnx -o DIR [--name NAME] [--size N|HxW] [--allow-64bit]\n"
     "\n"
     "Writes DIR/NAME.c and DIR/NAME.h: the int8 model (QDQ or QOperator file) as plain C99 with its\n"
     "weights as const arrays, one statically sized arena, no malloc and no stdio. The entry point\n"
@@ -16,7 +16,11 @@ static const char HEAD[] =
     "channel; the layers call dlakit's own reference kernels, whose text NAME.c carries.\n"
     "NAME.h defines NAME_IN_H, NAME_IN_W, NAME_NUM_CLASSES, NAME_ARENA_BYTES, NAME_SCRATCH_BYTES,\n"
     "NAME_WEIGHT_BYTES, NAME_STACK_BYTES and NAME_MACS. Build with -ffp-contract=off (the default\n"
-    "of -std=c99) and link with -lm.\n"
+    "of -std=c99) and link with -lm. NAME is a letter, then letters, digits and single underscores\n"
+    "(at most 40, no C keyword or standard name). Node names reach the C only as escaped comments and\n"
+    "as identifiers made unique against each other, C keywords, standard names and the file's own.\n"
+    "An arena or constants over 2 GiB (more than a 32-bit target addresses) are refused unless\n"
+    "--allow-64bit.\n"
     "\n";
 static const char TAIL[] =
     "\n"
@@ -26,11 +30,12 @@ static const char TAIL[] =
 int cmd_compile(int argc, char **argv)
 {
     const char *dir = NULL, *name = "model";
-    int hw[2] = {0, 0}, npos;
+    int hw[2] = {0, 0}, npos, allow64 = 0;
     const cli_opt opts[] = {
         CLI_OPT_OUT(&dir, "DIR", "output folder (must exist)"),
         CLI_STR_OPT("--name", &name, "NAME", "C prefix and file name (default: model)"),
         CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
+        CLI_FLAG_OPT("--allow-64bit", &allow64, "accept an arena or constants over 2 GiB (C for a 64-bit target only)"),
     };
     const cli_cmd cmd = {.name = "compile", .head = HEAD, .tail = TAIL, .width = 16, .min_args = 1,
                          .max_args = 1, .missing = "needs MODEL.onnx and -o DIR", .opts = opts, .n_opts = CLI_NOPTS(opts)};
@@ -43,7 +48,8 @@ int cmd_compile(int argc, char **argv)
     if (!m) return cli_error("compile", "%s", err.msg);
     dlk_program p;
     int rc = 0;
-    if (dlk_program_build(m, hw[0], hw[1], &p, &err) || dlk_codegen_write(&p, name, dir, model, &err))
+    if (dlk_program_build(m, hw[0], hw[1], &p, &err) || (!allow64 && dlk_program_check_32bit(&p, &err)) ||
+        dlk_codegen_write(&p, name, dir, model, &err))
         rc = cli_error("compile", "%s", err.msg);
     else
         printf("%s/%s.c, %s/%s.h: %dx%d input, %d classes, %lld MACs, %zu bytes of constants, %zu-byte arena\n", dir, name, dir,

@@ -5,6 +5,7 @@
  * the generated program computes exactly what `dlakit run` computes.
  */
 #include "codegen/program.h"
+#include "codegen/cident.h"
 #include "ops/conv.h"
 #include "ops/elem.h"
 #include "ops/pool.h"
@@ -87,22 +88,31 @@ static void emit_renames(FILE *f, const char *name)
     }
 }
 
+/* What the emitters share: the program, its name, the model file's name as comment text and one
+ * identifier per step (cident.h). */
+typedef struct {
+    const dlk_program *p;
+    const char *name, *base;
+    char (*cn)[80];
+} cg_ctx;
+
 static size_t buf_off(const dlk_program *p, int value) { return p->bufs[p->buf_of_value[value]].offset + p->value_off[value]; }
 
 /* Constant data and parameters of one step, written before the run function. */
-static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk_q8type at)
+static void emit_step_data(FILE *f, const cg_ctx *cg, const dlk_step *s)
 {
+    const dlk_program *p = cg->p;
     const dlk_op *op = &p->ctx->ops[s->node];
     const dlk_node *n = &p->g->nodes[s->node];
-    const char *c = s->cname;
-    char decl[160], fb[48];
+    const char *c = cg->cn[s->node];
+    char decl[160], fb[48], nb[DLK_C_COMMENT_BUF];
     switch (s->kind) {
     case DLK_STEP_CONV: {
         const dlk_qconv_data *qd = dlk_qconv_data_of(op);
         const dlk_qconv_params *q = &qd->p;
         const dlk_conv_geom *g = &q->g;
         const dlk_tensor *w = op->in[DLK_QCONV_W], *b = dlk_op_input(op, DLK_QCONV_B);
-        fprintf(f, "/* %s: QLinearConv %d -> %d, %dx%d, stride %d, group %d */\n", n->name, g->c_in, g->c_out, g->kh, g->kw, g->sh,
+        fprintf(f, "/* %s: QLinearConv %d -> %d, %dx%d, stride %d, group %d */\n", dlk_c_comment(n->name, nb), g->c_in, g->c_out, g->kh, g->kw, g->sh,
                 g->group);
         snprintf(decl, sizeof decl, "static const %s %s_w", q->w_type == DLK_Q_U8 ? "uint8_t" : "int8_t", c);
         emit_i8(f, decl, w->data, dlk_shape_numel(&w->shape), q->w_type == DLK_Q_U8);
@@ -133,7 +143,7 @@ static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk
                 "/* %s: MaxPool %dx%d, stride %d */\n"
                 "static const dlk_pool_geom %s = {.n = %d, .c = %d, .h_in = %d, .w_in = %d, .h_out = %d, .w_out = %d,\n"
                 "    .kh = %d, .kw = %d, .sh = %d, .sw = %d, .dh = %d, .dw = %d, .pad_t = %d, .pad_l = %d, .pad_b = %d, .pad_r = %d};\n\n",
-                n->name, g->kh, g->kw, g->sh, c, g->n, g->c, g->h_in, g->w_in, g->h_out, g->w_out, g->kh, g->kw, g->sh, g->sw,
+                dlk_c_comment(n->name, nb), g->kh, g->kw, g->sh, c, g->n, g->c, g->h_in, g->w_in, g->h_out, g->w_out, g->kh, g->kw, g->sh, g->sw,
                 g->dh, g->dw, g->pad_t, g->pad_l, g->pad_b, g->pad_r);
         break;
     }
@@ -141,12 +151,10 @@ static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk
         const dlk_concat_data *cd = dlk_concat_data_of(op);
         for (int part = 0; part < cd->n; part++) {
             if (!cd->use_lut[part]) continue;
-            uint8_t lut[256];
-            dlk_requant_lut_q8(at, cd->x_scale[part], cd->x_zp[part], cd->y_scale, cd->y_zp, lut);
-            fprintf(f, "/* %s, input %d: requantized through a table (scale %s, zero point %d) */\n", n->name, part,
+            fprintf(f, "/* %s, input %d: requantized through a table (scale %s, zero point %d) */\n", dlk_c_comment(n->name, nb), part,
                     flit(cd->x_scale[part], fb, sizeof fb), cd->x_zp[part]);
             snprintf(decl, sizeof decl, "static const uint8_t %s_lut%d", c, part);
-            emit_i8(f, decl, lut, 256, 1);
+            emit_i8(f, decl, cd->lut[part], 256, 1); /* the table `run` applies */
             fprintf(f, "\n");
         }
         break;
@@ -155,61 +163,66 @@ static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk
     }
 }
 
-static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk_q8type at)
+/* Each step runs on the types of its own values (an int8 model may quantize its input as uint8). */
+static void emit_step_call(FILE *f, const cg_ctx *cg, const dlk_step *s)
 {
+    const dlk_program *p = cg->p;
     const dlk_op *op = &p->ctx->ops[s->node];
     const dlk_node *n = &p->g->nodes[s->node];
-    const char *c = s->cname;
-    char b1[48], b2[48], b3[48];
+    const char *c = cg->cn[s->node];
+    char b1[48], b2[48], b3[48], nb[DLK_C_COMMENT_BUF];
     int out = n->out[0];
     switch (s->kind) {
     case DLK_STEP_INPUT:
-        fprintf(f, "    /* %s: normalization and QuantizeLinear, one table per channel */\n", n->name);
+        fprintf(f, "    /* %s: normalization and QuantizeLinear, one table per channel */\n", dlk_c_comment(n->name, nb));
         fprintf(f, "    quantize_input(image, arena + %zu);\n", buf_off(p, out));
         break;
     case DLK_STEP_CONV: {
         const dlk_conv_geom *g = &dlk_qconv_data_of(op)->p.g;
         const int has_b = dlk_op_input(op, DLK_QCONV_B) != NULL;
-        fprintf(f, "    /* %s: %dx%d/%d, %d -> %d channels, %dx%d out */\n", n->name, g->kh, g->kw, g->sh, g->c_in, g->c_out, g->h_out,
+        fprintf(f, "    /* %s: %dx%d/%d, %d -> %d channels, %dx%d out */\n", dlk_c_comment(n->name, nb), g->kh, g->kw, g->sh, g->c_in, g->c_out, g->h_out,
                 g->w_out);
         fprintf(f, "    dlk_conv_q8_ref(&%s, arena + %zu, %s_w, %s%s,\n                    arena + %zu, (int32_t *)(arena + %zu));\n", c,
                 buf_off(p, n->in[DLK_QCONV_X]), c, has_b ? c : "NULL", has_b ? "_b" : "",
                 buf_off(p, out), p->scratch_buf[s->node] >= 0 ? p->bufs[p->scratch_buf[s->node]].offset : 0);
         break;
     }
-    case DLK_STEP_MAXPOOL:
-        fprintf(f, "    /* %s */\n", n->name);
-        fprintf(f, "    dlk_maxpool_q8_ref(&%s, %s, arena + %zu, arena + %zu);\n", c, qtype(at), buf_off(p, n->in[DLK_POOL_X]),
+    case DLK_STEP_MAXPOOL: {
+        dlk_q8type t = DLK_Q_I8;
+        dlk_q8type_of(op->in[DLK_POOL_X]->shape.dtype, &t); /* int8 or uint8 (step_kind) */
+        fprintf(f, "    /* %s */\n", dlk_c_comment(n->name, nb));
+        fprintf(f, "    dlk_maxpool_q8_ref(&%s, %s, arena + %zu, arena + %zu);\n", c, qtype(t), buf_off(p, n->in[DLK_POOL_X]),
                 buf_off(p, out));
         break;
+    }
     case DLK_STEP_ADD: {
         const dlk_qadd_data *q = dlk_qadd_data_of(op);
         int64_t cnt = dlk_shape_numel(&op->out[0]->shape);
-        fprintf(f, "    { /* %s: QLinearAdd%s of %lld values */\n", n->name, q->relu ? " + Relu" : "", (long long)cnt);
+        fprintf(f, "    { /* %s: QLinearAdd%s of %lld values */\n", dlk_c_comment(n->name, nb), q->relu ? " + Relu" : "", (long long)cnt);
         fprintf(f, "        static const int64_t len[1] = {%lld}, step[1] = {1};\n", (long long)cnt);
         fprintf(f, "        dlk_qadd_q8_ref(1, len, step, step, %s, arena + %zu, %s, %d, arena + %zu, %s, %d, %s, %d, arena + %zu);\n",
-                qtype(at), buf_off(p, n->in[DLK_QADD_A]), flit(q->as, b1, sizeof b1), q->azp, buf_off(p, n->in[DLK_QADD_B]),
+                qtype(q->t), buf_off(p, n->in[DLK_QADD_A]), flit(q->as, b1, sizeof b1), q->azp, buf_off(p, n->in[DLK_QADD_B]),
                 flit(q->bs, b2, sizeof b2), q->bzp, flit(q->cs, b3, sizeof b3), q->czp, buf_off(p, out));
         if (q->relu)
-            fprintf(f, "        dlk_clip_q8_ref(%lld, %s, arena + %zu, %d, %d, arena + %zu);\n", (long long)cnt, qtype(at),
-                    buf_off(p, out), q->czp, dlk_q8_hi(at), buf_off(p, out));
+            fprintf(f, "        dlk_clip_q8_ref(%lld, %s, arena + %zu, %d, %d, arena + %zu);\n", (long long)cnt, qtype(q->t),
+                    buf_off(p, out), q->czp, dlk_q8_hi(q->t), buf_off(p, out));
         fprintf(f, "    }\n");
         break;
     }
     case DLK_STEP_CONCAT: {
         const dlk_concat_data *cd = dlk_concat_data_of(op);
-        fprintf(f, "    /* %s: QLinearConcat */\n", n->name);
+        fprintf(f, "    /* %s: QLinearConcat */\n", dlk_c_comment(n->name, nb));
         size_t at_b = 0, o = buf_off(p, out);
         for (int part = 0; part < cd->n; part++) {
             const int k = cd->slot[part];
             size_t bytes = op->in[k]->bytes;
             if (buf_off(p, n->in[k]) == o + at_b && p->buf_of_value[n->in[k]] == p->buf_of_value[out])
                 fprintf(f, "    /* input %d (%zu bytes at %zu): written there by %s */\n", part, bytes, o + at_b,
-                        p->g->nodes[p->g->values[n->in[k]].producer].name);
+                        dlk_c_comment(p->g->nodes[p->g->values[n->in[k]].producer].name, nb));
             else if (!cd->use_lut[part])
                 fprintf(f, "    memcpy(arena + %zu, arena + %zu, %zu);\n", o + at_b, buf_off(p, n->in[k]), bytes);
             else
-                fprintf(f, "    dlk_apply_lut_q8(%zu, %s, %s_lut%d, arena + %zu, arena + %zu);\n", bytes, qtype(at), c, part,
+                fprintf(f, "    dlk_apply_lut_q8(%zu, %s, %s_lut%d, arena + %zu, arena + %zu);\n", bytes, qtype(cd->qt), c, part,
                         buf_off(p, n->in[k]), o + at_b);
             at_b += bytes;
         }
@@ -217,21 +230,23 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
     }
     case DLK_STEP_GAP: {
         const dlk_gap_data *q = dlk_gap_data_of(op);
-        fprintf(f, "    /* %s: QLinearGlobalAveragePool */\n", n->name);
+        fprintf(f, "    /* %s: QLinearGlobalAveragePool */\n", dlk_c_comment(n->name, nb));
         fprintf(f, "    dlk_qgavgpool_q8_ref(%d, %d, %s, arena + %zu, %s, %d, %s, %d, arena + %zu);\n", (int)q->nc, (int)q->hw,
-                qtype(at), buf_off(p, n->in[DLK_QGAP_X]), flit(q->xs, b1, sizeof b1), q->xzp, flit(q->ys, b2, sizeof b2), q->yzp,
+                qtype(q->t), buf_off(p, n->in[DLK_QGAP_X]), flit(q->xs, b1, sizeof b1), q->xzp, flit(q->ys, b2, sizeof b2), q->yzp,
                 buf_off(p, out));
         break;
     }
-    case DLK_STEP_ALIAS:
-        fprintf(f, "    /* %s: %s, the same bytes */\n", n->name, n->op_type);
+    case DLK_STEP_ALIAS: {
+        char ob[DLK_C_COMMENT_BUF];
+        fprintf(f, "    /* %s: %s, the same bytes */\n", dlk_c_comment(n->name, nb), dlk_c_comment(n->op_type, ob));
         break;
+    }
     case DLK_STEP_OUTPUT: {
         const dlk_qdq_data *d = dlk_qdq_data_of(op); /* per tensor (step_kind) */
         const float sc = d->scale[0];
         const int zp = d->zp[0];
         const dlk_q8type t = d->t;
-        fprintf(f, "    { /* %s: DequantizeLinear into the scores */\n", n->name);
+        fprintf(f, "    { /* %s: DequantizeLinear into the scores */\n", dlk_c_comment(n->name, nb));
         fprintf(f, "        static const float scale[1] = {%s};\n        static const int32_t zero_point[1] = {%d};\n",
                 flit(sc, b1, sizeof b1), zp);
         fprintf(f, "        dlk_dequantize_ref(1, 1, %lld, arena + %zu, %s, 0, scale, zero_point, scores);\n    }\n",
@@ -244,8 +259,10 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
 #define NAME_STACK_BYTES 8192 /* the kernels' deepest frame (conv: 4 KiB of accumulators) with margin */
 
 /* NAME.h */
-static void emit_header(FILE *f, const dlk_program *p, const char *name, const char *base)
+static void emit_header(FILE *f, const cg_ctx *cg)
 {
+    const dlk_program *p = cg->p;
+    const char *name = cg->name;
     fprintf(f,
             "/* %s.h: %s compiled by dlakit %s. */\n"
             "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n"
@@ -259,13 +276,15 @@ static void emit_header(FILE *f, const dlk_program *p, const char *name, const c
             "#define %s_MACS %lld\n\n"
             "/* Classifies one image; scores receives %s_NUM_CLASSES floats. Returns 0. Not reentrant. */\n"
             "int %s_run(const uint8_t *image, float *scores);\n\n#endif\n",
-            name, base, DLK_VERSION, name, name, name, p->in_h, name, p->in_w, name, p->num_classes, name, p->arena_bytes, name,
-            p->scratch_bytes, name, p->weights_bytes, name, NAME_STACK_BYTES, name, name, (long long)p->macs, name, name);
+            name, cg->base, DLK_VERSION, name, name, name, p->in_h, name, p->in_w, name, p->num_classes, name, p->arena_bytes,
+            name, p->scratch_bytes, name, p->weights_bytes, name, NAME_STACK_BYTES, name, name, (long long)p->macs, name, name);
 }
 
 /* NAME.c */
-static void emit_source(FILE *f, const dlk_program *p, const char *name, const char *base)
+static void emit_source(FILE *f, const cg_ctx *cg)
 {
+    const dlk_program *p = cg->p;
+    const char *name = cg->name;
     const dlk_q8type at = p->in_type;
     fprintf(f,
             "/*\n * %s.c: %s compiled by dlakit %s for a %dx%d uint8 RGB image.\n"
@@ -274,7 +293,7 @@ static void emit_source(FILE *f, const dlk_program *p, const char *name, const c
             " * ONNX Runtime's float formula and must round each operation on its own.\n */\n"
             "#include \"%s.h\"\n\n#include <stddef.h>\n#include <string.h>\n\n"
             "/* ---- kernels: dlakit's reference int8 kernels (src/kernels), verbatim ---- */\n",
-            name, base, DLK_VERSION, p->in_h, p->in_w, (long long)p->macs, p->weights_bytes, p->arena_bytes, name);
+            name, cg->base, DLK_VERSION, p->in_h, p->in_w, (long long)p->macs, p->weights_bytes, p->arena_bytes, name);
     emit_renames(f, name);
     emit_kernel_text(f, dlk_text_kernels_h);
     emit_kernel_text(f, dlk_text_bcast_h);
@@ -291,7 +310,7 @@ static void emit_source(FILE *f, const dlk_program *p, const char *name, const c
         fprintf(f, "}%s\n", c < 2 ? "," : "");
     }
     fprintf(f, "};\n\n");
-    for (int i = 0; i < p->n_steps; i++) emit_step_data(f, p, &p->steps[i], at);
+    for (int i = 0; i < p->n_steps; i++) emit_step_data(f, cg, &p->steps[i]);
     fprintf(f,
             "/* ---- activations: one arena, offsets planned by dlakit ---- */\n"
             "static int32_t arena_words[(%s_ARENA_BYTES + 3) / 4];\n"
@@ -302,14 +321,14 @@ static void emit_source(FILE *f, const dlk_program *p, const char *name, const c
             "        for (long i = 0; i < plane; i++) x[c * plane + i] = input_table[c][image[3 * i + c]];\n}\n\n"
             "int %s_run(const uint8_t *image, float *scores)\n{\n",
             name, name, name, name);
-    for (int i = 0; i < p->n_steps; i++) emit_step_call(f, p, &p->steps[i], at);
+    for (int i = 0; i < p->n_steps; i++) emit_step_call(f, cg, &p->steps[i]);
     fprintf(f, "    return 0;\n}\n");
 }
 
 /* Writes dir/NAME.ext with emit; fails if it cannot be written whole. */
-static int write_file(const char *dir, const char *name, const char *ext, const dlk_program *p, const char *base,
-                      void (*emit)(FILE *f, const dlk_program *p, const char *name, const char *base), dlk_err *err)
+static int write_file(const char *dir, const char *ext, const cg_ctx *cg, void (*emit)(FILE *f, const cg_ctx *cg), dlk_err *err)
 {
+    const char *name = cg->name;
     size_t dl = strlen(dir) + strlen(name) + 8;
     char *path = malloc(dl);
     if (!path) return dlk_fail(err, "out of memory");
@@ -318,7 +337,7 @@ static int write_file(const char *dir, const char *name, const char *ext, const 
     const int opened = f != NULL;
     int bad = !opened;
     if (opened) {
-        emit(f, p, name, base);
+        emit(f, cg);
         bad = ferror(f);
         bad |= fclose(f) != 0;
     }
@@ -327,16 +346,71 @@ static int write_file(const char *dir, const char *name, const char *ext, const 
     return bad ? -1 : 0;
 }
 
+/* One identifier per step, with the names its data takes (emit_step_data): unique, no keyword,
+ * no standard name and none of the file's own (cident.h). */
+static int step_names(const dlk_program *p, const char *name, char (*cn)[80], dlk_err *err)
+{
+    dlk_cnames *r = dlk_cnames_new(name);
+    if (!r) return dlk_fail(err, "out of memory");
+    /* the names the file defines from NAME must not be the kernels' (or a standard name) */
+    static const char *const own[] = {"_H", "_IN_H", "_IN_W", "_NUM_CLASSES", "_ARENA_BYTES", "_SCRATCH_BYTES",
+                                      "_WEIGHT_BYTES", "_STACK_BYTES", "_MACS", "_run"};
+    for (size_t k = 0; k < sizeof own / sizeof *own; k++) {
+        char b[96];
+        snprintf(b, sizeof b, "%s%s", name, own[k]);
+        if (dlk_cnames_has(r, b)) {
+            dlk_cnames_free(r);
+            return dlk_fail(err, "the name '%s' makes %s, a name the generated file already uses: choose another", name, b);
+        }
+    }
+    static const char *const conv_sfx[] = {"", "_w", "_b", "_scale", "_wzp"};
+    char lut_names[DLK_OP_MAX_IN][16];
+    const char *sfx[DLK_OP_MAX_IN + 1];
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < p->n_steps; i++) {
+        const dlk_node *n = &p->g->nodes[p->steps[i].node];
+        const char *text = n->name && *n->name ? n->name : n->op_type;
+        int ns = 1;
+        sfx[0] = "";
+        if (p->steps[i].kind == DLK_STEP_CONV) {
+            ns = 5;
+            memcpy(sfx, conv_sfx, sizeof conv_sfx);
+        } else if (p->steps[i].kind == DLK_STEP_CONCAT) {
+            const dlk_concat_data *cd = dlk_concat_data_of(&p->ctx->ops[p->steps[i].node]);
+            for (int k = 0; k < cd->n && k < DLK_OP_MAX_IN; k++) {
+                snprintf(lut_names[k], sizeof lut_names[k], "_lut%d", k);
+                sfx[ns++] = lut_names[k];
+            }
+        }
+        rc = dlk_cnames_take(r, text, i, sfx, ns, cn[i], sizeof cn[i]);
+    }
+    dlk_cnames_free(r);
+    return rc ? dlk_fail(err, "out of memory") : 0;
+}
+
+int dlk_program_check_32bit(const dlk_program *p, dlk_err *err)
+{
+    const size_t lim = ((size_t)1 << 31) - 1; /* PTRDIFF_MAX of a 32-bit target: its largest object */
+    if (p->arena_bytes <= lim && p->weights_bytes <= lim) return 0;
+    const int arena = p->arena_bytes > lim;
+    return dlk_fail(err,
+                    "%s: the %s (%zu bytes, %.2f GiB) is more than a 32-bit microcontroller can address (2 GiB); give a smaller "
+                    "--size, or --allow-64bit to write C for a 64-bit target (x86-64: build it with -mcmodel=medium)",
+                    p->g->path, arena ? "arena" : "constant data", arena ? p->arena_bytes : p->weights_bytes,
+                    (double)(arena ? p->arena_bytes : p->weights_bytes) / (1 << 30));
+}
+
 int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, const char *model_path, dlk_err *err)
 {
-    size_t nl = strlen(name);
-    if (nl == 0 || nl > 40) return dlk_fail(err, "the name must have 1 to 40 characters");
-    for (size_t i = 0; i < nl; i++)
-        if (!(name[i] == '_' || (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-              (i > 0 && name[i] >= '0' && name[i] <= '9')))
-            return dlk_fail(err, "the name '%s' is not a C identifier", name);
+    if (dlk_c_check_name(name, err)) return -1;
     const char *base = strrchr(model_path, '/');
-    base = base ? base + 1 : model_path;
-    if (write_file(dir, name, "h", p, base, emit_header, err)) return -1;
-    return write_file(dir, name, "c", p, base, emit_source, err);
+    char bb[DLK_C_COMMENT_BUF];
+    cg_ctx cg = {.p = p, .name = name, .base = dlk_c_comment(base ? base + 1 : model_path, bb)};
+    cg.cn = calloc((size_t)p->n_steps + 1, sizeof *cg.cn);
+    if (!cg.cn) return dlk_fail(err, "out of memory");
+    int rc = step_names(p, name, cg.cn, err);
+    if (!rc) rc = write_file(dir, "h", &cg, emit_header, err);
+    if (!rc) rc = write_file(dir, "c", &cg, emit_source, err);
+    free(cg.cn);
+    return rc;
 }

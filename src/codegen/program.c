@@ -8,44 +8,10 @@
 #include "image/image.h"
 #include "util/err.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-/* A C identifier from a node name: "/level2/tree1/conv1/Conv" -> "level2_tree1_conv1_Conv", at
- * most 40 characters (the tail of longer names), made unique with a "_<step>" suffix. */
-static void make_cname(const dlk_program *p, int step, const char *name, char *out, size_t n)
-{
-    char id[48];
-    size_t k = 0, len = strlen(name), from = len > 40 ? len - 40 : 0;
-    for (const char *s = name + from; *s && k < 40; s++) {
-        char ch = isalnum((unsigned char)*s) ? *s : '_';
-        if (ch == '_' && (k == 0 || id[k - 1] == '_')) continue;
-        id[k++] = ch;
-    }
-    while (k > 0 && id[k - 1] == '_') k--;
-    id[k] = 0;
-    char num[16];
-    snprintf(num, sizeof num, "%d", step % 1000000);
-    if (k == 0 || isdigit((unsigned char)id[0])) {
-        out[0] = 'L';
-        out[1] = 0;
-        strncat(out, num, n - strlen(out) - 1);
-        strncat(out, "_", n - strlen(out) - 1);
-        strncat(out, id, n - strlen(out) - 1);
-    } else {
-        out[0] = 0;
-        strncat(out, id, n - 1);
-    }
-    for (int i = 0; i < step; i++)
-        if (!strcmp(p->steps[i].cname, out)) {
-            strncat(out, "_", n - strlen(out) - 1);
-            strncat(out, num, n - strlen(out) - 1);
-            break;
-        }
-}
 
 void dlk_program_free(dlk_program *p)
 {
@@ -201,7 +167,6 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
             free(scratch);
             return -1;
         }
-        make_cname(p, i, g->nodes[i].name && *g->nodes[i].name ? g->nodes[i].name : g->nodes[i].op_type, s->cname, sizeof s->cname);
         step_costs(p, s);
         const dlk_op *op = &c->ops[i];
         /* The program runs the reference kernels: a convolution's scratch on this host is that of

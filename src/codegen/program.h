@@ -29,7 +29,6 @@ typedef enum {
 typedef struct {
     dlk_step_kind kind;
     int node;               /* graph node index (== step index) */
-    char cname[64];         /* C identifier derived from the node's name, unique in the program */
     int64_t macs, params;
     size_t weight_bytes;    /* as stored for the MCU: int8 weights, int32 bias, float scales, tables */
     size_t out_bytes;       /* activation bytes it writes (0 for aliases and the scores) */
@@ -72,7 +71,12 @@ void dlk_program_free(dlk_program *p);
  * QuantizeLinear). */
 void dlk_program_input_tables(const dlk_program *p, uint8_t lut[3][256]);
 
-/* Writes NAME.c and NAME.h into dir. */
+/* Fails, with a message, when the arena or the constants are over 2 GiB - 1 bytes: an object no
+ * 32-bit target can hold (compile refuses it unless --allow-64bit). */
+int dlk_program_check_32bit(const dlk_program *p, dlk_err *err);
+
+/* Writes NAME.c and NAME.h into dir; NAME must pass dlk_c_check_name (codegen/cident.h). Node names
+ * reach the C only as escaped comments and as unique identifiers that clash with nothing. */
 int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, const char *model_path, dlk_err *err);
 
 #endif
