@@ -288,8 +288,8 @@ void dlk_qavgpool_q8_ref(const dlk_pool_geom *g, dlk_q8type t, const void *x, fl
                         s += x_scale * (float)(ld_q8(x, t, xp + (ptrdiff_t)h * g->w_in + w) - x_zp);
                 const int64_t cnt = g->count_include_pad ? (int64_t)g->kh * g->kw
                                                          : (int64_t)(h1 > h0 ? h1 - h0 : 0) * (w1 > w0 ? w1 - w0 : 0);
-                const float avg = s / (float)cnt;
-                int32_t q = f2i_x86(nearbyintf(avg / y_scale + (float)y_zp));
+                /* an empty window (0 / 0 in ORT: NaN) converts to INT32_MIN, the lowest value */
+                int32_t q = cnt ? f2i_x86(nearbyintf(s / (float)cnt / y_scale + (float)y_zp)) : INT32_MIN;
                 q = q < lo ? lo : q > hi ? hi : q;
                 st_q8(y, t, p * out_plane + (ptrdiff_t)oh * g->w_out + ow, (int)q);
             }
