@@ -39,5 +39,13 @@ vg classify "$M/dla46c_mnist_64_qop_int8.onnx" "$T/a.png" tests/fixtures/images/
 vg info "$Z"
 vg run "$Z" --input-npy "$T/f64.npy" -o "$T/z.npy" --quiet
 vg classify "$Z" "$T/a.png" --size 64 --top 3
+# issue 20: Split and (QLinear)AveragePool (Res2Net), the Relu tables of ActivationSymmetric, and
+# compile with float layers inside an int8 model, into a folder it creates
+F=tests/fixtures/family
+vg run "$F/dla60_res2net/dla60_res2net.onnx" --images-npy "$T/x64.npy" -o "$T/r.npy" --quiet
+vg run "$F/dla60_res2net/dla60_res2net_qdq.onnx" --images-npy "$T/x64.npy" -o "$T/r.npy" --quiet --threads 2
+vg run "$F/dla46_c/dla46_c_qdq_actsym.onnx" --images-npy "$T/x64.npy" -o "$T/r.npy" --quiet
+vg compile "$F/dla46_c/dla46_c_qdq_actsym_qop.onnx" -o "$T/c/d" --name m
+vg analyze "$F/dla60_res2net/dla60_res2net_qop.onnx" --json
 echo "valgrind: $n commands, $fail failed"
 [ $fail -eq 0 ]
