@@ -8,7 +8,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config protobuf-c-compiler libprotobuf-c-dev libonnx-dev
-            libpng-dev libjpeg62-turbo-dev zlib1g-dev libcmocka-dev)
+            libpng-dev libjpeg62-turbo-dev zlib1g-dev libcmocka-dev libyaml-dev)
 # libclang-rt-14-dev: libFuzzer for tests/fuzz (scripts/fuzz.sh); valgrind: scripts/valgrind.sh;
 # gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: the Cortex-M55 tests of `compile`;
 # xz-utils: tests/fixtures/family/size224.tar.xz (the 224x224 family fixtures)
