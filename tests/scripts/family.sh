@@ -7,9 +7,11 @@
 #   QOperator files: every element bit-identical to ort_qop.npy (ORT's integer kernels);
 #   QDQ files: bit-identical to the QOperator twin's ORT output where the twin is the same model
 #   (every architecture but the Res2Net ones, whose QDQ file keeps the AveragePool output at the
-#   input's scale while the QOperator file calibrates it: dla60_res2net's is bit-identical to ORT's
-#   own QDQ run; of dla60_res2next's QDQ file, which ORT runs partly in float, only top-1 is
-#   checked), and top-1 equal to ORT's QDQ run (ort_qdq.npy);
+#   input's scale while the QOperator file calibrates it: no integer ORT reference exists for them.
+#   ORT runs about half of either QDQ graph in float (51 of 96 Convs, the Adds, 20 of 24 Concats, seen
+#   in its optimized graph); dla60_res2net's integer result equals that run bit for bit on these
+#   images and is checked so, dla60_res2next's is not: top-1 only), and top-1 equal to ORT's QDQ
+#   run (ort_qdq.npy);
 #   dla46_c's variants (ActivationSymmetric: Relus kept between DQ and Q; uint8 activations;
 #   per-tensor weights) alike, against their own twins;
 #   with "compile": `dlakit analyze` and `dlakit compile` accept every int8 file, the generated C
@@ -51,7 +53,7 @@ for tag in "" _qdq_actsym _qdq_u8act _qdq_pertensor; do
   if run_ok "$TMP/$qdq.npy" run "$D/${arch}_$qdq.onnx" --images-npy "$IN" -o "$TMP/$qdq.npy" --quiet; then
     case "$arch" in
       dla60_res2net) check exact "$TMP/$qdq.npy" "$D/ort_$qdq.npy" "$arch $qdq vs ort_$qdq (bits)" ;;
-      dla60_res2next) ;; # ORT runs part of this QDQ file in float: top-1 only
+      dla60_res2next) ;; # no integer ORT reference (see above): top-1 only
       *) check exact "$TMP/$qdq.npy" "$D/ort_$qop.npy" "$arch $qdq vs ort_$qop (bits)" ;;
     esac
     check argmax "$TMP/$qdq.npy" "$D/ort_$qdq.npy" "$arch $qdq vs ort_$qdq (top-1)"
