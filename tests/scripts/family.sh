@@ -7,11 +7,11 @@
 #   QOperator files: every element bit-identical to ort_qop.npy (ORT's integer kernels);
 #   QDQ files: bit-identical to the QOperator twin's ORT output where the twin is the same model
 #   (every architecture but the Res2Net ones, whose QDQ file keeps the AveragePool output at the
-#   input's scale while the QOperator file calibrates it: no integer ORT reference exists for them.
-#   ORT runs about half of either QDQ graph in float (51 of 96 Convs, the Adds, 20 of 24 Concats, seen
-#   in its optimized graph); dla60_res2net's integer result equals that run bit for bit on these
-#   images and is checked so, dla60_res2next's is not: top-1 only), and top-1 equal to ORT's QDQ
-#   run (ort_qdq.npy);
+#   input's scale while the QOperator file calibrates it: at 64 bit-identical to ort_qdq_twin.npy,
+#   ORT's integer kernels on the QOperator file with those scales made the QDQ file's
+#   (qdq_twin.py); at 224, where there is no twin, dla60_res2net's equals ORT's own QDQ run,
+#   which keeps about half of the graph in float (51 of 96 Convs, the Adds, 20 of 24 Concats), and
+#   dla60_res2next's top-1 only), and top-1 equal to ORT's QDQ run (ort_qdq.npy);
 #   dla46_c's variants (ActivationSymmetric: Relus kept between DQ and Q; uint8 activations;
 #   per-tensor weights) alike, against their own twins;
 #   with "compile": `dlakit analyze` and `dlakit compile` accept every int8 file, the generated C
@@ -52,8 +52,12 @@ for tag in "" _qdq_actsym _qdq_u8act _qdq_pertensor; do
   else FAILS=$((FAILS + 1)); fi
   if run_ok "$TMP/$qdq.npy" run "$D/${arch}_$qdq.onnx" --images-npy "$IN" -o "$TMP/$qdq.npy" --quiet; then
     case "$arch" in
-      dla60_res2net) check exact "$TMP/$qdq.npy" "$D/ort_$qdq.npy" "$arch $qdq vs ort_$qdq (bits)" ;;
-      dla60_res2next) ;; # no integer ORT reference (see above): top-1 only
+      dla60_res2net|dla60_res2next)
+        if [ -f "$D/ort_qdq_twin.npy" ]; then # qdq_twin.py: ORT's integer kernels on the QDQ file's twin
+          check exact "$TMP/$qdq.npy" "$D/ort_qdq_twin.npy" "$arch $qdq vs ort_qdq_twin (bits)"
+        elif [ "$arch" = dla60_res2net ]; then
+          check exact "$TMP/$qdq.npy" "$D/ort_$qdq.npy" "$arch $qdq vs ort_$qdq (bits)"
+        fi ;;
       *) check exact "$TMP/$qdq.npy" "$D/ort_$qop.npy" "$arch $qdq vs ort_$qop (bits)" ;;
     esac
     check argmax "$TMP/$qdq.npy" "$D/ort_$qdq.npy" "$arch $qdq vs ort_$qdq (top-1)"
