@@ -15,3 +15,11 @@ add_test(NAME e2e.mcu.m55.mnist64 COMMAND bash ${_mcu}/mcu_qemu.sh mnist 4)
 set_tests_properties(e2e.mcu.m55.mnist64 PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "mcu" TIMEOUT 300 SKIP_RETURN_CODE 77)
 add_test(NAME e2e.mcu.m55.dla46c_pt_224 COMMAND bash ${_mcu}/mcu_qemu.sh zoo dla46c_pt_224 1)
 set_tests_properties(e2e.mcu.m55.dla46c_pt_224 PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "mcu;full" TIMEOUT 600 SKIP_RETURN_CODE 77)
+# issue 20: a float layer inside an int8 model (dla46_c ActivationSymmetric, QOperator: Relu ->
+# GlobalAveragePool in float) and a Res2Net (Split, QLinearAveragePool) on the Cortex-M55, 3 images
+foreach(t "dla46_c;qdq_actsym_qop" "dla60_res2net;qop")
+  list(GET t 0 _a)
+  list(GET t 1 _q)
+  add_test(NAME e2e.mcu.m55.${_a}_${_q} COMMAND bash ${_mcu}/mcu_qemu.sh family ${_a} ${_q})
+  set_tests_properties(e2e.mcu.m55.${_a}_${_q} PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "mcu" TIMEOUT 300 SKIP_RETURN_CODE 77)
+endforeach()

@@ -1,6 +1,7 @@
 /* dlakit compile: an int8 model as standalone C (NAME.c + NAME.h) for a microcontroller. */
 #include "cli.h"
 #include "codegen/program.h"
+#include "lib/outfile.h"
 
 #include <string.h>
 
@@ -32,7 +33,7 @@ int cmd_compile(int argc, char **argv)
     const char *dir = NULL, *name = "model";
     int hw[2] = {0, 0}, npos, allow64 = 0;
     const cli_opt opts[] = {
-        CLI_OPT_OUT(&dir, "DIR", "output folder (must exist)"),
+        CLI_OPT_OUT(&dir, "DIR", "output folder (created with its parents if missing)"),
         CLI_STR_OPT("--name", &name, "NAME", "C prefix and file name (default: model)"),
         CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
         CLI_FLAG_OPT("--allow-64bit", &allow64, "accept an arena or constants over 2 GiB (C for a 64-bit target only)"),
@@ -49,7 +50,7 @@ int cmd_compile(int argc, char **argv)
     dlk_program p;
     int rc = 0;
     if (dlk_program_build(m, hw[0], hw[1], &p, &err) || (!allow64 && dlk_program_check_32bit(&p, &err)) ||
-        dlk_codegen_write(&p, name, dir, model, &err))
+        dlk_mkdir_p(dir, &err) || dlk_codegen_write(&p, name, dir, model, &err))
         rc = cli_error("compile", "%s", err.msg);
     else
         printf("%s/%s.c, %s/%s.h: %dx%d input, %d classes, %lld MACs, %zu bytes of constants, %zu-byte arena\n", dir, name, dir,

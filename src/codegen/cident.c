@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const char dlk_text_kernels_h[], dlk_text_bcast_h[], dlk_text_ref_q8_c[];
+extern const char dlk_text_kernels_h[], dlk_text_bcast_h[], dlk_text_ref_q8_c[], dlk_text_ref_f32_c[];
 
 const char *dlk_c_comment(const char *s, char out[DLK_C_COMMENT_BUF])
 {
@@ -187,7 +187,7 @@ dlk_cnames *dlk_cnames_new(const char *name)
         bad = add(r, reserved_words[k], strlen(reserved_words[k]));
     for (size_t k = 0; !bad && k < sizeof file_words / sizeof *file_words; k++) bad = add(r, file_words[k], strlen(file_words[k]));
     if (!bad) bad = add_text_identifiers(r, dlk_text_kernels_h) || add_text_identifiers(r, dlk_text_bcast_h) ||
-                    add_text_identifiers(r, dlk_text_ref_q8_c);
+                    add_text_identifiers(r, dlk_text_ref_q8_c) || add_text_identifiers(r, dlk_text_ref_f32_c);
     if (bad) {
         dlk_cnames_free(r);
         return NULL;

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const char dlk_text_kernels_h[], dlk_text_bcast_h[], dlk_text_ref_q8_c[];
+extern const char dlk_text_kernels_h[], dlk_text_bcast_h[], dlk_text_ref_q8_c[], dlk_text_ref_f32_c[];
 
 /* A float literal that reads back as the same float: 9 significant digits, always with a point. */
 static const char *flit(float v, char *buf, size_t n)
@@ -70,9 +70,9 @@ static void emit_kernel_text(FILE *f, const char *text)
 
 /* #define dlk_xxx NAME_dlk_xxx for every function the kernel file defines with external linkage,
  * so that two compiled models link into one program. */
-static void emit_renames(FILE *f, const char *name)
+static void emit_renames(FILE *f, const char *name, const char *text)
 {
-    const char *s = dlk_text_ref_q8_c;
+    const char *s = text;
     while (*s) {
         const char *e = strchr(s, '\n');
         size_t len = e ? (size_t)(e - s) + 1 : strlen(s);
@@ -137,14 +137,26 @@ static void emit_step_data(FILE *f, const cg_ctx *cg, const dlk_step *s)
                 q->y_hi, q->w_zp ? c : "NULL", q->w_zp ? "_wzp" : "", c);
         break;
     }
-    case DLK_STEP_MAXPOOL: {
+    case DLK_STEP_MAXPOOL:
+    case DLK_STEP_FMAXPOOL:
+    case DLK_STEP_AVGPOOL: {
         const dlk_pool_geom *g = dlk_pool_geom_of(op);
         fprintf(f,
-                "/* %s: MaxPool %dx%d, stride %d */\n"
+                "/* %s: %s %dx%d, stride %d */\n"
                 "static const dlk_pool_geom %s = {.n = %d, .c = %d, .h_in = %d, .w_in = %d, .h_out = %d, .w_out = %d,\n"
-                "    .kh = %d, .kw = %d, .sh = %d, .sw = %d, .dh = %d, .dw = %d, .pad_t = %d, .pad_l = %d, .pad_b = %d, .pad_r = %d};\n\n",
-                dlk_c_comment(n->name, nb), g->kh, g->kw, g->sh, c, g->n, g->c, g->h_in, g->w_in, g->h_out, g->w_out, g->kh, g->kw, g->sh, g->sw,
-                g->dh, g->dw, g->pad_t, g->pad_l, g->pad_b, g->pad_r);
+                "    .kh = %d, .kw = %d, .sh = %d, .sw = %d, .dh = %d, .dw = %d, .pad_t = %d, .pad_l = %d, .pad_b = %d, .pad_r = %d,\n"
+                "    .count_include_pad = %d};\n\n",
+                dlk_c_comment(n->name, nb), s->kind == DLK_STEP_AVGPOOL ? "QLinearAveragePool" : s->kind == DLK_STEP_MAXPOOL ? "MaxPool" : "float MaxPool", g->kh, g->kw, g->sh, c, g->n, g->c,
+                g->h_in, g->w_in, g->h_out, g->w_out, g->kh, g->kw, g->sh, g->sw, g->dh, g->dw, g->pad_t, g->pad_l, g->pad_b,
+                g->pad_r, g->count_include_pad);
+        break;
+    }
+    case DLK_STEP_LUT: {
+        const dlk_qlut_data *q = dlk_qlut_data_of(op);
+        fprintf(f, "/* %s: QLinearLeakyRelu (alpha %s) as a table */\n", dlk_c_comment(n->name, nb), flit(q->alpha, fb, sizeof fb));
+        snprintf(decl, sizeof decl, "static const uint8_t %s_lut", c);
+        emit_i8(f, decl, q->lut, 256, 1);
+        fprintf(f, "\n");
         break;
     }
     case DLK_STEP_CONCAT: {
@@ -161,6 +173,23 @@ static void emit_step_data(FILE *f, const cg_ctx *cg, const dlk_step *s)
     }
     default: break;
     }
+}
+
+/* A per-tensor DequantizeLinear (src: an arena offset) or QuantizeLinear, into dst (a C expression) */
+static void emit_qdq(FILE *f, const dlk_op *op, int dequant, size_t src, const char *dst)
+{
+    const dlk_qdq_data *d = dlk_qdq_data_of(op); /* per tensor (step_kind) */
+    char b1[48], nb[DLK_C_COMMENT_BUF], ob[DLK_C_COMMENT_BUF];
+    fprintf(f, "    { /* %s: %s */\n", dlk_c_comment(op->node->name, nb), dlk_c_comment(op->node->op_type, ob));
+    fprintf(f, "        static const float scale[1] = {%s};\n        static const int32_t zero_point[1] = {%d};\n",
+            flit(d->scale[0], b1, sizeof b1), (int)d->zp[0]);
+    const long long n = (long long)dlk_shape_numel(&op->in[DLK_QDQ_X]->shape);
+    if (dequant)
+        fprintf(f, "        dlk_dequantize_ref(1, 1, %lld, arena + %zu, %s, 0, scale, zero_point, %s);\n    }\n", n, src,
+                qtype(d->t), dst);
+    else
+        fprintf(f, "        dlk_quantize_ref(1, 1, %lld, (const float *)(arena + %zu), scale, zero_point, %s, %s);\n    }\n", n, src,
+                qtype(d->t), dst);
 }
 
 /* Each step runs on the types of its own values (an int8 model may quantize its input as uint8). */
@@ -241,16 +270,53 @@ static void emit_step_call(FILE *f, const cg_ctx *cg, const dlk_step *s)
         fprintf(f, "    /* %s: %s, the same bytes */\n", dlk_c_comment(n->name, nb), dlk_c_comment(n->op_type, ob));
         break;
     }
-    case DLK_STEP_OUTPUT: {
-        const dlk_qdq_data *d = dlk_qdq_data_of(op); /* per tensor (step_kind) */
-        const float sc = d->scale[0];
-        const int zp = d->zp[0];
-        const dlk_q8type t = d->t;
-        fprintf(f, "    { /* %s: DequantizeLinear into the scores */\n", dlk_c_comment(n->name, nb));
-        fprintf(f, "        static const float scale[1] = {%s};\n        static const int32_t zero_point[1] = {%d};\n",
-                flit(sc, b1, sizeof b1), zp);
-        fprintf(f, "        dlk_dequantize_ref(1, 1, %lld, arena + %zu, %s, 0, scale, zero_point, scores);\n    }\n",
-                (long long)dlk_shape_numel(&op->in[DLK_QDQ_X]->shape), buf_off(p, n->in[DLK_QDQ_X]), qtype(t));
+    case DLK_STEP_SPLIT: {
+        const dlk_split_data *sd = dlk_split_data_of(op);
+        const size_t row = (size_t)(sd->in_axis * sd->inner) * sd->esize, x = buf_off(p, n->in[DLK_SPLIT_X]);
+        fprintf(f, "    /* %s: Split into %d */\n", dlk_c_comment(n->name, nb), sd->n);
+        for (int k = 0; k < sd->n; k++) {
+            const size_t chunk = (size_t)(sd->axis_len[k] * sd->inner) * sd->esize, off = (size_t)(sd->off[k] * sd->inner) * sd->esize;
+            if (n->out[k] < 0 || !chunk) continue;
+            for (int64_t o = 0; o < sd->outer; o++)
+                fprintf(f, "    memcpy(arena + %zu, arena + %zu, %zu);\n", buf_off(p, n->out[k]) + (size_t)o * chunk,
+                        x + (size_t)o * row + off, chunk);
+        }
+        break;
+    }
+    case DLK_STEP_AVGPOOL: {
+        const dlk_qavgpool_data *q = dlk_qavgpool_data_of(op);
+        fprintf(f, "    /* %s: QLinearAveragePool */\n", dlk_c_comment(n->name, nb));
+        fprintf(f, "    dlk_qavgpool_q8_ref(&%s, %s, arena + %zu, %s, %d, %s, %d, arena + %zu, 0, %lld);\n", c, qtype(q->t),
+                buf_off(p, n->in[DLK_QAVGPOOL_X]), flit(q->xs, b1, sizeof b1), q->xzp, flit(q->ys, b2, sizeof b2), q->yzp,
+                buf_off(p, out), (long long)q->g.n * q->g.c);
+        break;
+    }
+    case DLK_STEP_LUT:
+        fprintf(f, "    /* %s: QLinearLeakyRelu */\n", dlk_c_comment(n->name, nb));
+        fprintf(f, "    dlk_apply_lut_q8(%lld, %s, %s_lut, arena + %zu, arena + %zu);\n", (long long)dlk_qlut_data_of(op)->n,
+                qtype(dlk_qlut_data_of(op)->t), c, buf_off(p, n->in[DLK_QLUT_X]), buf_off(p, out));
+        break;
+    case DLK_STEP_OUTPUT: emit_qdq(f, op, 1, buf_off(p, n->in[DLK_QDQ_X]), "scores"); break;
+    case DLK_STEP_DEQUANT:
+    case DLK_STEP_QUANT: {
+        char dst[64];
+        snprintf(dst, sizeof dst, s->kind == DLK_STEP_DEQUANT ? "(float *)(arena + %zu)" : "arena + %zu", buf_off(p, out));
+        emit_qdq(f, op, s->kind == DLK_STEP_DEQUANT, buf_off(p, n->in[DLK_QDQ_X]), dst);
+        break;
+    }
+    case DLK_STEP_FRELU:
+        fprintf(f, "    /* %s: float Relu */\n    dlk_relu_f32_ref(%lld, (const float *)(arena + %zu), (float *)(arena + %zu));\n",
+                dlk_c_comment(n->name, nb), (long long)dlk_shape_numel(&op->out[0]->shape), buf_off(p, n->in[0]), buf_off(p, out));
+        break;
+    case DLK_STEP_FMAXPOOL:
+        fprintf(f, "    /* %s: float MaxPool */\n    dlk_maxpool_f32_ref(&%s, (const float *)(arena + %zu), (float *)(arena + %zu));\n",
+                dlk_c_comment(n->name, nb), c, buf_off(p, n->in[0]), buf_off(p, out));
+        break;
+    case DLK_STEP_FGAP: {
+        const dlk_gap_data *q = dlk_gap_data_of(op);
+        fprintf(f, "    /* %s: float GlobalAveragePool */\n", dlk_c_comment(n->name, nb));
+        fprintf(f, "    dlk_gavgpool_f32_ref(%d, %d, (const float *)(arena + %zu), (float *)(arena + %zu));\n", (int)q->nc,
+                (int)q->hw, buf_off(p, n->in[0]), buf_off(p, out));
         break;
     }
     }
@@ -294,10 +360,19 @@ static void emit_source(FILE *f, const cg_ctx *cg)
             "#include \"%s.h\"\n\n#include <stddef.h>\n#include <string.h>\n\n"
             "/* ---- kernels: dlakit's reference int8 kernels (src/kernels), verbatim ---- */\n",
             name, cg->base, DLK_VERSION, p->in_h, p->in_w, (long long)p->macs, p->weights_bytes, p->arena_bytes, name);
-    emit_renames(f, name);
+    emit_renames(f, name, dlk_text_ref_q8_c);
+    if (p->has_float) emit_renames(f, name, dlk_text_ref_f32_c);
     emit_kernel_text(f, dlk_text_kernels_h);
     emit_kernel_text(f, dlk_text_bcast_h);
     emit_kernel_text(f, dlk_text_ref_q8_c);
+    if (p->has_float) {
+        /* float layers inside the model: the float reference kernels, whose file-local helpers
+         * ref_q8.c's text also has (renamed here) */
+        fprintf(f, "\n/* ---- float kernels (src/kernels/ref_f32.c), verbatim ---- */\n#undef CO_BLK\n#undef TILE\n"
+                   "#define ceil_div f32_ceil_div\n#define valid_range f32_valid_range\n");
+        emit_kernel_text(f, dlk_text_ref_f32_c);
+        fprintf(f, "#undef ceil_div\n#undef valid_range\n");
+    }
     fprintf(f, "\n/* ---- constants, layer by layer ---- */\n\n");
     uint8_t lut[3][256];
     dlk_program_input_tables(p, lut);
@@ -375,6 +450,8 @@ static int step_names(const dlk_program *p, const char *name, char (*cn)[80], dl
         if (p->steps[i].kind == DLK_STEP_CONV) {
             ns = 5;
             memcpy(sfx, conv_sfx, sizeof conv_sfx);
+        } else if (p->steps[i].kind == DLK_STEP_LUT) {
+            sfx[ns++] = "_lut";
         } else if (p->steps[i].kind == DLK_STEP_CONCAT) {
             const dlk_concat_data *cd = dlk_concat_data_of(&p->ctx->ops[p->steps[i].node]);
             for (int k = 0; k < cd->n && k < DLK_OP_MAX_IN; k++) {

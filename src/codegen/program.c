@@ -37,6 +37,20 @@ void dlk_program_input_tables(const dlk_program *p, uint8_t lut[3][256])
         }
 }
 
+/* A float layer inside the int8 program: its float input and output NCHW (the layouts pass may
+ * have chosen NCHW16C, which the program does not have); a DequantizeLinear's input and a
+ * QuantizeLinear's output are the quantized ones. */
+static int float_step(const dlk_op *op, dlk_step_kind kind, dlk_step_kind *k, dlk_err *err)
+{
+    const dlk_tensor *x = op->in[0], *y = op->out[0];
+    const int x_float = kind != DLK_STEP_DEQUANT, y_float = kind != DLK_STEP_QUANT;
+    if ((x_float && (x->shape.dtype != DLK_FLOAT || x->layout != DLK_NCHW)) ||
+        (y_float && (y->shape.dtype != DLK_FLOAT || y->layout != DLK_NCHW)))
+        return dlk_fail(err, "node '%s': %s must be float NCHW here", op->node->name, op->node->op_type);
+    *k = kind;
+    return 0;
+}
+
 /* Classifies node i; checks the forms the generated code handles. */
 static int step_kind(const dlk_program *p, int i, dlk_step_kind *k, dlk_err *err)
 {
@@ -45,21 +59,30 @@ static int step_kind(const dlk_program *p, int i, dlk_step_kind *k, dlk_err *err
     const dlk_op *op = &p->ctx->ops[i];
     dlk_q8type t;
     switch (n->op->id) {
-    case DLK_OP_QuantizeLinear:
-        if (n->in[DLK_QDQ_X] != p->input_value) return dlk_fail(err, "node '%s': QuantizeLinear inside the model is not supported by compile", n->name);
-        *k = DLK_STEP_INPUT;
-        return 0;
+    case DLK_OP_QuantizeLinear: {
+        const dlk_qdq_data *d = dlk_qdq_data_of(op);
+        if (d->axis_len != 1) return dlk_fail(err, "node '%s': a QuantizeLinear must be per-tensor", n->name);
+        if (n->in[DLK_QDQ_X] == p->input_value) {
+            *k = DLK_STEP_INPUT;
+            return 0;
+        }
+        return float_step(op, DLK_STEP_QUANT, k, err);
+    }
     case DLK_OP_DequantizeLinear: {
-        if (n->out[0] != p->output_value) return dlk_fail(err, "node '%s': DequantizeLinear inside the model is not supported by compile", n->name);
         const dlk_qdq_data *d = dlk_qdq_data_of(op);
         if (d->axis_len != 1 || dlk_q8type_of(op->in[DLK_QDQ_X]->shape.dtype, &t))
-            return dlk_fail(err, "node '%s': the output DequantizeLinear must be per-tensor int8/uint8", n->name);
-        *k = DLK_STEP_OUTPUT;
-        return 0;
+            return dlk_fail(err, "node '%s': a DequantizeLinear must be per-tensor int8/uint8", n->name);
+        if (n->out[0] == p->output_value) {
+            *k = DLK_STEP_OUTPUT;
+            return 0;
+        }
+        return float_step(op, DLK_STEP_DEQUANT, k, err);
     }
+    case DLK_OP_Relu: return float_step(op, DLK_STEP_FRELU, k, err);
+    case DLK_OP_GlobalAveragePool: return float_step(op, DLK_STEP_FGAP, k, err);
     case DLK_OP_QLinearConv: *k = DLK_STEP_CONV; return 0;
     case DLK_OP_MaxPool:
-        if (dlk_q8type_of(op->in[DLK_POOL_X]->shape.dtype, &t)) return dlk_fail(err, "node '%s': float MaxPool in an int8 program", n->name);
+        if (dlk_q8type_of(op->in[DLK_POOL_X]->shape.dtype, &t)) return float_step(op, DLK_STEP_FMAXPOOL, k, err);
         *k = DLK_STEP_MAXPOOL;
         return 0;
     case DLK_OP_QLinearAdd: {
@@ -76,6 +99,12 @@ static int step_kind(const dlk_program *p, int i, dlk_step_kind *k, dlk_err *err
         return 0;
     case DLK_OP_QLinearGlobalAveragePool: *k = DLK_STEP_GAP; return 0;
     case DLK_OP_Flatten: case DLK_OP_Reshape: case DLK_OP_Identity: *k = DLK_STEP_ALIAS; return 0;
+    case DLK_OP_Split:
+        if (dlk_q8type_of(op->in[DLK_SPLIT_X]->shape.dtype, &t)) return dlk_fail(err, "node '%s': float Split in an int8 program", n->name);
+        *k = DLK_STEP_SPLIT;
+        return 0;
+    case DLK_OP_QLinearAveragePool: *k = DLK_STEP_AVGPOOL; return 0;
+    case DLK_OP_QLinearLeakyRelu: *k = DLK_STEP_LUT; return 0;
     default:
         return dlk_fail(err, "node '%s': operator %s is not supported by compile (int8 QDQ/QOperator classifiers)", n->name, n->op_type);
     }
@@ -102,10 +131,12 @@ static void step_costs(const dlk_program *p, dlk_step *s)
         break;
     }
     case DLK_STEP_OUTPUT: s->weight_bytes = 8; break;
+    case DLK_STEP_LUT: s->weight_bytes = 256; break;
     default: break;
     }
     s->macs = op->node->op->macs ? op->node->op->macs(op) : 0;
-    if (s->kind != DLK_STEP_ALIAS && s->kind != DLK_STEP_OUTPUT) s->out_bytes = op->out[0]->bytes;
+    if (s->kind != DLK_STEP_ALIAS && s->kind != DLK_STEP_OUTPUT)
+        for (int k = 0; k < op->n_out; k++) s->out_bytes += op->out[k] ? op->out[k]->bytes : 0;
 }
 
 int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err *err)
@@ -168,6 +199,7 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
             return -1;
         }
         step_costs(p, s);
+        p->has_float |= s->kind >= DLK_STEP_DEQUANT;
         const dlk_op *op = &c->ops[i];
         /* The program runs the reference kernels: a convolution's scratch on this host is that of
          * its SIMD kernel (packing panels), which dlk_conv_q8_ref does not use, so the plan must not

@@ -23,6 +23,16 @@ typedef enum {
     DLK_STEP_CONCAT,   /* QLinearConcat */
     DLK_STEP_GAP,      /* QLinearGlobalAveragePool */
     DLK_STEP_ALIAS,    /* Flatten / Reshape: the output is the input's bytes */
+    DLK_STEP_SPLIT,    /* Split on quantized values: copies */
+    DLK_STEP_AVGPOOL,  /* QLinearAveragePool */
+    DLK_STEP_LUT,      /* QLinearLeakyRelu (a Relu between DequantizeLinear and QuantizeLinear): a table */
+    /* float layers inside the int8 model, as `dlakit run` computes them (the float reference
+       kernels; the program then needs an FPU): */
+    DLK_STEP_DEQUANT,  /* DequantizeLinear (per tensor) into a float buffer */
+    DLK_STEP_QUANT,    /* QuantizeLinear (per tensor) of a float buffer */
+    DLK_STEP_FRELU,    /* float Relu */
+    DLK_STEP_FMAXPOOL, /* float MaxPool */
+    DLK_STEP_FGAP,     /* float GlobalAveragePool */
     DLK_STEP_OUTPUT,   /* DequantizeLinear into the scores */
 } dlk_step_kind;
 
@@ -59,6 +69,7 @@ typedef struct {
     float in_scale;
     int in_zp;
     int input_value, output_value;
+    int has_float;          /* float steps inside: NAME.c carries the float reference kernels too */
 } dlk_program;
 
 /* Builds the program of model m for an h x w input (h, w <= 0: the model's declared size).

@@ -15,7 +15,8 @@ static const dlk_kernels k_ref = {DLK_ISA_REF,
                                   {&dlk_f32_conv_ref, NULL},
                                   dlk_maxpool_f32_ref_planes,
                                   dlk_maxpool_f32_16c_ref,
-                                  dlk_add_f32_ref_n};
+                                  dlk_add_f32_ref_n,
+                                  dlk_qavgpool_q8_ref};
 #ifdef DLK_X86_KERNELS
 /* The SIMD tables: the reference's entries, then the ISA's own (tables_init, once). */
 static dlk_kernels k_avx2, k_avx512;

@@ -77,6 +77,9 @@ typedef struct dlk_kernels {
     void (*maxpool_f32_16c)(const dlk_pool_geom *g, const float *x, float *y, int64_t row0, int64_t row1);
     /* y = a + b over n elements (same shapes), then max(y, 0) when relu (NaN stays NaN) */
     void (*add_f32)(int64_t n, const float *a, const float *b, int relu, float *y);
+    /* QLinearAveragePool on NCHW planes [plane0, plane1) of the n * c (kernels.h's semantics) */
+    void (*qavgpool_q8)(const dlk_pool_geom *g, dlk_q8type t, const void *x, float x_scale, int x_zp, float y_scale,
+                        int y_zp, void *y, int64_t plane0, int64_t plane1);
 } dlk_kernels;
 
 /* [*b, *e): thread ith's share of n items, in multiples of align (the last share takes the rest). */

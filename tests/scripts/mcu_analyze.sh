@@ -38,7 +38,11 @@ expect_refusal() {
 expect_refusal "needs an int8 model" analyze "$MNIST_MODELS/dla46c_mnist_64.onnx"
 expect_refusal "needs an int8 model" compile "$MNIST_MODELS/dla46c_mnist_64.onnx" -o "$TMP" --name f
 expect_refusal "not a C identifier" compile "$m" -o "$TMP" --name 9x
-expect_refusal "cannot write" compile "$m" -o "$TMP/missing/dir" --name m
+# -o DIR is created with its parents; a file in the way is refused
+"$DLAKIT" compile "$m" -o "$TMP/missing/dir" --name m >/dev/null || fail "compile into a missing folder"
+[ -s "$TMP/missing/dir/m.c" ] && [ -s "$TMP/missing/dir/m.h" ] || fail "compile did not create missing/dir/m.c and m.h"
+: >"$TMP/afile"
+expect_refusal "afile: is not a folder" compile "$m" -o "$TMP/afile/dir" --name m
 expect_refusal "must have shape" analyze "$m" --size 32
 [ ! -e "$TMP/f.c" ] || fail "a refused compile wrote f.c"
 

@@ -7,6 +7,8 @@
 # Skipped (77) only when arm-none-eabi-gcc, newlib or qemu-system-arm is missing.
 #   mcu_qemu.sh mnist [COUNT]   bundled MNIST model (default 4 digits)
 #   mcu_qemu.sh zoo NAME [COUNT] ../shared/models/zoo/NAME (default 1 photo)
+#   mcu_qemu.sh family ARCH TAG  tests/fixtures/family/ARCH/ARCH_TAG.onnx, its 3 images, against
+#                                ort_TAG.npy (a QOperator file: ORT's integer kernels)
 . "$(dirname "$0")/engine_lib.sh"
 need_shared
 CHECK="$PY $SRC/tests/mcu/check.py"
@@ -15,9 +17,11 @@ for tool in arm-none-eabi-gcc qemu-system-arm; do
   command -v $tool >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh installs gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm)"; exit 77; }
 done
 [ -n "$(arm-none-eabi-gcc -print-file-name=rdimon.specs | grep /)" ] || { echo "SKIP: newlib (libnewlib-arm-none-eabi) not installed"; exit 77; }
-case "${1:?mnist|zoo}" in
+ref=ort_int8_qop.npy
+case "${1:?mnist|zoo|family}" in
   mnist) count=${2:-4}; model="$MNIST_MODELS/dla46c_mnist_64_qdq_int8.onnx"; refdir="$MNIST"; label=dla46c_mnist_64 ;;
   zoo) count=${3:-1}; model="$ZOO/$2/${2}_qdq_int8.onnx"; refdir="$ZOO/$2"; label=$2 ;;
+  family) count=3; refdir="$SRC/tests/fixtures/family/$2"; model="$refdir/${2}_$3.onnx"; label="${2}_$3"; ref="ort_$3.npy" ;;
 esac
 "$DLAKIT" compile "$model" -o "$TMP" --name m || fail "compile"
 $CHECK images "$refdir/inputs_u8_nhwc.npy" "$TMP/in.bin" "$count"
@@ -36,7 +40,7 @@ t0=$SECONDS
   -semihosting-config enable=on,target=native -kernel app.elf) >"$TMP/qemu.txt" 2>&1 || fail "qemu run: $(cat "$TMP/qemu.txt")"
 cat "$TMP/qemu.txt"
 echo "qemu ran in $((SECONDS - t0)) s"
-$CHECK same "$TMP/out.bin" "$refdir/ort_int8_qop.npy" "$count" || FAILS=$((FAILS + 1))
+$CHECK same "$TMP/out.bin" "$refdir/$ref" "$count" || FAILS=$((FAILS + 1))
 cmp -s "$TMP/out.bin" "$TMP/host.bin" && echo "ok Cortex-M55 scores == host scores (bytes)" || fail "M55 and host scores differ"
 $PY - "$TMP/app.map" "$TMP/qemu.txt" "$TMP/m.h" "$count" "$label" "$SRC/tests/mcu/mapsize.py" <<'PY' || FAILS=$((FAILS + 1))
 import importlib.util, re, sys

@@ -93,3 +93,30 @@ int dlk_same_file(const char *a, const char *b)
     if (!S_ISREG(sa.st_mode) && !S_ISDIR(sa.st_mode)) return 0; /* /dev/stdin and /dev/stdout may share a tty */
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
+
+int dlk_mkdir_p(const char *dir, dlk_err *err)
+{
+    if (!dir || !dir[0]) return dlk_fail(err, "an output folder name is empty");
+    char *d = xstrdup(dir);
+    if (!d) return dlk_fail(err, "out of memory");
+    int rc = 0;
+    /* each prefix ending before a '/', then the whole path */
+    for (char *p = d + 1;; p++) {
+        const int end = *p == 0;
+        if (*p != '/' && !end) continue;
+        *p = 0;
+        struct stat st;
+        if (mkdir(d, 0777) != 0 && errno != EEXIST) {
+            rc = dlk_fail(err, "%s: cannot create the folder: %s", d, strerror(errno));
+            break;
+        }
+        if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            rc = dlk_fail(err, "%s: is not a folder", d);
+            break;
+        }
+        if (end) break;
+        *p = '/';
+    }
+    free(d);
+    return rc;
+}

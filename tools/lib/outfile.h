@@ -17,6 +17,8 @@ typedef struct {
 int dlk_outfile_open(dlk_outfile *o, const char *path, dlk_err *err);
 /* Closes; ok = 0 discards a temporary file. Non-zero when writing, closing or renaming failed. */
 int dlk_outfile_close(dlk_outfile *o, int ok, dlk_err *err);
+/* Creates folder dir and its missing parents (as mkdir -p); an existing folder is fine. */
+int dlk_mkdir_p(const char *dir, dlk_err *err);
 /* Whether a and b name the same existing file (same device and inode). */
 int dlk_same_file(const char *a, const char *b);
 
