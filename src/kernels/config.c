@@ -31,7 +31,10 @@ static void tables_init(void)
     const dlk_fconv_impl *f2[] = {&dlk_f32_conv3x3_wino_avx2, &dlk_f32_conv_bcast_avx2, &dlk_f32_gconv_avx2, &dlk_f32_conv_avx2,
                                   &dlk_f32_conv_ref, NULL};
     memcpy(k_avx2.fconv, f2, sizeof f2);
-    k_avx2.maxpool_q8_ok = dlk_maxpool_2x2_ok_avx2; /* the int8 MaxPool is the reference's, which takes these too */
+    k_avx2.quantize_q8 = dlk_quantize_q8_avx2;
+    k_avx2.qadd_q8 = dlk_qadd_q8_avx2;
+    k_avx2.maxpool_q8_ok = dlk_maxpool_2x2_ok_avx2;
+    k_avx2.maxpool_q8 = dlk_maxpool_q8_avx2;
     k_avx2.maxpool_f32 = dlk_maxpool_f32_avx2;
     k_avx2.maxpool_f32_16c = dlk_maxpool_f32_16c_avx2;
     k_avx2.add_f32 = dlk_add_f32_avx2;

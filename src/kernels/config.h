@@ -136,5 +136,9 @@ int dlk_maxpool_2x2_ok_avx2(const dlk_pool_geom *g);
 void dlk_maxpool_f32_avx2(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
 void dlk_maxpool_f32_16c_avx2(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1);
 void dlk_add_f32_avx2(int64_t n, const float *a, const float *b, int relu, float *y);
+void dlk_quantize_q8_avx2(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
+void dlk_qadd_q8_avx2(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
+                      int b_zp, float c_scale, int c_zp, int relu, void *c);
+void dlk_maxpool_q8_avx2(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
 
 #endif
