@@ -2,6 +2,9 @@
 #include "kernels/config.h"
 
 #include <pthread.h>
+#ifdef DLK_X86_KERNELS
+#include <cpuid.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +21,7 @@ static const dlk_kernels k_ref = {DLK_ISA_REF,
                                   dlk_add_f32_ref_n};
 #ifdef DLK_X86_KERNELS
 /* The SIMD tables: the reference's entries, then the ISA's own (tables_init, once). */
-static dlk_kernels k_avx2, k_avx512;
+static dlk_kernels k_avx2, k_avx2vnni, k_avx512;
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void tables_init(void)
@@ -38,6 +41,12 @@ static void tables_init(void)
     k_avx2.maxpool_f32 = dlk_maxpool_f32_avx2;
     k_avx2.maxpool_f32_16c = dlk_maxpool_f32_16c_avx2;
     k_avx2.add_f32 = dlk_add_f32_avx2;
+
+    k_avx2vnni = k_avx2;
+    k_avx2vnni.isa = DLK_ISA_AVX2VNNI;
+    k_avx2vnni.name = "avx2vnni";
+    const dlk_qconv_impl *qv[] = {&dlk_q8_conv_avxvnni, &dlk_q8_conv_avx2, &dlk_q8_conv_ref, NULL};
+    memcpy(k_avx2vnni.qconv, qv, sizeof qv);
 
     k_avx512 = k_avx2;
     k_avx512.isa = DLK_ISA_AVX512;
@@ -61,6 +70,10 @@ static int cpu_has(dlk_isa isa)
     __builtin_cpu_init();
     int avx2 = !!__builtin_cpu_supports("avx2") && !!__builtin_cpu_supports("fma");
     if (isa == DLK_ISA_AVX2) return avx2;
+    if (isa == DLK_ISA_AVX2VNNI) { /* CPUID.(EAX=7, ECX=1):EAX bit 4 */
+        unsigned a, b, c, d;
+        return avx2 && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a >> 4 & 1);
+    }
     if (isa == DLK_ISA_AVX512)
         return avx2 && !!__builtin_cpu_supports("avx512f") && !!__builtin_cpu_supports("avx512bw") &&
                !!__builtin_cpu_supports("avx512vl") && !!__builtin_cpu_supports("avx512vnni");
@@ -74,6 +87,7 @@ const dlk_kernels *dlk_kernels_for(dlk_isa isa)
 #ifdef DLK_X86_KERNELS
     pthread_once(&tables_once, tables_init);
     if (isa == DLK_ISA_AVX2 && cpu_has(isa)) return &k_avx2;
+    if (isa == DLK_ISA_AVX2VNNI && cpu_has(isa)) return &k_avx2vnni;
     if (isa == DLK_ISA_AVX512 && cpu_has(isa)) return &k_avx512;
 #endif
     return NULL;
@@ -88,6 +102,7 @@ static void choose(void)
     dlk_isa want = DLK_ISA_AVX512;
     if (e && !strcmp(e, "ref")) want = DLK_ISA_REF;
     else if (e && !strcmp(e, "avx2")) want = DLK_ISA_AVX2;
+    else if (e && !strcmp(e, "avx2vnni")) want = DLK_ISA_AVX2VNNI;
     for (int i = (int)want; i >= 0; i--) {
         const dlk_kernels *k = dlk_kernels_for((dlk_isa)i);
         if (k) {

@@ -1,7 +1,7 @@
 /*
  * The kernel table: which implementation of each hot kernel this machine runs, chosen once at run
  * time from CPUID (x86: AVX-512 with VNNI, AVX2 + FMA, else the portable reference). The
- * environment variable DLAKIT_ISA=ref|avx2|avx512 forces one (an ISA the CPU lacks falls back to
+ * environment variable DLAKIT_ISA=ref|avx2|avx2vnni|avx512 forces one (an ISA the CPU lacks falls back to
  * the best one it has, never to an illegal instruction). The reference kernels (kernels.h) stay
  * the oracle: every entry here gives bit-identical int8 results.
  */
@@ -10,7 +10,9 @@
 
 #include "kernels/kernels.h"
 
-typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX512 = 2 } dlk_isa;
+/* AVX2VNNI: AVX2 + FMA + AVX-VNNI (vpdpbusd on ymm: Intel Core 12th gen on, AMD Zen 5), the AVX2
+ * table with the VNNI int8 conv in front */
+typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX2VNNI = 2, DLK_ISA_AVX512 = 3 } dlk_isa;
 
 /*
  * int8 convolution with weights packed once. Use: if supports(p), allocate packed_bytes(p), call
@@ -53,7 +55,7 @@ typedef struct dlk_fconv_impl {
  */
 typedef struct dlk_kernels {
     dlk_isa isa;
-    const char *name;              /* "ref", "avx2", "avx512" */
+    const char *name;              /* "ref", "avx2", "avx2vnni", "avx512" */
     /* int8 convolutions, best first, ending with the reference (which takes every conv) and a
      * NULL: the first whose supports() accepts a conv runs it */
     const dlk_qconv_impl *qconv[4];
@@ -118,6 +120,7 @@ void dlk_add_f32_ref_n(int64_t n, const float *a, const float *b, int relu, floa
 /* Implementations (src/kernels/x86/), present when DLK_X86_KERNELS is defined by the build. */
 extern const dlk_qconv_impl dlk_q8_conv_avx512vnni;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
 extern const dlk_qconv_impl dlk_q8_conv_avx2;      /* AVX2, any int8/uint8 weights */
+extern const dlk_qconv_impl dlk_q8_conv_avxvnni;   /* AVX2 + AVX-VNNI, int8 weights (the VNNI driver on ymm) */
 extern const dlk_fconv_impl dlk_f32_conv_avx512;    /* AVX-512 F, float */
 extern const dlk_fconv_impl dlk_f32_conv3x3_wino_avx512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
 extern const dlk_fconv_impl dlk_f32_gconv_avx512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
