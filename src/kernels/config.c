@@ -29,8 +29,8 @@ static void tables_init(void)
     k_avx2 = k_ref;
     k_avx2.isa = DLK_ISA_AVX2;
     k_avx2.name = "avx2";
-    k_avx2.qconv[0] = &dlk_q8_conv_avx2;
-    k_avx2.qconv[1] = &dlk_q8_conv_ref;
+    const dlk_qconv_impl *q2[] = {&dlk_q8_conv_avx2quads, &dlk_q8_conv_avx2, &dlk_q8_conv_ref, NULL};
+    memcpy(k_avx2.qconv, q2, sizeof q2);
     const dlk_fconv_impl *f2[] = {&dlk_f32_conv3x3_wino_avx2, &dlk_f32_conv_bcast_avx2, &dlk_f32_gconv_avx2, &dlk_f32_conv_avx2,
                                   &dlk_f32_conv_ref, NULL};
     memcpy(k_avx2.fconv, f2, sizeof f2);

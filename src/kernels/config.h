@@ -121,6 +121,7 @@ void dlk_add_f32_ref_n(int64_t n, const float *a, const float *b, int relu, floa
 extern const dlk_qconv_impl dlk_q8_conv_avx512vnni;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
 extern const dlk_qconv_impl dlk_q8_conv_avx2;      /* AVX2, any int8/uint8 weights */
 extern const dlk_qconv_impl dlk_q8_conv_avxvnni;   /* AVX2 + AVX-VNNI, int8 weights (the VNNI driver on ymm) */
+extern const dlk_qconv_impl dlk_q8_conv_avx2quads;  /* AVX2, int8 weights: the VNNI driver, vpdpbusd as 2 vpmaddwd */
 extern const dlk_fconv_impl dlk_f32_conv_avx512;    /* AVX-512 F, float */
 extern const dlk_fconv_impl dlk_f32_conv3x3_wino_avx512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
 extern const dlk_fconv_impl dlk_f32_gconv_avx512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
