@@ -24,45 +24,41 @@ static const dlk_kernels k_ref = {DLK_ISA_REF,
 static dlk_kernels k_avx2, k_avx2vnni, k_avx512;
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
+/* a table's float convolutions and element-wise kernels: those of ISA suffix S (config.h), one
+ * driver each built for every ISA */
+#define SIMD_ENTRIES(k, S)                                                                                       \
+    do {                                                                                                         \
+        const dlk_fconv_impl *f_[] = {&dlk_f32_conv3x3_wino_##S, &dlk_f32_conv_bcast_##S, &dlk_f32_gconv_##S,   \
+                                      &dlk_f32_conv_##S, &dlk_f32_conv_ref, NULL};                               \
+        memcpy((k).fconv, f_, sizeof f_);                                                                        \
+        (k).quantize_q8 = dlk_quantize_q8_##S;                                                                   \
+        (k).qadd_q8 = dlk_qadd_q8_##S;                                                                           \
+        (k).maxpool_q8_ok = dlk_maxpool_2x2_ok_##S;                                                              \
+        (k).maxpool_q8 = dlk_maxpool_q8_##S;                                                                     \
+        (k).maxpool_f32 = dlk_maxpool_f32_##S;                                                                   \
+        (k).maxpool_f32_16c = dlk_maxpool_f32_16c_##S;                                                           \
+        (k).add_f32 = dlk_add_f32_##S;                                                                           \
+    } while (0)
+
+/* isa, name and the int8 convs (best first, then the reference and NULL) over the reference table */
+static void table_base(dlk_kernels *k, dlk_isa isa, const char *name, const dlk_qconv_impl *q0, const dlk_qconv_impl *q1)
+{
+    *k = k_ref;
+    k->isa = isa;
+    k->name = name;
+    const dlk_qconv_impl *q[] = {q0, q1, &dlk_q8_conv_ref, NULL};
+    memcpy(k->qconv, q, sizeof q);
+}
+
 static void tables_init(void)
 {
-    k_avx2 = k_ref;
-    k_avx2.isa = DLK_ISA_AVX2;
-    k_avx2.name = "avx2";
-    const dlk_qconv_impl *q2[] = {&dlk_q8_conv_avx2quads, &dlk_q8_conv_avx2, &dlk_q8_conv_ref, NULL};
-    memcpy(k_avx2.qconv, q2, sizeof q2);
-    const dlk_fconv_impl *f2[] = {&dlk_f32_conv3x3_wino_avx2, &dlk_f32_conv_bcast_avx2, &dlk_f32_gconv_avx2, &dlk_f32_conv_avx2,
-                                  &dlk_f32_conv_ref, NULL};
-    memcpy(k_avx2.fconv, f2, sizeof f2);
-    k_avx2.quantize_q8 = dlk_quantize_q8_avx2;
-    k_avx2.qadd_q8 = dlk_qadd_q8_avx2;
-    k_avx2.maxpool_q8_ok = dlk_maxpool_2x2_ok_avx2;
-    k_avx2.maxpool_q8 = dlk_maxpool_q8_avx2;
-    k_avx2.maxpool_f32 = dlk_maxpool_f32_avx2;
-    k_avx2.maxpool_f32_16c = dlk_maxpool_f32_16c_avx2;
-    k_avx2.add_f32 = dlk_add_f32_avx2;
-
-    k_avx2vnni = k_avx2;
-    k_avx2vnni.isa = DLK_ISA_AVX2VNNI;
-    k_avx2vnni.name = "avx2vnni";
-    const dlk_qconv_impl *qv[] = {&dlk_q8_conv_avxvnni, &dlk_q8_conv_avx2, &dlk_q8_conv_ref, NULL};
-    memcpy(k_avx2vnni.qconv, qv, sizeof qv);
-
-    k_avx512 = k_avx2;
-    k_avx512.isa = DLK_ISA_AVX512;
-    k_avx512.name = "avx512";
-    const dlk_qconv_impl *q[] = {&dlk_q8_conv_avx512vnni, &dlk_q8_conv_avx2, &dlk_q8_conv_ref, NULL};
-    memcpy(k_avx512.qconv, q, sizeof q);
-    const dlk_fconv_impl *f[] = {&dlk_f32_conv3x3_wino_avx512, &dlk_f32_conv_bcast_avx512, &dlk_f32_gconv_avx512, &dlk_f32_conv_avx512,
-                                 &dlk_f32_conv_ref, NULL};
-    memcpy(k_avx512.fconv, f, sizeof f);
-    k_avx512.quantize_q8 = dlk_quantize_q8_avx512;
-    k_avx512.qadd_q8 = dlk_qadd_q8_avx512;
-    k_avx512.maxpool_q8_ok = dlk_maxpool_2x2_ok_avx512;
-    k_avx512.maxpool_q8 = dlk_maxpool_q8_avx512;
-    k_avx512.maxpool_f32 = dlk_maxpool_f32_avx512;
-    k_avx512.maxpool_f32_16c = dlk_maxpool_f32_16c_avx512;
-    k_avx512.add_f32 = dlk_add_f32_avx512;
+    /* AVX2 alone: the VNNI driver with vpdpbusd emulated, then the int16 kernel for uint8 weights */
+    table_base(&k_avx2, DLK_ISA_AVX2, "avx2", &dlk_q8_conv_avx2quads, &dlk_q8_conv_avx2);
+    SIMD_ENTRIES(k_avx2, avx2);
+    table_base(&k_avx2vnni, DLK_ISA_AVX2VNNI, "avx2vnni", &dlk_q8_conv_avxvnni, &dlk_q8_conv_avx2);
+    SIMD_ENTRIES(k_avx2vnni, avx2);
+    table_base(&k_avx512, DLK_ISA_AVX512, "avx512", &dlk_q8_conv_avx512vnni, &dlk_q8_conv_avx2);
+    SIMD_ENTRIES(k_avx512, avx512);
 }
 
 static int cpu_has(dlk_isa isa)

@@ -7,6 +7,9 @@
  * the same bits under either ISA with the same tiles. The tile sizes, which differ (AVX-512 has 32
  * registers, AVX2 16 of half the width), are the micro-kernels' own (their *_MR / *_NP macros).
  *
+ * int8 / uint8 bytes load into and store from it (v16_load_q8, v16_store_q8: the lanes of the
+ * mask are [0, n) there).
+ *
  * V16_SFX(name) is name_avx512 or name_avx2: the exported kernels of a driver included by both an
  * *-avx512.c and an *-avx2.c file. Include only from kernels/x86/ files built with those flags.
  */
@@ -15,6 +18,7 @@
 
 #include <immintrin.h>
 #include <stdint.h>
+#include <string.h>
 
 #define V16_INLINE static inline __attribute__((always_inline))
 
@@ -35,6 +39,20 @@ V16_INLINE v16 v16_add(v16 a, v16 b) { return _mm512_add_ps(a, b); }
 V16_INLINE v16 v16_sub(v16 a, v16 b) { return _mm512_sub_ps(a, b); }
 V16_INLINE v16 v16_max(v16 a, v16 b) { return _mm512_max_ps(a, b); }
 V16_INLINE float v16_reduce_add(v16 a) { return _mm512_reduce_add_ps(a); }
+V16_INLINE v16 v16_div(v16 a, v16 b) { return _mm512_div_ps(a, b); }
+V16_INLINE v16 v16_min(v16 a, v16 b) { return _mm512_min_ps(a, b); }
+/* the lanes m of 16 int8 / uint8 at p as floats (the others 0) */
+V16_INLINE v16 v16_load_q8(const uint8_t *p, m16 m, int is_u8)
+{
+    const __m128i b = _mm_maskz_loadu_epi8(m, p);
+    return _mm512_cvtepi32_ps(is_u8 ? _mm512_cvtepu8_epi32(b) : _mm512_cvtepi8_epi32(b));
+}
+/* y[i] = low byte of max(rne(v[i]) + add, lo), lanes m */
+V16_INLINE void v16_store_q8(uint8_t *y, m16 m, v16 v, int add, int lo)
+{
+    const __m512i q = _mm512_max_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(add)), _mm512_set1_epi32(lo));
+    _mm_mask_storeu_epi8(y, m, _mm512_cvtepi32_epi8(q));
+}
 /* the even / odd elements of the 32 floats a, b */
 V16_INLINE v16 v16_even(v16 a, v16 b)
 {
@@ -146,6 +164,40 @@ V16_INLINE v16 v16_fmadd(v16 a, v16 b, v16 c) { return v16_make(_mm256_fmadd_ps(
 V16_INLINE v16 v16_add(v16 a, v16 b) { return v16_make(_mm256_add_ps(a.l, b.l), _mm256_add_ps(a.h, b.h)); }
 V16_INLINE v16 v16_sub(v16 a, v16 b) { return v16_make(_mm256_sub_ps(a.l, b.l), _mm256_sub_ps(a.h, b.h)); }
 V16_INLINE v16 v16_max(v16 a, v16 b) { return v16_make(_mm256_max_ps(a.l, b.l), _mm256_max_ps(a.h, b.h)); }
+V16_INLINE v16 v16_div(v16 a, v16 b) { return v16_make(_mm256_div_ps(a.l, b.l), _mm256_div_ps(a.h, b.h)); }
+V16_INLINE v16 v16_min(v16 a, v16 b) { return v16_make(_mm256_min_ps(a.l, b.l), _mm256_min_ps(a.h, b.h)); }
+V16_INLINE __m256 v8_from_q8(__m128i b, int is_u8) { return _mm256_cvtepi32_ps(is_u8 ? _mm256_cvtepu8_epi32(b) : _mm256_cvtepi8_epi32(b)); }
+V16_INLINE v16 v16_load_q8(const uint8_t *p, m16 m, int is_u8)
+{
+    __m128i b;
+    if (m == 0xFFFF) {
+        b = _mm_loadu_si128((const __m128i *)p);
+    } else { /* the lanes m are [0, n) */
+        uint8_t t[16] = {0};
+        memcpy(t, p, (size_t)__builtin_popcount(m));
+        b = _mm_loadu_si128((const __m128i *)t);
+    }
+    return v16_make(v8_from_q8(b, is_u8), v8_from_q8(_mm_srli_si128(b, 8), is_u8));
+}
+V16_INLINE __m256i v8_q8(__m256 v, int add, int lo)
+{
+    const __m256i q = _mm256_max_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(v), _mm256_set1_epi32(add)), _mm256_set1_epi32(lo));
+    return _mm256_and_si256(q, _mm256_set1_epi32(0xFF));
+}
+V16_INLINE void v16_store_q8(uint8_t *y, m16 m, v16 v, int add, int lo)
+{
+    /* the low bytes: 0..255 pack without saturating; then the 4-byte groups back in lane order */
+    const __m256i w = _mm256_packus_epi32(v8_q8(v.l, add, lo), v8_q8(v.h, add, lo));
+    const __m256i q = _mm256_packus_epi16(w, w);
+    const __m128i b = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(q, _mm256_setr_epi32(0, 4, 1, 5, 0, 4, 1, 5)));
+    if (m == 0xFFFF) {
+        _mm_storeu_si128((__m128i *)y, b);
+        return;
+    }
+    uint8_t t[16];
+    _mm_storeu_si128((__m128i *)t, b);
+    memcpy(y, t, (size_t)__builtin_popcount(m));
+}
 V16_INLINE float v16_reduce_add(v16 a)
 {
     /* the order of _mm512_reduce_add_ps: halves, then quarters, then pairs */
