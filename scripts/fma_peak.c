@@ -4,7 +4,7 @@
  * every FMA pipe, and prints the
  * best of several timed repeats as multiply-adds per second (lanes x FMAs / s):
  *   fma_peak [MS]      ->  "fma256 86.1 GMAC/s fma512 172.0 GMAC/s" (fma512 0 without AVX-512)
- * MS: milliseconds per measurement (default 30; 5 repeats, the best kept). scripts/bench.sh builds
+ * MS: milliseconds per width (default 30: 20 measurements of about 1.5 ms, the best kept). scripts/bench.sh builds
  * and runs it in the same run as the models, so that speeds can be stated as shares of this peak.
  */
 #include <immintrin.h>
@@ -50,19 +50,22 @@ __attribute__((target("avx512f"), noinline)) static float run512(long n)
     return _mm512_reduce_add_ps(s);
 }
 
-/* best GMAC/s of 5 repeats of about ms milliseconds each */
+/* best GMAC/s of REPEATS measurements of about ms / REPEATS milliseconds each: short ones, so that
+ * on a shared machine some run between two preemptions */
+#define REPEATS 20
 static double peak(float (*run)(long), int lanes, double ms, float *sink)
 {
+    const double each = ms / REPEATS / 1000.0;
     long n = 1;
-    for (;;) { /* calibrate: n iterations take at least ms / 4 */
+    for (;;) { /* calibrate: n iterations take at least each / 2 */
         const double t0 = now();
         *sink += run(n);
-        if (now() - t0 >= ms / 4000.0 || n > (1L << 30)) break;
+        if (now() - t0 >= each / 2 || n > (1L << 30)) break;
         n *= 2;
     }
-    n *= 4;
+    n *= 2;
     double best = 0;
-    for (int r = 0; r < 5; r++) {
+    for (int r = 0; r < REPEATS; r++) {
         const double t0 = now();
         *sink += run(n);
         const double g = (double)n * INNER * NACC * lanes / (now() - t0) / 1e9;
