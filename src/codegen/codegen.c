@@ -98,6 +98,10 @@ static void emit_step_data(FILE *f, const dlk_program *p, const dlk_step *s, dlk
     char decl[160], fb[48];
     switch (s->kind) {
     case DLK_STEP_CONV: {
+        if (dlk_mcu_conv_ok(p->target, op)) {
+            dlk_mcu_emit_conv_data(f, p->target, op, c, n->name);
+            break;
+        }
         const dlk_qconv_data *qd = dlk_qconv_data_of(op);
         const dlk_qconv_params *q = &qd->p;
         const dlk_conv_geom *g = &q->g;
@@ -172,6 +176,10 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
         const int has_b = dlk_op_input(op, DLK_QCONV_B) != NULL;
         fprintf(f, "    /* %s: %dx%d/%d, %d -> %d channels, %dx%d out */\n", n->name, g->kh, g->kw, g->sh, g->c_in, g->c_out, g->h_out,
                 g->w_out);
+        if (dlk_mcu_conv_ok(p->target, op)) {
+            dlk_mcu_emit_conv_call(f, c, buf_off(p, n->in[DLK_QCONV_X]), buf_off(p, out), p->bufs[p->scratch_buf[s->node]].offset);
+            break;
+        }
         fprintf(f, "    dlk_conv_q8_ref(&%s, arena + %zu, %s_w, %s%s,\n                    arena + %zu, (int32_t *)(arena + %zu));\n", c,
                 buf_off(p, n->in[DLK_QCONV_X]), c, has_b ? c : "NULL", has_b ? "_b" : "",
                 buf_off(p, out), p->scratch_buf[s->node] >= 0 ? p->bufs[p->scratch_buf[s->node]].offset : 0);
@@ -279,6 +287,9 @@ static void emit_source(FILE *f, const dlk_program *p, const char *name, const c
     emit_kernel_text(f, dlk_text_kernels_h);
     emit_kernel_text(f, dlk_text_bcast_h);
     emit_kernel_text(f, dlk_text_ref_q8_c);
+    int fast = 0;
+    for (int i = 0; i < p->n_steps; i++) fast += p->steps[i].kind == DLK_STEP_CONV && dlk_mcu_conv_ok(p->target, &p->ctx->ops[p->steps[i].node]);
+    if (fast) dlk_mcu_emit_kernels(f, p->target);
     fprintf(f, "\n/* ---- constants, layer by layer ---- */\n\n");
     uint8_t lut[3][256];
     dlk_program_input_tables(p, lut);
@@ -300,9 +311,18 @@ static void emit_source(FILE *f, const dlk_program *p, const char *name, const c
             "    const long plane = (long)%s_IN_H * %s_IN_W;\n"
             "    for (int c = 0; c < 3; c++)\n"
             "        for (long i = 0; i < plane; i++) x[c * plane + i] = input_table[c][image[3 * i + c]];\n}\n\n"
-            "int %s_run(const uint8_t *image, float *scores)\n{\n",
-            name, name, name, name);
-    for (int i = 0; i < p->n_steps; i++) emit_step_call(f, p, &p->steps[i], at);
+            "/* Building with -D%s_PROFILE: %s_run calls %s_profile (defined by the caller) before the\n"
+            " * first layer (step -1) and after each, with the step's index, name and MACs. */\n"
+            "#ifdef %s_PROFILE\nvoid %s_profile(int step, const char *layer, long long macs);\n"
+            "#define PROFILE_STEP(i, layer, macs) %s_profile(i, layer, macs)\n"
+            "#else\n#define PROFILE_STEP(i, layer, macs) ((void)0)\n#endif\n\n"
+            "int %s_run(const uint8_t *image, float *scores)\n{\n    PROFILE_STEP(-1, \"start\", 0);\n",
+            name, name, name, name, name, name, name, name, name, name);
+    for (int i = 0; i < p->n_steps; i++) {
+        emit_step_call(f, p, &p->steps[i], at);
+        if (p->steps[i].kind != DLK_STEP_ALIAS)
+            fprintf(f, "    PROFILE_STEP(%d, \"%s\", %lld);\n", i, p->steps[i].cname, (long long)p->steps[i].macs);
+    }
     fprintf(f, "    return 0;\n}\n");
 }
 
