@@ -187,6 +187,7 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
     }
     case DLK_STEP_MAXPOOL:
         fprintf(f, "    /* %s */\n", n->name);
+        if (dlk_mcu_emit_maxpool_call(f, p->target, op, c, buf_off(p, n->in[DLK_POOL_X]), buf_off(p, out))) break;
         fprintf(f, "    dlk_maxpool_q8_ref(&%s, %s, arena + %zu, arena + %zu);\n", c, qtype(at), buf_off(p, n->in[DLK_POOL_X]),
                 buf_off(p, out));
         break;
@@ -194,6 +195,10 @@ static void emit_step_call(FILE *f, const dlk_program *p, const dlk_step *s, dlk
         const dlk_qadd_data *q = dlk_qadd_data_of(op);
         int64_t cnt = dlk_shape_numel(&op->out[0]->shape);
         fprintf(f, "    { /* %s: QLinearAdd%s of %lld values */\n", n->name, q->relu ? " + Relu" : "", (long long)cnt);
+        if (dlk_mcu_emit_qadd_call(f, p->target, op, buf_off(p, n->in[DLK_QADD_A]), buf_off(p, n->in[DLK_QADD_B]), buf_off(p, out))) {
+            fprintf(f, "    }\n");
+            break;
+        }
         fprintf(f, "        static const int64_t len[1] = {%lld}, step[1] = {1};\n", (long long)cnt);
         fprintf(f, "        dlk_qadd_q8_ref(1, len, step, step, %s, arena + %zu, %s, %d, arena + %zu, %s, %d, %s, %d, arena + %zu);\n",
                 qtype(at), buf_off(p, n->in[DLK_QADD_A]), flit(q->as, b1, sizeof b1), q->azp, buf_off(p, n->in[DLK_QADD_B]),
