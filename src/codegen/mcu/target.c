@@ -26,16 +26,18 @@ const char *dlk_target_name(dlk_target t) { return NAMES[t]; }
 const char *dlk_target_names(void) { return "generic|cortex-m55|cortex-m7|cortex-m4"; }
 
 static int is_mve(dlk_target t) { return t == DLK_TARGET_M55; }
-/* Helium: the whole kernel (kh * kw * cin_g) padded to 16; DSP: each kernel row to 4 */
-static int seg_align(dlk_target t) { return is_mve(t) ? 1 : 4; }
-static int k_align(dlk_target t) { return is_mve(t) ? 16 : 1; }
-static int pix_blk(dlk_target t) { return is_mve(t) ? 3 : 1; }
-static size_t elt_bytes(dlk_target t) { return is_mve(t) ? 1 : 2; } /* padded input and weights: int8 / int16 */
+static size_t elt_bytes(dlk_target t) { return is_mve(t) ? 1 : 2; } /* slab and weights: int8 / int16 */
 
-/* The kernel's geometry of a conv: a pointwise conv's planes are rows of the largest width <= 256
- * that divides the plane (fewer block tails; the accumulators of one row stay small). */
+/* Helium: windows of int8 padded to 16; DSP: int16, slab columns of an even count, windows to 4 */
+static int col_align(dlk_target t) { return is_mve(t) ? 1 : 2; }
+static int k_align(dlk_target t) { return is_mve(t) ? 16 : 4; }
+static int pix_blk(dlk_target t) { return is_mve(t) ? 3 : 2; }
+
+/* The kernel's geometry of a conv (the fields of mcu_conv, kern_common.inc): a pointwise conv's
+ * planes are rows of the largest width <= 256 that divides the plane (fewer block tails, a small
+ * slab). */
 typedef struct {
-    int cin_g, cout_g, group, h_in, w_in, h_out, w_out, kh, kw, sh, sw, pad_t, pad_l, hp, wp, seg, segp, kp;
+    int cin_g, cout_g, group, h_in, w_in, h_out, w_out, kh, kw, sh, sw, pad_t, pad_l, wp, col, kp;
 } mcu_geom;
 
 static void geom_of(dlk_target t, const dlk_conv_geom *g, mcu_geom *m)
@@ -53,13 +55,10 @@ static void geom_of(dlk_target t, const dlk_conv_geom *g, mcu_geom *m)
         m->w_in = m->w_out = wd;
         m->h_in = m->h_out = plane / wd;
     }
-    m->hp = (m->h_out - 1) * m->sh + m->kh;
     m->wp = (m->w_out - 1) * m->sw + m->kw;
-    m->seg = m->kw * m->cin_g;
-    const int a = seg_align(t);
-    m->segp = (m->seg + a - 1) / a * a;
-    const int ka = k_align(t);
-    m->kp = (m->kh * m->segp + ka - 1) / ka * ka;
+    const int ca = col_align(t), ka = k_align(t);
+    m->col = (m->kh * m->cin_g + ca - 1) / ca * ca;
+    m->kp = (m->kw * m->col + ka - 1) / ka * ka;
 }
 
 int dlk_mcu_conv_ok(dlk_target t, const dlk_op *op)
@@ -69,18 +68,18 @@ int dlk_mcu_conv_ok(dlk_target t, const dlk_op *op)
     const dlk_conv_geom *g = &q->g;
     return q->x_type == DLK_Q_I8 && q->w_type == DLK_Q_I8 && q->y_type == DLK_Q_I8 && q->w_zp == NULL && g->n == 1 &&
            g->dh == 1 && g->dw == 1 && g->group > 0 && g->h_out > 0 && g->w_out > 0 &&
-           (int64_t)g->h_out * g->w_out <= 0x7fffffff && g->c_in / g->group < 9000;
+           (int64_t)g->h_out * g->w_out <= 0x7fffffff && (int64_t)g->kh * (g->c_in / g->group) < 8000;
 }
 
 size_t dlk_mcu_conv_scratch(dlk_target t, const dlk_op *op)
 {
     mcu_geom m;
     geom_of(t, &dlk_qconv_data_of(op)->p.g, &m);
-    /* MCU_PACK_BYTES, MCU_ACC_W and the gathered rows of kern_*.inc */
-    const size_t slack = is_mve(t) ? 3 * (size_t)m.kp + 32 : 32;
-    const size_t pack = ((size_t)m.hp * m.wp * m.cin_g * elt_bytes(t) + slack + 15) & ~(size_t)15;
-    const size_t wa = ((size_t)m.w_out + pix_blk(t) - 1) / pix_blk(t) * pix_blk(t);
-    return pack + (size_t)m.cout_g * wa * 4 + (is_mve(t) ? wa * m.kp + 16 : 0);
+    /* MCU_SLAB_BYTES and MCU_ACC_W of kern_common.inc */
+    const size_t e = elt_bytes(t), blk = (size_t)pix_blk(t);
+    const size_t slab = ((size_t)m.wp * m.col * e + blk * m.kp * e + 32 + 15) & ~(size_t)15;
+    const size_t wa = ((size_t)m.w_out + blk - 1) / blk * blk;
+    return slab + (size_t)m.cout_g * wa * 4;
 }
 
 void dlk_mcu_emit_kernels(FILE *f, dlk_target t)
@@ -89,6 +88,16 @@ void dlk_mcu_emit_kernels(FILE *f, dlk_target t)
     fputs(is_mve(t) ? dlk_text_kern_mve : dlk_text_kern_dsp, f);
     fputs(dlk_text_kern_common, f);
     fputs(is_mve(t) ? dlk_text_kern_mve_body : dlk_text_kern_dsp_body, f);
+}
+
+/* Where weight k of output channel co (of its group: groups are whole pairs or end on an odd
+ * channel) lies: [co][kp], Helium over 64 [co / 2][kp / 16][2][16] for whole pairs (kern_mve_body.inc). */
+static long wpos(dlk_target t, const mcu_geom *m, int co, long k)
+{
+    const int g = co / m->cout_g, c = co % m->cout_g;
+    const long base = ((long)g * m->cout_g + c) * m->kp;
+    if (!is_mve(t) || m->kp <= 64 || (c % 2 == 0 && c + 1 == m->cout_g)) return base + k;
+    return ((long)g * m->cout_g + (c & ~1)) * m->kp + (k / 16) * 32 + (c & 1) * 16 + k % 16;
 }
 
 static void emit_ints(FILE *f, const char *type, const char *cname, const char *suffix, const int32_t *v, long n)
@@ -107,7 +116,7 @@ void dlk_mcu_emit_conv_data(FILE *f, dlk_target t, const dlk_op *op, const char 
     const int32_t *b = bt ? bt->data : NULL;
     mcu_geom m;
     geom_of(t, g, &m);
-    const long per_co = m.kp, nw = per_co * g->c_out;
+    const long nw = (long)m.kp * g->c_out;
     int32_t *pw = calloc((size_t)nw + (size_t)g->c_out, sizeof *pw);
     if (!pw) return; /* the caller's ferror check sees the short file through fprintf's failure */
     int32_t *pb = pw + nw;
@@ -118,24 +127,25 @@ void dlk_mcu_emit_conv_data(FILE *f, dlk_target t, const dlk_op *op, const char 
             for (int ky = 0; ky < g->kh; ky++)
                 for (int kx = 0; kx < g->kw; kx++) {
                     const int v = w[((long)co * m.cin_g + ci) * ksz + ky * g->kw + kx];
-                    pw[co * per_co + (long)ky * m.segp + kx * m.cin_g + ci] = v;
+                    pw[wpos(t, &m, co, (long)kx * m.col + ky * m.cin_g + ci)] = v;
                     sum += v;
                 }
         /* Helium: raw x with x_zp in the padding, so the bias carries - x_zp * sum(w); DSP: x - x_zp */
         pb[co] = (int32_t)((b ? b[co] : 0) - (is_mve(t) ? (int64_t)q->x_zp * sum : 0));
     }
-    fprintf(f, "/* %s: QLinearConv %d -> %d, %dx%d, stride %d, group %d; %s kernel, weights [co][ky][kx][ci], rows of %d padded to %d, %d per channel */\n",
-            node_name, g->c_in, g->c_out, g->kh, g->kw, g->sh, g->group, NAMES[t], m.seg, m.segp, m.kp);
-    emit_ints(f, is_mve(t) ? "int8_t" : "int16_t", cname, "_w", pw, nw);
+    fprintf(f, "/* %s: QLinearConv %d -> %d, %dx%d, stride %d, group %d; %s kernel, weights [co][kx][ky][ci], %d per channel */\n",
+            node_name, g->c_in, g->c_out, g->kh, g->kw, g->sh, g->group, NAMES[t], m.kp);
+    /* the DSP kernel reads int16 pairs as words */
+    emit_ints(f, is_mve(t) ? "int8_t" : "int16_t __attribute__((aligned(4)))", cname, "_w", pw, nw);
     emit_ints(f, "int32_t", cname, "_b", pb, g->c_out);
     fprintf(f, "static const float %s_scale[%d] = {", cname, g->c_out);
     for (int co = 0; co < g->c_out; co++) fprintf(f, "%s%af%s", co % 6 == 0 ? "\n    " : "", (double)q->scale[co], co + 1 < g->c_out ? "," : "");
     fprintf(f, "\n};\n");
     fprintf(f,
-            "static const mcu_conv %s = {%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d,\n"
+            "static const mcu_conv %s = {%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d,\n"
             "    %d, %d, %d, %d, %s_w, %s_b, %s_scale};\n\n",
             cname, m.cin_g, m.cout_g, m.group, m.h_in, m.w_in, m.h_out, m.w_out, m.kh, m.kw, m.sh, m.sw, m.pad_t, m.pad_l,
-            m.hp, m.wp, m.segp, m.kp, q->x_zp, q->y_zp, q->y_lo, q->y_hi, cname, cname, cname);
+            m.wp, m.col, m.kp, q->x_zp, q->y_zp, q->y_lo, q->y_hi, cname, cname, cname);
     free(pw);
 }
 
