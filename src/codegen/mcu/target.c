@@ -91,13 +91,15 @@ void dlk_mcu_emit_kernels(FILE *f, dlk_target t)
 }
 
 /* Where weight k of output channel co (of its group: groups are whole pairs or end on an odd
- * channel) lies: [co][kp], Helium over 64 [co / 2][kp / 16][2][16] for whole pairs (kern_mve_body.inc). */
+ * channel) lies: [co][kp]; for whole pairs of channels, Helium over 64 [co / 2][kp / 16][2][16], DSP
+ * [co / 2][kp / 4][2][4] (kern_*_body.inc). */
 static long wpos(dlk_target t, const mcu_geom *m, int co, long k)
 {
     const int g = co / m->cout_g, c = co % m->cout_g;
     const long base = ((long)g * m->cout_g + c) * m->kp;
-    if (!is_mve(t) || m->kp <= 64 || (c % 2 == 0 && c + 1 == m->cout_g)) return base + k;
-    return ((long)g * m->cout_g + (c & ~1)) * m->kp + (k / 16) * 32 + (c & 1) * 16 + k % 16;
+    const int il = is_mve(t) ? 16 : 4; /* interleave */
+    if ((is_mve(t) && m->kp <= 64) || (c % 2 == 0 && c + 1 == m->cout_g)) return base + k;
+    return ((long)g * m->cout_g + (c & ~1)) * m->kp + (k / il) * 2 * il + (c & 1) * il + k % il;
 }
 
 static void emit_ints(FILE *f, const char *type, const char *cname, const char *suffix, const int32_t *v, long n)
