@@ -159,7 +159,7 @@ void dlk_mcu_emit_conv_call(FILE *f, const char *cname, size_t x_off, size_t y_o
 int dlk_mcu_emit_maxpool_call(FILE *f, dlk_target t, const dlk_op *op, const char *cname, size_t x_off, size_t y_off)
 {
     const dlk_pool_geom *g = dlk_pool_geom_of(op);
-    if (!is_mve(t) || op->in[DLK_POOL_X]->shape.dtype != DLK_INT8 || g->kh != 2 || g->kw != 2 || g->sh != 2 || g->sw != 2 ||
+    if (t == DLK_TARGET_GENERIC || op->in[DLK_POOL_X]->shape.dtype != DLK_INT8 || g->kh != 2 || g->kw != 2 || g->sh != 2 || g->sw != 2 ||
         g->dh != 1 || g->dw != 1 || g->pad_t || g->pad_l || g->pad_b || g->pad_r || g->h_out != g->h_in / 2 || g->w_out != g->w_in / 2)
         return 0;
     fprintf(f, "    mcu_maxpool2_s8(&%s, (const int8_t *)(arena + %zu), (int8_t *)(arena + %zu));\n", cname, x_off, y_off);
@@ -169,7 +169,7 @@ int dlk_mcu_emit_maxpool_call(FILE *f, dlk_target t, const dlk_op *op, const cha
 int dlk_mcu_emit_qadd_call(FILE *f, dlk_target t, const dlk_op *op, size_t a_off, size_t b_off, size_t y_off)
 {
     const dlk_qadd_data *q = dlk_qadd_data_of(op);
-    if (!is_mve(t) || op->out[0]->shape.dtype != DLK_INT8) return 0;
+    if (t == DLK_TARGET_GENERIC || op->out[0]->shape.dtype != DLK_INT8) return 0;
     fprintf(f,
             "    mcu_qadd_s8(%lld, (const int8_t *)(arena + %zu), %af, %d, (const int8_t *)(arena + %zu), %af, %d, %af, %d, %d, 127,\n"
             "                (int8_t *)(arena + %zu));\n",

@@ -28,7 +28,7 @@ int dlk_mcu_conv_ok(dlk_target t, const dlk_op *op);
  * int32 accumulators. */
 size_t dlk_mcu_conv_scratch(dlk_target t, const dlk_op *op);
 
-/* Helium only: MaxPool 2x2/2 without padding and QLinearAdd (same shapes) on int8, vectorized;
+/* MaxPool 2x2/2 without padding and QLinearAdd (same shapes) on int8 with the target's kernels;
  * each writes the call into f and returns 1, or returns 0 (the reference kernel runs). Only
  * with dlk_mcu_emit_kernels (any int8 program for the target has a conv that needs them). */
 int dlk_mcu_emit_maxpool_call(FILE *f, dlk_target t, const dlk_op *op, const char *cname, size_t x_off, size_t y_off);
