@@ -72,7 +72,7 @@ for (st, name), (mc, i) in sorted(layers.items(), key=lambda kv: -kv[1][1])[:12]
     print(f"  {name:44s} {mc / 1e6:8.2f} M MACs {i / 1e6:8.2f} M instructions {mc / i if i else 0:5.2f} MAC/instruction")
 img = mac["IN_H"] * mac["IN_W"] * 3
 K = lambda b: f"{b / 1024:.1f} KiB"
-print(f"{sys.argv[5]} on Cortex-M55: program flash {K(m['flash'])} (text {m['text']} + rodata {m['rodata']}), model m.o flash "
+print(f"{sys.argv[5]}: program flash {K(m['flash'])} (text {m['text']} + rodata {m['rodata']}), model m.o flash "
       f"{K(m['model']['flash'])}; RAM: arena {K(mac['ARENA_BYTES'])} + input {K(img)} + stack used {stack} B = "
       f"{K(mac['ARENA_BYTES'] + img + stack)} (whole program data+bss+stack region {K(m['ram'])}); "
       f"{ins / 1e6:.1f} M instructions per inference, {macs / ins:.2f} MAC/instruction ({n} image(s); instructions, not cycles)")
