@@ -32,6 +32,11 @@ case "${1:?mnist|zoo}" in
   zoo) count=${3:-1}; model="$ZOO/$2/${2}_qdq_int8.onnx"; refdir="$ZOO/$2"; label=$2 ;;
 esac
 "$DLAKIT" compile "$model" -o "$TMP" --name m --target $target || fail "compile"
+if [ $target != generic ]; then # every convolution on the target's kernels (these models: int8, symmetric weights)
+  nconv=$(grep -c ': QLinearConv ' "$TMP/m.c" || true); nfast=$(grep -c '^    mcu_conv_q8(&' "$TMP/m.c" || true)
+  [ "$nconv" -gt 0 ] && [ "$nconv" = "$nfast" ] && echo "ok all $nconv convolutions call the $target kernel" ||
+    fail "$nfast of $nconv convolutions call the $target kernel"
+fi
 mkdir -p "$TMP/generic"
 "$DLAKIT" compile "$model" -o "$TMP/generic" --name m || fail "compile (generic)"
 $CHECK images "$refdir/inputs_u8_nhwc.npy" "$TMP/in.bin" "$count"
