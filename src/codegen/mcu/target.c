@@ -77,7 +77,7 @@ size_t dlk_mcu_conv_scratch(dlk_target t, const dlk_op *op)
     geom_of(t, &dlk_qconv_data_of(op)->p.g, &m);
     /* MCU_SLAB_BYTES and MCU_ACC_W of kern_common.inc */
     const size_t e = elt_bytes(t), blk = (size_t)pix_blk(t);
-    const size_t slab = ((size_t)m.wp * m.col * e + blk * m.kp * e + 32 + 15) & ~(size_t)15;
+    const size_t slab = ((size_t)m.wp * m.col * e + ((blk - 1) * m.sw * m.col + m.kp) * e + 32 + 15) & ~(size_t)15;
     const size_t wa = ((size_t)m.w_out + blk - 1) / blk * blk;
     return slab + (size_t)m.cout_g * wa * 4;
 }
