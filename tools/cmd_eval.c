@@ -3,6 +3,7 @@
 #include "lib/outfile.h"
 #include "runtime/batch.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +47,51 @@ typedef struct {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* timm's natural_key order (ImageFolder classes): lower-cased, digit runs compared as numbers
+ * ("class2" before "class10"); a text piece that ends first sorts first. Ties by plain order. */
+static int natural_cmp(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    while (*p || *q) {
+        int dp = isdigit(*p), dq = isdigit(*q);
+        if (dp && dq) {
+            while (*p == '0' && isdigit(p[1])) p++;
+            while (*q == '0' && isdigit(q[1])) q++;
+            size_t lp = 0, lq = 0;
+            while (isdigit(p[lp])) lp++;
+            while (isdigit(q[lq])) lq++;
+            if (lp != lq) return lp < lq ? -1 : 1;
+            int c = memcmp(p, q, lp);
+            if (c) return c;
+            p += lp, q += lq;
+            continue;
+        }
+        if (!*p) return -1; /* a shorter key sorts first */
+        if (!*q) return 1;
+        if (dp) return -1;  /* p's text piece ends here, q's goes on */
+        if (dq) return 1;
+        int cp = tolower(*p), cq = tolower(*q);
+        if (cp != cq) return cp < cq ? -1 : 1;
+        p++, q++;
+    }
+    return 0;
+}
+
+static int cmp_natural(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int c = natural_cmp(x, y);
+    return c ? c : strcmp(x, y);
+}
+
 static int has_image_ext(const char *n)
 {
     const char *d = strrchr(n, '.');
     return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
 }
 
-/* Sorted entries of dir that are folders (want_dir) or image files. */
-static int list_sorted(const char *dir, int want_dir, char ***out, int *n)
+/* Sorted entries of dir that are folders (want_dir) or image files; natural: timm's natural key. */
+static int list_sorted(const char *dir, int want_dir, int natural, char ***out, int *n)
 {
     DIR *d = opendir(dir);
     *out = NULL;
@@ -79,7 +117,7 @@ static int list_sorted(const char *dir, int want_dir, char ***out, int *n)
         memcpy((*out)[(*n)++], e->d_name, l);
     }
     closedir(d);
-    if (*n) qsort(*out, *n, sizeof(char *), cmp_str);
+    if (*n) qsort(*out, *n, sizeof(char *), natural ? cmp_natural : cmp_str);
     return 0;
 }
 
@@ -90,26 +128,42 @@ static void free_names(char **v, int n)
 }
 
 /* ImageFolder items; class names into *classes (owned) unless labels fix the order. */
-static int folder_items(const char *root, const dlk_labels *labels, item **items, int *n, dlk_labels *classes)
+static int folder_items(const char *root, const dlk_labels *labels, int natural, item **items, int *n, dlk_labels *classes)
 {
     char **cls;
     int ncls;
     *items = NULL;
     *n = 0;
-    if (list_sorted(root, 1, &cls, &ncls)) return cli_error("eval", "%s: cannot open folder", root);
+    if (list_sorted(root, 1, natural, &cls, &ncls)) return cli_error("eval", "%s: cannot open folder", root);
     if (!ncls) {
         free(cls);
         return cli_error("eval", "%s: no class folders (expected DIR/<class>/*.png|jpg)", root);
     }
+    /* ImageNet's WordNet-ID folders (n01440764/, ...): the standard class index of each, whatever
+     * subset of the 1000 classes is there (with --labels: for a folder not named in the file) */
+    int nw = 0, have_labels = labels && labels->n;
+    for (int c = 0; c < ncls; c++) nw += dlk_imagenet_wnid_index(cls[c]) != -1;
+    int wnid = nw == ncls && (!have_labels || labels->n == 1000);
+    if (nw && !wnid && !have_labels) {
+        for (int c = 0; c < ncls; c++)
+            if (dlk_imagenet_wnid_index(cls[c]) == -1) {
+                cli_error("eval", "%s: class folder '%s' is no WordNet ID, the others are (ImageNet's n01440764, ...)", root, cls[c]);
+                break;
+            }
+        free_names(cls, ncls);
+        return 1;
+    }
     int cap = 0;
     for (int c = 0; c < ncls; c++) {
         int label = c;
-        if (labels && labels->n) {
+        if (have_labels || wnid) {
             label = -1;
-            for (int k = 0; k < labels->n && label < 0; k++)
+            for (int k = 0; have_labels && k < labels->n && label < 0; k++)
                 if (!strcmp(labels->names[k], cls[c])) label = k;
+            if (label < 0 && wnid) label = dlk_imagenet_wnid_index(cls[c]);
             if (label < 0) {
-                cli_error("eval", "%s: class folder '%s' is not in the labels file", root, cls[c]);
+                if (label == -2) cli_error("eval", "%s: class folder '%s' is the WordNet ID of no ImageNet-1k class", root, cls[c]);
+                else cli_error("eval", "%s: class folder '%s' is not in the labels file", root, cls[c]);
                 free_names(cls, ncls);
                 return 1;
             }
@@ -118,7 +172,7 @@ static int folder_items(const char *root, const dlk_labels *labels, item **items
         snprintf(dir, sizeof dir, "%s/%s", root, cls[c]);
         char **files;
         int nf;
-        if (list_sorted(dir, 0, &files, &nf)) continue;
+        if (list_sorted(dir, 0, 0, &files, &nf)) continue;
         for (int f = 0; f < nf; f++) {
             if (*n == cap) {
                 cap = cap ? cap * 2 : 256;
@@ -138,13 +192,107 @@ static int folder_items(const char *root, const dlk_labels *labels, item **items
         }
         free_names(files, nf);
     }
-    if (!(labels && labels->n)) {
+    if (!have_labels && !wnid) {
         classes->n = ncls;
         classes->names = cls;
     } else {
         free_names(cls, ncls);
     }
     return 0;
+}
+
+typedef struct {
+    char *id;
+    int label;
+} gt_entry;
+
+static int cmp_gt(const void *a, const void *b) { return strcmp(((const gt_entry *)a)->id, ((const gt_entry *)b)->id); }
+
+/* A flat folder of images labelled by ImageNet's LOC_val_solution.csv ("ImageId,PredictionString",
+ * the first WordNet ID of the prediction string is the class): an image the file does not name, or
+ * a WordNet ID of no ImageNet-1k class, is an error. */
+static int truth_items(const char *root, const char *csv, item **items, int *n)
+{
+    *items = NULL;
+    *n = 0;
+    const char *base = strrchr(csv, '/');
+    base = base ? base + 1 : csv;
+    if (!strcmp(base, "ILSVRC2012_validation_ground_truth.txt"))
+        return cli_error("eval", "%s: the development kit's class IDs (its own synset order) are not built in; give "
+                                 "LOC_val_solution.csv or class folders named by WordNet ID",
+                         csv);
+    FILE *f = fopen(csv, "rb");
+    if (!f) return cli_error("eval", "%s: cannot open", csv);
+    gt_entry *gt = NULL;
+    int ng = 0, cap = 0, rc = 1, line_no = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        line_no++;
+        char *comma = strchr(line, ',');
+        if (line_no == 1 && !strncmp(line, "ImageId,", 8)) continue;
+        if (!comma) {
+            if (strspn(line, " \r\n") == strlen(line)) continue;
+            cli_error("eval", "%s: line %d: expected ImageId,PredictionString", csv, line_no);
+            goto done;
+        }
+        *comma = 0;
+        char wn[16] = "";
+        sscanf(comma + 1, "%15s", wn);
+        int label = dlk_imagenet_wnid_index(wn);
+        if (label < 0) {
+            cli_error("eval", "%s: line %d: '%s' is no ImageNet-1k WordNet ID", csv, line_no, wn);
+            goto done;
+        }
+        if (ng == cap) {
+            cap = cap ? cap * 2 : 1024;
+            gt_entry *ng2 = realloc(gt, sizeof *gt * (size_t)cap);
+            if (!ng2) goto oom;
+            gt = ng2;
+        }
+        size_t l = strlen(line) + 1;
+        if (!(gt[ng].id = malloc(l))) goto oom;
+        memcpy(gt[ng].id, line, l);
+        gt[ng++].label = label;
+        if (ng > 10000000) break;
+    }
+    if (ng) qsort(gt, (size_t)ng, sizeof *gt, cmp_gt);
+    char **files;
+    int nf;
+    if (list_sorted(root, 0, 0, &files, &nf)) {
+        cli_error("eval", "%s: cannot open folder", root);
+        goto done;
+    }
+    if (!nf) cli_error("eval", "%s: no PNG or JPEG images", root);
+    if (nf && !(*items = malloc(sizeof(item) * (size_t)nf))) {
+        free_names(files, nf);
+        goto oom;
+    }
+    for (int i = 0; i < nf; i++) {
+        char stem[4096];
+        snprintf(stem, sizeof stem, "%s", files[i]);
+        char *dot = strrchr(stem, '.');
+        if (dot) *dot = 0;
+        gt_entry key = {stem, 0}, *hit = ng ? bsearch(&key, gt, (size_t)ng, sizeof *gt, cmp_gt) : NULL;
+        if (!hit) {
+            cli_error("eval", "%s: %s is not in %s", root, files[i], csv);
+            break;
+        }
+        size_t l = strlen(root) + strlen(files[i]) + 2;
+        char *p = malloc(l);
+        if (!p) break;
+        snprintf(p, l, "%s/%s", root, files[i]);
+        (*items)[(*n)++] = (item){p, -1, hit->label};
+    }
+    rc = nf && *n == nf ? 0 : 1;
+    free_names(files, nf);
+    goto done;
+oom:
+    cli_error("eval", "out of memory");
+done:
+    fclose(f);
+    for (int i = 0; i < ng; i++) free(gt[i].id);
+    free(gt);
+    return rc;
 }
 
 /* Item i decoded, preprocessed for the model of this pass and normalized into the context. In the
@@ -197,11 +345,65 @@ static void eval_progress(void *user, int64_t done, int64_t n)
     fprintf(stderr, "\r[%.*s%*s] %lld/%lld", f, "########################################", w - f, "", at, all);
 }
 
-static int write_confusion(const char *path, const int *conf, int nc, const dlk_labels *names, int classes, dlk_err *err)
+/* Writes s as SVG/XML text (escaped; control bytes dropped). */
+static void svg_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else if ((unsigned char)*s >= 0x20 && *s != 0x7f) fputc(*s, f);
+    }
+}
+
+/* The confusion matrix as a picture: one cell per (true, predicted) pair, shaded by its share of
+ * the true class's images, with the count written in it (up to 40 classes; names up to 100). */
+static void confusion_svg(FILE *f, const int *conf, int nc, const dlk_labels *names, int classes, const char *title)
+{
+    int cell = nc <= 40 ? 28 : nc <= 200 ? 6 : 2, m = nc <= 100 ? 110 : 20, side = cell * nc;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"10\">\n",
+            m + side + 10, m + side + 40);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"%d\" y=\"16\" font-size=\"13\">", m);
+    svg_text(f, title);
+    fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\">predicted</text>\n", m, m + side + 30);
+    fprintf(f, "<text transform=\"translate(12 %d) rotate(-90)\">true</text>\n", m + side);
+    for (int r = 0; r < nc; r++) {
+        long total = 0;
+        for (int c = 0; c < nc; c++) total += conf[r * nc + c];
+        for (int c = 0; c < nc; c++) {
+            int v = conf[r * nc + c], shade = total ? (int)(255 - 200.0 * v / total) : 255;
+            fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"rgb(%d,%d,255)\"><title>%d -> %d: %d</title></rect>\n",
+                    m + c * cell, m + r * cell, cell, cell, shade, shade, r, c, v);
+            if (nc <= 40 && v)
+                fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%d</text>\n", m + c * cell + cell / 2,
+                        m + r * cell + cell / 2 + 4, shade < 150 ? "white" : "black", v);
+        }
+        if (nc <= 100) {
+            const char *nm = cli_class_name(names, classes, r);
+            char num[16];
+            snprintf(num, sizeof num, "%d", r);
+            fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", m - 4, m + r * cell + cell / 2 + 4);
+            svg_text(f, nm ? nm : num);
+            fprintf(f, "</text>\n<text transform=\"translate(%d %d) rotate(-90)\">", m + r * cell + cell / 2 + 4, m - 4);
+            svg_text(f, nm ? nm : num);
+            fputs("</text>\n", f);
+        }
+    }
+    fputs("</svg>\n", f);
+}
+
+static int write_confusion(const char *path, const int *conf, int nc, const dlk_labels *names, int classes, const char *title,
+                           dlk_err *err)
 {
     dlk_outfile o;
     if (dlk_outfile_open(&o, path, err)) return -1;
     FILE *f = o.f;
+    size_t pl = strlen(path);
+    if (pl > 4 && !strcasecmp(path + pl - 4, ".svg")) {
+        confusion_svg(f, conf, nc, names, classes, title);
+        return dlk_outfile_close(&o, 1, err) ? -1 : 0;
+    }
     fprintf(f, "true\\predicted");
     for (int c = 0; c < nc; c++) {
         const char *n = cli_class_name(names, classes, c);
@@ -222,20 +424,27 @@ static int write_confusion(const char *path, const int *conf, int nc, const dlk_
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *idx[2] = {NULL, NULL}, *labels_path = NULL, *compare = NULL, *confusion = NULL, *range = NULL;
+    const char *idx[2] = {NULL, NULL}, *labels_path = NULL, *truth = NULL, *compare = NULL, *confusion = NULL, *range = NULL;
     long threads = 1, limit = -1;
-    int json = 0, npos;
+    int json = 0, npos, class_order = 0;
     cli_pre pre;
     cli_pre_init(&pre);
     const cli_opt opts[] = {
-        CLI_OPT_DOC("DIR", "an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in sorted folder-name\n"
-                           "order (or the order of --labels), images in sorted file-name order"),
+        CLI_OPT_DOC("DIR", "an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in timm's natural order of\n"
+                           "the folder names (class2 before class10; or the order of --labels), images in\n"
+                           "sorted file-name order"),
+        {"--class-order", NULL, NULL, CLI_CHOICE, &class_order, NULL, 0, 0, 0, "natural|sorted", "ORDER",
+         "class index of DIR's folders: natural (default, timm's natural_key) or sorted\n(byte order)", NULL},
         {"--idx", NULL, NULL, CLI_STR2, idx, NULL, 0, 0, 0, NULL, "IMAGES LABELS", "MNIST-style IDX files (idx3 uint8 images, idx1 labels)", NULL},
         CLI_STR_OPT("--range", &range, "A:B", "only items A .. B-1 (IDX or folder order)"),
         CLI_INT_OPT("--limit", &limit, 0, 1L << 30, "N", "only the first N items (after --range)"),
         CLI_STR_OPT("--labels", &labels_path, "FILE", "class names, one per line (the class folder names for DIR)"),
+        CLI_STR_OPT("--ground-truth", &truth, "FILE", "DIR is a flat folder of ImageNet validation images labelled by FILE,\n"
+                                                   "LOC_val_solution.csv (found in DIR or its parent when DIR has no\n"
+                                                   "class folders)"),
         CLI_STR_OPT("--compare", &compare, "MODEL2", "also run MODEL2 and report how often the two top-1 answers agree"),
-        CLI_STR_OPT("--confusion", &confusion, "FILE.csv", "write the confusion matrix (rows: true class, columns: predicted)"),
+        CLI_STR_OPT("--confusion", &confusion, "FILE", "write the confusion matrix (rows: true class, columns: predicted):\n"
+                                                       "CSV, or an SVG picture when FILE ends in .svg"),
         CLI_OPT_THREADS(&threads, "worker threads (default 1)"),
         CLI_OPT_JSON(&json, "machine-readable report, with each item's top-1 prediction"),
         CLI_PRE_OPTS(&pre),
@@ -246,8 +455,9 @@ int cmd_eval(int argc, char **argv)
     if (r != CLI_GO) return r;
     const char *model = npos > 0 ? argv[1] : NULL, *dir = npos > 1 ? argv[2] : NULL, *idx_img = idx[0], *idx_lbl = idx[1];
     if (!dir == !idx_img) return cli_usage_error("eval", "give either DIR or --idx IMAGES LABELS");
+    if (truth && !dir) return cli_usage_error("eval", "--ground-truth goes with DIR");
     if (confusion) {
-        const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path};
+        const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path, truth};
         for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++)
             if (dlk_same_file(confusion, ins[k]))
                 return cli_usage_error("eval", "--confusion %s is one of the inputs; it would be overwritten", confusion);
@@ -261,8 +471,22 @@ int cmd_eval(int argc, char **argv)
     eval_job j;
     memset(&j, 0, sizeof j);
     if (labels_path && dlk_labels_read(labels_path, &labels, &err)) return cli_error("eval", "%s", err.msg);
-    if (dir) {
-        if (folder_items(dir, &labels, &items, &n, &classes)) goto done;
+    char found[4200];
+    if (dir && !truth) { /* a flat ImageNet val/ folder: its LOC_val_solution.csv beside or above it */
+        char **sub;
+        int nsub;
+        if (!list_sorted(dir, 1, 0, &sub, &nsub)) {
+            free_names(sub, nsub);
+            for (int up = 0; !nsub && up < 2 && !truth; up++) {
+                snprintf(found, sizeof found, "%s%s/LOC_val_solution.csv", dir, up ? "/.." : "");
+                if (!access(found, R_OK)) truth = found;
+            }
+        }
+    }
+    if (dir && truth) {
+        if (truth_items(dir, truth, &items, &n)) goto done;
+    } else if (dir) {
+        if (folder_items(dir, &labels, !class_order, &items, &n, &classes)) goto done;
     } else {
         if (dlk_idx_read(idx_img, &ximg, &err) || dlk_idx_read(idx_lbl, &xlbl, &err)) {
             cli_error("eval", "%s", err.msg);
@@ -370,7 +594,10 @@ int cmd_eval(int argc, char **argv)
         if (j.pred[0][i] >= 0) conf[lab * nc + j.pred[0][i]]++;
         if (j.nmodels == 2) agree += j.pred[0][i] == j.pred[1][i] && j.pred[0][i] >= 0;
     }
-    if (confusion && write_confusion(confusion, conf, nc, names, nc, &err)) {
+    char title[600];
+    const char *base = strrchr(model, '/');
+    snprintf(title, sizeof title, "%s: top-1 %d/%d = %.2f %%", base ? base + 1 : model, correct[0], count, 100.0 * correct[0] / count);
+    if (confusion && write_confusion(confusion, conf, nc, names, nc, title, &err)) {
         cli_error("eval", "%s (the confusion matrix)", err.msg);
         free(cls_total);
         free(cls_ok);

@@ -100,9 +100,29 @@ typedef struct {
     dlk_npy arr, ind;
     dlk_idx ximg, xlbl;
     long count;
+    double fraction; /* --calib-fraction: 0 = all */
     int flip;
     long n; /* images (before flips) */
 } calib_src;
+
+/* Keeps ceil(f x n) of the n sorted paths, evenly spaced (item i x n / k): every part of the folder
+ * (every class of an ImageFolder) contributes, and the choice does not depend on a random seed. */
+static void keep_fraction(pathlist *l, double f)
+{
+    long n = l->n, k = (long)ceil(f * (double)n);
+    if (k < 1) k = 1;
+    if (k >= n) return;
+    long next = 0;
+    for (long i = 0, pick = 0; i < n; i++) {
+        if (pick < k && i == pick * n / k) {
+            l->paths[next++] = l->paths[i];
+            pick++;
+        } else {
+            free(l->paths[i]);
+        }
+    }
+    l->n = (int)next;
+}
 
 static int src_open(calib_src *s, const dlk_pre_opts *pre, dlk_err *err)
 {
@@ -110,6 +130,7 @@ static int src_open(calib_src *s, const dlk_pre_opts *pre, dlk_err *err)
         if (scan(s->dir, &s->files, 0)) return snprintf(err->msg, sizeof err->msg, "%s: cannot open folder", s->dir), -1;
         if (!s->files.n) return snprintf(err->msg, sizeof err->msg, "%s: no PNG or JPEG images", s->dir), -1;
         qsort(s->files.paths, (size_t)s->files.n, sizeof(char *), cmp_str);
+        if (s->fraction > 0) keep_fraction(&s->files, s->fraction);
         s->n = s->files.n;
     } else if (s->npy) {
         if (dlk_npy_read(s->npy, &s->arr, err)) return -1;
@@ -275,6 +296,8 @@ int cmd_quantize(int argc, char **argv)
          "--calib-idx IMAGES LABELS   "},
         CLI_STR_OPT("--calib-indices", &src.indices, "F.npy", "with --calib-idx: int64 indices of the items to use, in that order"),
         CLI_INT_OPT("--calib-count", &src.count, 1, 100000000, "N", "only the first N calibration images"),
+        {"--calib-fraction", NULL, NULL, CLI_DOUBLE, &src.fraction, NULL, 0, 1, 1, NULL, "F",
+         "with --calib DIR: ceil(F x N) of its N images, evenly spaced in path order", NULL},
         CLI_FLAG_OPT("--calib-flip", &src.flip, "also each image mirrored left-right"),
         CLI_OPT_THREADS(&threads, "calibrate on N threads (default 1; the result does not depend on N)"),
         CLI_PRE_OPTS(&pre),
@@ -315,6 +338,7 @@ int cmd_quantize(int argc, char **argv)
     if (!!src.dir + !!src.npy + !!src.idx_img != 1)
         return cli_usage_error(CMD, "give one calibration source: --calib DIR, --calib-npy FILE or --calib-idx IMAGES LABELS");
     if (src.indices && !src.idx_img) return cli_usage_error(CMD, "--calib-indices goes with --calib-idx");
+    if (src.fraction > 0 && !src.dir) return cli_usage_error(CMD, "--calib-fraction goes with --calib DIR");
 
     int rc = 1;
     dlk_err err;

@@ -19,6 +19,7 @@ static const struct {
     {"quantize", cmd_quantize, "int8 post-training quantization (QDQ or QOperator ONNX), as ONNX Runtime does it"},
     {"analyze", cmd_analyze, "cost of a model on a microcontroller: MACs, weights, planned RAM"},
     {"compile", cmd_compile, "write an int8 model as standalone C (NAME.c, NAME.h) for a microcontroller"},
+    {"zoo", cmd_zoo, "run the model zoo services' user_config.yaml (evaluation, quantization, chains, ...)"},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
