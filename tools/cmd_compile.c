@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char HEAD[] =
-    "usage: dlakit compile MODEL.onnx -o DIR [--name NAME] [--size N|HxW] [--allow-64bit]\n"
+    "usage: dlakit compile MODEL.onnx -o DIR [--name NAME] [--size N|HxW] [--target T] [--allow-64bit]\n"
     "\n"
     "Writes DIR/NAME.c and DIR/NAME.h: the int8 model (QDQ or QOperator file) as plain C99 with its\n"
     "weights as const arrays, one statically sized arena, no malloc and no stdio. The entry point\n"
@@ -22,6 +22,10 @@ static const char HEAD[] =
     "as identifiers made unique against each other, C keywords, standard names and the file's own.\n"
     "An arena or constants over 2 GiB (more than a 32-bit target addresses) are refused unless\n"
     "--allow-64bit.\n"
+    "--target picks the convolution kernels: generic (portable C, any CPU), cortex-m55 (Helium:\n"
+    "build with -mcpu=cortex-m55 -O2), cortex-m7 / cortex-m4 (DSP extension's SMLAD: -mcpu=cortex-m7\n"
+    "or cortex-m4); every target's scores are bit-identical to generic's. The weights lie in the\n"
+    "order the target's inner loop reads them (int16 for the DSP targets).\n"
     "\n";
 static const char TAIL[] =
     "\n"
@@ -30,13 +34,14 @@ static const char TAIL[] =
 
 int cmd_compile(int argc, char **argv)
 {
-    const char *dir = NULL, *name = "model";
+    const char *dir = NULL, *name = "model", *target_name = "generic";
     int hw[2] = {0, 0}, npos, allow64 = 0;
     const cli_opt opts[] = {
         CLI_OPT_OUT(&dir, "DIR", "output folder (created with its parents if missing)"),
         CLI_STR_OPT("--name", &name, "NAME", "C prefix and file name (default: model)"),
         CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
         CLI_FLAG_OPT("--allow-64bit", &allow64, "accept an arena or constants over 2 GiB (C for a 64-bit target only)"),
+        CLI_STR_OPT("--target", &target_name, "T", "generic|cortex-m55|cortex-m7|cortex-m4 (default: generic)"),
     };
     const cli_cmd cmd = {.name = "compile", .head = HEAD, .tail = TAIL, .width = 16, .min_args = 1,
                          .max_args = 1, .missing = "needs MODEL.onnx and -o DIR", .opts = opts, .n_opts = CLI_NOPTS(opts)};
@@ -44,12 +49,15 @@ int cmd_compile(int argc, char **argv)
     if (r != CLI_GO) return r;
     const char *model = argv[1];
     if (!dir) return cli_usage_error("compile", "needs MODEL.onnx and -o DIR");
+    dlk_target target;
+    if (dlk_target_parse(target_name, &target))
+        return cli_usage_error("compile", "unknown --target '%s' (one of %s)", target_name, dlk_target_names());
     dlk_err err;
     dlk_model *m = dlk_model_load(model, &err);
     if (!m) return cli_error("compile", "%s", err.msg);
     dlk_program p;
     int rc = 0;
-    if (dlk_program_build(m, hw[0], hw[1], &p, &err) || (!allow64 && dlk_program_check_32bit(&p, &err)) ||
+    if (dlk_program_build_for(m, hw[0], hw[1], target, &p, &err) || (!allow64 && dlk_program_check_32bit(&p, &err)) ||
         dlk_mkdir_p(dir, &err) || dlk_codegen_write(&p, name, dir, model, &err))
         rc = cli_error("compile", "%s", err.msg);
     else

@@ -7,6 +7,9 @@
 #include <string.h>
 
 extern const char dlk_text_kernels_h[], dlk_text_bcast_h[], dlk_text_ref_q8_c[], dlk_text_ref_f32_c[];
+/* the --target kernels (codegen/mcu/kern_*.inc) */
+extern const char dlk_text_kern_common[], dlk_text_kern_mve[], dlk_text_kern_mve_body[], dlk_text_kern_dsp[],
+    dlk_text_kern_dsp_body[];
 
 const char *dlk_c_comment(const char *s, char out[DLK_C_COMMENT_BUF])
 {
@@ -54,7 +57,7 @@ static const char *const reserved_words[] = {
 /* The generated file's own names: file-scope symbols, its functions' parameters and locals. */
 static const char *const file_words[] = {
     "arena", "arena_words", "input_table", "quantize_input", "image", "scores", "x", "c", "i", "plane", "len", "step",
-    "scale", "zero_point", "model",
+    "scale", "zero_point", "model", "PROFILE_STEP", "layer", "macs",
 };
 
 static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -187,7 +190,10 @@ dlk_cnames *dlk_cnames_new(const char *name)
         bad = add(r, reserved_words[k], strlen(reserved_words[k]));
     for (size_t k = 0; !bad && k < sizeof file_words / sizeof *file_words; k++) bad = add(r, file_words[k], strlen(file_words[k]));
     if (!bad) bad = add_text_identifiers(r, dlk_text_kernels_h) || add_text_identifiers(r, dlk_text_bcast_h) ||
-                    add_text_identifiers(r, dlk_text_ref_q8_c) || add_text_identifiers(r, dlk_text_ref_f32_c);
+                    add_text_identifiers(r, dlk_text_ref_q8_c) || add_text_identifiers(r, dlk_text_ref_f32_c) ||
+                    add_text_identifiers(r, dlk_text_kern_common) || add_text_identifiers(r, dlk_text_kern_mve) ||
+                    add_text_identifiers(r, dlk_text_kern_mve_body) || add_text_identifiers(r, dlk_text_kern_dsp) ||
+                    add_text_identifiers(r, dlk_text_kern_dsp_body);
     if (bad) {
         dlk_cnames_free(r);
         return NULL;

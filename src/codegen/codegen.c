@@ -108,6 +108,10 @@ static void emit_step_data(FILE *f, const cg_ctx *cg, const dlk_step *s)
     char decl[160], fb[48], nb[DLK_C_COMMENT_BUF];
     switch (s->kind) {
     case DLK_STEP_CONV: {
+        if (dlk_mcu_conv_ok(p->target, op)) {
+            dlk_mcu_emit_conv_data(f, p->target, op, c, dlk_c_comment(n->name, nb));
+            break;
+        }
         const dlk_qconv_data *qd = dlk_qconv_data_of(op);
         const dlk_qconv_params *q = &qd->p;
         const dlk_conv_geom *g = &q->g;
@@ -211,6 +215,10 @@ static void emit_step_call(FILE *f, const cg_ctx *cg, const dlk_step *s)
         const int has_b = dlk_op_input(op, DLK_QCONV_B) != NULL;
         fprintf(f, "    /* %s: %dx%d/%d, %d -> %d channels, %dx%d out */\n", dlk_c_comment(n->name, nb), g->kh, g->kw, g->sh, g->c_in, g->c_out, g->h_out,
                 g->w_out);
+        if (dlk_mcu_conv_ok(p->target, op)) {
+            dlk_mcu_emit_conv_call(f, c, buf_off(p, n->in[DLK_QCONV_X]), buf_off(p, out), p->bufs[p->scratch_buf[s->node]].offset);
+            break;
+        }
         fprintf(f, "    dlk_conv_q8_ref(&%s, arena + %zu, %s_w, %s%s,\n                    arena + %zu, (int32_t *)(arena + %zu));\n", c,
                 buf_off(p, n->in[DLK_QCONV_X]), c, has_b ? c : "NULL", has_b ? "_b" : "",
                 buf_off(p, out), p->scratch_buf[s->node] >= 0 ? p->bufs[p->scratch_buf[s->node]].offset : 0);
@@ -220,6 +228,7 @@ static void emit_step_call(FILE *f, const cg_ctx *cg, const dlk_step *s)
         dlk_q8type t = DLK_Q_I8;
         dlk_q8type_of(op->in[DLK_POOL_X]->shape.dtype, &t); /* int8 or uint8 (step_kind) */
         fprintf(f, "    /* %s */\n", dlk_c_comment(n->name, nb));
+        if (dlk_mcu_emit_maxpool_call(f, p->target, op, c, buf_off(p, n->in[DLK_POOL_X]), buf_off(p, out))) break;
         fprintf(f, "    dlk_maxpool_q8_ref(&%s, %s, arena + %zu, arena + %zu);\n", c, qtype(t), buf_off(p, n->in[DLK_POOL_X]),
                 buf_off(p, out));
         break;
@@ -228,6 +237,10 @@ static void emit_step_call(FILE *f, const cg_ctx *cg, const dlk_step *s)
         const dlk_qadd_data *q = dlk_qadd_data_of(op);
         int64_t cnt = dlk_shape_numel(&op->out[0]->shape);
         fprintf(f, "    { /* %s: QLinearAdd%s of %lld values */\n", dlk_c_comment(n->name, nb), q->relu ? " + Relu" : "", (long long)cnt);
+        if (dlk_mcu_emit_qadd_call(f, p->target, op, buf_off(p, n->in[DLK_QADD_A]), buf_off(p, n->in[DLK_QADD_B]), buf_off(p, out))) {
+            fprintf(f, "    }\n");
+            break;
+        }
         fprintf(f, "        static const int64_t len[1] = {%lld}, step[1] = {1};\n", (long long)cnt);
         fprintf(f, "        dlk_qadd_q8_ref(1, len, step, step, %s, arena + %zu, %s, %d, arena + %zu, %s, %d, %s, %d, arena + %zu);\n",
                 qtype(q->t), buf_off(p, n->in[DLK_QADD_A]), flit(q->as, b1, sizeof b1), q->azp, buf_off(p, n->in[DLK_QADD_B]),
@@ -373,6 +386,9 @@ static void emit_source(FILE *f, const cg_ctx *cg)
         emit_kernel_text(f, dlk_text_ref_f32_c);
         fprintf(f, "#undef ceil_div\n#undef valid_range\n");
     }
+    int fast = 0;
+    for (int i = 0; i < p->n_steps; i++) fast += p->steps[i].kind == DLK_STEP_CONV && dlk_mcu_conv_ok(p->target, &p->ctx->ops[p->steps[i].node]);
+    if (fast) dlk_mcu_emit_kernels(f, p->target);
     fprintf(f, "\n/* ---- constants, layer by layer ---- */\n\n");
     uint8_t lut[3][256];
     dlk_program_input_tables(p, lut);
@@ -394,9 +410,18 @@ static void emit_source(FILE *f, const cg_ctx *cg)
             "    const long plane = (long)%s_IN_H * %s_IN_W;\n"
             "    for (int c = 0; c < 3; c++)\n"
             "        for (long i = 0; i < plane; i++) x[c * plane + i] = input_table[c][image[3 * i + c]];\n}\n\n"
-            "int %s_run(const uint8_t *image, float *scores)\n{\n",
-            name, name, name, name);
-    for (int i = 0; i < p->n_steps; i++) emit_step_call(f, cg, &p->steps[i]);
+            "/* Building with -D%s_PROFILE: %s_run calls %s_profile (defined by the caller) before the\n"
+            " * first layer (step -1) and after each, with the step's index, name and MACs. */\n"
+            "#ifdef %s_PROFILE\nvoid %s_profile(int step, const char *layer, long long macs);\n"
+            "#define PROFILE_STEP(i, layer, macs) %s_profile(i, layer, macs)\n"
+            "#else\n#define PROFILE_STEP(i, layer, macs) ((void)0)\n#endif\n\n"
+            "int %s_run(const uint8_t *image, float *scores)\n{\n    PROFILE_STEP(-1, \"start\", 0);\n",
+            name, name, name, name, name, name, name, name, name, name);
+    for (int i = 0; i < p->n_steps; i++) {
+        emit_step_call(f, cg, &p->steps[i]);
+        if (p->steps[i].kind != DLK_STEP_ALIAS)
+            fprintf(f, "    PROFILE_STEP(%d, \"%s\", %lld);\n", i, cg->cn[p->steps[i].node], (long long)p->steps[i].macs);
+    }
     fprintf(f, "    return 0;\n}\n");
 }
 
@@ -429,7 +454,7 @@ static int step_names(const dlk_program *p, const char *name, char (*cn)[80], dl
     if (!r) return dlk_fail(err, "out of memory");
     /* the names the file defines from NAME must not be the kernels' (or a standard name) */
     static const char *const own[] = {"_H", "_IN_H", "_IN_W", "_NUM_CLASSES", "_ARENA_BYTES", "_SCRATCH_BYTES",
-                                      "_WEIGHT_BYTES", "_STACK_BYTES", "_MACS", "_run"};
+                                      "_WEIGHT_BYTES", "_STACK_BYTES", "_MACS", "_run", "_PROFILE", "_profile"};
     for (size_t k = 0; k < sizeof own / sizeof *own; k++) {
         char b[96];
         snprintf(b, sizeof b, "%s%s", name, own[k]);

@@ -141,8 +141,14 @@ static void step_costs(const dlk_program *p, dlk_step *s)
 
 int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err *err)
 {
+    return dlk_program_build_for(m, h, w, DLK_TARGET_GENERIC, p, err);
+}
+
+int dlk_program_build_for(const dlk_model *m, int h, int w, dlk_target target, dlk_program *p, dlk_err *err)
+{
     memset(p, 0, sizeof *p);
     dlk_err_clear(err);
+    p->target = target;
     const dlk_graph *g = &m->g;
     p->g = g;
     p->align = DLK_REF_ARENA_ALIGN; /* the reference kernels: int32 scratch, 128-bit loads on Cortex-M */
@@ -201,10 +207,13 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
         step_costs(p, s);
         p->has_float |= s->kind >= DLK_STEP_DEQUANT;
         const dlk_op *op = &c->ops[i];
-        /* The program runs the reference kernels: a convolution's scratch on this host is that of
-         * its SIMD kernel (packing panels), which dlk_conv_q8_ref does not use, so the plan must not
-         * depend on the host's ISA. */
-        scratch[i] = s->kind == DLK_STEP_CONV ? 0 : op->scratch_bytes;
+        /* The program runs the reference kernels or the target's: a convolution's scratch on this
+         * host is that of its SIMD kernel (packing panels), which dlk_conv_q8_ref does not use, so
+         * the plan must not depend on the host's ISA; a target kernel's is its padded input copy. */
+        if (s->kind == DLK_STEP_CONV)
+            scratch[i] = dlk_mcu_conv_ok(target, op) ? dlk_mcu_conv_scratch(target, op) : 0;
+        else
+            scratch[i] = op->scratch_bytes;
         if (scratch[i] > p->scratch_bytes) p->scratch_bytes = scratch[i];
         p->macs += s->macs;
         p->params += s->params;

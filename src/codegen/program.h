@@ -14,6 +14,7 @@
 
 #include "runtime/runtime.h"
 #include "plan/liveness.h"
+#include "codegen/mcu/target.h"
 
 typedef enum {
     DLK_STEP_INPUT,    /* uint8 image -> int8/uint8 NCHW through the per-channel tables */
@@ -49,6 +50,7 @@ typedef struct {
 
 typedef struct {
     dlk_ctx *ctx;           /* plan-only context: prepared operators, shapes */
+    dlk_target target;      /* the kernels' target (codegen/mcu/target.h) */
     const dlk_graph *g;
     int n_steps;
     dlk_step *steps;
@@ -75,6 +77,8 @@ typedef struct {
 /* Builds the program of model m for an h x w input (h, w <= 0: the model's declared size).
  * Fails with a message when the model is not an int8 classifier of the supported form. */
 int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err *err);
+/* The same for a target: its conv kernels' scratch is planned into the arena. */
+int dlk_program_build_for(const dlk_model *m, int h, int w, dlk_target target, dlk_program *p, dlk_err *err);
 void dlk_program_free(dlk_program *p);
 
 /* The input tables: lut[c][v] = the quantized value `dlakit run` feeds the model for channel c

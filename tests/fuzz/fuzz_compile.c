@@ -73,7 +73,11 @@ static void check_program(const dlk_program *p)
         if (sb >= 0) {
             if (sb >= p->n_bufs) broken("scratch index", i, sb);
             const dlk_plan_buf *b = &p->bufs[sb];
-            if (b->size < p->ctx->ops[i].scratch_bytes || i < b->first || i > b->last) broken("scratch", i, sb);
+            /* a conv's scratch is the target kernel's (none for the reference kernel) */
+            const dlk_op *op = &p->ctx->ops[i];
+            size_t want = op->scratch_bytes;
+            if (p->steps[i].kind == DLK_STEP_CONV) want = dlk_mcu_conv_ok(p->target, op) ? dlk_mcu_conv_scratch(p->target, op) : 0;
+            if (b->size < want || i < b->first || i > b->last) broken("scratch", i, sb);
         }
     }
 }
@@ -144,7 +148,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&p, 0, sizeof p);
     /* the declared size, or a small one (sizes come from the last byte: 0 = declared) */
     const int sz = size ? (data[size - 1] & 3) * 16 : 0;
-    if (dlk_program_build(m, sz, sz, &p, &err)) {
+    /* and the target (bits 2-3: generic, cortex-m55, cortex-m7, cortex-m4): its conv geometry,
+     * scratch and weight packing */
+    const dlk_target target = size ? (dlk_target)((data[size - 1] >> 2) & 3) : DLK_TARGET_GENERIC;
+    if (dlk_program_build_for(m, sz, sz, target, &p, &err)) {
         if (!err.msg[0]) abort();
     } else {
         check_program(&p);
