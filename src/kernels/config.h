@@ -1,7 +1,7 @@
 /*
  * The kernel table: which implementation of each hot kernel this machine runs, chosen once at run
  * time from CPUID (x86: AVX-512 with VNNI, AVX2 + FMA, else the portable reference). The
- * environment variable DLAKIT_ISA=ref|avx2|avx512 forces one (an ISA the CPU lacks falls back to
+ * environment variable DLAKIT_ISA=ref|avx2|avx512|neon forces one (an ISA the CPU lacks falls back to
  * the best one it has, never to an illegal instruction). The reference kernels (kernels.h) stay
  * the oracle: every entry here gives bit-identical int8 results.
  */
@@ -10,7 +10,7 @@
 
 #include "kernels/kernels.h"
 
-typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX512 = 2 } dlk_isa;
+typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX512 = 2, DLK_ISA_NEON = 3 } dlk_isa;
 
 /*
  * int8 convolution with weights packed once. Use: if supports(p), allocate packed_bytes(p), call
@@ -53,7 +53,7 @@ typedef struct dlk_fconv_impl {
  */
 typedef struct dlk_kernels {
     dlk_isa isa;
-    const char *name;              /* "ref", "avx2", "avx512" */
+    const char *name;              /* "ref", "avx2", "avx512", "neon" */
     /* int8 convolutions, best first, ending with the reference (which takes every conv) and a
      * NULL: the first whose supports() accepts a conv runs it */
     const dlk_qconv_impl *qconv[4];
@@ -130,5 +130,8 @@ void dlk_maxpool_f32_avx512(const dlk_pool_geom *g, const float *x, float *y, in
 void dlk_maxpool_f32_16c_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1);
 void dlk_add_f32_avx512(int64_t n, const float *a, const float *b, int relu, float *y);
 void dlk_maxpool_q8_avx512(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
+
+/* Implementations (src/kernels/arm64/), present when DLK_ARM64_KERNELS is defined by the build. */
+extern const dlk_qconv_impl dlk_q8_conv_neon; /* AArch64 NEON (Armv8-A), any int8/uint8 weights */
 
 #endif
