@@ -78,9 +78,28 @@ static int cpu_has(dlk_isa isa)
 }
 #endif
 
+#ifdef DLK_ARM64_KERNELS
+/* NEON is part of every AArch64 core: no run-time check. */
+static dlk_kernels k_neon;
+static pthread_once_t neon_once = PTHREAD_ONCE_INIT;
+
+static void neon_init(void)
+{
+    k_neon = k_ref;
+    k_neon.isa = DLK_ISA_NEON;
+    k_neon.name = "neon";
+    k_neon.qconv[0] = &dlk_q8_conv_neon;
+    k_neon.qconv[1] = &dlk_q8_conv_ref;
+}
+#endif
+
 const dlk_kernels *dlk_kernels_for(dlk_isa isa)
 {
     if (isa == DLK_ISA_REF) return &k_ref;
+#ifdef DLK_ARM64_KERNELS
+    pthread_once(&neon_once, neon_init);
+    if (isa == DLK_ISA_NEON) return &k_neon;
+#endif
 #ifdef DLK_X86_KERNELS
     pthread_once(&tables_once, tables_init);
     if (isa == DLK_ISA_AVX2 && cpu_has(isa)) return &k_avx2;
@@ -96,10 +115,12 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void choose(void)
 {
     const char *e = getenv("DLAKIT_ISA");
-    dlk_isa want = DLK_ISA_AVX512;
+    dlk_isa want = DLK_ISA_NEON; /* the best this build and CPU have (the loop steps down) */
     if (e && !strcmp(e, "ref")) want = DLK_ISA_REF;
     else if (e && !strcmp(e, "avx2")) want = DLK_ISA_AVX2;
     else if (e && !strcmp(e, "avx2vnni")) want = DLK_ISA_AVX2VNNI;
+    else if (e && !strcmp(e, "avx512")) want = DLK_ISA_AVX512;
+    else if (e && !strcmp(e, "neon")) want = DLK_ISA_NEON;
     for (int i = (int)want; i >= 0; i--) {
         const dlk_kernels *k = dlk_kernels_for((dlk_isa)i);
         if (k) {

@@ -1,7 +1,7 @@
 /*
  * The kernel table: which implementation of each hot kernel this machine runs, chosen once at run
  * time from CPUID (x86: AVX-512 with VNNI, AVX2 + FMA, else the portable reference). The
- * environment variable DLAKIT_ISA=ref|avx2|avx2vnni|avx512 forces one (an ISA the CPU lacks falls back to
+ * environment variable DLAKIT_ISA=ref|avx2|avx2vnni|avx512|neon forces one (an ISA the CPU lacks falls back to
  * the best one it has, never to an illegal instruction). The reference kernels (kernels.h) stay
  * the oracle: every entry here gives bit-identical int8 results.
  */
@@ -12,7 +12,8 @@
 
 /* AVX2VNNI: AVX2 + FMA + AVX-VNNI (vpdpbusd on ymm: Intel Core 12th gen on, AMD Zen 5), the AVX2
  * table with the VNNI int8 conv in front */
-typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX2VNNI = 2, DLK_ISA_AVX512 = 3 } dlk_isa;
+typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX2VNNI = 2, DLK_ISA_AVX512 = 3,
+               DLK_ISA_NEON = 4 } dlk_isa;
 
 /*
  * int8 convolution with weights packed once. Use: if supports(p), allocate packed_bytes(p), call
@@ -55,7 +56,7 @@ typedef struct dlk_fconv_impl {
  */
 typedef struct dlk_kernels {
     dlk_isa isa;
-    const char *name;              /* "ref", "avx2", "avx2vnni", "avx512" */
+    const char *name;              /* "ref", "avx2", "avx2vnni", "avx512", "neon" */
     /* int8 convolutions, best first, ending with the reference (which takes every conv) and a
      * NULL: the first whose supports() accepts a conv runs it */
     const dlk_qconv_impl *qconv[4];
@@ -147,5 +148,8 @@ void dlk_quantize_q8_avx2(int64_t n, const float *x, float scale, int zp, dlk_q8
 void dlk_qadd_q8_avx2(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                       int b_zp, float c_scale, int c_zp, int relu, void *c);
 void dlk_maxpool_q8_avx2(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
+
+/* Implementations (src/kernels/arm64/), present when DLK_ARM64_KERNELS is defined by the build. */
+extern const dlk_qconv_impl dlk_q8_conv_neon; /* AArch64 NEON (Armv8-A), any int8/uint8 weights */
 
 #endif
