@@ -2,7 +2,11 @@
 #include "cli.h"
 #include "codegen/program.h"
 
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char HEAD[] =
     "usage: dlakit compile MODEL.onnx -o DIR [--name NAME] [--size N|HxW]\n"
@@ -23,12 +27,32 @@ static const char TAIL[] =
     "Example:\n"
     "  dlakit compile models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx -o out --name mnist\n";
 
+/* mkdir -p: creates dir and its parents (0 when it exists or was made). */
+static int make_dirs(const char *dir)
+{
+    size_t n = strlen(dir);
+    char *p = malloc(n + 1);
+    if (!p) return -1;
+    memcpy(p, dir, n + 1);
+    int rc = 0;
+    for (size_t i = 1; i <= n && rc == 0; i++) {
+        if (p[i] != '/' && p[i] != 0) continue;
+        char c = p[i];
+        p[i] = 0;
+        struct stat st;
+        if (mkdir(p, 0777) != 0 && !(errno == EEXIST && stat(p, &st) == 0 && S_ISDIR(st.st_mode))) rc = -1;
+        p[i] = c;
+    }
+    free(p);
+    return rc;
+}
+
 int cmd_compile(int argc, char **argv)
 {
     const char *dir = NULL, *name = "model";
     int hw[2] = {0, 0}, npos;
     const cli_opt opts[] = {
-        CLI_OPT_OUT(&dir, "DIR", "output folder (must exist)"),
+        CLI_OPT_OUT(&dir, "DIR", "output folder (made with its parents if missing)"),
         CLI_STR_OPT("--name", &name, "NAME", "C prefix and file name (default: model)"),
         CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
     };
@@ -38,14 +62,27 @@ int cmd_compile(int argc, char **argv)
     if (r != CLI_GO) return r;
     const char *model = argv[1];
     if (!dir) return cli_usage_error("compile", "needs MODEL.onnx and -o DIR");
+    if (!dir[0]) return cli_usage_error("compile", "-o needs a folder name (it is empty)");
+    char out_c[4096], out_h[4096];
+    snprintf(out_c, sizeof out_c, "%s/%s.c", dir, name);
+    snprintf(out_h, sizeof out_h, "%s/%s.h", dir, name);
+    if (cli_refuse_input("compile", "-o", out_c, &model, 1) || cli_refuse_input("compile", "-o", out_h, &model, 1)) return 2;
     dlk_err err;
     dlk_model *m = dlk_model_load(model, &err);
     if (!m) return cli_error("compile", "%s", err.msg);
     dlk_program p;
     int rc = 0;
-    if (dlk_program_build(m, hw[0], hw[1], &p, &err) || dlk_codegen_write(&p, name, dir, model, &err))
+    if (dlk_program_build(m, hw[0], hw[1], &p, &err)) {
         rc = cli_error("compile", "%s", err.msg);
-    else
+    } else if (p.arena_bytes + p.weights_bytes > (size_t)INT32_MAX) {
+        /* a 32-bit MCU addresses 4 GiB in all and its compilers refuse objects over 2 GiB */
+        rc = cli_error("compile", "%s: the %zu-byte arena and %zu bytes of constants exceed 2 GiB: no 32-bit "
+                       "microcontroller can hold them (try a smaller --size)", model, p.arena_bytes, p.weights_bytes);
+    } else if (make_dirs(dir)) {
+        rc = cli_error("compile", "%s: cannot create the folder: %s", dir, strerror(errno));
+    } else if (dlk_codegen_write(&p, name, dir, model, &err)) {
+        rc = cli_error("compile", "%s", err.msg);
+    } else
         printf("%s/%s.c, %s/%s.h: %dx%d input, %d classes, %lld MACs, %zu bytes of constants, %zu-byte arena\n", dir, name, dir,
                name, p.in_h, p.in_w, p.num_classes, (long long)p.macs, p.weights_bytes, p.arena_bytes);
     dlk_program_free(&p);

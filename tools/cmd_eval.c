@@ -1,6 +1,6 @@
 /* dlakit eval: accuracy of a model on a labelled data set. */
 #include "classifier.h"
-#include "lib/outfile.h"
+#include "util/outfile.h"
 #include "runtime/batch.h"
 
 #include <dirent.h>
@@ -248,9 +248,7 @@ int cmd_eval(int argc, char **argv)
     if (!dir == !idx_img) return cli_usage_error("eval", "give either DIR or --idx IMAGES LABELS");
     if (confusion) {
         const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path};
-        for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++)
-            if (dlk_same_file(confusion, ins[k]))
-                return cli_usage_error("eval", "--confusion %s is one of the inputs; it would be overwritten", confusion);
+        if (cli_refuse_input("eval", "--confusion", confusion, ins, (int)(sizeof ins / sizeof ins[0]))) return 2;
     }
     long ra = 0, rb = 0;
     dlk_err err;

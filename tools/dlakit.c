@@ -76,14 +76,14 @@ int main(int argc, char **argv)
     }
     if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return 0;
+        return cli_finish_stdout(0);
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("dlakit %s\n", DLK_VERSION);
-        return 0;
+        return cli_finish_stdout(0);
     }
     for (size_t i = 0; i < NCMD; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return cli_finish_stdout(commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "dlakit: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

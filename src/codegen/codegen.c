@@ -11,6 +11,7 @@
 #include "ops/quant.h"
 #include "ops/shape.h"
 #include "util/err.h"
+#include "util/outfile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -306,25 +307,14 @@ static void emit_source(FILE *f, const dlk_program *p, const char *name, const c
     fprintf(f, "    return 0;\n}\n");
 }
 
-/* Writes dir/NAME.ext with emit; fails if it cannot be written whole. */
-static int write_file(const char *dir, const char *name, const char *ext, const dlk_program *p, const char *base,
-                      void (*emit)(FILE *f, const dlk_program *p, const char *name, const char *base), dlk_err *err)
+/* Opens dir/NAME.ext (a temporary file until dlk_outfile_close). */
+static int open_out(dlk_outfile *o, const char *dir, const char *name, const char *ext, char **path, dlk_err *err)
 {
     size_t dl = strlen(dir) + strlen(name) + 8;
-    char *path = malloc(dl);
-    if (!path) return dlk_fail(err, "out of memory");
-    snprintf(path, dl, "%s/%s.%s", dir, name, ext);
-    FILE *f = fopen(path, "w");
-    const int opened = f != NULL;
-    int bad = !opened;
-    if (opened) {
-        emit(f, p, name, base);
-        bad = ferror(f);
-        bad |= fclose(f) != 0;
-    }
-    if (bad) dlk_fail(err, opened ? "%s: write failed" : "%s: cannot write", path);
-    free(path);
-    return bad ? -1 : 0;
+    *path = malloc(dl);
+    if (!*path) return dlk_fail(err, "out of memory");
+    snprintf(*path, dl, "%s%s%s.%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name, ext);
+    return dlk_outfile_open(o, *path, err);
 }
 
 int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, const char *model_path, dlk_err *err)
@@ -337,6 +327,25 @@ int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, c
             return dlk_fail(err, "the name '%s' is not a C identifier", name);
     const char *base = strrchr(model_path, '/');
     base = base ? base + 1 : model_path;
-    if (write_file(dir, name, "h", p, base, emit_header, err)) return -1;
-    return write_file(dir, name, "c", p, base, emit_source, err);
+    if (!dir[0]) return dlk_fail(err, "the output folder name is empty");
+    /* both files are written whole to temporary files, then renamed: a failure leaves neither */
+    dlk_outfile oh, oc;
+    char *ph = NULL, *pc = NULL;
+    int rc = -1;
+    if (open_out(&oh, dir, name, "h", &ph, err) == 0) {
+        if (open_out(&oc, dir, name, "c", &pc, err) == 0) {
+            emit_header(oh.f, p, name, base);
+            emit_source(oc.f, p, name, base);
+            int ok = dlk_outfile_flush(&oh, err) == 0 && dlk_outfile_flush(&oc, err) == 0;
+            dlk_err e2;
+            ok = dlk_outfile_close(&oh, ok, ok ? err : &e2) == 0 && ok;
+            rc = dlk_outfile_close(&oc, ok, ok ? err : &e2) == 0 && ok ? 0 : -1;
+        } else {
+            dlk_err e2;
+            dlk_outfile_close(&oh, 0, &e2);
+        }
+    }
+    free(ph);
+    free(pc);
+    return rc;
 }
