@@ -412,9 +412,11 @@ int cmd_quantize(int argc, char **argv)
         if (split_list(excl_copy, &excl, &qo.n_exclude)) { cli_error(CMD, "out of memory"); goto done; }
         qo.exclude = excl;
     }
-    pre.load_flags = DLK_LOAD_NO_FUSION; /* calibrate every tensor of the file, Relus included */
+    /* calibrate every tensor of the file, Relus included, with the reference kernels: the ranges, and
+     * so the file written, are the same bits on every machine, ISA and thread count */
+    pre.load_flags = DLK_LOAD_NO_FUSION | DLK_LOAD_REFERENCE;
     if (classifier_open(&cl, model, &pre, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    if (dlk_read_file(model, DLK_MAX_MODEL_BYTES, &file, &file_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
+    if (dlk_read_file_checked(model, DLK_MAX_MODEL_BYTES, dlk_onnx_head_check, &file, &file_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     for (int i = 0; i < qo.n_exclude; i++) {
         int found = 0;
         for (int k = 0; k < cl.m->g.n_nodes; k++) found |= !strcmp(cl.m->g.nodes[k].name, excl[i]);
@@ -450,7 +452,7 @@ int cmd_quantize(int argc, char **argv)
     /* the written model must load and prepare before it is written */
     {
         /* NCHW values: the report reads the inner values of both models */
-        dlk_model *qm = dlk_model_load_buffer_ex(packed, packed_len, outpath, report ? DLK_LOAD_NCHW : 0, &err);
+        dlk_model *qm = dlk_model_load_buffer_ex(packed, packed_len, outpath, report ? DLK_LOAD_NCHW | DLK_LOAD_REFERENCE : 0, &err);
         if (!qm) { cli_error(CMD, "the quantized model does not load: %s", err.msg); goto done; }
         dlk_shape s;
         dlk_ctx_input(cl.ctx, 0, &s);
