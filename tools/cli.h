@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "opt.h"
+#include "util/err.h" /* dlk_esc for names from files */
 
 /* Commands: each takes argc/argv with argv[0] = the command name; returns the exit status. */
 int cmd_info(int argc, char **argv);

@@ -91,7 +91,8 @@ int cmd_classify(int argc, char **argv)
             }
             printf("]}");
         } else {
-            printf("%s\n", images[i]);
+            char eb[1024];
+            printf("%s\n", dlk_esc(images[i], eb, sizeof eb));
             for (int j = 0; j < k; j++) {
                 const char *name = cli_class_name(&labels, c.classes, idx[j]);
                 printf("  %2d. %5.1f %%  %4d", j + 1, 100.0 * prob[idx[j]], idx[j]);

@@ -52,21 +52,28 @@ static int has_image_ext(const char *n)
     return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
 }
 
-/* Sorted entries of dir that are folders (want_dir) or image files. */
+/* Sorted entries of dir that are folders (want_dir) or image files. What is skipped and could be
+ * meant as data (links to nothing, FIFOs and other special files, folders inside a class folder) is
+ * reported on stderr. */
 static int list_sorted(const char *dir, int want_dir, char ***out, int *n)
 {
     DIR *d = opendir(dir);
     *out = NULL;
     *n = 0;
     if (!d) return -1;
-    int cap = 0;
+    int cap = 0, dangling = 0, special = 0, nested = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         char p[4096];
         if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p) continue;
         struct stat st;
-        if (stat(p, &st)) continue;
+        if (stat(p, &st)) {
+            dangling++;
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) special++;
+        if (!want_dir && S_ISDIR(st.st_mode)) nested++;
         if (want_dir ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) && has_image_ext(e->d_name))) continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -79,6 +86,12 @@ static int list_sorted(const char *dir, int want_dir, char ***out, int *n)
         memcpy((*out)[(*n)++], e->d_name, l);
     }
     closedir(d);
+    if (dangling || special || nested) {
+        char eb[1024];
+        fprintf(stderr, "dlakit eval: %s: skipped %d broken link%s, %d FIFO%s or other special file%s, %d nested folder%s\n",
+                dlk_esc(dir, eb, sizeof eb), dangling, dangling == 1 ? "" : "s", special, special == 1 ? "" : "s",
+                special == 1 ? "" : "s", nested, nested == 1 ? "" : "s");
+    }
     if (*n) qsort(*out, *n, sizeof(char *), cmp_str);
     return 0;
 }
@@ -102,15 +115,29 @@ static int folder_items(const char *root, const dlk_labels *labels, item **items
         return cli_error("eval", "%s: no class folders (expected DIR/<class>/*.png|jpg)", root);
     }
     int cap = 0;
+    char **shown = calloc((size_t)ncls, sizeof *shown); /* the names as printed (dlk_labels_read's escaping) */
+    for (int c = 0; c < ncls && shown; c++) {
+        size_t l = 4 * strlen(cls[c]) + 1;
+        if ((shown[c] = malloc(l))) dlk_escape(cls[c], shown[c], l);
+        else {
+            free_names(shown, c);
+            shown = NULL;
+        }
+    }
+    if (!shown) {
+        free_names(cls, ncls);
+        return cli_error("eval", "out of memory");
+    }
     for (int c = 0; c < ncls; c++) {
         int label = c;
         if (labels && labels->n) {
             label = -1;
             for (int k = 0; k < labels->n && label < 0; k++)
-                if (!strcmp(labels->names[k], cls[c])) label = k;
+                if (!strcmp(labels->names[k], shown[c])) label = k;
             if (label < 0) {
                 cli_error("eval", "%s: class folder '%s' is not in the labels file", root, cls[c]);
                 free_names(cls, ncls);
+                free_names(shown, ncls);
                 return 1;
             }
         }
@@ -126,6 +153,7 @@ static int folder_items(const char *root, const dlk_labels *labels, item **items
                 if (!ni) {
                     free_names(files, nf);
                     free_names(cls, ncls);
+                    free_names(shown, ncls);
                     return cli_error("eval", "out of memory");
                 }
                 *items = ni;
@@ -138,11 +166,12 @@ static int folder_items(const char *root, const dlk_labels *labels, item **items
         }
         free_names(files, nf);
     }
+    free_names(cls, ncls);
     if (!(labels && labels->n)) {
         classes->n = ncls;
-        classes->names = cls;
+        classes->names = shown;
     } else {
-        free_names(cls, ncls);
+        free_names(shown, ncls);
     }
     return 0;
 }
@@ -404,7 +433,8 @@ int cmd_eval(int argc, char **argv)
         for (int i = 0; i < count; i++) printf("%s%d", i ? "," : "", j.pred[0][i]);
         printf("]}\n");
     } else {
-        printf("model   %s\nimages  %d (%d unreadable)\n", model, count, unreadable);
+        char eb[1024];
+        printf("model   %s\nimages  %d (%d unreadable)\n", dlk_esc(model, eb, sizeof eb), count, unreadable);
         printf("top-1   %d/%d = %.2f %%\n", correct[0], count, 100.0 * correct[0] / count);
         printf("top-5   %d/%d = %.2f %%\n", c5[0], count, 100.0 * c5[0] / count);
         if (j.nmodels == 2) {

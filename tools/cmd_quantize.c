@@ -29,7 +29,9 @@ static const char HEAD[] =
     "int32 biases (scale = input scale x weight scale), Relu folded into the QuantizeLinear of the\n"
     "node before it, MaxPool/Flatten/Reshape keeping their input's scale. The compute nodes keep\n"
     "their names; QuantizeLinear/DequantizeLinear nodes and scales are named as ORT names them.\n"
-    "The file is written atomically (nothing is left on failure).\n"
+    "The file is written atomically (nothing is left on failure). Calibration runs dlakit's portable\n"
+    "reference kernels, so the file is the same bytes on every machine, ISA and --threads (the float\n"
+    "passes are about 10x slower than the machine's SIMD kernels; --threads spreads the images).\n"
     "\n"
     "Calibration data (preprocessed as `dlakit classify` does):\n";
 static const char TAIL[] =

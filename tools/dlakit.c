@@ -30,7 +30,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < NCMD; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'dlakit COMMAND --help' describes a command. 'dlakit --version' prints the version.\n"
                "\nLimits (every command; also DLAKIT_MAX_IMAGE_PIXELS, DLAKIT_MAX_TENSOR_BYTES, DLAKIT_MAX_ARENA_BYTES):\n"
-               "  --max-image-pixels N   decoded image size (default %llu, Pillow's MAX_IMAGE_PIXELS)\n"
+               "  --max-image-pixels N   decoded and resized image size (default %llu, Pillow's MAX_IMAGE_PIXELS;\n"
+               "                         fixed: at most 32768 pixels a side, JPEG at most 500 scans)\n"
                "  --max-tensor-bytes N   one tensor (default %llu); N may end in K, M, G (powers of 1024)\n"
                "  --max-arena-bytes N    one context's arena (default %llu)\n",
             (unsigned long long)DLK_DEFAULT_MAX_IMAGE_PIXELS, (unsigned long long)DLK_DEFAULT_MAX_TENSOR_BYTES,
