@@ -69,6 +69,7 @@ int cmd_classify(int argc, char **argv)
         dlk_image im = {0};
         const float *scores;
         if (dlk_image_load(images[i], &im, &err) || classifier_run(&c, &im, &scores, &err)) {
+            if (im.rgb) dlk_err_prefix(&err, "%s", images[i]); /* preprocessing's messages do not name the file */
             cli_error("classify", "%s", err.msg);
             dlk_image_free(&im);
             rc = 1;

@@ -191,7 +191,8 @@ static int eval_fill(void *user, dlk_ctx *ctx, int thread, int64_t i, int64_t co
     if (it->path) bad = dlk_image_load(it->path, &im, err);
     else bad = dlk_image_from_gray(j->idx_images->data + (size_t)it->idx * j->idx_images->dims[1] * j->idx_images->dims[2],
                                    j->idx_images->dims[2], j->idx_images->dims[1], &im, err);
-    if (!bad) bad = classifier_fill(c, &im, j->hwc[thread], ctx, err);
+    if (!bad && (bad = classifier_fill(c, &im, j->hwc[thread], ctx, err)) != 0 && it->path)
+        dlk_err_prefix(err, "%s", it->path); /* preprocessing's messages do not name the file */
     dlk_image_free(&im);
     return bad ? 1 : 0;
 }
@@ -290,6 +291,13 @@ int cmd_eval(int argc, char **argv)
     if (labels_path && dlk_labels_read(labels_path, &labels, &err)) return cli_error("eval", "%s", err.msg);
     if (dir) {
         if (folder_items(dir, &labels, &items, &n, &classes)) goto done;
+        for (int i = 0; i < n && confusion; i++) {
+            const char *img = items[i].path;
+            if (cli_refuse_input("eval", "--confusion", confusion, &img, 1)) {
+                rc = 2;
+                goto done;
+            }
+        }
     } else {
         if (dlk_idx_read(idx_img, &ximg, &err) || dlk_idx_read(idx_lbl, &xlbl, &err)) {
             cli_error("eval", "%s", err.msg);

@@ -286,7 +286,9 @@ static int jpeg_decode(jpeg_state *st, struct jpeg_decompress_struct *cinfo, con
 {
     if (setjmp(st->jb)) return dlk_fail(err, "%s: invalid or truncated JPEG: %s", name, st->msg);
 
-    jpeg_create_decompress(cinfo);
+    jpeg_create_decompress(cinfo); /* (which clears every field but err) */
+    st->progress.progress_monitor = jpeg_progress_fn;
+    cinfo->progress = &st->progress;
     jpeg_mem_src(cinfo, data, (unsigned long)size);
     jpeg_read_header(cinfo, TRUE);
     if (check_decoded(cinfo->image_width, cinfo->image_height, name, held, err)) return -1;
@@ -349,8 +351,6 @@ static int load_jpeg(const uint8_t *data, size_t size, const char *name, dlk_ima
         cinfo->err = jpeg_std_error(&st->pub);
         st->pub.error_exit = jpeg_error_exit_fn;
         st->pub.emit_message = jpeg_emit_fn;
-        st->progress.progress_monitor = jpeg_progress_fn;
-        cinfo->progress = &st->progress;
         rc = jpeg_decode(st, cinfo, data, size, name, out, &held, err);
         jpeg_destroy_decompress(cinfo);
         free(st->row);
