@@ -38,7 +38,7 @@ expect_refusal() {
 expect_refusal "needs an int8 model" analyze "$MNIST_MODELS/dla46c_mnist_64.onnx"
 expect_refusal "needs an int8 model" compile "$MNIST_MODELS/dla46c_mnist_64.onnx" -o "$TMP" --name f
 expect_refusal "not a C identifier" compile "$m" -o "$TMP" --name 9x
-expect_refusal "cannot write" compile "$m" -o "$TMP/missing/dir" --name m
+expect_refusal "cannot create the folder" compile "$m" -o "$m/dir" --name m  # (a missing folder is made; under a file it cannot be)
 expect_refusal "must have shape" analyze "$m" --size 32
 [ ! -e "$TMP/f.c" ] || fail "a refused compile wrote f.c"
 
