@@ -22,6 +22,7 @@
 static pthread_mutex_t budget_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t budget_cv = PTHREAD_COND_INITIALIZER;
 static long long budget_used;             /* pixels held by every thread's decoded images */
+static long long budget_waiting;          /* of which by threads waiting in budget_take */
 static _Thread_local long long budget_mine; /* of which this thread's */
 
 static void budget_take(long long px)
@@ -30,7 +31,15 @@ static void budget_take(long long px)
     dlk_limits_get(&lim);
     const long long limit = lim.image_pixels > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)lim.image_pixels;
     pthread_mutex_lock(&budget_mu);
-    while (budget_used - budget_mine > 0 && budget_used + px > limit) pthread_cond_wait(&budget_cv, &budget_mu);
+    /* Wait only for pixels that a running thread holds (it will free them): a thread that holds an
+     * image and waits for more (preprocessing's resized image) does not count, so that two such
+     * threads never wait for each other. */
+    while (budget_used - budget_mine - budget_waiting > 0 && budget_used + px > limit) {
+        budget_waiting += budget_mine;
+        pthread_cond_broadcast(&budget_cv); /* the others may now go on */
+        pthread_cond_wait(&budget_cv, &budget_mu);
+        budget_waiting -= budget_mine;
+    }
     budget_used += px;
     budget_mine += px;
     pthread_mutex_unlock(&budget_mu);

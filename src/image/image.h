@@ -43,7 +43,9 @@ void dlk_image_free(dlk_image *im);
  * and a decode waits while other threads' images hold more than the pixel limit
  * (dlk_limits.image_pixels) would allow together with it, so that N threads decoding large images
  * (eval --threads N) need about the memory of one maximal image, not N. A thread's own images never
- * make it wait (no deadlock for one thread holding several), and an image alone always proceeds.
+ * make it wait (no deadlock for one thread holding several), an image alone always proceeds, and
+ * a thread waits only for pixels that running threads hold (not for those of threads that wait
+ * themselves while holding an image: no deadlock between them).
  * Free an image in the thread that decoded it. Pixels held now, for tests: */
 long long dlk_image_budget_in_use(void);
 /* The same budget for other pixel buffers an input's size controls (the resized image of
