@@ -4,6 +4,7 @@
 # file differed from avx512's (3,678 bytes on a zoo model; top-1 1950 vs 1951). Calibration now runs
 # the reference kernels (DLK_LOAD_REFERENCE). Every method, DLAKIT_ISA=ref|avx2|avx512 x 1-3
 # threads, byte for byte; an ISA this CPU lacks is reported (the comparison then covers fewer).
+# On the code before the fix it fails (7 of 21 runs differ from ref's bytes on an AVX-512 machine).
 . "$(dirname "$0")/engine_lib.sh"
 M="$MNIST_MODELS/dla46c_mnist_64.onnx"
 cp "$MNIST_MODELS/samples_u8_nhwc.npy" "$TMP/cal.npy"
@@ -13,12 +14,12 @@ for isa in avx2 avx512; do
 done
 runs=0
 for method in minmax percentile entropy; do
-  ref=""
+  ref=""; f0=$FAILS
   for isa in ref avx2 avx512; do
     threads="1 2 3"; [ $method = minmax ] || threads="1 3" # (the histogram methods: fewer, for the CI time)
     for t in $threads; do
       out="$TMP/q_${method}_${isa}_$t.onnx"
-      if ! DLAKIT_ISA=$isa "$DLAKIT" quantize "$M" -o "$out" --calib-npy "$TMP/cal.npy" --calib-flip --method $method \
+      if ! DLAKIT_ISA=$isa "$DLAKIT" quantize "$M" -o "$out" --calib-npy "$TMP/cal.npy" --calib-count 4 --method $method \
           --threads $t >/dev/null 2>"$TMP/err"; then
         echo "FAIL quantize $method $isa $t:"; cat "$TMP/err"; FAILS=$((FAILS + 1)); continue
       fi
@@ -30,7 +31,7 @@ for method in minmax percentile entropy; do
       fi
     done
   done
-  echo "$method: $(md5sum <"$ref" | cut -c1-12) on every ISA and thread count"
+  [ $FAILS = $f0 ] && echo "$method: $(md5sum <"$ref" | cut -c1-12) on every ISA and thread count"
 done
 echo "robust_quantize_isa: $runs runs, $FAILS failed"
 [ "$FAILS" -eq 0 ]
