@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "opt.h"
+#include "util/err.h" /* dlk_esc for names from files */
 
 /* Commands: each takes argc/argv with argv[0] = the command name; returns the exit status. */
 int cmd_info(int argc, char **argv);
@@ -41,6 +42,12 @@ int cli_parse_floats3(const char *s, float v[3]);
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 /* "A:B" (A or B may be left out: 0, n) -> a, b with 0 <= a < b <= n. Returns 0 on success. */
 int cli_parse_range(const char *s, long n, long *a, long *b);
+/* A usage error (2) when the output `out` of option `opt` is the same file as one of the n inputs
+ * (NULLs skipped): it would be overwritten. 0 otherwise. */
+int cli_refuse_input(const char *cmd, const char *opt, const char *out, const char *const *inputs, int n);
+/* Flushes stdout; 1 with a message when anything written to it was lost (a full disk, a closed
+ * pipe), else rc. */
+int cli_finish_stdout(int rc);
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
 

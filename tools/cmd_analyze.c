@@ -1,6 +1,8 @@
 /* dlakit analyze: the cost of a model as `dlakit compile` would build it, before a chip is chosen. */
 #include "cli.h"
 #include "codegen/program.h"
+#include "util/err.h"
+#include "util/outfile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +39,11 @@ static void shape_txt(const dlk_shape *s, char *b, size_t n)
     for (int i = 0; i < s->ndim && at + 1 < n; i++) at += (size_t)snprintf(b + at, n - at, "%s%lld", i ? "x" : "", (long long)s->dims[i]);
 }
 
-static int write_svg(const dlk_program *p, const char *path)
+static int write_svg(const dlk_program *p, const char *path, dlk_err *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
+    dlk_outfile o;
+    if (dlk_outfile_open(&o, path, err)) return -1;
+    FILE *f = o.f;
     double W = 1000, H = 600, L = 60, T = 30;
     double xs = W / (p->n_steps ? p->n_steps : 1), ys = H / (double)(p->arena_bytes ? p->arena_bytes : 1);
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
@@ -59,8 +62,7 @@ static int write_svg(const dlk_program *p, const char *path)
     }
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">layer (time) &#8594;</text>\n", L, T + H + 16);
     fprintf(f, "<text x=\"4\" y=\"%.0f\">address &#8595;</text>\n</svg>\n", T + 12);
-    int bad = ferror(f);
-    return (fclose(f) != 0 || bad) ? -1 : 0;
+    return dlk_outfile_close(&o, 1, err);
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -78,6 +80,7 @@ int cmd_analyze(int argc, char **argv)
     int r = cli_parse(&cmd, argc, argv, &npos);
     if (r != CLI_GO) return r;
     const char *model = argv[1];
+    if (cli_refuse_input("analyze", "--svg", svg, &model, 1)) return 2;
     dlk_err err;
     dlk_model *m = dlk_model_load(model, &err);
     if (!m) return cli_error("analyze", "%s", err.msg);
@@ -116,7 +119,8 @@ int cmd_analyze(int argc, char **argv)
         for (int i = 0; i < p.n_steps; i++) {
             const dlk_step *s = &p.steps[i];
             shape_txt(&p.ctx->ops[s->node].out[0]->shape, sh, sizeof sh);
-            const char *nm = p.g->nodes[s->node].name;
+            char eb[256];
+            const char *nm = dlk_esc(p.g->nodes[s->node].name, eb, sizeof eb);
             size_t ln = strlen(nm);
             printf("%-4d %-36s %-20s %-16s %12lld %9lld %9zu %9zu %9zu%s\n", i, ln > 36 ? nm + ln - 36 : nm, kind_name(&p, s), sh,
                    (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes,
@@ -132,7 +136,7 @@ int cmd_analyze(int argc, char **argv)
                p.lower_bound ? 100.0 * ((double)p.arena_bytes - (double)p.lower_bound) / (double)p.lower_bound : 0.0, p.scratch_bytes);
     }
     int rc = 0;
-    if (svg && write_svg(&p, svg)) rc = cli_error("analyze", "%s: cannot write", svg);
+    if (svg && write_svg(&p, svg, &err)) rc = cli_error("analyze", "%s", err.msg);
     dlk_program_free(&p);
     dlk_model_free(m);
     return rc;

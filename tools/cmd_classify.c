@@ -69,6 +69,7 @@ int cmd_classify(int argc, char **argv)
         dlk_image im = {0};
         const float *scores;
         if (dlk_image_load(images[i], &im, &err) || classifier_run(&c, &im, &scores, &err)) {
+            if (im.rgb) dlk_err_prefix(&err, "%s", images[i]); /* preprocessing's messages do not name the file */
             cli_error("classify", "%s", err.msg);
             dlk_image_free(&im);
             rc = 1;
@@ -91,7 +92,8 @@ int cmd_classify(int argc, char **argv)
             }
             printf("]}");
         } else {
-            printf("%s\n", images[i]);
+            char eb[1024];
+            printf("%s\n", dlk_esc(images[i], eb, sizeof eb));
             for (int j = 0; j < k; j++) {
                 const char *name = cli_class_name(&labels, c.classes, idx[j]);
                 printf("  %2d. %5.1f %%  %4d", j + 1, 100.0 * prob[idx[j]], idx[j]);

@@ -1,9 +1,13 @@
 /* dlakit compile: an int8 model as standalone C (NAME.c + NAME.h) for a microcontroller. */
 #include "cli.h"
 #include "codegen/program.h"
-#include "lib/outfile.h"
+#include "util/outfile.h"
 
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char HEAD[] =
     "usage: dlakit compile MODEL.onnx -o DIR [--name NAME] [--size N|HxW] [--target T] [--allow-64bit]\n"
@@ -32,6 +36,7 @@ static const char TAIL[] =
     "Example:\n"
     "  dlakit compile models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx -o out --name mnist\n";
 
+
 int cmd_compile(int argc, char **argv)
 {
     const char *dir = NULL, *name = "model", *target_name = "generic";
@@ -52,6 +57,11 @@ int cmd_compile(int argc, char **argv)
     dlk_target target;
     if (dlk_target_parse(target_name, &target))
         return cli_usage_error("compile", "unknown --target '%s' (one of %s)", target_name, dlk_target_names());
+    if (!dir[0]) return cli_usage_error("compile", "-o needs a folder name (it is empty)");
+    char out_c[4096], out_h[4096];
+    snprintf(out_c, sizeof out_c, "%s/%s.c", dir, name);
+    snprintf(out_h, sizeof out_h, "%s/%s.h", dir, name);
+    if (cli_refuse_input("compile", "-o", out_c, &model, 1) || cli_refuse_input("compile", "-o", out_h, &model, 1)) return 2;
     dlk_err err;
     dlk_model *m = dlk_model_load(model, &err);
     if (!m) return cli_error("compile", "%s", err.msg);

@@ -1,6 +1,6 @@
 /* dlakit eval: accuracy of a model on a labelled data set. */
 #include "classifier.h"
-#include "lib/outfile.h"
+#include "util/outfile.h"
 #include "runtime/batch.h"
 
 #include <ctype.h>
@@ -90,21 +90,28 @@ static int has_image_ext(const char *n)
     return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
 }
 
-/* Sorted entries of dir that are folders (want_dir) or image files; natural: timm's natural key. */
+/* Sorted entries of dir that are folders (want_dir) or image files; natural: timm's natural key. What is skipped and could be
+ * meant as data (links to nothing, FIFOs and other special files, folders inside a class folder) is
+ * reported on stderr. */
 static int list_sorted(const char *dir, int want_dir, int natural, char ***out, int *n)
 {
     DIR *d = opendir(dir);
     *out = NULL;
     *n = 0;
     if (!d) return -1;
-    int cap = 0;
+    int cap = 0, dangling = 0, special = 0, nested = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         char p[4096];
         if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p) continue;
         struct stat st;
-        if (stat(p, &st)) continue;
+        if (stat(p, &st)) {
+            dangling++;
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) special++;
+        if (!want_dir && S_ISDIR(st.st_mode)) nested++;
         if (want_dir ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) && has_image_ext(e->d_name))) continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -117,6 +124,12 @@ static int list_sorted(const char *dir, int want_dir, int natural, char ***out, 
         memcpy((*out)[(*n)++], e->d_name, l);
     }
     closedir(d);
+    if (dangling || special || nested) {
+        char eb[1024];
+        fprintf(stderr, "dlakit eval: %s: skipped %d broken link%s, %d FIFO%s or other special file%s, %d nested folder%s\n",
+                dlk_esc(dir, eb, sizeof eb), dangling, dangling == 1 ? "" : "s", special, special == 1 ? "" : "s",
+                special == 1 ? "" : "s", nested, nested == 1 ? "" : "s");
+    }
     if (*n) qsort(*out, *n, sizeof(char *), natural ? cmp_natural : cmp_str);
     return 0;
 }
@@ -135,7 +148,7 @@ static int folder_items(const char *root, const dlk_labels *labels, int natural,
     *items = NULL;
     *n = 0;
     if (list_sorted(root, 1, natural, &cls, &ncls)) return cli_error("eval", "%s: cannot open folder", root);
-    if (!ncls) {
+    if (ncls <= 0) {
         free(cls);
         return cli_error("eval", "%s: no class folders (expected DIR/<class>/*.png|jpg)", root);
     }
@@ -154,17 +167,31 @@ static int folder_items(const char *root, const dlk_labels *labels, int natural,
         return 1;
     }
     int cap = 0;
+    char **shown = calloc((size_t)ncls, sizeof *shown); /* the names as printed (dlk_labels_read's escaping) */
+    for (int c = 0; c < ncls && shown; c++) {
+        size_t l = 4 * strlen(cls[c]) + 1;
+        if ((shown[c] = malloc(l))) dlk_escape(cls[c], shown[c], l);
+        else {
+            free_names(shown, c);
+            shown = NULL;
+        }
+    }
+    if (!shown) {
+        free_names(cls, ncls);
+        return cli_error("eval", "out of memory");
+    }
     for (int c = 0; c < ncls; c++) {
         int label = c;
         if (have_labels || wnid) {
             label = -1;
             for (int k = 0; have_labels && k < labels->n && label < 0; k++)
-                if (!strcmp(labels->names[k], cls[c])) label = k;
+                if (!strcmp(labels->names[k], shown[c])) label = k;
             if (label < 0 && wnid) label = dlk_imagenet_wnid_index(cls[c]);
             if (label < 0) {
                 if (label == -2) cli_error("eval", "%s: class folder '%s' is the WordNet ID of no ImageNet-1k class", root, cls[c]);
                 else cli_error("eval", "%s: class folder '%s' is not in the labels file", root, cls[c]);
                 free_names(cls, ncls);
+                free_names(shown, ncls);
                 return 1;
             }
         }
@@ -180,6 +207,7 @@ static int folder_items(const char *root, const dlk_labels *labels, int natural,
                 if (!ni) {
                     free_names(files, nf);
                     free_names(cls, ncls);
+                    free_names(shown, ncls);
                     return cli_error("eval", "out of memory");
                 }
                 *items = ni;
@@ -192,11 +220,12 @@ static int folder_items(const char *root, const dlk_labels *labels, int natural,
         }
         free_names(files, nf);
     }
+    free_names(cls, ncls);
     if (!have_labels && !wnid) {
         classes->n = ncls;
-        classes->names = cls;
+        classes->names = shown;
     } else {
-        free_names(cls, ncls);
+        free_names(shown, ncls);
     }
     return 0;
 }
@@ -310,7 +339,8 @@ static int eval_fill(void *user, dlk_ctx *ctx, int thread, int64_t i, int64_t co
     if (it->path) bad = dlk_image_load(it->path, &im, err);
     else bad = dlk_image_from_gray(j->idx_images->data + (size_t)it->idx * j->idx_images->dims[1] * j->idx_images->dims[2],
                                    j->idx_images->dims[2], j->idx_images->dims[1], &im, err);
-    if (!bad) bad = classifier_fill(c, &im, j->hwc[thread], ctx, err);
+    if (!bad && (bad = classifier_fill(c, &im, j->hwc[thread], ctx, err)) != 0 && it->path)
+        dlk_err_prefix(err, "%s", it->path); /* preprocessing's messages do not name the file */
     dlk_image_free(&im);
     return bad ? 1 : 0;
 }
@@ -458,9 +488,7 @@ int cmd_eval(int argc, char **argv)
     if (truth && !dir) return cli_usage_error("eval", "--ground-truth goes with DIR");
     if (confusion) {
         const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path, truth};
-        for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++)
-            if (dlk_same_file(confusion, ins[k]))
-                return cli_usage_error("eval", "--confusion %s is one of the inputs; it would be overwritten", confusion);
+        if (cli_refuse_input("eval", "--confusion", confusion, ins, (int)(sizeof ins / sizeof ins[0]))) return 2;
     }
     long ra = 0, rb = 0;
     dlk_err err;
@@ -487,6 +515,13 @@ int cmd_eval(int argc, char **argv)
         if (truth_items(dir, truth, &items, &n)) goto done;
     } else if (dir) {
         if (folder_items(dir, &labels, !class_order, &items, &n, &classes)) goto done;
+        for (int i = 0; i < n && confusion; i++) {
+            const char *img = items[i].path;
+            if (cli_refuse_input("eval", "--confusion", confusion, &img, 1)) {
+                rc = 2;
+                goto done;
+            }
+        }
     } else {
         if (dlk_idx_read(idx_img, &ximg, &err) || dlk_idx_read(idx_lbl, &xlbl, &err)) {
             cli_error("eval", "%s", err.msg);
@@ -633,7 +668,8 @@ int cmd_eval(int argc, char **argv)
         for (int i = 0; i < count; i++) printf("%s%d", i ? "," : "", j.pred[0][i]);
         printf("]}\n");
     } else {
-        printf("model   %s\nimages  %d (%d unreadable)\n", model, count, unreadable);
+        char eb[1024];
+        printf("model   %s\nimages  %d (%d unreadable)\n", dlk_esc(model, eb, sizeof eb), count, unreadable);
         printf("top-1   %d/%d = %.2f %%\n", correct[0], count, 100.0 * correct[0] / count);
         printf("top-5   %d/%d = %.2f %%\n", c5[0], count, 100.0 * c5[0] / count);
         if (j.nmodels == 2) {

@@ -11,6 +11,7 @@
 #include "lib/npy.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,9 @@ static const char HEAD[] =
     "int32 biases (scale = input scale x weight scale), Relu folded into the QuantizeLinear of the\n"
     "node before it, MaxPool/Flatten/Reshape keeping their input's scale. The compute nodes keep\n"
     "their names; QuantizeLinear/DequantizeLinear nodes and scales are named as ORT names them.\n"
-    "The file is written atomically (nothing is left on failure).\n"
+    "The file is written atomically (nothing is left on failure). Calibration runs dlakit's portable\n"
+    "reference kernels, so the file is the same bytes on every machine, ISA and --threads (the float\n"
+    "passes are about 10x slower than the machine's SIMD kernels; --threads spreads the images).\n"
     "\n"
     "Calibration data (preprocessed as `dlakit classify` does):\n";
 static const char TAIL[] =
@@ -38,11 +41,28 @@ static const char TAIL[] =
     "      mnist-10k-labels-idx1-ubyte --calib-indices calib_indices.npy\n";
 
 typedef struct {
-    char **paths;
+    char *path;
+    dev_t dev;
+    ino_t ino;
+} pathent;
+
+typedef struct {
+    pathent *e;
     int n, cap;
+    dev_t *ddev; /* folders walked: a folder reached twice (a symbolic link loop, a link to an */
+    ino_t *dino; /* ancestor or to a sibling) is walked once */
+    int nd, dcap;
+    int skipped; /* links to a folder or file already seen */
 } pathlist;
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_path(const void *a, const void *b) { return strcmp(((const pathent *)a)->path, ((const pathent *)b)->path); }
+static int cmp_inode(const void *a, const void *b)
+{
+    const pathent *x = a, *y = b;
+    if (x->dev != y->dev) return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino) return x->ino < y->ino ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
 
 static int has_image_ext(const char *n)
 {
@@ -50,36 +70,77 @@ static int has_image_ext(const char *n)
     return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
 }
 
+/* Records folder st as walked; 1 when it already was, -1 when out of memory. */
+static int seen_dir(pathlist *l, const struct stat *st)
+{
+    for (int i = 0; i < l->nd; i++)
+        if (l->ddev[i] == st->st_dev && l->dino[i] == st->st_ino) return 1;
+    if (l->nd == l->dcap) {
+        int cap = l->dcap ? l->dcap * 2 : 16;
+        dev_t *nd = realloc(l->ddev, sizeof *nd * (size_t)cap);
+        if (nd) l->ddev = nd;
+        ino_t *ni = realloc(l->dino, sizeof *ni * (size_t)cap);
+        if (ni) l->dino = ni;
+        if (!nd || !ni) return -1;
+        l->dcap = cap;
+    }
+    l->ddev[l->nd] = st->st_dev;
+    l->dino[l->nd++] = st->st_ino;
+    return 0;
+}
+
 static int scan(const char *dir, pathlist *l, int depth)
 {
+    struct stat dst;
+    if (stat(dir, &dst)) return -1;
+    int seen = seen_dir(l, &dst);
+    if (seen) return seen < 0 ? -1 : (l->skipped++, 0);
     DIR *d = opendir(dir);
     if (!d) return -1;
     struct dirent *e;
-    while ((e = readdir(d))) {
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         size_t ln = strlen(dir) + strlen(e->d_name) + 2;
         char *p = malloc(ln);
-        if (!p) break;
+        if (!p) { rc = -1; break; }
         snprintf(p, ln, "%s/%s", dir, e->d_name);
         struct stat st;
         if (stat(p, &st)) { free(p); continue; }
         if (S_ISDIR(st.st_mode)) {
-            if (depth < 8) scan(p, l, depth + 1);
+            if (depth < 8 && scan(p, l, depth + 1) < 0 && errno == ENOMEM) rc = -1;
             free(p);
             continue;
         }
         if (!S_ISREG(st.st_mode) || !has_image_ext(e->d_name)) { free(p); continue; }
         if (l->n == l->cap) {
             int cap = l->cap ? l->cap * 2 : 64;
-            char **np = realloc(l->paths, sizeof(char *) * cap);
-            if (!np) { free(p); break; }
-            l->paths = np;
+            pathent *np = realloc(l->e, sizeof *np * (size_t)cap);
+            if (!np) { free(p); rc = -1; break; }
+            l->e = np;
             l->cap = cap;
         }
-        l->paths[l->n++] = p;
+        l->e[l->n++] = (pathent){p, st.st_dev, st.st_ino};
     }
     closedir(d);
-    return 0;
+    return rc;
+}
+
+/* Sorted by path, each file once (the first path of a file reached through links). */
+static void dedupe(pathlist *l)
+{
+    qsort(l->e, (size_t)l->n, sizeof *l->e, cmp_inode);
+    int k = 0;
+    for (int i = 0; i < l->n; i++) {
+        if (k && l->e[k - 1].dev == l->e[i].dev && l->e[k - 1].ino == l->e[i].ino) {
+            free(l->e[i].path);
+            l->skipped++;
+            continue;
+        }
+        l->e[k++] = l->e[i];
+    }
+    l->n = k;
+    qsort(l->e, (size_t)l->n, sizeof *l->e, cmp_path);
 }
 
 static void flip_hwc(uint8_t *x, int h, int w)
@@ -115,10 +176,10 @@ static void keep_fraction(pathlist *l, double f)
     long next = 0;
     for (long i = 0, pick = 0; i < n; i++) {
         if (pick < k && i == pick * n / k) {
-            l->paths[next++] = l->paths[i];
+            l->e[next++] = l->e[i];
             pick++;
         } else {
-            free(l->paths[i]);
+            free(l->e[i].path);
         }
     }
     l->n = (int)next;
@@ -129,8 +190,11 @@ static int src_open(calib_src *s, const dlk_pre_opts *pre, dlk_err *err)
     if (s->dir) {
         if (scan(s->dir, &s->files, 0)) return snprintf(err->msg, sizeof err->msg, "%s: cannot open folder", s->dir), -1;
         if (!s->files.n) return snprintf(err->msg, sizeof err->msg, "%s: no PNG or JPEG images", s->dir), -1;
-        qsort(s->files.paths, (size_t)s->files.n, sizeof(char *), cmp_str);
+        dedupe(&s->files);
         if (s->fraction > 0) keep_fraction(&s->files, s->fraction);
+        if (s->files.skipped)
+            fprintf(stderr, "dlakit quantize: %s: %d links to a folder or image already seen skipped (each image counts once)\n",
+                    s->dir, s->files.skipped);
         s->n = s->files.n;
     } else if (s->npy) {
         if (dlk_npy_read(s->npy, &s->arr, err)) return -1;
@@ -159,16 +223,21 @@ static int src_open(calib_src *s, const dlk_pre_opts *pre, dlk_err *err)
                                     s->indices, (long long)k, i, s->idx_img, s->ximg.dims[0]), -1;
             }
             s->n = n;
+            if (n == 0) return snprintf(err->msg, sizeof err->msg, "%s: no indices: no calibration images", s->indices), -1;
         }
     }
+    if (s->n <= 0)
+        return snprintf(err->msg, sizeof err->msg, "%s: no images: calibration needs at least one", s->npy ? s->npy : s->idx_img), -1;
     if (s->count > 0 && s->count < s->n) s->n = s->count;
     return 0;
 }
 
 static void src_close(calib_src *s)
 {
-    for (int i = 0; i < s->files.n; i++) free(s->files.paths[i]);
-    free(s->files.paths);
+    for (int i = 0; i < s->files.n; i++) free(s->files.e[i].path);
+    free(s->files.e);
+    free(s->files.ddev);
+    free(s->files.dino);
     dlk_npy_free(&s->arr);
     dlk_npy_free(&s->ind);
     dlk_idx_free(&s->ximg);
@@ -185,7 +254,7 @@ static int src_get(calib_src *s, long i, const dlk_pre_opts *pre, uint8_t *hwc, 
     } else {
         dlk_image im = {0};
         if (s->dir) {
-            if (dlk_image_load(s->files.paths[k], &im, err)) return -1;
+            if (dlk_image_load(s->files.e[k].path, &im, err)) return -1;
         } else {
             int64_t j = k;
             if (s->indices)
@@ -307,8 +376,10 @@ int cmd_quantize(int argc, char **argv)
          "minmax (default) | percentile (99.999 %, 2048 bins of |x|) |\n"
          "entropy (KL divergence, 128 bins, 128 quantized bins), as ORT's calibrate.py", NULL},
         {"--percentile", NULL, NULL, CLI_DOUBLE, &qo.percentile, NULL, 0, 100, 0, NULL, "P", "percentile for --method percentile (default 99.999)", NULL},
-        {"--num-bins", NULL, NULL, CLI_INT, &num_bins, &have_bins, 2, 1 << 20, 0, NULL, "N", "histogram bins (ORT's num_bins: percentile 2048, entropy 128)", NULL},
-        {"--num-quantized-bins", NULL, NULL, CLI_INT, &num_qbins, &have_qbins, 2, 1 << 20, 0, NULL, NULL, "entropy: ORT's num_quantized_bins (default 128)",
+        {"--num-bins", NULL, NULL, CLI_INT, &num_bins, &have_bins, 2, DLK_MAX_BINS, 0, NULL, "N", "histogram bins (ORT's num_bins: percentile 2048, entropy 128;\n"
+                                                                                   "at most 16384)", NULL},
+        {"--num-quantized-bins", NULL, NULL, CLI_INT, &num_qbins, &have_qbins, 2, DLK_MAX_BINS, 0, NULL, NULL, "entropy: ORT's num_quantized_bins (default 128,\n"
+                                                                                      "at most 16384)",
          "--num-quantized-bins N  "},
         {"--format", NULL, NULL, CLI_CHOICE, &format, NULL, 0, 0, 0, "qdq|qop", "F", "qdq (default) | qop (QLinearConv, QLinearAdd, QLinearConcat,\n"
                                                                                  "QLinearGlobalAveragePool in the com.microsoft domain)", NULL},
@@ -339,6 +410,13 @@ int cmd_quantize(int argc, char **argv)
         return cli_usage_error(CMD, "give one calibration source: --calib DIR, --calib-npy FILE or --calib-idx IMAGES LABELS");
     if (src.indices && !src.idx_img) return cli_usage_error(CMD, "--calib-indices goes with --calib-idx");
     if (src.fraction > 0 && !src.dir) return cli_usage_error(CMD, "--calib-fraction goes with --calib DIR");
+    {
+        const char *ins[] = {model, src.npy, src.idx_img, src.idx_lbl, src.indices};
+        if (cli_refuse_input(CMD, "-o", outpath, ins, 5) || cli_refuse_input(CMD, "--report", report, ins, 5) ||
+            cli_refuse_input(CMD, "--report", report, &outpath, 1))
+            return 2;
+        if (report && !strcmp(report, outpath)) return cli_usage_error(CMD, "--report and -o name the same file");
+    }
 
     int rc = 1;
     dlk_err err;
@@ -360,9 +438,11 @@ int cmd_quantize(int argc, char **argv)
         if (split_list(excl_copy, &excl, &qo.n_exclude)) { cli_error(CMD, "out of memory"); goto done; }
         qo.exclude = excl;
     }
-    pre.load_flags = DLK_LOAD_NO_FUSION; /* calibrate every tensor of the file, Relus included */
+    /* calibrate every tensor of the file, Relus included, with the reference kernels: the ranges, and
+     * so the file written, are the same bits on every machine, ISA and thread count */
+    pre.load_flags = DLK_LOAD_NO_FUSION | DLK_LOAD_REFERENCE;
     if (classifier_open(&cl, model, &pre, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    if (dlk_read_file(model, DLK_MAX_MODEL_BYTES, &file, &file_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
+    if (dlk_read_file_checked(model, DLK_MAX_MODEL_BYTES, dlk_onnx_head_check, &file, &file_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     for (int i = 0; i < qo.n_exclude; i++) {
         int found = 0;
         for (int k = 0; k < cl.m->g.n_nodes; k++) found |= !strcmp(cl.m->g.nodes[k].name, excl[i]);
@@ -370,6 +450,13 @@ int cmd_quantize(int argc, char **argv)
     }
     if (dlk_quant_check(cl.m, &qo, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     if (src_open(&src, &cl.pre, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
+    for (int i = 0; i < src.files.n; i++) {
+        const char *img = src.files.e[i].path;
+        if (cli_refuse_input(CMD, "-o", outpath, &img, 1) || cli_refuse_input(CMD, "--report", report, &img, 1)) {
+            rc = 2;
+            goto done;
+        }
+    }
     if (dlk_calib_init(&cal, cl.m, &qo, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
     long total = src.n * (src.flip ? 2 : 1);
     int passes = dlk_calib_needs_pass2(&cal) ? 2 : 1;
@@ -391,7 +478,7 @@ int cmd_quantize(int argc, char **argv)
     /* the written model must load and prepare before it is written */
     {
         /* NCHW values: the report reads the inner values of both models */
-        dlk_model *qm = dlk_model_load_buffer_ex(packed, packed_len, outpath, report ? DLK_LOAD_NCHW : 0, &err);
+        dlk_model *qm = dlk_model_load_buffer_ex(packed, packed_len, outpath, report ? DLK_LOAD_NCHW | DLK_LOAD_REFERENCE : 0, &err);
         if (!qm) { cli_error(CMD, "the quantized model does not load: %s", err.msg); goto done; }
         dlk_shape s;
         dlk_ctx_input(cl.ctx, 0, &s);

@@ -31,7 +31,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < NCMD; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'dlakit COMMAND --help' describes a command. 'dlakit --version' prints the version.\n"
                "\nLimits (every command; also DLAKIT_MAX_IMAGE_PIXELS, DLAKIT_MAX_TENSOR_BYTES, DLAKIT_MAX_ARENA_BYTES):\n"
-               "  --max-image-pixels N   decoded image size (default %llu, Pillow's MAX_IMAGE_PIXELS)\n"
+               "  --max-image-pixels N   decoded and resized image size (default %llu, Pillow's MAX_IMAGE_PIXELS;\n"
+               "                         fixed: at most 32768 pixels a side, JPEG at most 500 scans)\n"
                "  --max-tensor-bytes N   one tensor (default %llu); N may end in K, M, G (powers of 1024)\n"
                "  --max-arena-bytes N    one context's arena (default %llu)\n",
             (unsigned long long)DLK_DEFAULT_MAX_IMAGE_PIXELS, (unsigned long long)DLK_DEFAULT_MAX_TENSOR_BYTES,
@@ -77,14 +78,14 @@ int main(int argc, char **argv)
     }
     if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return 0;
+        return cli_finish_stdout(0);
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("dlakit %s\n", DLK_VERSION);
-        return 0;
+        return cli_finish_stdout(0);
     }
     for (size_t i = 0; i < NCMD; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return cli_finish_stdout(commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "dlakit: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

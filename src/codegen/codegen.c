@@ -12,6 +12,7 @@
 #include "ops/quant.h"
 #include "ops/shape.h"
 #include "util/err.h"
+#include "util/outfile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -425,25 +426,14 @@ static void emit_source(FILE *f, const cg_ctx *cg)
     fprintf(f, "    return 0;\n}\n");
 }
 
-/* Writes dir/NAME.ext with emit; fails if it cannot be written whole. */
-static int write_file(const char *dir, const char *ext, const cg_ctx *cg, void (*emit)(FILE *f, const cg_ctx *cg), dlk_err *err)
+/* Opens dir/NAME.ext (a temporary file until dlk_outfile_close). */
+static int open_out(dlk_outfile *o, const char *dir, const char *name, const char *ext, char **path, dlk_err *err)
 {
-    const char *name = cg->name;
     size_t dl = strlen(dir) + strlen(name) + 8;
-    char *path = malloc(dl);
-    if (!path) return dlk_fail(err, "out of memory");
-    snprintf(path, dl, "%s/%s.%s", dir, name, ext);
-    FILE *f = fopen(path, "w");
-    const int opened = f != NULL;
-    int bad = !opened;
-    if (opened) {
-        emit(f, cg);
-        bad = ferror(f);
-        bad |= fclose(f) != 0;
-    }
-    if (bad) dlk_fail(err, opened ? "%s: write failed" : "%s: cannot write", path);
-    free(path);
-    return bad ? -1 : 0;
+    *path = malloc(dl);
+    if (!*path) return dlk_fail(err, "out of memory");
+    snprintf(*path, dl, "%s%s%s.%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name, ext);
+    return dlk_outfile_open(o, *path, err);
 }
 
 /* One identifier per step, with the names its data takes (emit_step_data): unique, no keyword,
@@ -507,12 +497,32 @@ int dlk_codegen_write(const dlk_program *p, const char *name, const char *dir, c
     if (dlk_c_check_name(name, err)) return -1;
     const char *base = strrchr(model_path, '/');
     char bb[DLK_C_COMMENT_BUF];
+    if (!dir[0]) return dlk_fail(err, "the output folder name is empty");
     cg_ctx cg = {.p = p, .name = name, .base = dlk_c_comment(base ? base + 1 : model_path, bb)};
     cg.cn = calloc((size_t)p->n_steps + 1, sizeof *cg.cn);
     if (!cg.cn) return dlk_fail(err, "out of memory");
     int rc = step_names(p, name, cg.cn, err);
-    if (!rc) rc = write_file(dir, "h", &cg, emit_header, err);
-    if (!rc) rc = write_file(dir, "c", &cg, emit_source, err);
+    /* both files are written whole to temporary files, then renamed: a failure leaves neither */
+    dlk_outfile oh, oc;
+    char *ph = NULL, *pc = NULL;
+    if (rc == 0) {
+        rc = -1;
+        if (open_out(&oh, dir, name, "h", &ph, err) == 0) {
+            if (open_out(&oc, dir, name, "c", &pc, err) == 0) {
+                emit_header(oh.f, &cg);
+                emit_source(oc.f, &cg);
+                int ok = dlk_outfile_flush(&oh, err) == 0 && dlk_outfile_flush(&oc, err) == 0;
+                dlk_err e2;
+                ok = dlk_outfile_close(&oh, ok, ok ? err : &e2) == 0 && ok;
+                rc = dlk_outfile_close(&oc, ok, ok ? err : &e2) == 0 && ok ? 0 : -1;
+            } else {
+                dlk_err e2;
+                dlk_outfile_close(&oh, 0, &e2);
+            }
+        }
+    }
+    free(ph);
+    free(pc);
     free(cg.cn);
     return rc;
 }

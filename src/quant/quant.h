@@ -19,6 +19,10 @@
 
 typedef enum { DLK_CALIB_MINMAX, DLK_CALIB_PERCENTILE, DLK_CALIB_ENTROPY } dlk_calib_method;
 
+/* The most histogram bins (--num-bins): a histogram per value per thread (percentile: 8 bytes a bin),
+ * and the entropy search is quadratic in the bins (16,384 bins: about 1 s per tensor). */
+#define DLK_MAX_BINS 16384
+
 typedef struct {
     dlk_calib_method method;
     int qop;                  /* QOperator format (QLinearConv, ...) instead of QDQ */
@@ -28,7 +32,7 @@ typedef struct {
     const char *const *exclude; /* node names left in float */
     int n_exclude;
     double percentile;        /* 99.999 (ORT's default) */
-    int num_bins;             /* 0: ORT's default for the method (percentile 2048, entropy 128) */
+    int num_bins;             /* 0: ORT's default for the method (percentile 2048, entropy 128); at most DLK_MAX_BINS */
     int num_quantized_bins;   /* entropy: 128 */
 } dlk_quant_opts;
 
