@@ -1,5 +1,6 @@
 /* dlakit eval: accuracy of a model on a labelled data set. */
 #include "classifier.h"
+#include "lib/imagefolder.h"
 #include "lib/outfile.h"
 #include "runtime/batch.h"
 
@@ -26,16 +27,11 @@ static const char TAIL[] =
     "Example:\n"
     "  dlakit eval models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx data/digits\n";
 
-typedef struct {
-    char *path;     /* NULL for IDX items */
-    int idx;        /* IDX item index */
-    int label;
-} item;
 
 typedef struct {
     classifier base[2];          /* model, and --compare model */
     int nmodels, pass;           /* pass: the model being run (0, 1) */
-    const item *items;
+    const dlk_item *items;
     int n;
     const dlk_idx *idx_images;
     uint8_t **hwc;               /* per thread: the preprocessed image */
@@ -44,116 +40,13 @@ typedef struct {
     int progress;
 } eval_job;
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static int has_image_ext(const char *n)
-{
-    const char *d = strrchr(n, '.');
-    return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
-}
-
-/* Sorted entries of dir that are folders (want_dir) or image files. */
-static int list_sorted(const char *dir, int want_dir, char ***out, int *n)
-{
-    DIR *d = opendir(dir);
-    *out = NULL;
-    *n = 0;
-    if (!d) return -1;
-    int cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char p[4096];
-        if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p) continue;
-        struct stat st;
-        if (stat(p, &st)) continue;
-        if (want_dir ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) && has_image_ext(e->d_name))) continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nv = realloc(*out, sizeof(char *) * cap);
-            if (!nv) break;
-            *out = nv;
-        }
-        size_t l = strlen(e->d_name) + 1;
-        if (!((*out)[*n] = malloc(l))) break;
-        memcpy((*out)[(*n)++], e->d_name, l);
-    }
-    closedir(d);
-    if (*n) qsort(*out, *n, sizeof(char *), cmp_str);
-    return 0;
-}
-
-static void free_names(char **v, int n)
-{
-    for (int i = 0; i < n; i++) free(v[i]);
-    free(v);
-}
-
-/* ImageFolder items; class names into *classes (owned) unless labels fix the order. */
-static int folder_items(const char *root, const dlk_labels *labels, item **items, int *n, dlk_labels *classes)
-{
-    char **cls;
-    int ncls;
-    *items = NULL;
-    *n = 0;
-    if (list_sorted(root, 1, &cls, &ncls)) return cli_error("eval", "%s: cannot open folder", root);
-    if (!ncls) {
-        free(cls);
-        return cli_error("eval", "%s: no class folders (expected DIR/<class>/*.png|jpg)", root);
-    }
-    int cap = 0;
-    for (int c = 0; c < ncls; c++) {
-        int label = c;
-        if (labels && labels->n) {
-            label = -1;
-            for (int k = 0; k < labels->n && label < 0; k++)
-                if (!strcmp(labels->names[k], cls[c])) label = k;
-            if (label < 0) {
-                cli_error("eval", "%s: class folder '%s' is not in the labels file", root, cls[c]);
-                free_names(cls, ncls);
-                return 1;
-            }
-        }
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", root, cls[c]);
-        char **files;
-        int nf;
-        if (list_sorted(dir, 0, &files, &nf)) continue;
-        for (int f = 0; f < nf; f++) {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 256;
-                item *ni = realloc(*items, sizeof(item) * cap);
-                if (!ni) {
-                    free_names(files, nf);
-                    free_names(cls, ncls);
-                    return cli_error("eval", "out of memory");
-                }
-                *items = ni;
-            }
-            size_t l = strlen(dir) + strlen(files[f]) + 2;
-            char *p = malloc(l);
-            if (!p) continue;
-            snprintf(p, l, "%s/%s", dir, files[f]);
-            (*items)[(*n)++] = (item){p, -1, label};
-        }
-        free_names(files, nf);
-    }
-    if (!(labels && labels->n)) {
-        classes->n = ncls;
-        classes->names = cls;
-    } else {
-        free_names(cls, ncls);
-    }
-    return 0;
-}
-
 /* Item i decoded, preprocessed for the model of this pass and normalized into the context. In the
  * pass of --compare's model, an item the first model could not read is skipped (and not reported
  * again). */
 static int eval_fill(void *user, dlk_ctx *ctx, int thread, int64_t i, int64_t count, dlk_err *err)
 {
     const eval_job *j = user;
-    const item *it = &j->items[i];
+    const dlk_item *it = &j->items[i];
     const classifier *c = &j->base[j->pass];
     (void)count;
     if (j->pass && j->pred[0][i] < 0) return 1;
@@ -256,13 +149,16 @@ int cmd_eval(int argc, char **argv)
     dlk_err err;
     dlk_labels labels = {0, NULL}, classes = {0, NULL};
     dlk_idx ximg = {0, {0}, NULL}, xlbl = {0, {0}, NULL};
-    item *items = NULL;
+    dlk_item *items = NULL;
     int n = 0, rc = 1;
     eval_job j;
     memset(&j, 0, sizeof j);
     if (labels_path && dlk_labels_read(labels_path, &labels, &err)) return cli_error("eval", "%s", err.msg);
     if (dir) {
-        if (folder_items(dir, &labels, &items, &n, &classes)) goto done;
+        if (dlk_folder_items(dir, &labels, &items, &n, &classes, &err)) {
+            cli_error("eval", "%s", err.msg);
+            goto done;
+        }
     } else {
         if (dlk_idx_read(idx_img, &ximg, &err) || dlk_idx_read(idx_lbl, &xlbl, &err)) {
             cli_error("eval", "%s", err.msg);
@@ -273,12 +169,12 @@ int cmd_eval(int argc, char **argv)
             goto done;
         }
         n = ximg.dims[0];
-        items = malloc(sizeof(item) * (n ? n : 1));
+        items = malloc(sizeof(dlk_item) * (n ? n : 1));
         if (!items) {
             cli_error("eval", "out of memory");
             goto done;
         }
-        for (int i = 0; i < n; i++) items[i] = (item){NULL, i, xlbl.data[i]};
+        for (int i = 0; i < n; i++) items[i] = (dlk_item){NULL, i, xlbl.data[i]};
     }
     /* --range, --limit: a range past the end is an error, as in preprocess, not a silent cut */
     rb = n;

@@ -19,6 +19,7 @@ static const struct {
     {"quantize", cmd_quantize, "int8 post-training quantization (QDQ or QOperator ONNX), as ONNX Runtime does it"},
     {"analyze", cmd_analyze, "cost of a model on a microcontroller: MACs, weights, planned RAM"},
     {"compile", cmd_compile, "write an int8 model as standalone C (NAME.c, NAME.h) for a microcontroller"},
+    {"finetune", cmd_finetune, "adapt a float model to the classes of an image folder (training in C)"},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
