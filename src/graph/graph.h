@@ -78,6 +78,7 @@ int dlk_graph_add_node(dlk_graph *g, const char *name, const char *op_type, cons
                        const int *out, int n_out);
 int dlk_node_add_attr_int(dlk_graph *g, int node, const char *name, int64_t v);
 int dlk_node_add_attr_str(dlk_graph *g, int node, const char *name, const char *v);
+int dlk_node_add_attr_ints(dlk_graph *g, int node, const char *name, const int64_t *v, int n);
 
 /* Attribute lookup */
 const dlk_attr *dlk_attr_find(const dlk_node *n, const char *name);
