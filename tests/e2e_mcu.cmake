@@ -15,3 +15,6 @@ add_test(NAME e2e.mcu.m55.mnist64 COMMAND bash ${_mcu}/mcu_qemu.sh mnist 4)
 set_tests_properties(e2e.mcu.m55.mnist64 PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "mcu" TIMEOUT 300 SKIP_RETURN_CODE 77)
 add_test(NAME e2e.mcu.m55.dla46c_pt_224 COMMAND bash ${_mcu}/mcu_qemu.sh zoo dla46c_pt_224 1)
 set_tests_properties(e2e.mcu.m55.dla46c_pt_224 PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "mcu;full" TIMEOUT 600 SKIP_RETURN_CODE 77)
+# finetune -> quantize -> compile (issue 23): tests/scripts/finetune_e2e.sh
+add_test(NAME e2e.finetune.head COMMAND bash ${_mcu}/finetune_e2e.sh)
+set_tests_properties(e2e.finetune.head PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "mcu" TIMEOUT 600 SKIP_RETURN_CODE 77)
