@@ -27,8 +27,10 @@ static const char HEAD[] =
 static const char TAIL[] =
     "\n"
     "What trains: head = the new classifier alone, on the features of the frozen part computed once\n"
-    "(each epoch with --augment); last = the last stage (every conv after the last change of\n"
-    "resolution among the points that separate the network) and the classifier; all = every conv.\n"
+    "(with --augment: of the image and 7 random variations of it, one of the 8 taken each epoch);\n"
+    "last = the last stage (every conv after the last change of resolution among the points that\n"
+    "separate the network) and the classifier, on cached features as head; all = every conv, the\n"
+    "images varied afresh each epoch with --augment.\n"
     "The result depends only on the data, the options, --seed and --threads.\n"
     "\n"
     "Example:\n"
@@ -145,16 +147,58 @@ static int dataset_open(dataset *d, const char *dir, const dlk_labels *fix, cons
     return 0;
 }
 
-/* The cut's values of every image (the frozen part run once). */
-static int dataset_features(dataset *d, const dlk_tnet *n, dlk_twork *wk, int nth, dlk_err *err)
+/* How the training images are varied (--augment) */
+typedef struct {
+    int max_shift, flip;
+} aug_opts;
+
+/* A random variation of image i of d into x (normalized). */
+static void augment_one(const dataset *d, int i, const aug_opts *a, const dlk_pre_opts *po, uint64_t *rng, uint8_t *u8, float *x)
 {
-    int64_t fs = dlk_tval_size(n, n->cut);
-    d->feat = malloc(sizeof(float) * fs * d->n);
-    d->pfeat = malloc(sizeof(float *) * d->n);
-    if (!d->feat || !d->pfeat) return dlk_fail(err, "out of memory");
-    for (int i = 0; i < d->n; i++) d->pfeat[i] = d->feat + fs * i;
-    dlk_tbatch b = {DLK_TJOB_FEATURES, d->px, 1, NULL, d->n, d->pfeat, NULL};
-    return dlk_tbatch_run(n, wk, nth, &b, NULL, NULL, err);
+    int ms = a->max_shift;
+    int dx = ms ? (int)(dlk_rng_next(rng) % (uint64_t)(2 * ms + 1)) - ms : 0;
+    int dy = ms ? (int)(dlk_rng_next(rng) % (uint64_t)(2 * ms + 1)) - ms : 0;
+    int fl = a->flip ? (int)(dlk_rng_next(rng) & 1) : 0;
+    size_t isz = (size_t)po->h * po->w * 3;
+    augment(d->u8 + isz * i, po->h, po->w, dx, dy, fl, u8);
+    dlk_normalize_nchw(u8, po->h, po->w, po, x);
+}
+
+/* Views of each image cached with --augment when the frozen part is: the image, then VIEWS - 1
+ * random variations; each epoch takes one view of each image at random. */
+#define VIEWS 8
+
+/* The cut's values of every image (the frozen part run once): views of them (view 0 the image
+ * itself, the others varied as a says, from rng), view v of image i at pfeat[v * n + i]. */
+static int dataset_features(dataset *d, const dlk_tnet *n, dlk_twork *wk, int nth, int views, const aug_opts *a,
+                            const dlk_pre_opts *po, uint64_t *rng, dlk_err *err)
+{
+    int64_t fs = dlk_tval_size(n, n->cut), in_sz = dlk_tval_size(n, n->input);
+    size_t total = (size_t)d->n * views;
+    d->feat = malloc(sizeof(float) * fs * total);
+    d->pfeat = malloc(sizeof(float *) * total);
+    float *x = views > 1 ? malloc(sizeof(float) * in_sz * d->n) : NULL;
+    const float **px = views > 1 ? malloc(sizeof(float *) * d->n) : NULL;
+    uint8_t *u8 = views > 1 ? malloc((size_t)po->h * po->w * 3) : NULL;
+    int rc = -1;
+    if (!d->feat || !d->pfeat || (views > 1 && (!x || !px || !u8))) {
+        dlk_fail(err, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < total; i++) d->pfeat[i] = d->feat + fs * i;
+    for (int v = 0; v < views; v++) {
+        if (v)
+            for (int i = 0; i < d->n; i++) {
+                augment_one(d, i, a, po, rng, u8, x + in_sz * i);
+                px[i] = x + in_sz * i;
+            }
+        dlk_tbatch b = {DLK_TJOB_FEATURES, v ? px : d->px, 1, NULL, d->n, d->pfeat + (size_t)v * d->n, NULL};
+        if (dlk_tbatch_run(n, wk, nth, &b, NULL, NULL, err)) goto out;
+    }
+    rc = 0;
+out:
+    free(x), free(px), free(u8);
+    return rc;
 }
 
 int cmd_finetune(int argc, char **argv)
@@ -252,9 +296,12 @@ int cmd_finetune(int argc, char **argv)
             cli_error(CMD, "%s", err.msg);
             goto done;
         }
-    int cached = net.start > 0 && !shift && !flip;
+    int cached = net.start > 0, views = cached && (shift || flip) ? VIEWS : 1;
+    aug_opts ao = {shift ? (po->h < po->w ? po->h : po->w) / 10 : 0, flip};
+    uint64_t rng = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 1;
     double t0 = now_s();
-    if ((cached && dataset_features(&tr, &net, wk, nth, &err)) || (val_dir && net.start > 0 && dataset_features(&va, &net, wk, nth, &err))) {
+    if ((cached && dataset_features(&tr, &net, wk, nth, views, &ao, po, &rng, &err)) ||
+        (val_dir && net.start > 0 && dataset_features(&va, &net, wk, nth, 1, &ao, po, &rng, &err))) {
         cli_error(CMD, "%s", err.msg);
         goto done;
     }
@@ -262,20 +309,18 @@ int cmd_finetune(int argc, char **argv)
     for (int i = 0; i < net.n_params; i++)
         if (net.params[i].trainable) trainable += net.params[i].nw + net.params[i].nb;
     if (!json)
-        printf("%s: %d images of %d classes, %s%s; training %lld parameters%s\n", train_dir, tr.n, K, val_dir ? "val " : "",
-               val_dir ? val_dir : "no val", (long long)trainable, cached ? " (frozen part's features cached)" : "");
+        printf("%s: %d images of %d classes, %s%s; training %lld parameters%s%s\n", train_dir, tr.n, K, val_dir ? "val " : "",
+               val_dir ? val_dir : "no val", (long long)trainable, cached ? " (frozen part's features cached" : "", views > 1 ? ", 8 views of each image)" : cached ? ")" : "");
     hist = calloc(epochs, sizeof *hist);
     perm = malloc(sizeof(int) * tr.n);
     bx = malloc(sizeof(float *) * batch);
     blab = malloc(sizeof(int) * batch);
     if (!cached) {
-        aug_u8 = malloc((size_t)po->h * po->w * 3 * batch);
+        aug_u8 = malloc((size_t)po->h * po->w * 3);
         aug_x = malloc(sizeof(float) * in_sz * batch);
     }
     if (!hist || !perm || !bx || !blab || (!cached && (!aug_u8 || !aug_x))) goto oom;
-    uint64_t rng = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 1;
     dlk_optim opt = {optimizer ? DLK_OPT_SGD : DLK_OPT_ADAMW, lr, wd, 0.9, 0.999, 1e-8, 0.9, 0};
-    int max_shift = shift ? (po->h < po->w ? po->h : po->w) / 10 : 0;
     for (int i = 0; i < tr.n; i++) perm[i] = i;
     for (long e = 0; e < epochs; e++) {
         double te = now_s(), lsum = 0;
@@ -290,14 +335,10 @@ int cmd_finetune(int argc, char **argv)
                 int i = perm[b0 + k];
                 blab[k] = tr.labels[i];
                 if (cached) {
-                    bx[k] = tr.pfeat[i];
+                    int v = views > 1 ? (int)(dlk_rng_next(&rng) % VIEWS) : 0;
+                    bx[k] = tr.pfeat[(size_t)v * tr.n + i];
                 } else if (shift || flip) {
-                    int dx = max_shift ? (int)(dlk_rng_next(&rng) % (2 * max_shift + 1)) - max_shift : 0;
-                    int dy = max_shift ? (int)(dlk_rng_next(&rng) % (2 * max_shift + 1)) - max_shift : 0;
-                    int fl = flip ? (int)(dlk_rng_next(&rng) & 1) : 0;
-                    size_t isz = (size_t)po->h * po->w * 3;
-                    augment(tr.u8 + isz * i, po->h, po->w, dx, dy, fl, aug_u8 + isz * k);
-                    dlk_normalize_nchw(aug_u8 + isz * k, po->h, po->w, po, aug_x + in_sz * k);
+                    augment_one(&tr, i, &ao, po, &rng, aug_u8, aug_x + in_sz * k);
                     bx[k] = aug_x + in_sz * k;
                 } else {
                     bx[k] = tr.px[i];

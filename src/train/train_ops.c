@@ -53,21 +53,21 @@ static void col2im_add(const float *col, int c, int h, int w, const dlk_tnode *t
             }
 }
 
-/* C (M x N) += A (M x K) B (K x N): 4 rows x 16 columns of C in registers over all of K (each
- * element's sum still runs over k in order, as the plain loop's) */
-static void gemm_nn(int M, int N, int K, const float *A, const float *B, float *C)
+/* C (R x N) += sum over t < T of A[r * ar + t * at] * B[t * N + n]: 4 rows x 16 columns of C in
+ * registers over all of t (each element's sum runs over t in order, as a plain loop's). */
+static void gemm_acc(int R, int N, int T, const float *A, int ar, int at, const float *B, float *C)
 {
-    int m = 0;
-    for (; m + 4 <= M; m += 4) {
-        const float *a0 = A + (size_t)m * K, *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K;
+    int r = 0;
+    for (; r + 4 <= R; r += 4) {
+        const float *a = A + (size_t)r * ar;
         int n = 0;
         for (; n + 16 <= N; n += 16) {
             float acc[4][16];
             for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 16; j++) acc[i][j] = C[(size_t)(m + i) * N + n + j];
-            for (int k = 0; k < K; k++) {
-                const float *b = B + (size_t)k * N + n;
-                float x0 = a0[k], x1 = a1[k], x2 = a2[k], x3 = a3[k];
+                for (int j = 0; j < 16; j++) acc[i][j] = C[(size_t)(r + i) * N + n + j];
+            for (int t = 0; t < T; t++) {
+                const float *b = B + (size_t)t * N + n, *at_ = a + (size_t)t * at;
+                float x0 = at_[0], x1 = at_[ar], x2 = at_[2 * ar], x3 = at_[3 * ar];
                 for (int j = 0; j < 16; j++) {
                     acc[0][j] += x0 * b[j];
                     acc[1][j] += x1 * b[j];
@@ -76,63 +76,29 @@ static void gemm_nn(int M, int N, int K, const float *A, const float *B, float *
                 }
             }
             for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 16; j++) C[(size_t)(m + i) * N + n + j] = acc[i][j];
+                for (int j = 0; j < 16; j++) C[(size_t)(r + i) * N + n + j] = acc[i][j];
         }
         for (; n < N; n++)
             for (int i = 0; i < 4; i++) {
-                float c = C[(size_t)(m + i) * N + n];
-                for (int k = 0; k < K; k++) c += A[(size_t)(m + i) * K + k] * B[(size_t)k * N + n];
-                C[(size_t)(m + i) * N + n] = c;
+                float c = C[(size_t)(r + i) * N + n];
+                for (int t = 0; t < T; t++) c += a[(size_t)i * ar + (size_t)t * at] * B[(size_t)t * N + n];
+                C[(size_t)(r + i) * N + n] = c;
             }
     }
-    for (; m < M; m++)
-        for (int k = 0; k < K; k++) {
-            float a = A[(size_t)m * K + k];
-            const float *b = B + (size_t)k * N;
-            float *c = C + (size_t)m * N;
-            for (int j = 0; j < N; j++) c[j] += a * b[j];
+    for (; r < R; r++)
+        for (int t = 0; t < T; t++) {
+            float x = A[(size_t)r * ar + (size_t)t * at];
+            const float *b = B + (size_t)t * N;
+            float *c = C + (size_t)r * N;
+            for (int j = 0; j < N; j++) c[j] += x * b[j];
         }
 }
 
-/* C (K x N) += A^T B, A M x K, B M x N: 4 rows x 16 columns of C in registers over all of M (sums
- * over m in order) */
-static void gemm_tn(int M, int N, int K, const float *A, const float *B, float *C)
-{
-    int k = 0;
-    for (; k + 4 <= K; k += 4) {
-        int n = 0;
-        for (; n + 16 <= N; n += 16) {
-            float acc[4][16];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 16; j++) acc[i][j] = C[(size_t)(k + i) * N + n + j];
-            for (int m = 0; m < M; m++) {
-                const float *b = B + (size_t)m * N + n, *a = A + (size_t)m * K + k;
-                float x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
-                for (int j = 0; j < 16; j++) {
-                    acc[0][j] += x0 * b[j];
-                    acc[1][j] += x1 * b[j];
-                    acc[2][j] += x2 * b[j];
-                    acc[3][j] += x3 * b[j];
-                }
-            }
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 16; j++) C[(size_t)(k + i) * N + n + j] = acc[i][j];
-        }
-        for (; n < N; n++)
-            for (int i = 0; i < 4; i++) {
-                float c = C[(size_t)(k + i) * N + n];
-                for (int m = 0; m < M; m++) c += A[(size_t)m * K + k + i] * B[(size_t)m * N + n];
-                C[(size_t)(k + i) * N + n] = c;
-            }
-    }
-    for (; k < K; k++)
-        for (int m = 0; m < M; m++) {
-            float a = A[(size_t)m * K + k];
-            const float *b = B + (size_t)m * N;
-            float *c = C + (size_t)k * N;
-            for (int j = 0; j < N; j++) c[j] += a * b[j];
-        }
-}
+/* C (M x N) += A (M x K) B (K x N) */
+static void gemm_nn(int M, int N, int K, const float *A, const float *B, float *C) { gemm_acc(M, N, K, A, K, 1, B, C); }
+
+/* C (K x N) += A^T B, A M x K, B M x N */
+static void gemm_tn(int M, int N, int K, const float *A, const float *B, float *C) { gemm_acc(K, N, M, A, 1, K, B, C); }
 
 /* The dot product of a and b (length N) in 8 fixed lanes. */
 static float dot8(const float *a, const float *b, int N)
