@@ -297,6 +297,7 @@ int dlk_tnet_setup(dlk_tnet *n, dlk_train_mode mode, int classes, uint64_t seed,
     float bound = 1.0f / sqrtf((float)fan_in);
     for (int64_t i = 0; i < p->nw; i++) p->w[i] = (2 * dlk_rng_unif(&s) - 1) * bound;
     for (int64_t i = 0; i < p->nb; i++) p->b[i] = (2 * dlk_rng_unif(&s) - 1) * bound;
+    if (p->bval < 0) memset(p->b, 0, sizeof(float) * p->nb); /* no bias in the file: it stays 0 */
     dlk_tdim *o = &n->vals[ct->out];
     o->c = classes;
     /* what follows the classifier keeps the size (Flatten): recompute from it */

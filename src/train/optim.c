@@ -34,10 +34,10 @@ int dlk_optim_step(dlk_optim *o, dlk_tnet *n, float *const *gw, float *const *gb
         if (!p->trainable) continue;
         if (o->kind == DLK_OPT_ADAMW) {
             adamw(o, p->w, p->mw, p->vw, gw[i], p->nw);
-            adamw(o, p->b, p->mb, p->vb, gb[i], p->nb);
+            if (p->bval >= 0) adamw(o, p->b, p->mb, p->vb, gb[i], p->nb);
         } else {
             sgd(o, p->w, p->mw, gw[i], p->nw);
-            sgd(o, p->b, p->mb, gb[i], p->nb);
+            if (p->bval >= 0) sgd(o, p->b, p->mb, gb[i], p->nb);
         }
     }
     return 0;

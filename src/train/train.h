@@ -102,7 +102,7 @@ typedef struct {
 } dlk_optim;
 /* One step on every trainable parameter with gradient g (already averaged over the batch):
  * gw[p] / gb[p]. AdamW: decoupled weight decay (PyTorch's AdamW); SGD: momentum, L2 decay added to
- * the gradient (PyTorch's SGD). */
+ * the gradient (PyTorch's SGD). A bias the file does not have (bval < 0) stays 0. */
 int dlk_optim_step(dlk_optim *o, dlk_tnet *n, float *const *gw, float *const *gb, dlk_err *err);
 
 /* splitmix64 */
