@@ -22,8 +22,8 @@ $PY tests/scripts/mnist_folder.py "$D/mnist-10k-images-idx3-ubyte" "$D/mnist-10k
   --range 7996:10000 --digits 5,6,7,8,9
 declare -A OPTS=(
   [head]="--epochs 30 --lr 3e-3"
-  [last]="--epochs 30 --lr 3e-4"
-  [all]="--epochs 15 --lr 1e-3 --augment shift"
+  [last]="--epochs 30 --lr 1e-3 --schedule cosine --augment shift"
+  [all]="--epochs 15 --lr 1e-3 --schedule cosine --augment shift"
 )
 top1() { "$DLAKIT" eval "$1" "$TMP/test" --threads "$THREADS" | sed -n 's/^top-1 *//p'; }
 ORT_OK=0

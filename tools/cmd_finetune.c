@@ -206,7 +206,7 @@ int cmd_finetune(int argc, char **argv)
     const char *out = NULL, *val_dir = NULL, *aug = NULL, *plot = NULL;
     long epochs = 10, batch = 32, seed = 0, threads = 1;
     double lr = 1e-3, wd = 1e-4;
-    int mode = 0, optimizer = 0, json = 0, npos;
+    int mode = 0, optimizer = 0, schedule = 0, json = 0, npos;
     cli_pre pre;
     cli_pre_init(&pre);
     const cli_opt opts[] = {
@@ -215,7 +215,9 @@ int cmd_finetune(int argc, char **argv)
         CLI_OPT_OUT(&out, "FILE", "the fine-tuned float ONNX model (required; written atomically)"),
         {"--train", NULL, NULL, CLI_CHOICE, &mode, NULL, 0, 0, 0, "head|last|all", "WHAT", "head (default), last or all", NULL},
         CLI_INT_OPT("--epochs", &epochs, 1, 100000, "E", "passes over TRAIN_DIR (default 10)"),
-        {"--lr", NULL, NULL, CLI_DOUBLE, &lr, NULL, 0, 10, 1, NULL, "X", "learning rate (default 1e-3), constant", NULL},
+        {"--lr", NULL, NULL, CLI_DOUBLE, &lr, NULL, 0, 10, 1, NULL, "X", "learning rate (default 1e-3)", NULL},
+        {"--schedule", NULL, NULL, CLI_CHOICE, &schedule, NULL, 0, 0, 0, "constant|cosine", "S",
+         "constant (default) or cosine: lr x (1 + cos(pi t / T)) / 2 at step t of T", NULL},
         CLI_INT_OPT("--batch", &batch, 1, 1000000, "B", "images per step (default 32)"),
         {"--optimizer", NULL, NULL, CLI_CHOICE, &optimizer, NULL, 0, 0, 0, "adamw|sgd", "O",
          "adamw (default; betas 0.9, 0.999, eps 1e-8) or sgd (momentum 0.9)", NULL},
@@ -358,6 +360,11 @@ int cmd_finetune(int argc, char **argv)
                 for (int64_t q = 0; q < net.params[p].nw; q++) wk[0].gw[p][q] *= inv;
                 for (int64_t q = 0; q < net.params[p].nb; q++) wk[0].gb[p][q] *= inv;
             }
+            if (schedule) {
+                double T = (double)epochs * ((tr.n + batch - 1) / batch), t = (double)opt.step;
+                opt.lr = lr * 0.5 * (1 + cos(3.14159265358979323846 * t / T));
+                if (!(opt.lr > 0)) opt.lr = lr * 1e-9;
+            }
             if (dlk_optim_step(&opt, &net, wk[0].gw, wk[0].gb, &err)) {
                 cli_error(CMD, "%s", err.msg);
                 goto done;
@@ -391,8 +398,8 @@ int cmd_finetune(int argc, char **argv)
     }
     char settings[256];
     static const char *const mnames[] = {"head", "last", "all"};
-    snprintf(settings, sizeof settings, "train=%s epochs=%ld lr=%g batch=%ld optimizer=%s weight_decay=%g augment=%s seed=%ld classes=%d",
-             mnames[mode], epochs, lr, batch, optimizer ? "sgd" : "adamw", wd, aug ? aug : "none", seed, K);
+    snprintf(settings, sizeof settings, "train=%s epochs=%ld lr=%g%s batch=%ld optimizer=%s weight_decay=%g augment=%s seed=%ld classes=%d",
+             mnames[mode], epochs, lr, schedule ? " (cosine)" : "", batch, optimizer ? "sgd" : "adamw", wd, aug ? aug : "none", seed, K);
     const char *meta[] = {"dlakit.finetune", settings};
     dlk_onnx_write_opts wo = {.src = file, .src_len = file_len, .producer_name = "dlakit", .producer_version = DLK_VERSION,
                               .meta = meta, .n_meta = 1};
