@@ -34,7 +34,7 @@ for mode in ${MODES:-head last all}; do
   /usr/bin/time -f "$mode: %e s wall, %U s CPU" "$DLAKIT" finetune "$FT/dla46c_mnist04_64.onnx" "$TMP/train" -o "$TMP/$mode.onnx" \
     --train $mode ${OPTS[$mode]} --seed 0 --threads "$THREADS" --plot "$TMP/$mode.svg" > "$TMP/$mode.log"
   tail -2 "$TMP/$mode.log" | head -1
-  "$DLAKIT" quantize "$TMP/$mode.onnx" -o "$TMP/${mode}_int8.onnx" --calib "$TMP/train" > /dev/null
+  "$DLAKIT" quantize "$TMP/$mode.onnx" -o "$TMP/${mode}_int8.onnx" --calib "$TMP/train" > /dev/null 2>&1
   echo "$mode (${OPTS[$mode]}): float top-1 $(top1 "$TMP/$mode.onnx"); int8 top-1 $(top1 "$TMP/${mode}_int8.onnx")"
   if [ "$ORT_OK" = 1 ]; then
     for f in "$mode" "${mode}_int8"; do
