@@ -34,3 +34,6 @@ foreach(t cortex-m55 cortex-m7 cortex-m4)
     set_tests_properties(e2e.mcu.${t}.${m} PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "mcu;full" TIMEOUT 900 SKIP_RETURN_CODE 77)
   endforeach()
 endforeach()
+# finetune -> quantize -> compile (issue 23): tests/scripts/finetune_e2e.sh
+add_test(NAME e2e.finetune.head COMMAND bash ${_mcu}/finetune_e2e.sh)
+set_tests_properties(e2e.finetune.head PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "mcu" TIMEOUT 600 SKIP_RETURN_CODE 77)

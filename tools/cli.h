@@ -20,6 +20,7 @@ int cmd_quantize(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_zoo(int argc, char **argv);
+int cmd_finetune(int argc, char **argv);
 
 /* Prints "dlakit CMD: message" to stderr; returns 1 (the exit status for errors); 2 for usage. */
 int cli_error(const char *cmd, const char *fmt, ...)

@@ -1,5 +1,6 @@
 /* dlakit eval: accuracy of a model on a labelled data set. */
 #include "classifier.h"
+#include "lib/imagefolder.h"
 #include "util/outfile.h"
 #include "runtime/batch.h"
 
@@ -47,43 +48,6 @@ typedef struct {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* timm's natural_key order (ImageFolder classes): lower-cased, digit runs compared as numbers
- * ("class2" before "class10"); a text piece that ends first sorts first. Ties by plain order. */
-static int natural_cmp(const char *a, const char *b)
-{
-    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
-    while (*p || *q) {
-        int dp = isdigit(*p), dq = isdigit(*q);
-        if (dp && dq) {
-            while (*p == '0' && isdigit(p[1])) p++;
-            while (*q == '0' && isdigit(q[1])) q++;
-            size_t lp = 0, lq = 0;
-            while (isdigit(p[lp])) lp++;
-            while (isdigit(q[lq])) lq++;
-            if (lp != lq) return lp < lq ? -1 : 1;
-            int c = memcmp(p, q, lp);
-            if (c) return c;
-            p += lp, q += lq;
-            continue;
-        }
-        if (!*p) return -1; /* a shorter key sorts first */
-        if (!*q) return 1;
-        if (dp) return -1;  /* p's text piece ends here, q's goes on */
-        if (dq) return 1;
-        int cp = tolower(*p), cq = tolower(*q);
-        if (cp != cq) return cp < cq ? -1 : 1;
-        p++, q++;
-    }
-    return 0;
-}
-
-static int cmp_natural(const void *a, const void *b)
-{
-    const char *x = *(char *const *)a, *y = *(char *const *)b;
-    int c = natural_cmp(x, y);
-    return c ? c : strcmp(x, y);
-}
-
 static int has_image_ext(const char *n)
 {
     const char *d = strrchr(n, '.');
@@ -130,7 +94,7 @@ static int list_sorted(const char *dir, int want_dir, int natural, char ***out, 
                 dlk_esc(dir, eb, sizeof eb), dangling, dangling == 1 ? "" : "s", special, special == 1 ? "" : "s",
                 special == 1 ? "" : "s", nested, nested == 1 ? "" : "s");
     }
-    if (*n) qsort(*out, *n, sizeof(char *), natural ? cmp_natural : cmp_str);
+    if (*n) qsort(*out, *n, sizeof(char *), natural ? dlk_name_cmp_natural : cmp_str);
     return 0;
 }
 

@@ -20,6 +20,7 @@ static const struct {
     {"analyze", cmd_analyze, "cost of a model on a microcontroller: MACs, weights, planned RAM"},
     {"compile", cmd_compile, "write an int8 model as standalone C (NAME.c, NAME.h) for a microcontroller"},
     {"zoo", cmd_zoo, "run the model zoo services' user_config.yaml (evaluation, quantization, chains, ...)"},
+    {"finetune", cmd_finetune, "adapt a float model to the classes of an image folder (training in C)"},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 

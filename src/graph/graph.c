@@ -196,6 +196,22 @@ int dlk_node_add_attr_float(dlk_graph *g, int node, const char *name, float v)
     return 0;
 }
 
+int dlk_node_add_attr_ints(dlk_graph *g, int node, const char *name, const int64_t *v, int n)
+{
+    dlk_attr *a = attr_slot(g, node, name);
+    if (!a) return -1;
+    a->ints = malloc(sizeof(int64_t) * (n ? n : 1));
+    if (!a->ints) {
+        free(a->name);
+        return -1;
+    }
+    memcpy(a->ints, v, sizeof(int64_t) * n);
+    a->n = n;
+    a->type = DLK_ATTR_INTS;
+    g->nodes[node].n_attrs++;
+    return 0;
+}
+
 int dlk_node_add_attr_str(dlk_graph *g, int node, const char *name, const char *v)
 {
     dlk_attr *a = attr_slot(g, node, name);

@@ -79,6 +79,7 @@ int dlk_graph_add_node(dlk_graph *g, const char *name, const char *op_type, cons
 int dlk_node_add_attr_int(dlk_graph *g, int node, const char *name, int64_t v);
 int dlk_node_add_attr_float(dlk_graph *g, int node, const char *name, float v);
 int dlk_node_add_attr_str(dlk_graph *g, int node, const char *name, const char *v);
+int dlk_node_add_attr_ints(dlk_graph *g, int node, const char *name, const int64_t *v, int n);
 
 /* Attribute lookup */
 const dlk_attr *dlk_attr_find(const dlk_node *n, const char *name);
