@@ -131,7 +131,7 @@ static void test_bounds(void **state)
      * expansion meets none of the values already resolved */
     char fan[4000] = "";
     for (int k = 11; k >= 0; k--) {
-        char prev[8], line[300];
+        char prev[16], line[300];
         if (k) snprintf(prev, sizeof prev, "k%d", k - 1);
         else snprintf(prev, sizeof prev, "a");
         snprintf(line, sizeof line, "k%d: '${%s}${%s}${%s}${%s}${%s}${%s}${%s}${%s}'\n", k, prev, prev, prev, prev, prev, prev, prev, prev);
