@@ -49,7 +49,7 @@ typedef enum {
 } dlk_dtype;
 
 /* A tensor's element type and shape. In a model's declared inputs and outputs a dimension may be
- * unknown: dims[i] < 0, with its symbolic name (if any) in dim_param[i]. */
+ * unknown: dims[i] < 0, with its symbolic name (if any) from dlk_model_input_dim_param. */
 typedef struct {
     dlk_dtype dtype;
     int ndim;
@@ -69,7 +69,7 @@ DLK_API dlk_model *dlk_model_load_buffer(const void *data, size_t size, const ch
  * Relu fusion for speed): what quantize calibrates, so every tensor of the file is observed. */
 #define DLK_LOAD_NO_FUSION 1u
 /* DLK_LOAD_NCHW keeps every activation in NCHW (no channel-blocked layout between the float
- * convolutions): for code that reads a context's inner values (dlk_ctx_run_observe). NO_FUSION
+ * convolutions): for code that reads a context's inner values (as quantize's per-layer report does). NO_FUSION
  * implies it. */
 #define DLK_LOAD_NCHW 2u
 DLK_API dlk_model *dlk_model_load_ex(const char *path, unsigned flags, dlk_err *err);
@@ -152,4 +152,11 @@ DLK_API int dlk_parse_size(const char *s, uint64_t *out);
 #ifdef __cplusplus
 }
 #endif
+
+/* The rest of the interface: images and preprocessing, classification and evaluation,
+ * quantization, analysis and compilation. */
+#include "dlakit/image.h"
+#include "dlakit/classify.h"
+#include "dlakit/quantize.h"
+#include "dlakit/analyze.h"
 #endif

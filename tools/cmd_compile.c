@@ -1,6 +1,5 @@
 /* dlakit compile: an int8 model as standalone C (NAME.c + NAME.h) for a microcontroller. */
 #include "cli.h"
-#include "codegen/program.h"
 
 #include <string.h>
 
@@ -26,11 +25,13 @@ static const char TAIL[] =
 int cmd_compile(int argc, char **argv)
 {
     const char *dir = NULL, *name = "model";
-    int hw[2] = {0, 0}, npos;
+    int hw[2] = {0, 0}, npos, json = 0, quiet = 0;
     const cli_opt opts[] = {
         CLI_OPT_OUT(&dir, "DIR", "output folder (must exist)"),
         CLI_STR_OPT("--name", &name, "NAME", "C prefix and file name (default: model)"),
         CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
+        CLI_OPT_JSON(&json, "print a JSON summary (files, input, classes, macs, weights_bytes, arena_bytes)"),
+        CLI_OPT_QUIET(&quiet),
     };
     const cli_cmd cmd = {.name = "compile", .head = HEAD, .tail = TAIL, .width = 16, .min_args = 1,
                          .max_args = 1, .missing = "needs MODEL.onnx and -o DIR", .opts = opts, .n_opts = CLI_NOPTS(opts)};
@@ -39,16 +40,23 @@ int cmd_compile(int argc, char **argv)
     const char *model = argv[1];
     if (!dir) return cli_usage_error("compile", "needs MODEL.onnx and -o DIR");
     dlk_err err;
-    dlk_model *m = dlk_model_load(model, &err);
-    if (!m) return cli_error("compile", "%s", err.msg);
-    dlk_program p;
-    int rc = 0;
-    if (dlk_program_build(m, hw[0], hw[1], &p, &err) || dlk_codegen_write(&p, name, dir, model, &err))
-        rc = cli_error("compile", "%s", err.msg);
-    else
+    dlk_analysis *a = dlk_analyze(model, hw[0], hw[1], &err);
+    if (!a || dlk_compile(a, dir, name, &err)) {
+        dlk_analysis_free(a);
+        return cli_error("compile", "%s", err.msg);
+    }
+    dlk_analysis_totals t;
+    dlk_analysis_get_totals(a, &t);
+    if (json) {
+        printf("{\"model\": ");
+        cli_json_str(stdout, model);
+        printf(", \"c\": \"%s/%s.c\", \"h\": \"%s/%s.h\", \"input\": [%d, %d, 3], \"classes\": %d, \"macs\": %lld, "
+               "\"weights_bytes\": %zu, \"arena_bytes\": %zu}\n", dir, name, dir, name, t.in_h, t.in_w, t.classes, (long long)t.macs,
+               t.weights_bytes, t.peak_ram_bytes);
+    } else if (!quiet) {
         printf("%s/%s.c, %s/%s.h: %dx%d input, %d classes, %lld MACs, %zu bytes of constants, %zu-byte arena\n", dir, name, dir,
-               name, p.in_h, p.in_w, p.num_classes, (long long)p.macs, p.weights_bytes, p.arena_bytes);
-    dlk_program_free(&p);
-    dlk_model_free(m);
-    return rc;
+               name, t.in_h, t.in_w, t.classes, (long long)t.macs, t.weights_bytes, t.peak_ram_bytes);
+    }
+    dlk_analysis_free(a);
+    return 0;
 }

@@ -1,6 +1,6 @@
 /* dlakit preprocess: decode images (PNG, JPEG, MNIST IDX), resize + crop them the way the model
  * zoo's PyTorch evaluation does, and write one .npy batch (uint8 NHWC, or float32 NCHW). */
-#include "classifier.h"
+#include "cli.h"
 #include "image/image.h"
 #include "lib/npy.h"
 #include "lib/outfile.h"

@@ -1,6 +1,5 @@
 /* dlakit run: a model over a batch of preprocessed images (.npy in, .npy out). */
-#include "classifier.h"
-#include "image/image.h"
+#include "cli.h"
 #include "runtime/batch.h"
 #include "lib/npy.h"
 #include "lib/outfile.h"

@@ -102,6 +102,7 @@ int cli_pre_finish(const char *cmd, cli_pre *p)
     if (!(p->pre.std[0] != 0 && p->pre.std[1] != 0 && p->pre.std[2] != 0))
         return cli_usage_error(cmd, "--std values must be non-zero");
     p->pre.use_scale = p->have_scale || p->have_offset;
+    if (p->have_size) p->pre.h = p->hw[0], p->pre.w = p->hw[1]; /* else 0: the model's size */
     return 0;
 }
 

@@ -5,6 +5,7 @@
  * the generated program computes exactly what `dlakit run` computes.
  */
 #include "codegen/program.h"
+#include "lib/outfile.h"
 #include "ops/conv.h"
 #include "ops/elem.h"
 #include "ops/pool.h"
@@ -314,15 +315,12 @@ static int write_file(const char *dir, const char *name, const char *ext, const 
     char *path = malloc(dl);
     if (!path) return dlk_fail(err, "out of memory");
     snprintf(path, dl, "%s/%s.%s", dir, name, ext);
-    FILE *f = fopen(path, "w");
-    const int opened = f != NULL;
-    int bad = !opened;
-    if (opened) {
-        emit(f, p, name, base);
-        bad = ferror(f);
-        bad |= fclose(f) != 0;
+    dlk_outfile o;
+    int bad = dlk_outfile_open(&o, path, err) != 0;
+    if (!bad) {
+        emit(o.f, p, name, base);
+        bad = dlk_outfile_close(&o, 1, err) != 0;
     }
-    if (bad) dlk_fail(err, opened ? "%s: write failed" : "%s: cannot write", path);
     free(path);
     return bad ? -1 : 0;
 }

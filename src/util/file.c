@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 int dlk_read_file(const char *path, size_t max_bytes, void **buf, size_t *len, dlk_err *err)
 {
@@ -45,5 +48,43 @@ int dlk_read_file(const char *path, size_t max_bytes, void **buf, size_t *len, d
     }
     *buf = b;
     *len = size;
+    return 0;
+}
+
+int dlk_is_image_name(const char *n)
+{
+    const char *d = strrchr(n, '.');
+    return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int dlk_list_dir(const char *dir, int want_dir, char ***out, int *n)
+{
+    DIR *d = opendir(dir);
+    *out = NULL;
+    *n = 0;
+    if (!d) return -1;
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[4096];
+        if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p) continue;
+        struct stat st;
+        if (stat(p, &st)) continue;
+        if (want_dir ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) && dlk_is_image_name(e->d_name))) continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nv = realloc(*out, sizeof(char *) * cap);
+            if (!nv) break;
+            *out = nv;
+        }
+        size_t l = strlen(e->d_name) + 1;
+        if (!((*out)[*n] = malloc(l))) break;
+        memcpy((*out)[(*n)++], e->d_name, l);
+    }
+    closedir(d);
+    if (*n) qsort(*out, *n, sizeof(char *), cmp_str);
     return 0;
 }

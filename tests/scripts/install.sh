@@ -14,7 +14,7 @@ P=$TMP/prefix
 cmake --install "$BUILD" --prefix "$P" >"$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; exit 1; }
 LIBDIR=$(dirname "$(find "$P" -name 'libdlakit.so.0' | head -1)")
 [ -n "$LIBDIR" ] || { echo "FAIL no libdlakit.so.0 under $P"; exit 1; }
-for f in bin/dlakit include/dlakit.h; do [ -f "$P/$f" ] || fail "missing $P/$f"; done
+for f in bin/dlakit include/dlakit.h include/dlakit/image.h include/dlakit/classify.h include/dlakit/quantize.h include/dlakit/analyze.h; do [ -f "$P/$f" ] || fail "missing $P/$f"; done
 for f in libdlakit.a pkgconfig/dlakit.pc cmake/dlakit/dlakitConfig.cmake cmake/dlakit/dlakitConfigVersion.cmake; do
   [ -f "$LIBDIR/$f" ] || fail "missing $LIBDIR/$f"
 done
@@ -25,10 +25,10 @@ got=$("$P/bin/dlakit" --version)
 [ "$got" = "dlakit $ver" ] && echo "ok $got" || fail "dlakit --version printed '$got', expected 'dlakit $ver'"
 
 # exported symbols == the header's DLK_API functions
-sed -n 's/^DLK_API [^(]*[ *]\([a-z_0-9]*\)(.*/\1/p' "$SRC/include/dlakit.h" | sort >"$TMP/api.txt"
+cat "$SRC/include/dlakit.h" "$SRC"/include/dlakit/*.h | sed -n 's/^DLK_API [^(]*[ *]\([a-z_0-9]*\)(.*/\1/p' | sort >"$TMP/api.txt"
 nm -D --defined-only "$LIBDIR/libdlakit.so.0" | awk '{print $3}' | sort >"$TMP/exported.txt"
 if diff "$TMP/api.txt" "$TMP/exported.txt" >"$TMP/sym.diff"; then
-  echo "ok libdlakit.so.0 exports the $(wc -l <"$TMP/api.txt") functions of dlakit.h and nothing else"
+  echo "ok libdlakit.so.0 exports the $(wc -l <"$TMP/api.txt") functions of dlakit.h and dlakit/*.h and nothing else"
 else
   fail "exported symbols differ from dlakit.h's DLK_API functions (< header only, > exported only):"
   sed 's/^/     /' "$TMP/sym.diff" | head -20
