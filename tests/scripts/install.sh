@@ -6,7 +6,10 @@
 #  - the shared library exports exactly the DLK_API functions of dlakit.h, nothing else;
 #  - tests/install/consumer.c, built against P with pkg-config and with find_package (shared and
 #    static), gives on the MNIST float, QDQ and QOperator models the scores `dlakit run` gives for
-#    the same input, bit for bit.
+#    the same input, bit for bit;
+#  - examples/classify.c, built against P with pkg-config and with find_package, prints what
+#    `dlakit classify` prints (the same top-5, probabilities and names) for an MNIST digit with the
+#    QDQ model and a photo with the zoo's 224 x 224 int8 model (ImageNet names).
 # Environment as engine_lib.sh, plus BUILD (the build tree to install).
 . "$(dirname "$0")/engine_lib.sh"
 : "${BUILD:?BUILD not set (run through ctest)}"
@@ -74,6 +77,26 @@ PYEOF
     else
       cmp -s "$TMP/$first.out.f32" "$TMP/$tag.out.f32" && echo "ok $m $tag: the same bits as $first" ||
         fail "$m: $tag's scores differ from $first's"
+    fi
+  done
+done
+
+# examples/classify.c, the installed API alone, both ways
+$CC -std=c11 -Wall -Wextra -Werror "$SRC/examples/classify.c" -o "$TMP/classify_pc" \
+  $(pkg-config --cflags --libs dlakit) -Wl,-rpath,"$LIBDIR" || fail "examples/classify.c did not build with pkg-config"
+cmake -S "$SRC/examples" -B "$TMP/eb" -DCMAKE_PREFIX_PATH="$P" -DCMAKE_BUILD_RPATH="$LIBDIR" >"$TMP/eb.log" 2>&1 &&
+  cmake --build "$TMP/eb" >>"$TMP/eb.log" 2>&1 || { cat "$TMP/eb.log"; fail "examples/classify.c did not build with find_package"; }
+ZOO_INT8=$ZOO/dla46c_pt_224/dla46c_pt_224_qdq_int8.onnx
+for pair in "$MNIST_MODELS/dla46c_mnist_64_qdq_int8.onnx $SRC/data/digits/3/$(ls "$SRC/data/digits/3" | head -1)" \
+            "$ZOO_INT8 $SHARED/images/chelsea.jpg"; do
+  set -- $pair
+  [ -f "$1" ] || { echo "skip $1 (not here)"; continue; }
+  "$DLAKIT" classify "$1" "$2" >"$TMP/want.txt" || { fail "dlakit classify $1 $2"; continue; }
+  for c in "$TMP/classify_pc" "$TMP/eb/classify"; do
+    if "$c" "$1" "$2" >"$TMP/got.txt" && cmp -s "$TMP/want.txt" "$TMP/got.txt"; then
+      echo "ok $(basename "$c") $(basename "$1") $(basename "$2"): top-1 $(sed -n 2p "$TMP/got.txt" | awk '{print $4}'), the top-5 dlakit classify prints"
+    else
+      fail "$(basename "$c") $(basename "$1") $(basename "$2") differs from dlakit classify:"; diff "$TMP/want.txt" "$TMP/got.txt" | head -8
     fi
   done
 done
