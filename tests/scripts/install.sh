@@ -9,7 +9,9 @@
 #    the same input, bit for bit;
 #  - examples/classify.c, built against P with pkg-config and with find_package, prints what
 #    `dlakit classify` prints (the same top-5, probabilities and names) for an MNIST digit with the
-#    QDQ model and a photo with the zoo's 224 x 224 int8 model (ImageNet names).
+#    QDQ model and a photo with the zoo's 224 x 224 int8 model (ImageNet names);
+#  - the Python package, imported from P/lib/python3/dist-packages, passes tests/python (Model.run
+#    gives `dlakit run`'s scores bit for bit, and the rest against the tool).
 # Environment as engine_lib.sh, plus BUILD (the build tree to install).
 . "$(dirname "$0")/engine_lib.sh"
 : "${BUILD:?BUILD not set (run through ctest)}"
@@ -100,4 +102,15 @@ for pair in "$MNIST_MODELS/dla46c_mnist_64_qdq_int8.onnx $SRC/data/digits/3/$(ls
     fi
   done
 done
+# the Python package from the prefix (pytest when it is installed, else unittest)
+PYDIR=$P/lib/python3/dist-packages
+[ -f "$PYDIR/dlakit/__init__.py" ] || fail "missing $PYDIR/dlakit/__init__.py"
+if $PY -c 'import pytest' 2>/dev/null; then pyrun=($PY -m pytest -q -p no:cacheprovider "$SRC/tests/python/test_dlakit.py")
+else pyrun=($PY -m unittest -v test_dlakit); fi
+if (cd "$SRC/tests/python" && PYTHONPATH=$PYDIR:$SRC/tests/python PREFIX=$P TMP=$TMP SRC=$SRC SHARED=$SHARED DLAKIT=$P/bin/dlakit \
+    "${pyrun[@]}") >"$TMP/py.log" 2>&1; then
+  echo "ok python: $(grep -cE '(ok|PASSED)$' "$TMP/py.log") tests of import dlakit from $PYDIR"; grep -E '^test_' "$TMP/py.log" | sed 's/^/   /'
+else
+  fail "python tests:"; tail -30 "$TMP/py.log"
+fi
 finish
