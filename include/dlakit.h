@@ -106,7 +106,8 @@ DLK_API int dlk_ctx_run(dlk_ctx *c, dlk_err *err);
  * pool of n - 1 workers once; runs then still allocate nothing. */
 DLK_API int dlk_ctx_set_threads(dlk_ctx *c, int n, dlk_err *err);
 DLK_API int dlk_ctx_threads(const dlk_ctx *c);
-/* The kernel set this machine runs: "avx512", "avx2" or "ref" (DLAKIT_ISA forces one). */
+/* The kernel set this machine runs: "avx512", "avx2" or "ref" (DLAKIT_ISA forces one; another
+ * value is refused by dlk_ctx_new). */
 DLK_API const char *dlk_isa_in_use(void);
 /* Profiling: the graph's nodes in run order, their multiply-accumulates (convolutions and matrix
  * products; 0 for other nodes), and a run that adds each node's milliseconds to ms_per_node[i]
@@ -144,7 +145,8 @@ typedef struct {
 } dlk_limits;
 DLK_API void dlk_limits_get(dlk_limits *l);
 DLK_API void dlk_limits_set(const dlk_limits *l);
-/* Fails with a message naming the variable when one of the variables above is set but invalid. */
+/* Fails with a message naming the variable when one of the variables above, or DLAKIT_ISA, is set
+ * but invalid (dlk_ctx_new refuses an unknown DLAKIT_ISA too, listing the valid values). */
 DLK_API int dlk_limits_check_env(dlk_err *err);
 /* Parses "123", "64K", "2G" (powers of 1024); non-zero when invalid. */
 DLK_API int dlk_parse_size(const char *s, uint64_t *out);

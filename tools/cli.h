@@ -40,6 +40,8 @@ int cli_parse_floats3(const char *s, float v[3]);
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 /* "A:B" (A or B may be left out: 0, n) -> a, b with 0 <= a < b <= n. Returns 0 on success. */
 int cli_parse_range(const char *s, long n, long *a, long *b);
+/* The edit distance of a and b (insertions, deletions, substitutions, adjacent swaps), capped at 9. */
+int cli_edit_distance(const char *a, const char *b);
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
 

@@ -37,7 +37,7 @@ typedef struct {
 int cmd_preprocess(int argc, char **argv)
 {
     const char *out_path = NULL, *idx_path = NULL, *range = NULL;
-    int json = 0, as_float = 0, nfiles, rc = 1;
+    int json = 0, quiet = 0, as_float = 0, nfiles, rc = 1;
     cli_pre p;
     cli_pre_init(&p);
     const cli_opt opts[] = {
@@ -60,6 +60,7 @@ int cmd_preprocess(int argc, char **argv)
         CLI_PRE_OFFSET(&p, "F", "with --scale (default 0)"),
         CLI_PRE_BGR(&p, "with --float: channels in B, G, R order"),
         CLI_OPT_JSON(&json, "print a JSON summary (output, shape, per-image sizes) to stdout"),
+        CLI_OPT_QUIET(&quiet),
         CLI_OPT_DOC("-h, --help", "this help"),
     };
     const cli_cmd cmd = {.name = CMD, .head = HEAD, .tail = TAIL, .width = 20, .min_args = 0,
@@ -184,6 +185,9 @@ int cmd_preprocess(int argc, char **argv)
                    info[n].rw);
         }
         printf("]}\n");
+    } else if (!quiet) {
+        printf("%s: %lld x %lld x %lld x %lld %s (%ld image%s)\n", out_path, (long long)shape.dims[0], (long long)shape.dims[1],
+               (long long)shape.dims[2], (long long)shape.dims[3], as_float ? "float32" : "uint8", count, count == 1 ? "" : "s");
     }
     rc = 0;
 done:

@@ -122,7 +122,18 @@ int cli_parse(const cli_cmd *c, int argc, char **argv, int *npos)
         const cli_opt *o = NULL;
         for (int j = 0; j < c->n_opts && !o; j++)
             if (matches(&c->opts[j], a)) o = &c->opts[j];
-        if (!o) return cli_usage_error(c->name, "unknown option '%s'", a);
+        if (!o) {
+            const char *best = NULL;
+            int bd = 3; /* suggest a spelling within 2 edits */
+            for (int j = 0; j < c->n_opts; j++) {
+                const char *nm = c->opts[j].name;
+                if (c->opts[j].kind == CLI_DOC || !nm) continue;
+                int d = cli_edit_distance(a, nm);
+                if (d < bd) bd = d, best = nm;
+            }
+            if (best) return cli_usage_error(c->name, "unknown option '%s'; did you mean '%s'?", a, best);
+            return cli_usage_error(c->name, "unknown option '%s'", a);
+        }
         int need = o->kind == CLI_FLAG ? 0 : o->kind == CLI_STR2 ? 2 : 1;
         if (i + need >= argc) return cli_usage_error(c->name, "option '%s' needs %s", a, need == 2 ? "two values" : "a value");
         if (o->kind == CLI_FLAG) *(int *)o->dst = 1;

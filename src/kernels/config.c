@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/err.h"
 
 static const dlk_kernels k_ref = {DLK_ISA_REF,
                                   "ref",
@@ -89,6 +90,14 @@ static void choose(void)
 }
 
 const dlk_kernels *dlk_kernels_ref(void) { return &k_ref; }
+
+int dlk_isa_check_env(dlk_err *err)
+{
+    const char *e = getenv("DLAKIT_ISA");
+    if (!e || !strcmp(e, "avx512") || !strcmp(e, "avx2") || !strcmp(e, "ref")) return 0;
+    char esc[64];
+    return dlk_fail(err, "DLAKIT_ISA='%s' is not a kernel set: use avx512, avx2 or ref (or unset it)", dlk_esc(e, esc, sizeof esc));
+}
 
 const dlk_kernels *dlk_kernels_get(void)
 {

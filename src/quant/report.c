@@ -1,5 +1,6 @@
 /* dlk_report: per-layer SNR of an int8 model against its float model. */
 #include "report.h"
+#include "lib/outfile.h"
 #include "ops/quant.h"
 #include "runtime/observe.h"
 #include "util/err.h"
@@ -152,14 +153,12 @@ int dlk_report_write(const dlk_report *r, const char *path, int json, dlk_err *e
     for (int i = 0; i < r->n; i++) order[i] = i;
     sort_ctx = r;
     qsort(order, (size_t)r->n, sizeof(int), by_snr);
-    size_t tl = strlen(path) + 8;
-    char *tmp = malloc(tl);
-    FILE *f = tmp ? (snprintf(tmp, tl, "%s.tmp", path), fopen(tmp, "w")) : NULL;
-    if (!f) {
-        int e = errno;
-        free(order), free(tmp);
-        return dlk_fail(err, "%s: cannot write: %s", path, strerror(e));
+    dlk_outfile o;
+    if (dlk_outfile_open(&o, path, err)) {
+        free(order);
+        return -1;
     }
+    FILE *f = o.f;
     if (json) fprintf(f, "[");
     else fprintf(f, "node\ttensor\tsnr_db\tscale\tzero_point\n");
     for (int k = 0; k < r->n; k++) {
@@ -178,12 +177,8 @@ int dlk_report_write(const dlk_report *r, const char *path, int json, dlk_err *e
         }
     }
     if (json) fprintf(f, "\n]\n");
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (!bad && rename(tmp, path)) bad = 1;
-    if (bad) remove(tmp);
-    free(order), free(tmp);
-    return bad ? dlk_fail(err, "%s: cannot write", path) : 0;
+    free(order);
+    return dlk_outfile_close(&o, 1, err) ? -1 : 0;
 }
 
 void dlk_report_free(dlk_report *r)
