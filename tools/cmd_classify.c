@@ -17,7 +17,7 @@ static const char TAIL[] =
     "An unreadable image is reported and skipped; the exit status is then 1.\n"
     "\n"
     "Example:\n"
-    "  dlakit classify models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx data/digits/*.png --labels data/digits/labels.txt\n";
+    "  dlakit classify models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx data/digits/*/*.png --labels data/digits/labels.txt\n";
 
 int cmd_classify(int argc, char **argv)
 {

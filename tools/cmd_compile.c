@@ -20,7 +20,8 @@ static const char HEAD[] =
 static const char TAIL[] =
     "\n"
     "Example:\n"
-    "  dlakit compile models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx -o out --name mnist\n";
+    "  dlakit compile models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx -o . --name mnist\n"
+    "  cc -std=c99 -O2 -c mnist.c        # your program calls mnist_run(image, scores); link with -lm\n";
 
 int cmd_compile(int argc, char **argv)
 {

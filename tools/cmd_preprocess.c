@@ -25,9 +25,9 @@ static const char HEAD[] =
 static const char TAIL[] =
     "\n"
     "Examples:\n"
-    "  dlakit preprocess cat.jpg dog.png --size 224 -o batch.npy\n"
-    "  dlakit preprocess --idx mnist-10k-images-idx3-ubyte --range 7996:10000 --size 64 -o test.npy\n"
-    "  dlakit preprocess photo.png --size 128x160 --aspect pad --resize bilinear -o x.npy --json\n";
+    "  dlakit preprocess data/digits/*/*.png --size 64 -o digits.npy\n"
+    "  dlakit preprocess --idx ../shared/data/mnist/mnist-10k-images-idx3-ubyte --range 7996:10000 --size 64 -o test.npy\n"
+    "  dlakit preprocess data/digits/3/mnist_07999.png --size 128x160 --aspect pad --resize bilinear -o x.npy --json\n";
 
 typedef struct {
     const char *name; /* file name, or NULL for IDX items */

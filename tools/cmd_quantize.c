@@ -22,9 +22,8 @@ static const char HEAD[] =
     "Calibration data (preprocessed as `dlakit classify` does):\n";
 static const char TAIL[] =
     "\n"
-    "Example (the model zoo's MNIST model, calibrated as ORT calibrated it):\n"
-    "  dlakit quantize dla46c_mnist_64.onnx -o int8.onnx --calib-idx mnist-10k-images-idx3-ubyte \\\n"
-    "      mnist-10k-labels-idx1-ubyte --calib-indices calib_indices.npy\n";
+    "Example (the bundled MNIST model, calibrated on the bundled digits):\n"
+    "  dlakit quantize models/dla46c_mnist_64/dla46c_mnist_64.onnx -o int8.onnx --calib data/digits\n";
 
 static void progress(void *user, int pass, int passes, int64_t done, int64_t n)
 {

@@ -15,7 +15,7 @@ static const char HEAD[] =
     "\n";
 static const char TAIL[] =
     "\n"
-    "Example:\n"
+    "Example (digits.npy: dlakit preprocess data/digits/*/*.png --size 64 -o digits.npy):\n"
     "  dlakit run models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx --images-npy digits.npy -o out.npy\n";
 
 typedef struct {
