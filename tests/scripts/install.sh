@@ -113,4 +113,14 @@ if (cd "$SRC/tests/python" && PYTHONPATH=$PYDIR:$SRC/tests/python PREFIX=$P TMP=
 else
   fail "python tests:"; tail -30 "$TMP/py.log"
 fi
+# pip install of python/ (offline, where pip exists), with the library named by DLAKIT_LIBRARY
+pyver=$(sed -n 's/^version = "\(.*\)"/\1/p' "$SRC/python/pyproject.toml")
+[ "$pyver" = "$ver" ] && echo "ok python/pyproject.toml's version is $ver" || fail "python/pyproject.toml says $pyver, dlakit.h $ver"
+if $PY -m pip --version >/dev/null 2>&1; then
+  cp -r "$SRC/python" "$TMP/pysrc"
+  if $PY -m pip install -q --no-build-isolation --no-index --no-deps --target "$TMP/pip" "$TMP/pysrc" >"$TMP/pip.log" 2>&1 &&
+     got=$(cd "$TMP" && PYTHONPATH=$TMP/pip DLAKIT_LIBRARY=$LIBDIR/libdlakit.so.0 $PY -c 'import dlakit; print(dlakit.__file__, dlakit.__version__)') &&
+     [ "$got" = "$TMP/pip/dlakit/__init__.py $ver" ]; then echo "ok pip install python/ offline: import dlakit $ver"
+  else fail "pip install python/: ${got:-}"; tail -5 "$TMP/pip.log"; fi
+else echo "skip pip install (no pip)"; fi
 finish
