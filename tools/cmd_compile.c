@@ -31,7 +31,7 @@ int cmd_compile(int argc, char **argv)
         CLI_OPT_OUT(&dir, "DIR", "output folder (must exist)"),
         CLI_STR_OPT("--name", &name, "NAME", "C prefix and file name (default: model)"),
         CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
-        CLI_OPT_JSON(&json, "print a JSON summary (files, input, classes, macs, weights_bytes, arena_bytes)"),
+        CLI_OPT_JSON(&json, "print a JSON summary (dir, name, input, classes, macs, weights_bytes, arena_bytes)"),
         CLI_OPT_QUIET(&quiet),
     };
     const cli_cmd cmd = {.name = "compile", .head = HEAD, .tail = TAIL, .width = 16, .min_args = 1,
@@ -51,9 +51,12 @@ int cmd_compile(int argc, char **argv)
     if (json) {
         printf("{\"model\": ");
         cli_json_str(stdout, model);
-        printf(", \"c\": \"%s/%s.c\", \"h\": \"%s/%s.h\", \"input\": [%d, %d, 3], \"classes\": %d, \"macs\": %lld, "
-               "\"weights_bytes\": %zu, \"arena_bytes\": %zu}\n", dir, name, dir, name, t.in_h, t.in_w, t.classes, (long long)t.macs,
-               t.weights_bytes, t.peak_ram_bytes);
+        printf(", \"dir\": ");
+        cli_json_str(stdout, dir);
+        printf(", \"name\": ");
+        cli_json_str(stdout, name); /* a C identifier: the files are DIR/NAME.c and DIR/NAME.h */
+        printf(", \"input\": [%d, %d, 3], \"classes\": %d, \"macs\": %lld, \"weights_bytes\": %zu, \"arena_bytes\": %zu}\n",
+               t.in_h, t.in_w, t.classes, (long long)t.macs, t.weights_bytes, t.peak_ram_bytes);
     } else if (!quiet) {
         printf("%s/%s.c, %s/%s.h: %dx%d input, %d classes, %lld MACs, %zu bytes of constants, %zu-byte arena\n", dir, name, dir,
                name, t.in_h, t.in_w, t.classes, (long long)t.macs, t.weights_bytes, t.peak_ram_bytes);

@@ -345,8 +345,10 @@ class Model:
     def run(self, images, batch=1):
         """images: uint8 N x H x W x 3 (already resized and cropped). Returns the model's output as
         float32 [N, P], normalized and run as `dlakit run --images-npy` does (the same bits)."""
-        x = np.ascontiguousarray(images, dtype=np.uint8) if not (isinstance(images, np.ndarray) and images.dtype == np.uint8) \
-            else np.ascontiguousarray(images)
+        x = np.asarray(images)
+        if x.dtype != np.uint8:
+            raise ValueError(f"images must be uint8 (N x H x W x 3), not {x.dtype}")
+        x = np.ascontiguousarray(x)
         if x.ndim == 3:
             x = x[None]
         if x.ndim != 4 or x.shape[3] != 3 or x.shape[0] < 1:
@@ -390,9 +392,9 @@ class Model:
             finally:
                 _image_close(im)
         else:
-            x = np.ascontiguousarray(image, dtype=np.uint8)
+            x = np.ascontiguousarray(image)
             p = _cl_pre(cl).contents
-            if x.shape != (p.h, p.w, 3):
+            if x.dtype != np.uint8 or x.shape != (p.h, p.w, 3):
                 raise ValueError(f"the image must be uint8 {p.h} x {p.w} x 3 (the model's input), not {x.shape}")
             scores = _cl_run_u8(cl, _u8_ptr(x), ctypes.byref(err))
         if not scores:
