@@ -72,6 +72,11 @@ DLK_API dlk_model *dlk_model_load_buffer(const void *data, size_t size, const ch
  * convolutions): for code that reads a context's inner values (as quantize's per-layer report does). NO_FUSION
  * implies it. */
 #define DLK_LOAD_NCHW 2u
+/* DLK_LOAD_REFERENCE: contexts of the model run the portable reference kernels, whatever the CPU
+ * and DLAKIT_ISA, so float results are the same bits on every machine (and thread count): what
+ * quantize calibrates with, so that it writes the same file everywhere. Slower (about 10x for
+ * float convolutions). */
+#define DLK_LOAD_REFERENCE 4u
 DLK_API dlk_model *dlk_model_load_ex(const char *path, unsigned flags, dlk_err *err);
 DLK_API dlk_model *dlk_model_load_buffer_ex(const void *data, size_t size, const char *name, unsigned flags, dlk_err *err);
 DLK_API void dlk_model_free(dlk_model *m);

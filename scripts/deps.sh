@@ -8,11 +8,12 @@
 set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config protobuf-c-compiler libprotobuf-c-dev libonnx-dev
-            libpng-dev libjpeg62-turbo-dev zlib1g-dev libcmocka-dev)
+            libpng-dev libjpeg62-turbo-dev zlib1g-dev libcmocka-dev libyaml-dev)
 # libclang-rt-14-dev: libFuzzer for tests/fuzz (scripts/fuzz.sh); valgrind: scripts/valgrind.sh;
-# gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: the Cortex-M55 tests of `compile`
+# gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: the Cortex-M55 tests of `compile`;
+# xz-utils: tests/fixtures/family/size224.tar.xz (the 224x224 family fixtures)
 TEST_PKGS=(clang libclang-rt-14-dev valgrind python3 python3-numpy python3-onnx python3-pil libonnx-testdata nodejs
-           gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+           gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm xz-utils)
 ORT_PKGS=(npm)
 
 pkgs=("${BUILD_PKGS[@]}")

@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh smoke [SECONDS]       CI's bounded, deterministic run: each target from its seeds with
 #                                         -seed=1 and a fixed number of inputs (at most 3 x SECONDS)
 #   scripts/fuzz.sh run TARGET SECONDS    one long run (nice -n 19), corpus kept in build/fuzz/corpus/TARGET
-# Targets: onnx image npy idx labels quantize compile. A crash leaves crash-*/timeout-*/leak-* in build/fuzz/findings;
+# Targets: onnx image npy idx labels quantize compile zooconf. A crash leaves crash-*/timeout-*/leak-* in build/fuzz/findings;
 # the exit status is then 1. Each run prints "fuzz TARGET: N execs in S s (CPU S s)".
 # Memory limit 2 GB; 20 s per input counts as a hang (the limit is wall-clock time: a loaded machine
 # slows inputs that take milliseconds; scripts/mutate.sh checks the 2 s bound, best of three).
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 B=${FUZZ_BUILD:-build/fuzz}
 SHARED=${SHARED:-$ROOT/../shared}
-TARGETS=(onnx image npy idx labels quantize compile)
+TARGETS=(onnx image npy idx labels quantize compile zooconf)
 NODE=/usr/share/libonnx-testdata/data/node
 
 build() {
@@ -27,10 +27,10 @@ build() {
 
 seeds() {
   local C="$B/seeds"
-  rm -rf "$C"; mkdir -p "$C"/{onnx,image,npy,idx,labels,quantize,compile}
+  rm -rf "$C"; mkdir -p "$C"/{onnx,image,npy,idx,labels,quantize,compile,zooconf}
   # quantize: tiny float DLA-like models; compile: their int8 versions (tests/fuzz/make_seeds.py)
   cp tests/fuzz/seeds/quantize/*.onnx "$C/quantize/"
-  cp tests/fuzz/seeds/compile/*.onnx "$C/compile/"
+  cp tests/fuzz/seeds/compile/*.onnx tests/robust/cg_*.onnx "$C/compile/"
   # ONNX: node tests of the operators dlakit runs, the robust inputs, the small fixtures
   local op
   for op in conv maxpool averagepool globalaveragepool relu sigmoid clip softmax add sub mul div concat flatten \
@@ -73,6 +73,9 @@ if os.path.exists(img):
 PYEOF
   [ -f "$SHARED/labels/imagenet_labels.txt" ] && head -c 2000 "$SHARED/labels/imagenet_labels.txt" >"$C/labels/imagenet_head.txt"
   printf 'zero\none\r\ntwo\n\nfour' >"$C/labels/small.txt"
+  # zooconf: an override line, then a config (tests/fuzz/seeds/zooconf and the card's shape)
+  cp tests/fuzz/seeds/zooconf/* "$C/zooconf/"
+  { echo '+dataset.test_path=${dataset.data_dir}/val'; cat tests/fixtures/zoo/dla46c_mnist_64_config.yaml; } >"$C/zooconf/card.txt"
   local t
   for t in "${TARGETS[@]}"; do echo "seeds $t: $(ls "$C/$t" | wc -l) files, $(du -sk "$C/$t" | cut -f1) KB"; done
 }
@@ -106,7 +109,7 @@ case "${1:-}" in
     s=${2:-25}; fail=0
     build || exit 1
     seeds >/dev/null
-    declare -A RUNS=([onnx]=800000 [image]=50000 [npy]=1500000 [idx]=1500000 [labels]=700000 [quantize]=15000 [compile]=250000)
+    declare -A RUNS=([onnx]=800000 [image]=50000 [npy]=1500000 [idx]=1500000 [labels]=700000 [quantize]=15000 [compile]=250000 [zooconf]=300000)
     for t in "${TARGETS[@]}"; do
       rm -rf "$B/corpus/$t"
       run_one "$t" "$((s * 3))" -seed=1 -runs="${RUNS[$t]}" || fail=1

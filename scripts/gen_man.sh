@@ -65,7 +65,7 @@ the problem. No output file is left half-written.
 .SH ENVIRONMENT
 .TP
 .B DLAKIT_ISA
-ref, avx2 or avx512: the kernel set to use (default: the best this CPU runs).
+ref, avx2, avx2vnni or avx512: the kernel set to use (default: the best this CPU runs).
 .TP
 .B DLAKIT_MAX_IMAGE_PIXELS\fR, \fBDLAKIT_MAX_TENSOR_BYTES\fR, \fBDLAKIT_MAX_ARENA_BYTES
 limits, as the \-\-max\-* options.

@@ -1,5 +1,5 @@
 # ONNX backend node tests (Debian libonnx-testdata), one ctest entry each: `dlakit conform DIR`.
-# The list is the one issue 3 names (100 tests, _expanded variants excluded).
+# The list is the one issue 3 names (100 tests, _expanded variants excluded) and Split's 7 (issue 20).
 set(ONNX_NODE_DIR /usr/share/libonnx-testdata/data/node CACHE PATH "ONNX backend node tests")
 set(DLK_CONFORM_TESTS
   test_add
@@ -102,8 +102,20 @@ set(DLK_CONFORM_TESTS
   test_softmax_example
   test_softmax_large_number
   test_softmax_negative_axis
+  test_split_equal_parts_1d
+  test_split_equal_parts_2d
+  test_split_equal_parts_default_axis
+  test_split_variable_parts_1d
+  test_split_variable_parts_2d
+  test_split_variable_parts_default_axis
+  test_split_zero_size_splits
 )
 foreach(t ${DLK_CONFORM_TESTS})
   add_test(NAME conform.${t} COMMAND dlakit_cli conform --verbose ${ONNX_NODE_DIR}/${t})
   set_tests_properties(conform.${t} PROPERTIES LABELS "conform" TIMEOUT 60)
 endforeach()
+
+# Split's opset forms (11: attribute, 13: input, 18: num_outputs), float / int8 / uint8, against
+# numpy (scripts/split_forms.py), and a bad split refused
+add_test(NAME conform.split_forms COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/split_forms.sh)
+set_tests_properties(conform.split_forms PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "conform" TIMEOUT 120)

@@ -15,3 +15,7 @@ set_tests_properties(robust.mutate PROPERTIES LABELS "robust;full" TIMEOUT 120)
 add_executable(dlk_mutate ${CMAKE_CURRENT_SOURCE_DIR}/robust/mutate_driver.c)
 target_include_directories(dlk_mutate PRIVATE ${PROJECT_SOURCE_DIR}/src ${GEN})
 target_link_libraries(dlk_mutate PRIVATE dlakit m)
+
+# Issue 24: the generated C against hostile node names and names, typed per value, the 2 GiB arena.
+add_test(NAME e2e.robust.compile COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/robust_compile.sh 8)
+set_tests_properties(e2e.robust.compile PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "robust;mcu" TIMEOUT 300)

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "util/err.h"
+#include "util/outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -99,15 +100,25 @@ int cli_parse_floats3(const char *s, float v[3])
     return 0;
 }
 
-void cli_json_str(FILE *f, const char *s)
+void cli_json_str(FILE *f, const char *s) { dlk_json_str(f, s); }
+
+int cli_refuse_input(const char *cmd, const char *opt, const char *out, const char *const *inputs, int n)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
+    for (int k = 0; k < n; k++)
+        if (out && inputs[k] && dlk_same_file(out, inputs[k]))
+            return cli_usage_error(cmd, "%s %s is one of the inputs; it would be overwritten", opt, out);
+    return 0;
+}
+
+int cli_finish_stdout(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int e = errno;
+        fprintf(stderr, "dlakit: cannot write the standard output%s%s\n", e ? ": " : "", e ? strerror(e) : "");
+        return 1;
     }
-    fputc('"', f);
+    return rc;
 }
 
 int cli_edit_distance(const char *a, const char *b)

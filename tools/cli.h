@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "opt.h"
+#include "util/err.h" /* dlk_esc for names from files */
 
 /* Commands: each takes argc/argv with argv[0] = the command name; returns the exit status. */
 int cmd_info(int argc, char **argv);
@@ -18,6 +19,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+int cmd_zoo(int argc, char **argv);
 
 /* Prints "dlakit CMD: message" to stderr; returns 1 (the exit status for errors); 2 for usage. */
 int cli_error(const char *cmd, const char *fmt, ...)
@@ -42,6 +44,12 @@ int cli_parse_int(const char *s, long lo, long hi, long *out);
 int cli_parse_range(const char *s, long n, long *a, long *b);
 /* The edit distance of a and b (insertions, deletions, substitutions, adjacent swaps), capped at 9. */
 int cli_edit_distance(const char *a, const char *b);
+/* A usage error (2) when the output `out` of option `opt` is the same file as one of the n inputs
+ * (NULLs skipped): it would be overwritten. 0 otherwise. */
+int cli_refuse_input(const char *cmd, const char *opt, const char *out, const char *const *inputs, int n);
+/* Flushes stdout; 1 with a message when anything written to it was lost (a full disk, a closed
+ * pipe), else rc. */
+int cli_finish_stdout(int rc);
 /* Writes s as a JSON string literal (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
 

@@ -1,5 +1,6 @@
 /* dlakit analyze: the cost of a model as `dlakit compile` would build it, before a chip is chosen. */
 #include "cli.h"
+#include "util/err.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,22 @@ static void shape_txt(const dlk_shape *s, char *b, size_t n)
     for (int i = 0; i < s->ndim && at + 1 < n; i++) at += (size_t)snprintf(b + at, n - at, "%s%lld", i ? "x" : "", (long long)s->dims[i]);
 }
 
+/* One row of the text table: the name's last 36 characters (escaped); int8: activation and live bytes. */
+static void print_layer(const dlk_analysis *a, int i, int int8)
+{
+    dlk_analysis_layer l;
+    char sh[96], eb[256];
+    dlk_analysis_get_layer(a, i, &l);
+    shape_txt(&l.shape, sh, sizeof sh);
+    const char *nm = dlk_esc(l.name, eb, sizeof eb);
+    size_t ln = strlen(nm);
+    printf("%-4d %-36s %-20s %-16s %12lld %9lld ", i, ln > 36 ? nm + ln - 36 : nm, l.op, sh, (long long)l.macs, (long long)l.params);
+    if (!int8) printf("%10zu\n", l.weights_bytes);
+    else
+        printf("%9zu %9zu %9zu%s\n", l.weights_bytes, l.activation_bytes, l.live_bytes,
+               l.in_place ? " (in place)" : l.concat_slices ? " (slices)" : "");
+}
+
 int cmd_analyze(int argc, char **argv)
 {
     const char *svg = NULL;
@@ -42,6 +59,7 @@ int cmd_analyze(int argc, char **argv)
     int r = cli_parse(&cmd, argc, argv, &npos);
     if (r != CLI_GO) return r;
     const char *model = argv[1];
+    if (cli_refuse_input("analyze", "--svg", svg, &model, 1)) return 2;
     dlk_err err;
     dlk_analysis *a = dlk_analyze(model, hw[0], hw[1], &err);
     if (!a) return cli_error("analyze", "%s", err.msg);
@@ -72,13 +90,7 @@ int cmd_analyze(int argc, char **argv)
     } else if (!t.int8) {
         printf("%s: float model, %dx%d input, %d outputs\n\n", model, t.in_h, t.in_w, t.classes);
         printf("%-4s %-36s %-20s %-16s %12s %9s %10s\n", "#", "layer", "operator", "output", "MACs", "params", "weight B");
-        for (int i = 0; i < t.layers; i++) {
-            dlk_analysis_get_layer(a, i, &l);
-            shape_txt(&l.shape, sh, sizeof sh);
-            size_t ln = strlen(l.name);
-            printf("%-4d %-36s %-20s %-16s %12lld %9lld %10zu\n", i, ln > 36 ? l.name + ln - 36 : l.name, l.op, sh, (long long)l.macs,
-                   (long long)l.params, l.weights_bytes);
-        }
+        for (int i = 0; i < t.layers; i++) print_layer(a, i, 0);
         printf("\ntotal: %lld MACs (%.1f M), %lld parameters, %zu bytes of float32 weights (%.2f KiB)\n", (long long)t.macs,
                t.macs / 1e6, (long long)t.params, t.weights_bytes, t.weights_bytes / 1024.0);
         printf("activation RAM of dlakit's float context: %zu bytes (%.2f KiB)\n", t.peak_ram_bytes, t.peak_ram_bytes / 1024.0);
@@ -88,14 +100,7 @@ int cmd_analyze(int argc, char **argv)
         printf("%s: %dx%d uint8 image in, %d float scores out, int8 activations\n\n", model, t.in_h, t.in_w, t.classes);
         printf("%-4s %-36s %-20s %-16s %12s %9s %9s %9s %9s\n", "#", "layer", "operator", "output", "MACs", "params", "weight B",
                "act B", "live B");
-        for (int i = 0; i < t.layers; i++) {
-            dlk_analysis_get_layer(a, i, &l);
-            shape_txt(&l.shape, sh, sizeof sh);
-            size_t ln = strlen(l.name);
-            printf("%-4d %-36s %-20s %-16s %12lld %9lld %9zu %9zu %9zu%s\n", i, ln > 36 ? l.name + ln - 36 : l.name, l.op, sh,
-                   (long long)l.macs, (long long)l.params, l.weights_bytes, l.activation_bytes, l.live_bytes,
-                   l.in_place ? " (in place)" : l.concat_slices ? " (slices)" : "");
-        }
+        for (int i = 0; i < t.layers; i++) print_layer(a, i, 1);
         printf("\nact B = activation bytes written; live B = bytes alive during the layer (in place: the output\n"
                "overwrites an input that dies there; slices: producers wrote their parts into the Concat's output)\n");
         printf("\ntotal: %lld MACs (%.1f M), %lld parameters\n", (long long)t.macs, t.macs / 1e6, (long long)t.params);

@@ -67,6 +67,7 @@ int cmd_classify(int argc, char **argv)
     for (int i = 0; i < nimg; i++) {
         dlk_image *im = dlk_image_open(images[i], &err);
         const float *scores = im ? dlk_classifier_run(c, im, &err) : NULL;
+        if (im && !scores) dlk_err_prefix(&err, "%s", images[i]); /* preprocessing's messages do not name the file */
         dlk_image_close(im);
         if (!scores) {
             cli_error("classify", "%s", err.msg);
@@ -88,7 +89,8 @@ int cmd_classify(int argc, char **argv)
             }
             printf("]}");
         } else {
-            printf("%s\n", images[i]);
+            char eb[1024];
+            printf("%s\n", dlk_esc(images[i], eb, sizeof eb));
             for (int j = 0; j < k; j++) {
                 const char *name = dlk_class_name(labels, classes, idx[j]);
                 printf("  %2d. %5.1f %%  %4d", j + 1, 100.0 * prob[idx[j]], idx[j]);

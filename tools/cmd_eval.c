@@ -1,8 +1,9 @@
 /* dlakit eval: accuracy of a model on a labelled data set. */
 #include "cli.h"
-#include "lib/outfile.h"
+#include "util/outfile.h"
 
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,6 +35,12 @@ static void on_unreadable(void *user, int64_t i, const char *msg)
     fprintf(stderr, "%sdlakit eval: unreadable: %s\n", u->progress ? "\n" : "", msg);
 }
 
+static void on_notice(void *user, const char *msg)
+{
+    const eval_ui *u = user;
+    if (u->pass == 0) fprintf(stderr, "%sdlakit eval: %s\n", u->progress ? "\n" : "", msg); /* the data set is listed once a model */
+}
+
 static void on_progress(void *user, int64_t done, int64_t n)
 {
     const eval_ui *u = user;
@@ -43,11 +50,64 @@ static void on_progress(void *user, int64_t done, int64_t n)
     fprintf(stderr, "\r[%.*s%*s] %lld/%lld", f, "########################################", w - f, "", at, all);
 }
 
-static int write_confusion(const char *path, const int *conf, int nc, const dlk_eval *names, dlk_err *err)
+/* Writes s as SVG/XML text (escaped; control bytes dropped). */
+static void svg_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else if ((unsigned char)*s >= 0x20 && *s != 0x7f) fputc(*s, f);
+    }
+}
+
+/* The confusion matrix as a picture: one cell per (true, predicted) pair, shaded by its share of
+ * the true class's images, with the count written in it (up to 40 classes; names up to 100). */
+static void confusion_svg(FILE *f, const int *conf, int nc, const dlk_eval *names, const char *title)
+{
+    int cell = nc <= 40 ? 28 : nc <= 200 ? 6 : 2, m = nc <= 100 ? 110 : 20, side = cell * nc;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"10\">\n",
+            m + side + 10, m + side + 40);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"%d\" y=\"16\" font-size=\"13\">", m);
+    svg_text(f, title);
+    fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\">predicted</text>\n", m, m + side + 30);
+    fprintf(f, "<text transform=\"translate(12 %d) rotate(-90)\">true</text>\n", m + side);
+    for (int r = 0; r < nc; r++) {
+        long total = 0;
+        for (int c = 0; c < nc; c++) total += conf[r * nc + c];
+        for (int c = 0; c < nc; c++) {
+            int v = conf[r * nc + c], shade = total ? (int)(255 - 200.0 * v / total) : 255;
+            fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"rgb(%d,%d,255)\"><title>%d -> %d: %d</title></rect>\n",
+                    m + c * cell, m + r * cell, cell, cell, shade, shade, r, c, v);
+            if (nc <= 40 && v)
+                fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%d</text>\n", m + c * cell + cell / 2,
+                        m + r * cell + cell / 2 + 4, shade < 150 ? "white" : "black", v);
+        }
+        if (nc <= 100) {
+            const char *nm = dlk_eval_class_name(names, r);
+            char num[16];
+            snprintf(num, sizeof num, "%d", r);
+            fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", m - 4, m + r * cell + cell / 2 + 4);
+            svg_text(f, nm ? nm : num);
+            fprintf(f, "</text>\n<text transform=\"translate(%d %d) rotate(-90)\">", m + r * cell + cell / 2 + 4, m - 4);
+            svg_text(f, nm ? nm : num);
+            fputs("</text>\n", f);
+        }
+    }
+    fputs("</svg>\n", f);
+}
+
+static int write_confusion(const char *path, const int *conf, int nc, const dlk_eval *names, const char *title, dlk_err *err)
 {
     dlk_outfile o;
     if (dlk_outfile_open(&o, path, err)) return -1;
     FILE *f = o.f;
+    size_t pl = strlen(path);
+    if (pl > 4 && !strcasecmp(path + pl - 4, ".svg")) {
+        confusion_svg(f, conf, nc, names, title);
+        return dlk_outfile_close(&o, 1, err) ? -1 : 0;
+    }
     fprintf(f, "true\\predicted");
     for (int c = 0; c < nc; c++) {
         const char *n = dlk_eval_class_name(names, c);
@@ -68,20 +128,27 @@ static int write_confusion(const char *path, const int *conf, int nc, const dlk_
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *idx[2] = {NULL, NULL}, *labels_path = NULL, *compare = NULL, *confusion = NULL, *range = NULL;
+    const char *idx[2] = {NULL, NULL}, *labels_path = NULL, *truth = NULL, *compare = NULL, *confusion = NULL, *range = NULL;
     long threads = 1, limit = -1;
-    int json = 0, quiet = 0, npos;
+    int json = 0, quiet = 0, npos, class_order = 0;
     cli_pre pre;
     cli_pre_init(&pre);
     const cli_opt opts[] = {
-        CLI_OPT_DOC("DIR", "an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in sorted folder-name\n"
-                           "order (or the order of --labels), images in sorted file-name order"),
+        CLI_OPT_DOC("DIR", "an ImageFolder: DIR/<class>/*.png|jpg|jpeg, classes in timm's natural order of\n"
+                           "the folder names (class2 before class10; or the order of --labels), images in\n"
+                           "sorted file-name order"),
+        {"--class-order", NULL, NULL, CLI_CHOICE, &class_order, NULL, 0, 0, 0, "natural|sorted", "ORDER",
+         "class index of DIR's folders: natural (default, timm's natural_key) or sorted\n(byte order)", NULL},
         {"--idx", NULL, NULL, CLI_STR2, idx, NULL, 0, 0, 0, NULL, "IMAGES LABELS", "MNIST-style IDX files (idx3 uint8 images, idx1 labels)", NULL},
         CLI_STR_OPT("--range", &range, "A:B", "only items A .. B-1 (IDX or folder order)"),
         CLI_INT_OPT("--limit", &limit, 0, 1L << 30, "N", "only the first N items (after --range)"),
         CLI_STR_OPT("--labels", &labels_path, "FILE", "class names, one per line (the class folder names for DIR)"),
+        CLI_STR_OPT("--ground-truth", &truth, "FILE", "DIR is a flat folder of ImageNet validation images labelled by FILE,\n"
+                                                   "LOC_val_solution.csv (found in DIR or its parent when DIR has no\n"
+                                                   "class folders)"),
         CLI_STR_OPT("--compare", &compare, "MODEL2", "also run MODEL2 and report how often the two top-1 answers agree"),
-        CLI_STR_OPT("--confusion", &confusion, "FILE.csv", "write the confusion matrix (rows: true class, columns: predicted)"),
+        CLI_STR_OPT("--confusion", &confusion, "FILE", "write the confusion matrix (rows: true class, columns: predicted):\n"
+                                                       "CSV, or an SVG picture when FILE ends in .svg"),
         CLI_OPT_THREADS(&threads, "worker threads (default 1)"),
         CLI_OPT_JSON(&json, "machine-readable report, with each item's top-1 prediction"),
         CLI_OPT_QUIET(&quiet),
@@ -93,11 +160,10 @@ int cmd_eval(int argc, char **argv)
     if (r != CLI_GO) return r;
     const char *model = npos > 0 ? argv[1] : NULL, *dir = npos > 1 ? argv[2] : NULL, *idx_img = idx[0], *idx_lbl = idx[1];
     if (!dir == !idx_img) return cli_usage_error("eval", "give either DIR or --idx IMAGES LABELS");
+    if (truth && !dir) return cli_usage_error("eval", "--ground-truth goes with DIR");
     if (confusion) {
-        const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path};
-        for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++)
-            if (dlk_same_file(confusion, ins[k]))
-                return cli_usage_error("eval", "--confusion %s is one of the inputs; it would be overwritten", confusion);
+        const char *ins[] = {model, compare, idx_img, idx_lbl, labels_path, truth};
+        if (cli_refuse_input("eval", "--confusion", confusion, ins, (int)(sizeof ins / sizeof ins[0]))) return 2;
     }
     dlk_err err;
     dlk_labels *labels = NULL;
@@ -110,11 +176,14 @@ int cmd_eval(int argc, char **argv)
     eo.idx_images = idx_img;
     eo.idx_labels = idx_lbl;
     eo.labels = labels;
+    eo.ground_truth = truth;
+    eo.class_order_sorted = class_order == 1;
     eo.threads = (int)threads;
     eo.pre = &pre.pre;
     eval_ui ui = {.nmodels = compare ? 2 : 1, .progress = !quiet && isatty(2)};
     eo.progress = on_progress;
     eo.unreadable = on_unreadable;
+    eo.notice = on_notice;
     eo.user = &ui;
     const char *paths[2] = {model, compare};
     long ra = 0, rb = 0;
@@ -122,6 +191,10 @@ int cmd_eval(int argc, char **argv)
         ui.first = ui.pass ? ev[0] : NULL;
         if (!(ev[ui.pass] = dlk_eval_open(paths[ui.pass], &eo, &err))) {
             cli_error("eval", "%s", err.msg);
+            goto done;
+        }
+        if (ui.pass == 0 && confusion && dlk_eval_uses_file(ev[0], confusion)) {
+            rc = cli_usage_error("eval", "--confusion %s is one of the inputs; it would be overwritten", confusion);
             goto done;
         }
         /* --range, --limit: a range past the end is an error, as in preprocess, not a silent cut */
@@ -157,7 +230,10 @@ int cmd_eval(int argc, char **argv)
         if (p0 >= 0) conf[lab * nc + p0]++;
         if (ui.nmodels == 2) agree += p0 == dlk_eval_prediction(ev[1], i) && p0 >= 0;
     }
-    if (confusion && write_confusion(confusion, conf, nc, names, &err)) {
+    char title[600];
+    const char *base = strrchr(model, '/');
+    snprintf(title, sizeof title, "%s: top-1 %d/%d = %.2f %%", base ? base + 1 : model, correct[0], count, 100.0 * correct[0] / count);
+    if (confusion && write_confusion(confusion, conf, nc, names, title, &err)) {
         cli_error("eval", "%s (the confusion matrix)", err.msg);
         goto done;
     }
@@ -190,7 +266,8 @@ int cmd_eval(int argc, char **argv)
         for (int i = 0; i < count; i++) printf("%s%d", i ? "," : "", dlk_eval_prediction(ev[0], i));
         printf("]}\n");
     } else {
-        printf("model   %s\nimages  %d (%d unreadable)\n", model, count, unreadable);
+        char eb[1024];
+        printf("model   %s\nimages  %d (%d unreadable)\n", dlk_esc(model, eb, sizeof eb), count, unreadable);
         printf("top-1   %d/%d = %.2f %%\n", correct[0], count, 100.0 * correct[0] / count);
         printf("top-5   %d/%d = %.2f %%\n", c5[0], count, 100.0 * c5[0] / count);
         if (ui.nmodels == 2) {

@@ -139,7 +139,7 @@ int cmd_info(int argc, char **argv)
     /* the file as written (for operator counts and parameters) ... */
     void *buf;
     size_t len;
-    if (dlk_read_file(path, DLK_MAX_MODEL_BYTES, &buf, &len, &err)) return cli_error("info", "%s", err.msg);
+    if (dlk_read_file_checked(path, DLK_MAX_MODEL_BYTES, dlk_onnx_head_check, &buf, &len, &err)) return cli_error("info", "%s", err.msg);
     dlk_graph raw;
     int bad = dlk_onnx_parse(buf, len, path, &raw, &err);
     free(buf);

@@ -3,7 +3,7 @@
 #include "cli.h"
 #include "image/image.h"
 #include "lib/npy.h"
-#include "lib/outfile.h"
+#include "util/outfile.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -77,9 +77,7 @@ int cmd_preprocess(int argc, char **argv)
     if (idx_path && nfiles) return cli_usage_error(CMD, "give either IMAGE files or --idx, not both");
     if (!idx_path && !nfiles) return cli_usage_error(CMD, "no images given");
     if (range && !idx_path) return cli_usage_error(CMD, "--range needs --idx");
-    for (int k = -1; k < nfiles; k++)
-        if (dlk_same_file(out_path, k < 0 ? idx_path : files[k]))
-            return cli_usage_error(CMD, "-o %s is one of the inputs; it would be overwritten", out_path);
+    if (cli_refuse_input(CMD, "-o", out_path, &idx_path, 1) || cli_refuse_input(CMD, "-o", out_path, files, nfiles)) return 2;
     int have_mean = p.have_mean || p.have_std;
     if (!as_float && (have_mean || p.have_scale || p.have_offset || p.pre.bgr))
         return cli_usage_error(CMD, "--mean, --std, --scale, --offset and --bgr need --float");

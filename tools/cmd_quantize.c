@@ -2,6 +2,7 @@
  * written as an ONNX file in QDQ (default) or QOperator form, the way ONNX Runtime's
  * quantize_static writes it. */
 #include "cli.h"
+#include "quant/quant.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,9 @@ static const char HEAD[] =
     "int32 biases (scale = input scale x weight scale), Relu folded into the QuantizeLinear of the\n"
     "node before it, MaxPool/Flatten/Reshape keeping their input's scale. The compute nodes keep\n"
     "their names; QuantizeLinear/DequantizeLinear nodes and scales are named as ORT names them.\n"
-    "The file is written atomically (nothing is left on failure).\n"
+    "The file is written atomically (nothing is left on failure). Calibration runs dlakit's portable\n"
+    "reference kernels, so the file is the same bytes on every machine, ISA and --threads (the float\n"
+    "passes are about 10x slower than the machine's SIMD kernels; --threads spreads the images).\n"
     "\n"
     "Calibration data (preprocessed as `dlakit classify` does):\n";
 static const char TAIL[] =
@@ -64,6 +67,8 @@ int cmd_quantize(int argc, char **argv)
          "--calib-idx IMAGES LABELS   "},
         CLI_STR_OPT("--calib-indices", &o.calib_indices, "F.npy", "with --calib-idx: int64 indices of the items to use, in that order"),
         CLI_INT_OPT("--calib-count", &count, 1, 100000000, "N", "only the first N calibration images"),
+        {"--calib-fraction", NULL, NULL, CLI_DOUBLE, &o.calib_fraction, NULL, 0, 1, 1, NULL, "F",
+         "with --calib DIR: ceil(F x N) of its N images, evenly spaced in path order", NULL},
         CLI_FLAG_OPT("--calib-flip", &o.calib_flip, "also each image mirrored left-right"),
         CLI_OPT_THREADS(&threads, "calibrate on N threads (default 1; the result does not depend on N)"),
         CLI_PRE_OPTS(&pre),
@@ -73,8 +78,10 @@ int cmd_quantize(int argc, char **argv)
          "minmax (default) | percentile (99.999 %, 2048 bins of |x|) |\n"
          "entropy (KL divergence, 128 bins, 128 quantized bins), as ORT's calibrate.py", NULL},
         {"--percentile", NULL, NULL, CLI_DOUBLE, &qo.percentile, NULL, 0, 100, 0, NULL, "P", "percentile for --method percentile (default 99.999)", NULL},
-        {"--num-bins", NULL, NULL, CLI_INT, &num_bins, &have_bins, 2, 1 << 20, 0, NULL, "N", "histogram bins (ORT's num_bins: percentile 2048, entropy 128)", NULL},
-        {"--num-quantized-bins", NULL, NULL, CLI_INT, &num_qbins, &have_qbins, 2, 1 << 20, 0, NULL, NULL, "entropy: ORT's num_quantized_bins (default 128)",
+        {"--num-bins", NULL, NULL, CLI_INT, &num_bins, &have_bins, 2, DLK_MAX_BINS, 0, NULL, "N", "histogram bins (ORT's num_bins: percentile 2048, entropy 128;\n"
+                                                                                   "at most 16384)", NULL},
+        {"--num-quantized-bins", NULL, NULL, CLI_INT, &num_qbins, &have_qbins, 2, DLK_MAX_BINS, 0, NULL, NULL, "entropy: ORT's num_quantized_bins (default 128,\n"
+                                                                                      "at most 16384)",
          "--num-quantized-bins N  "},
         {"--format", NULL, NULL, CLI_CHOICE, &format, NULL, 0, 0, 0, "qdq|qop", "F", "qdq (default) | qop (QLinearConv, QLinearAdd, QLinearConcat,\n"
                                                                                  "QLinearGlobalAveragePool in the com.microsoft domain)", NULL},
@@ -106,6 +113,14 @@ int cmd_quantize(int argc, char **argv)
     if (!!o.calib_dir + !!o.calib_npy + !!o.calib_idx_images != 1)
         return cli_usage_error(CMD, "give one calibration source: --calib DIR, --calib-npy FILE or --calib-idx IMAGES LABELS");
     if (o.calib_indices && !o.calib_idx_images) return cli_usage_error(CMD, "--calib-indices goes with --calib-idx");
+    if (o.calib_fraction > 0 && !o.calib_dir) return cli_usage_error(CMD, "--calib-fraction goes with --calib DIR");
+    {
+        const char *ins[] = {model, o.calib_npy, o.calib_idx_images, o.calib_idx_labels, o.calib_indices};
+        if (cli_refuse_input(CMD, "-o", outpath, ins, 5) || cli_refuse_input(CMD, "--report", report, ins, 5) ||
+            cli_refuse_input(CMD, "--report", report, &outpath, 1))
+            return 2;
+        if (report && !strcmp(report, outpath)) return cli_usage_error(CMD, "--report and -o name the same file");
+    }
 
     int rc = 1;
     dlk_err err;
@@ -128,6 +143,9 @@ int cmd_quantize(int argc, char **argv)
     o.user = &quiet;
     dlk_quantize_result res;
     if (dlk_quantize(model, outpath, &o, &res, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
+    if (res.calib_skipped)
+        fprintf(stderr, "dlakit quantize: %s: %d links to a folder or image already seen skipped (each image counts once)\n",
+                o.calib_dir, res.calib_skipped);
     static const char *const method_names[] = {"MinMax", "Percentile", "Entropy"};
     long total = (long)res.calibration_images;
     int nq = res.nodes, nqdq = res.qdq_nodes, nf = qo.n_exclude;

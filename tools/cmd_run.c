@@ -2,7 +2,7 @@
 #include "cli.h"
 #include "runtime/batch.h"
 #include "lib/npy.h"
-#include "lib/outfile.h"
+#include "util/outfile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -108,8 +108,8 @@ int cmd_run(int argc, char **argv)
     const char *model = argv[1];
     if (!out) return cli_usage_error("run", "no output file given (-o OUT.npy)");
     if (!images == !input) return cli_usage_error("run", "give exactly one of --images-npy and --input-npy");
-    if (dlk_same_file(out, model) || dlk_same_file(out, images ? images : input))
-        return cli_usage_error("run", "-o %s is one of the inputs; it would be overwritten", out);
+    const char *ins[] = {model, images, input};
+    if (cli_refuse_input("run", "-o", out, ins, 3)) return 2;
     dlk_err err;
     dlk_npy in = {{0}, NULL};
     int rc = 1;

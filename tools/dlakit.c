@@ -19,6 +19,7 @@ static const struct {
     {"quantize", cmd_quantize, "int8 post-training quantization (QDQ or QOperator ONNX), as ONNX Runtime does it"},
     {"analyze", cmd_analyze, "cost of a model on a microcontroller: MACs, weights, planned RAM"},
     {"compile", cmd_compile, "write an int8 model as standalone C (NAME.c, NAME.h) for a microcontroller"},
+    {"zoo", cmd_zoo, "run the model zoo services' user_config.yaml (evaluation, quantization, chains, ...)"},
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
@@ -30,7 +31,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < NCMD; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'dlakit help COMMAND' or 'dlakit COMMAND --help' describes a command. 'dlakit --version' prints the version.\n"
                "\nLimits (every command; also DLAKIT_MAX_IMAGE_PIXELS, DLAKIT_MAX_TENSOR_BYTES, DLAKIT_MAX_ARENA_BYTES):\n"
-               "  --max-image-pixels N   decoded image size (default %llu, Pillow's MAX_IMAGE_PIXELS)\n"
+               "  --max-image-pixels N   decoded and resized image size (default %llu, Pillow's MAX_IMAGE_PIXELS;\n"
+               "                         fixed: at most 32768 pixels a side, JPEG at most 500 scans)\n"
                "  --max-tensor-bytes N   one tensor (default %llu); N may end in K, M, G (powers of 1024)\n"
                "  --max-arena-bytes N    one context's arena (default %llu)\n",
             (unsigned long long)DLK_DEFAULT_MAX_IMAGE_PIXELS, (unsigned long long)DLK_DEFAULT_MAX_TENSOR_BYTES,
@@ -78,19 +80,19 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < NCMD; i++)
             if (!strcmp(argv[2], commands[i].name)) {
                 char *hargv[] = {argv[2], "--help", NULL};
-                return commands[i].fn(2, hargv);
+                return cli_finish_stdout(commands[i].fn(2, hargv));
             }
     }
     if (cli_is_help(argv[1]) || (!strcmp(argv[1], "help") && argc == 2)) {
         usage(stdout);
-        return 0;
+        return cli_finish_stdout(0);
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("dlakit %s\n", DLK_VERSION);
-        return 0;
+        return cli_finish_stdout(0);
     }
     for (size_t i = 0; i < NCMD; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return cli_finish_stdout(commands[i].fn(argc - 1, argv + 1));
     const char *cmd = !strcmp(argv[1], "help") ? argv[2] : argv[1];
     const char *best = NULL;
     int bd = 3; /* suggest a command within 2 edits */

@@ -36,6 +36,10 @@ typedef struct {
 
 /* Analyzes the model at path for an h x w input (h, w <= 0: its declared size). */
 DLK_API dlk_analysis *dlk_analyze(const char *path, int h, int w, dlk_err *err);
+/* The same for the kernels of a microcontroller target: "generic" (portable C; NULL is the same),
+ * "cortex-m55" (Helium), "cortex-m7" or "cortex-m4" (DSP); the weights are laid out as its kernels
+ * read them, so the weight bytes and scratch may differ from generic's. */
+DLK_API dlk_analysis *dlk_analyze_target(const char *path, int h, int w, const char *target, dlk_err *err);
 DLK_API void dlk_analysis_get_totals(const dlk_analysis *a, dlk_analysis_totals *t);
 DLK_API int dlk_analysis_get_layer(const dlk_analysis *a, int i, dlk_analysis_layer *l);
 /* The memory plan as SVG: each buffer a rectangle, layers (time) x address (int8 only). */
@@ -43,8 +47,12 @@ DLK_API int dlk_analysis_write_svg(const dlk_analysis *a, const char *path, dlk_
 DLK_API void dlk_analysis_free(dlk_analysis *a);
 
 /* Writes dir/name.c and dir/name.h: the analyzed int8 model as C99 (int name_run(const uint8_t
- * *image, float *scores)), bit-identical to `dlakit run --images-npy`. */
+ * *image, float *scores)), bit-identical to `dlakit run --images-npy`. dir is created with its
+ * parents when missing. An arena or constants over 2 GiB (more than a 32-bit target addresses) are
+ * refused, unless allow_64bit (dlk_compile_ex). name: a letter, then letters, digits and single
+ * underscores (at most 40, no C keyword or standard name). */
 DLK_API int dlk_compile(const dlk_analysis *a, const char *dir, const char *name, dlk_err *err);
+DLK_API int dlk_compile_ex(const dlk_analysis *a, const char *dir, const char *name, int allow_64bit, dlk_err *err);
 
 #ifdef __cplusplus
 }

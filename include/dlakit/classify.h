@@ -50,14 +50,24 @@ DLK_API void dlk_classifier_probabilities(const dlk_classifier *c, const float *
 
 /* --- evaluation -------------------------------------------------------------------------------- */
 typedef struct {
-    const char *dir;                       /* an ImageFolder: DIR/<class>/IMAGE.png|jpg|jpeg, sorted */
+    /* an ImageFolder: DIR/<class>/IMAGE.png|jpg|jpeg, classes in timm's natural order of the folder
+     * names (class2 before class10), images sorted; folders named by ImageNet WordNet ID
+     * (n01440764, ...) take that class's standard index. A DIR without class folders is a flat
+     * ImageNet val/ folder labelled by ground_truth, or by the LOC_val_solution.csv in DIR or its
+     * parent. */
+    const char *dir;
     const char *idx_images, *idx_labels;   /* or MNIST-style IDX files (idx3 images, idx1 labels) */
-    const dlk_labels *labels;              /* class order of DIR's folders (NULL: sorted names) */
+    const dlk_labels *labels;              /* class order of DIR's folders (NULL: natural order) */
+    const char *ground_truth;              /* with dir: ImageNet's LOC_val_solution.csv */
+    int class_order_sorted;                /* DIR's classes in byte order instead of natural order */
     int threads;                           /* worker threads (results do not depend on them) */
     const dlk_pre_opts *pre;               /* NULL: the zoo's defaults at the model's size */
     void (*progress)(void *user, int64_t done, int64_t total);
     /* an unreadable item (counted as wrong; the run goes on) */
     void (*unreadable)(void *user, int64_t item, const char *msg);
+    /* a note about the data set (entries of DIR skipped: broken links, special files, nested
+     * folders), while dlk_eval_open lists it */
+    void (*notice)(void *user, const char *msg);
     void *user;
 } dlk_eval_opts;
 DLK_API void dlk_eval_opts_default(dlk_eval_opts *o);
@@ -82,6 +92,9 @@ DLK_API int dlk_eval_label(const dlk_eval *e, int64_t i);
 DLK_API int dlk_eval_prediction(const dlk_eval *e, int64_t i);
 DLK_API int dlk_eval_in_top5(const dlk_eval *e, int64_t i);
 DLK_API const char *dlk_eval_item_path(const dlk_eval *e, int64_t i);
+/* Whether path is one of the data set's files (an image, the IDX or ground-truth file): for a
+ * caller about to write path. */
+DLK_API int dlk_eval_uses_file(const dlk_eval *e, const char *path);
 /* Class c's name: from the labels, DIR's folder names, or ImageNet's for 1000 classes; or NULL. */
 DLK_API const char *dlk_eval_class_name(const dlk_eval *e, int c);
 DLK_API void dlk_eval_free(dlk_eval *e);

@@ -76,13 +76,15 @@ _PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, 
 class _QuantizeOpts(ctypes.Structure):
     _fields_ = [("q", _QuantOpts), ("calib_dir", ctypes.c_char_p), ("calib_npy", ctypes.c_char_p),
                 ("calib_idx_images", ctypes.c_char_p), ("calib_idx_labels", ctypes.c_char_p),
-                ("calib_indices", ctypes.c_char_p), ("calib_count", ctypes.c_int64), ("calib_flip", ctypes.c_int),
+                ("calib_indices", ctypes.c_char_p), ("calib_count", ctypes.c_int64),
+                ("calib_fraction", ctypes.c_double), ("calib_flip", ctypes.c_int),
                 ("threads", ctypes.c_int), ("pre", ctypes.POINTER(_PreOpts)), ("report", ctypes.c_char_p),
                 ("report_json", ctypes.c_int), ("progress", _PROGRESS), ("user", ctypes.c_void_p)]
 
 
 class _QuantizeResult(ctypes.Structure):
-    _fields_ = [("calibration_images", ctypes.c_int64), ("nodes", ctypes.c_int), ("qdq_nodes", ctypes.c_int),
+    _fields_ = [("calibration_images", ctypes.c_int64), ("calib_skipped", ctypes.c_int), ("nodes", ctypes.c_int),
+                ("qdq_nodes", ctypes.c_int),
                 ("bytes", ctypes.c_size_t)]
 
 
@@ -255,11 +257,12 @@ _METHODS = {"minmax": 0, "percentile": 1, "entropy": 2}
 
 
 def quantize(float_model, out, calib=None, calib_npy=None, calib_idx=None, calib_indices=None, calib_count=0,
-             calib_flip=False, method="minmax", format="qdq", per_tensor=False, symmetric_activations=False,
+             calib_fraction=0.0, calib_flip=False, method="minmax", format="qdq", per_tensor=False, symmetric_activations=False,
              uint8_activations=False, exclude=(), threads=1, size=None, report=None):
     """Quantizes float_model to int8 into out, as `dlakit quantize` does with the same options.
     Calibration: calib (a folder), calib_npy (uint8 N x H x W x 3) or calib_idx=(images, labels)
-    [with calib_indices]. Returns {"calibration_images", "nodes", "qdq_nodes", "bytes"}."""
+    [with calib_indices]; calib_fraction (with calib): ceil(F x N) of the folder's N images, evenly
+    spaced. Returns {"calibration_images", "calib_skipped", "nodes", "qdq_nodes", "bytes"}."""
     o = _QuantizeOpts()
     _quantize_default(ctypes.byref(o))
     if method not in _METHODS or format not in ("qdq", "qop"):
@@ -279,6 +282,7 @@ def quantize(float_model, out, calib=None, calib_npy=None, calib_idx=None, calib
         o.calib_idx_images, o.calib_idx_labels = _b(calib_idx[0]), _b(calib_idx[1])
     o.calib_indices = _b(calib_indices)
     o.calib_count = int(calib_count)
+    o.calib_fraction = float(calib_fraction)
     o.calib_flip = bool(calib_flip)
     o.threads = int(threads)
     pre = _pre_opts(size)

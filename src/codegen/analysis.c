@@ -3,8 +3,8 @@
  * program.h (what `dlakit compile` writes); for a float model, the costs of its nodes in a
  * plan-only context (MACs, parameters, float32 weight bytes, the planned arena). */
 #include "codegen/program.h"
-#include "lib/outfile.h"
 #include "util/err.h"
+#include "util/outfile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +64,14 @@ static int float_analysis(dlk_analysis *a, int h, int w, dlk_err *err)
 
 dlk_analysis *dlk_analyze(const char *path, int h, int w, dlk_err *err)
 {
+    return dlk_analyze_target(path, h, w, NULL, err);
+}
+
+dlk_analysis *dlk_analyze_target(const char *path, int h, int w, const char *target, dlk_err *err)
+{
+    dlk_target tg = DLK_TARGET_GENERIC;
+    if (target && dlk_target_parse(target, &tg))
+        return dlk_fail(err, "unknown target '%s' (one of %s)", target, dlk_target_names()), NULL;
     dlk_analysis *a = calloc(1, sizeof *a);
     if (!a || !(a->path = malloc(strlen(path) + 1))) {
         free(a);
@@ -74,7 +82,7 @@ dlk_analysis *dlk_analyze(const char *path, int h, int w, dlk_err *err)
     int rc = -1;
     if (a->m) {
         a->int8 = has_int8(a->m);
-        rc = a->int8 ? dlk_program_build(a->m, h, w, &a->p, err) : float_analysis(a, h, w, err);
+        rc = a->int8 ? dlk_program_build_for(a->m, h, w, tg, &a->p, err) : float_analysis(a, h, w, err);
     }
     if (rc) {
         dlk_analysis_free(a);
@@ -168,7 +176,14 @@ void dlk_analysis_free(dlk_analysis *a)
 
 int dlk_compile(const dlk_analysis *a, const char *dir, const char *name, dlk_err *err)
 {
+    return dlk_compile_ex(a, dir, name, 0, err);
+}
+
+int dlk_compile_ex(const dlk_analysis *a, const char *dir, const char *name, int allow_64bit, dlk_err *err)
+{
     if (!a->int8)
         return dlk_fail(err, "%s: compile needs an int8 model (quantize it first: dlakit quantize)", a->path);
+    if (!dir[0]) return dlk_fail(err, "compile needs a folder name (it is empty)");
+    if ((!allow_64bit && dlk_program_check_32bit(&a->p, err)) || dlk_mkdir_p(dir, err)) return -1;
     return dlk_codegen_write(&a->p, name, dir, a->path, err);
 }

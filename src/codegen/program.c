@@ -8,44 +8,10 @@
 #include "image/image.h"
 #include "util/err.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-/* A C identifier from a node name: "/level2/tree1/conv1/Conv" -> "level2_tree1_conv1_Conv", at
- * most 40 characters (the tail of longer names), made unique with a "_<step>" suffix. */
-static void make_cname(const dlk_program *p, int step, const char *name, char *out, size_t n)
-{
-    char id[48];
-    size_t k = 0, len = strlen(name), from = len > 40 ? len - 40 : 0;
-    for (const char *s = name + from; *s && k < 40; s++) {
-        char ch = isalnum((unsigned char)*s) ? *s : '_';
-        if (ch == '_' && (k == 0 || id[k - 1] == '_')) continue;
-        id[k++] = ch;
-    }
-    while (k > 0 && id[k - 1] == '_') k--;
-    id[k] = 0;
-    char num[16];
-    snprintf(num, sizeof num, "%d", step % 1000000);
-    if (k == 0 || isdigit((unsigned char)id[0])) {
-        out[0] = 'L';
-        out[1] = 0;
-        strncat(out, num, n - strlen(out) - 1);
-        strncat(out, "_", n - strlen(out) - 1);
-        strncat(out, id, n - strlen(out) - 1);
-    } else {
-        out[0] = 0;
-        strncat(out, id, n - 1);
-    }
-    for (int i = 0; i < step; i++)
-        if (!strcmp(p->steps[i].cname, out)) {
-            strncat(out, "_", n - strlen(out) - 1);
-            strncat(out, num, n - strlen(out) - 1);
-            break;
-        }
-}
 
 void dlk_program_free(dlk_program *p)
 {
@@ -71,6 +37,20 @@ void dlk_program_input_tables(const dlk_program *p, uint8_t lut[3][256])
         }
 }
 
+/* A float layer inside the int8 program: its float input and output NCHW (the layouts pass may
+ * have chosen NCHW16C, which the program does not have); a DequantizeLinear's input and a
+ * QuantizeLinear's output are the quantized ones. */
+static int float_step(const dlk_op *op, dlk_step_kind kind, dlk_step_kind *k, dlk_err *err)
+{
+    const dlk_tensor *x = op->in[0], *y = op->out[0];
+    const int x_float = kind != DLK_STEP_DEQUANT, y_float = kind != DLK_STEP_QUANT;
+    if ((x_float && (x->shape.dtype != DLK_FLOAT || x->layout != DLK_NCHW)) ||
+        (y_float && (y->shape.dtype != DLK_FLOAT || y->layout != DLK_NCHW)))
+        return dlk_fail(err, "node '%s': %s must be float NCHW here", op->node->name, op->node->op_type);
+    *k = kind;
+    return 0;
+}
+
 /* Classifies node i; checks the forms the generated code handles. */
 static int step_kind(const dlk_program *p, int i, dlk_step_kind *k, dlk_err *err)
 {
@@ -79,21 +59,30 @@ static int step_kind(const dlk_program *p, int i, dlk_step_kind *k, dlk_err *err
     const dlk_op *op = &p->ctx->ops[i];
     dlk_q8type t;
     switch (n->op->id) {
-    case DLK_OP_QuantizeLinear:
-        if (n->in[DLK_QDQ_X] != p->input_value) return dlk_fail(err, "node '%s': QuantizeLinear inside the model is not supported by compile", n->name);
-        *k = DLK_STEP_INPUT;
-        return 0;
+    case DLK_OP_QuantizeLinear: {
+        const dlk_qdq_data *d = dlk_qdq_data_of(op);
+        if (d->axis_len != 1) return dlk_fail(err, "node '%s': a QuantizeLinear must be per-tensor", n->name);
+        if (n->in[DLK_QDQ_X] == p->input_value) {
+            *k = DLK_STEP_INPUT;
+            return 0;
+        }
+        return float_step(op, DLK_STEP_QUANT, k, err);
+    }
     case DLK_OP_DequantizeLinear: {
-        if (n->out[0] != p->output_value) return dlk_fail(err, "node '%s': DequantizeLinear inside the model is not supported by compile", n->name);
         const dlk_qdq_data *d = dlk_qdq_data_of(op);
         if (d->axis_len != 1 || dlk_q8type_of(op->in[DLK_QDQ_X]->shape.dtype, &t))
-            return dlk_fail(err, "node '%s': the output DequantizeLinear must be per-tensor int8/uint8", n->name);
-        *k = DLK_STEP_OUTPUT;
-        return 0;
+            return dlk_fail(err, "node '%s': a DequantizeLinear must be per-tensor int8/uint8", n->name);
+        if (n->out[0] == p->output_value) {
+            *k = DLK_STEP_OUTPUT;
+            return 0;
+        }
+        return float_step(op, DLK_STEP_DEQUANT, k, err);
     }
+    case DLK_OP_Relu: return float_step(op, DLK_STEP_FRELU, k, err);
+    case DLK_OP_GlobalAveragePool: return float_step(op, DLK_STEP_FGAP, k, err);
     case DLK_OP_QLinearConv: *k = DLK_STEP_CONV; return 0;
     case DLK_OP_MaxPool:
-        if (dlk_q8type_of(op->in[DLK_POOL_X]->shape.dtype, &t)) return dlk_fail(err, "node '%s': float MaxPool in an int8 program", n->name);
+        if (dlk_q8type_of(op->in[DLK_POOL_X]->shape.dtype, &t)) return float_step(op, DLK_STEP_FMAXPOOL, k, err);
         *k = DLK_STEP_MAXPOOL;
         return 0;
     case DLK_OP_QLinearAdd: {
@@ -110,6 +99,12 @@ static int step_kind(const dlk_program *p, int i, dlk_step_kind *k, dlk_err *err
         return 0;
     case DLK_OP_QLinearGlobalAveragePool: *k = DLK_STEP_GAP; return 0;
     case DLK_OP_Flatten: case DLK_OP_Reshape: case DLK_OP_Identity: *k = DLK_STEP_ALIAS; return 0;
+    case DLK_OP_Split:
+        if (dlk_q8type_of(op->in[DLK_SPLIT_X]->shape.dtype, &t)) return dlk_fail(err, "node '%s': float Split in an int8 program", n->name);
+        *k = DLK_STEP_SPLIT;
+        return 0;
+    case DLK_OP_QLinearAveragePool: *k = DLK_STEP_AVGPOOL; return 0;
+    case DLK_OP_QLinearLeakyRelu: *k = DLK_STEP_LUT; return 0;
     default:
         return dlk_fail(err, "node '%s': operator %s is not supported by compile (int8 QDQ/QOperator classifiers)", n->name, n->op_type);
     }
@@ -136,16 +131,24 @@ static void step_costs(const dlk_program *p, dlk_step *s)
         break;
     }
     case DLK_STEP_OUTPUT: s->weight_bytes = 8; break;
+    case DLK_STEP_LUT: s->weight_bytes = 256; break;
     default: break;
     }
     s->macs = op->node->op->macs ? op->node->op->macs(op) : 0;
-    if (s->kind != DLK_STEP_ALIAS && s->kind != DLK_STEP_OUTPUT) s->out_bytes = op->out[0]->bytes;
+    if (s->kind != DLK_STEP_ALIAS && s->kind != DLK_STEP_OUTPUT)
+        for (int k = 0; k < op->n_out; k++) s->out_bytes += op->out[k] ? op->out[k]->bytes : 0;
 }
 
 int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err *err)
 {
+    return dlk_program_build_for(m, h, w, DLK_TARGET_GENERIC, p, err);
+}
+
+int dlk_program_build_for(const dlk_model *m, int h, int w, dlk_target target, dlk_program *p, dlk_err *err)
+{
     memset(p, 0, sizeof *p);
     dlk_err_clear(err);
+    p->target = target;
     const dlk_graph *g = &m->g;
     p->g = g;
     p->align = DLK_REF_ARENA_ALIGN; /* the reference kernels: int32 scratch, 128-bit loads on Cortex-M */
@@ -201,13 +204,16 @@ int dlk_program_build(const dlk_model *m, int h, int w, dlk_program *p, dlk_err 
             free(scratch);
             return -1;
         }
-        make_cname(p, i, g->nodes[i].name && *g->nodes[i].name ? g->nodes[i].name : g->nodes[i].op_type, s->cname, sizeof s->cname);
         step_costs(p, s);
+        p->has_float |= s->kind >= DLK_STEP_DEQUANT;
         const dlk_op *op = &c->ops[i];
-        /* The program runs the reference kernels: a convolution's scratch on this host is that of
-         * its SIMD kernel (packing panels), which dlk_conv_q8_ref does not use, so the plan must not
-         * depend on the host's ISA. */
-        scratch[i] = s->kind == DLK_STEP_CONV ? 0 : op->scratch_bytes;
+        /* The program runs the reference kernels or the target's: a convolution's scratch on this
+         * host is that of its SIMD kernel (packing panels), which dlk_conv_q8_ref does not use, so
+         * the plan must not depend on the host's ISA; a target kernel's is its padded input copy. */
+        if (s->kind == DLK_STEP_CONV)
+            scratch[i] = dlk_mcu_conv_ok(target, op) ? dlk_mcu_conv_scratch(target, op) : 0;
+        else
+            scratch[i] = op->scratch_bytes;
         if (scratch[i] > p->scratch_bytes) p->scratch_bytes = scratch[i];
         p->macs += s->macs;
         p->params += s->params;

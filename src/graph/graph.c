@@ -186,6 +186,16 @@ int dlk_node_add_attr_int(dlk_graph *g, int node, const char *name, int64_t v)
     return 0;
 }
 
+int dlk_node_add_attr_float(dlk_graph *g, int node, const char *name, float v)
+{
+    dlk_attr *a = attr_slot(g, node, name);
+    if (!a) return -1;
+    a->type = DLK_ATTR_FLOAT;
+    a->f = v;
+    g->nodes[node].n_attrs++;
+    return 0;
+}
+
 int dlk_node_add_attr_str(dlk_graph *g, int node, const char *name, const char *v)
 {
     dlk_attr *a = attr_slot(g, node, name);

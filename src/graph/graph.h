@@ -77,6 +77,7 @@ int dlk_graph_add_const(dlk_graph *g, const char *hint, const dlk_shape *shape, 
 int dlk_graph_add_node(dlk_graph *g, const char *name, const char *op_type, const int *in, int n_in,
                        const int *out, int n_out);
 int dlk_node_add_attr_int(dlk_graph *g, int node, const char *name, int64_t v);
+int dlk_node_add_attr_float(dlk_graph *g, int node, const char *name, float v);
 int dlk_node_add_attr_str(dlk_graph *g, int node, const char *name, const char *v);
 
 /* Attribute lookup */

@@ -214,14 +214,38 @@ static int rewrite(dlk_graph *g, int ni, const char *op_type, const int *in, int
     return 0;
 }
 
-/* Fuses one node if it heads a QDQ unit; returns 1 if fused, 0 if not, -1 on OOM. The nodes it
- * marked dead go to killed[0..1] (-1 when none). */
-static int fuse_node(qdq_ctx *q, int ni, int killed[2])
+#define MAX_KILLED (DLK_NODE_MAX_OUT + 1)
+
+/* Split on the quantized data: every output's only use a QuantizeLinear with the input's scale
+ * and zero point (ORT's quantizer writes them so; its QOperator form is a Split on int8). */
+static int fuse_split(qdq_ctx *q, int ni, int killed[MAX_KILLED])
 {
-    killed[0] = killed[1] = -1;
+    dlk_graph *g = q->g;
+    dlk_node *n = &g->nodes[ni];
+    qparam x, y[DLK_NODE_MAX_OUT];
+    if (n->n_out > DLK_NODE_MAX_OUT || !dq_act(q, n->in[0], &x)) return 0;
+    for (int s = 0; s < n->n_out; s++)
+        if (n->out[s] < 0 || !single_q(q, n->out[s], &y[s]) || !same_qparams(g, &x, &y[s])) return 0;
+    int in[2] = {x.data, n->n_in > 1 ? n->in[1] : -1}, n_out = n->n_out;
+    if (rewrite(g, ni, "Split", in, n->n_in, y[0].data)) return -1;
+    n->n_out = n_out;
+    for (int s = 0; s < n_out; s++) {
+        n->out[s] = y[s].data;
+        g->nodes[y[s].node].dead = 1;
+        killed[s] = y[s].node;
+    }
+    return 1;
+}
+
+/* Fuses one node if it heads a QDQ unit; returns 1 if fused, 0 if not, -1 on OOM. The nodes it
+ * marked dead go to killed[] (-1 when none). */
+static int fuse_node(qdq_ctx *q, int ni, int killed[MAX_KILLED])
+{
+    for (int k = 0; k < MAX_KILLED; k++) killed[k] = -1;
     dlk_graph *g = q->g;
     dlk_node *n = &g->nodes[ni];
     if (n->dead || n->n_out < 1 || n->out[0] < 0) return 0;
+    if (!strcmp(n->op_type, "Split")) return fuse_split(q, ni, killed);
     for (int s = 1; s < n->n_out; s++)
         if (n->out[s] >= 0) return 0;
     qparam x, w, b, y, x2;
@@ -277,6 +301,18 @@ static int fuse_node(qdq_ctx *q, int ni, int killed[2])
         if (xz < 0 || yz < 0) return -1;
         in[k++] = x.data, in[k++] = x.scale, in[k++] = xz, in[k++] = y.scale, in[k++] = yz;
         if (rewrite(g, ni, "com.microsoft:QLinearGlobalAveragePool", in, k, y.data)) return -1;
+    } else if (!strcmp(t, "AveragePool") || !strcmp(t, "Relu") || !strcmp(t, "LeakyRelu")) {
+        /* ORT's QLinearAveragePool (its QOperator form); a Relu or LeakyRelu that ORT keeps in float
+         * between a DequantizeLinear and a QuantizeLinear (ActivationSymmetric): QLinearLeakyRelu's
+         * table gives the float unit's bits (alpha 0 for Relu) */
+        if (!dq_act(q, n->in[0], &x) || !single_q(q, n->out[0], &y) || y.qtype != x.qtype) return 0;
+        int xz = zp_value(g, &x), yz = zp_value(g, &y);
+        if (xz < 0 || yz < 0) return -1;
+        in[k++] = x.data, in[k++] = x.scale, in[k++] = xz, in[k++] = y.scale, in[k++] = yz;
+        const int is_pool = !strcmp(t, "AveragePool"), is_relu = !strcmp(t, "Relu");
+        if (rewrite(g, ni, is_pool ? "com.microsoft:QLinearAveragePool" : "com.microsoft:QLinearLeakyRelu", in, k, y.data))
+            return -1;
+        if (is_relu && dlk_node_add_attr_float(g, ni, "alpha", 0.0f)) return -1;
     } else if (!strcmp(t, "MaxPool") || !strcmp(t, "Flatten") || !strcmp(t, "Reshape") || !strcmp(t, "Identity")) {
         /* order-preserving ops: exact on the quantized values when scale and zero point carry over */
         if (!dq_act(q, n->in[0], &x) || !single_q(q, n->out[0], &y) || !same_qparams(g, &x, &y)) return 0;
@@ -312,7 +348,7 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
         int old_in[DLK_NODE_MAX_IN], old_out[DLK_NODE_MAX_OUT], old_nin = g->nodes[i].n_in, old_nout = g->nodes[i].n_out;
         memcpy(old_in, g->nodes[i].in, sizeof(int) * (size_t)old_nin);
         memcpy(old_out, g->nodes[i].out, sizeof(int) * (size_t)old_nout);
-        int old_nv = g->n_values, killed[2];
+        int old_nv = g->n_values, killed[MAX_KILLED];
         int r = fuse_node(&q, i, killed); /* changes the graph only when it returns 1 */
         if (r < 0) {
             rc = dlk_fail(err, "%s: out of memory", g->path);
@@ -331,7 +367,7 @@ int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err)
                 q.prod[v] = -1;
                 q.uses[v] = g->values[v].is_output;
             }
-            for (int k = 0; k < 2; k++) {
+            for (int k = 0; k < MAX_KILLED; k++) {
                 if (killed[k] < 0) continue;
                 const dlk_node *d = &g->nodes[killed[k]];
                 for (int s = 0; s < d->n_in; s++)

@@ -10,8 +10,10 @@
  *
  * Rewrites QDQ units (DequantizeLinear -> op -> QuantizeLinear) into integer operators computed as
  * ONNX Runtime's integer kernels compute them: QLinearConv (with a following Relu folded in),
- * QLinearAdd, QLinearConcat, QLinearGlobalAveragePool, and int8 MaxPool / Flatten / Reshape where
- * input and output share scale and zero point. Units that do not match stay in float. */
+ * QLinearAdd, QLinearConcat, QLinearGlobalAveragePool, QLinearAveragePool, QLinearLeakyRelu (for a
+ * Relu or LeakyRelu that ORT keeps in float between DequantizeLinear and QuantizeLinear: its table
+ * gives the float unit's bits), and int8 MaxPool / Flatten / Reshape / Split where input and outputs
+ * share scale and zero point. Units that do not match stay in float. */
 int dlk_pass_fuse_qdq(dlk_graph *g, dlk_err *err);
 /* Float Conv or Add followed by a Relu that is its output's only use: the Relu is removed and the
  * Conv / Add gets the internal attribute dlk_relu = 1 (its outputs are then max(v, 0)). Then a

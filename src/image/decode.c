@@ -22,6 +22,7 @@
 static pthread_mutex_t budget_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t budget_cv = PTHREAD_COND_INITIALIZER;
 static long long budget_used;             /* pixels held by every thread's decoded images */
+static long long budget_waiting;          /* of which by threads waiting in budget_take */
 static _Thread_local long long budget_mine; /* of which this thread's */
 
 static void budget_take(long long px)
@@ -30,7 +31,15 @@ static void budget_take(long long px)
     dlk_limits_get(&lim);
     const long long limit = lim.image_pixels > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)lim.image_pixels;
     pthread_mutex_lock(&budget_mu);
-    while (budget_used - budget_mine > 0 && budget_used + px > limit) pthread_cond_wait(&budget_cv, &budget_mu);
+    /* Wait only for pixels that a running thread holds (it will free them): a thread that holds an
+     * image and waits for more (preprocessing's resized image) does not count, so that two such
+     * threads never wait for each other. */
+    while (budget_used - budget_mine - budget_waiting > 0 && budget_used + px > limit) {
+        budget_waiting += budget_mine;
+        pthread_cond_broadcast(&budget_cv); /* the others may now go on */
+        pthread_cond_wait(&budget_cv, &budget_mu);
+        budget_waiting -= budget_mine;
+    }
     budget_used += px;
     budget_mine += px;
     pthread_mutex_unlock(&budget_mu);
@@ -45,6 +54,19 @@ static void budget_give(long long px)
     pthread_cond_broadcast(&budget_cv);
     pthread_mutex_unlock(&budget_mu);
 }
+
+int dlk_image_budget_take(long long px, const char *what, dlk_err *err)
+{
+    dlk_limits lim;
+    dlk_limits_get(&lim);
+    if (px < 0 || (unsigned long long)px > lim.image_pixels)
+        return dlk_fail(err, "%s would take %lld pixels, over the limit of %llu pixels (raise it with --max-image-pixels "
+                             "or DLAKIT_MAX_IMAGE_PIXELS)", what, px, (unsigned long long)lim.image_pixels);
+    budget_take(px);
+    return 0;
+}
+
+void dlk_image_budget_give(long long px) { budget_give(px); }
 
 long long dlk_image_budget_in_use(void)
 {
@@ -222,6 +244,7 @@ static int load_png(const uint8_t *data, size_t size, const char *name, dlk_imag
 
 typedef struct {
     struct jpeg_error_mgr pub;
+    struct jpeg_progress_mgr progress; /* the scan limit */
     jmp_buf jb;
     char msg[JMSG_LENGTH_MAX];
     uint8_t *row;        /* owned scratch row, freed by the caller of jpeg_decode */
@@ -247,6 +270,20 @@ static void jpeg_emit_fn(j_common_ptr cinfo, int level)
     cinfo->err->num_warnings++;
 }
 
+/* libjpeg calls this while it reads scans (a progressive file's are all read in
+ * jpeg_start_decompress): a file of 2.5 MB can hold 20,000 scans, each a pass over the whole
+ * image (minutes). Past DLK_JPEG_MAX_SCANS the file is refused, as libjpeg-turbo's own fuzzers and
+ * djpeg -maxscans do; encoders write about 10. */
+static void jpeg_progress_fn(j_common_ptr cinfo)
+{
+    jpeg_state *st = (jpeg_state *)cinfo->err;
+    const struct jpeg_decompress_struct *d = (const struct jpeg_decompress_struct *)cinfo;
+    if (d->input_scan_number > DLK_JPEG_MAX_SCANS) {
+        snprintf(st->msg, sizeof st->msg, "more than %d scans (the limit: encoders write about 10)", DLK_JPEG_MAX_SCANS);
+        longjmp(st->jb, 1);
+    }
+}
+
 static inline uint8_t muldiv255(int a, int b)
 {
     int t = a * b + 128;
@@ -258,7 +295,9 @@ static int jpeg_decode(jpeg_state *st, struct jpeg_decompress_struct *cinfo, con
 {
     if (setjmp(st->jb)) return dlk_fail(err, "%s: invalid or truncated JPEG: %s", name, st->msg);
 
-    jpeg_create_decompress(cinfo);
+    jpeg_create_decompress(cinfo); /* (which clears every field but err) */
+    st->progress.progress_monitor = jpeg_progress_fn;
+    cinfo->progress = &st->progress;
     jpeg_mem_src(cinfo, data, (unsigned long)size);
     jpeg_read_header(cinfo, TRUE);
     if (check_decoded(cinfo->image_width, cinfo->image_height, name, held, err)) return -1;
@@ -338,17 +377,13 @@ static int load_jpeg(const uint8_t *data, size_t size, const char *name, dlk_ima
 
 /* ------------------------------------------------------------------------------------------- */
 
-int dlk_image_load_buffer(const void *data, size_t size, const char *name, dlk_image *out, dlk_err *err)
+static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+/* 0 for a PNG or JPEG signature; else what the file is (read before the rest of the file). */
+static int image_head_check(const unsigned char *p, size_t size, const char *name, dlk_err *err)
 {
-    out->w = out->h = 0;
-    out->rgb = NULL;
-    out->held = 0;
-    const uint8_t *p = data;
-    if (!name) name = "image";
-    if (size == 0) return dlk_fail(err, "%s: empty file", name);
-    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (size >= 8 && !memcmp(p, png_sig, 8)) return load_png(p, size, name, out, err);
-    if (size >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) return load_jpeg(p, size, name, out, err);
+    if (size >= 8 && !memcmp(p, png_sig, 8)) return 0;
+    if (size >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) return 0;
     if (size >= 2 && p[0] == 'B' && p[1] == 'M')
         return dlk_fail(err, "%s: BMP images are not supported (only PNG and JPEG)", name);
     if (size >= 4 && (!memcmp(p, "GIF8", 4)))
@@ -358,13 +393,25 @@ int dlk_image_load_buffer(const void *data, size_t size, const char *name, dlk_i
     return dlk_fail(err, "%s: not a PNG or JPEG file (unrecognized first bytes)", name);
 }
 
+int dlk_image_load_buffer(const void *data, size_t size, const char *name, dlk_image *out, dlk_err *err)
+{
+    out->w = out->h = 0;
+    out->rgb = NULL;
+    out->held = 0;
+    const uint8_t *p = data;
+    if (!name) name = "image";
+    if (size == 0) return dlk_fail(err, "%s: empty file", name);
+    if (image_head_check(p, size, name, err)) return -1;
+    return p[0] == 0x89 ? load_png(p, size, name, out, err) : load_jpeg(p, size, name, out, err);
+}
+
 int dlk_image_load(const char *path, dlk_image *out, dlk_err *err)
 {
     out->w = out->h = 0;
     out->rgb = NULL;
     void *buf;
     size_t size;
-    if (dlk_read_file(path, MAX_FILE_BYTES, &buf, &size, err)) return -1;
+    if (dlk_read_file_checked(path, MAX_FILE_BYTES, image_head_check, &buf, &size, err)) return -1;
     int rc = dlk_image_load_buffer(buf, size, path, out, err);
     free(buf);
     return rc;

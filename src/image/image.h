@@ -14,6 +14,8 @@
 /* Largest accepted image: per side and in total pixels (checked before anything is allocated). */
 #define DLK_IMAGE_MAX_SIDE 32768
 #define DLK_IMAGE_MAX_PIXELS (1LL << 28)
+/* JPEG files with more scans are refused (a progressive file normally has about 10) */
+#define DLK_JPEG_MAX_SCANS 500
 
 /* An 8-bit RGB image, rows top to bottom, pixels interleaved R, G, B (w * h * 3 bytes); opaque in
  * the public interface (include/dlakit/image.h), held by value here. */
@@ -42,9 +44,16 @@ void dlk_image_free(dlk_image *im);
  * and a decode waits while other threads' images hold more than the pixel limit
  * (dlk_limits.image_pixels) would allow together with it, so that N threads decoding large images
  * (eval --threads N) need about the memory of one maximal image, not N. A thread's own images never
- * make it wait (no deadlock for one thread holding several), and an image alone always proceeds.
+ * make it wait (no deadlock for one thread holding several), an image alone always proceeds, and
+ * a thread waits only for pixels that running threads hold (not for those of threads that wait
+ * themselves while holding an image: no deadlock between them).
  * Free an image in the thread that decoded it. Pixels held now, for tests: */
 long long dlk_image_budget_in_use(void);
+/* The same budget for other pixel buffers an input's size controls (the resized image of
+ * preprocessing): fails, naming `what`, when px alone exceeds the pixel limit; else holds px until
+ * dlk_image_budget_give(px) (in the same thread). */
+int dlk_image_budget_take(long long px, const char *what, dlk_err *err);
+void dlk_image_budget_give(long long px);
 
 /* --- MNIST IDX files (unsigned byte data only: idx1 labels, idx3 images) -------------------- */
 typedef struct {

@@ -346,11 +346,19 @@ int dlk_preprocess_u8(const dlk_image *in, const dlk_pre_opts *o, uint8_t *out_h
     if (dlk_pre_resize_size(in->h, in->w, o, &rh, &rw, err)) return -1;
     uint8_t *r = NULL;
     const uint8_t *res = in->rgb;
+    long long held = 0;
     if (rh != in->h || rw != in->w) {
+        /* the resized image (and the rows of resize's horizontal pass) count against the pixel limit
+         * and the decode budget, as decoded images do: --size 2x16384 asks for 18724x18724 */
+        held = (long long)rh * rw + (rh != in->h && rw != in->w ? (long long)rw * in->h : 0);
+        char what[96];
+        snprintf(what, sizeof what, "resizing %dx%d to %dx%d", in->w, in->h, rw, rh);
+        if (dlk_image_budget_take(held, what, err)) return -1;
         r = malloc((size_t)rh * (size_t)rw * 3);
-        if (!r) return dlk_fail(err, "preprocess: out of memory");
-        if (dlk_resize_rgb(in->rgb, in->w, in->h, r, rw, rh, o->filter, err)) {
+        if (!r || dlk_resize_rgb(in->rgb, in->w, in->h, r, rw, rh, o->filter, err)) {
+            if (!r) dlk_fail(err, "preprocess: out of memory");
             free(r);
+            dlk_image_budget_give(held);
             return -1;
         }
         res = r;
@@ -365,6 +373,7 @@ int dlk_preprocess_u8(const dlk_image *in, const dlk_pre_opts *o, uint8_t *out_h
         memcpy(out_hwc + ((size_t)(dy + y) * o->w + dx) * 3, res + ((size_t)(sy + y) * rw + sx) * 3,
                (size_t)nx * 3);
     free(r);
+    dlk_image_budget_give(held);
     return 0;
 }
 

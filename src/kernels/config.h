@@ -1,7 +1,7 @@
 /*
  * The kernel table: which implementation of each hot kernel this machine runs, chosen once at run
  * time from CPUID (x86: AVX-512 with VNNI, AVX2 + FMA, else the portable reference). The
- * environment variable DLAKIT_ISA=ref|avx2|avx512 forces one (an ISA the CPU lacks falls back to
+ * environment variable DLAKIT_ISA=ref|avx2|avx2vnni|avx512|neon forces one (an ISA the CPU lacks falls back to
  * the best one it has, never to an illegal instruction). The reference kernels (kernels.h) stay
  * the oracle: every entry here gives bit-identical int8 results.
  */
@@ -11,7 +11,10 @@
 #include "dlakit.h"
 #include "kernels/kernels.h"
 
-typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX512 = 2 } dlk_isa;
+/* AVX2VNNI: AVX2 + FMA + AVX-VNNI (vpdpbusd on ymm: Intel Core 12th gen on, AMD Zen 5), the AVX2
+ * table with the VNNI int8 conv in front */
+typedef enum { DLK_ISA_REF = 0, DLK_ISA_AVX2 = 1, DLK_ISA_AVX2VNNI = 2, DLK_ISA_AVX512 = 3,
+               DLK_ISA_NEON = 4 } dlk_isa;
 
 /*
  * int8 convolution with weights packed once. Use: if supports(p), allocate packed_bytes(p), call
@@ -54,7 +57,7 @@ typedef struct dlk_fconv_impl {
  */
 typedef struct dlk_kernels {
     dlk_isa isa;
-    const char *name;              /* "ref", "avx2", "avx512" */
+    const char *name;              /* "ref", "avx2", "avx2vnni", "avx512", "neon" */
     /* int8 convolutions, best first, ending with the reference (which takes every conv) and a
      * NULL: the first whose supports() accepts a conv runs it */
     const dlk_qconv_impl *qconv[4];
@@ -78,6 +81,9 @@ typedef struct dlk_kernels {
     void (*maxpool_f32_16c)(const dlk_pool_geom *g, const float *x, float *y, int64_t row0, int64_t row1);
     /* y = a + b over n elements (same shapes), then max(y, 0) when relu (NaN stays NaN) */
     void (*add_f32)(int64_t n, const float *a, const float *b, int relu, float *y);
+    /* QLinearAveragePool on NCHW planes [plane0, plane1) of the n * c (kernels.h's semantics) */
+    void (*qavgpool_q8)(const dlk_pool_geom *g, dlk_q8type t, const void *x, float x_scale, int x_zp, float y_scale,
+                        int y_zp, void *y, int64_t plane0, int64_t plane1);
 } dlk_kernels;
 
 /* [*b, *e): thread ith's share of n items, in multiples of align (the last share takes the rest). */
@@ -122,6 +128,8 @@ void dlk_add_f32_ref_n(int64_t n, const float *a, const float *b, int relu, floa
 /* Implementations (src/kernels/x86/), present when DLK_X86_KERNELS is defined by the build. */
 extern const dlk_qconv_impl dlk_q8_conv_avx512vnni;   /* AVX-512 F/BW/VL + VNNI, int8 weights */
 extern const dlk_qconv_impl dlk_q8_conv_avx2;      /* AVX2, any int8/uint8 weights */
+extern const dlk_qconv_impl dlk_q8_conv_avxvnni;   /* AVX2 + AVX-VNNI, int8 weights (the VNNI driver on ymm) */
+extern const dlk_qconv_impl dlk_q8_conv_avx2quads;  /* AVX2, int8 weights: the VNNI driver, vpdpbusd as 2 vpmaddwd */
 extern const dlk_fconv_impl dlk_f32_conv_avx512;    /* AVX-512 F, float */
 extern const dlk_fconv_impl dlk_f32_conv3x3_wino_avx512;   /* AVX-512 F, float 3x3 stride 1: Winograd F(2x2, 3x3) */
 extern const dlk_fconv_impl dlk_f32_gconv_avx512;  /* AVX-512 F, float, groups of <= 16 in / 8 out channels */
@@ -129,10 +137,23 @@ extern const dlk_fconv_impl dlk_f32_conv_bcast_avx512;  /* AVX-512 F, float, vec
 void dlk_quantize_q8_avx512(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
 void dlk_qadd_q8_avx512(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
                         int b_zp, float c_scale, int c_zp, int relu, void *c);
-int dlk_maxpool_q8_avx512_ok(const dlk_pool_geom *g);
+int dlk_maxpool_2x2_ok_avx512(const dlk_pool_geom *g); /* the MaxPools on NCHW planes: 2x2 stride 2 */
 void dlk_maxpool_f32_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
 void dlk_maxpool_f32_16c_avx512(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1);
 void dlk_add_f32_avx512(int64_t n, const float *a, const float *b, int relu, float *y);
 void dlk_maxpool_q8_avx512(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
+/* AVX2 + FMA, the same float kernels as AVX-512's (one driver each, kernels/x86/f32-v16.h), smaller tiles */
+extern const dlk_fconv_impl dlk_f32_conv_avx2, dlk_f32_conv3x3_wino_avx2, dlk_f32_gconv_avx2, dlk_f32_conv_bcast_avx2;
+int dlk_maxpool_2x2_ok_avx2(const dlk_pool_geom *g);
+void dlk_maxpool_f32_avx2(const dlk_pool_geom *g, const float *x, float *y, int64_t p0, int64_t p1);
+void dlk_maxpool_f32_16c_avx2(const dlk_pool_geom *g, const float *x, float *y, int64_t r0, int64_t r1);
+void dlk_add_f32_avx2(int64_t n, const float *a, const float *b, int relu, float *y);
+void dlk_quantize_q8_avx2(int64_t n, const float *x, float scale, int zp, dlk_q8type t, void *y);
+void dlk_qadd_q8_avx2(int64_t n, dlk_q8type t, const void *a, float a_scale, int a_zp, const void *b, float b_scale,
+                      int b_zp, float c_scale, int c_zp, int relu, void *c);
+void dlk_maxpool_q8_avx2(const dlk_pool_geom *g, dlk_q8type t, const void *x, void *y, int64_t p0, int64_t p1);
+
+/* Implementations (src/kernels/arm64/), present when DLK_ARM64_KERNELS is defined by the build. */
+extern const dlk_qconv_impl dlk_q8_conv_neon; /* AArch64 NEON (Armv8-A), any int8/uint8 weights */
 
 #endif

@@ -110,6 +110,18 @@ void dlk_gavgpool_f32_16c_ref(int n, int c, int hw, const float *x, float *y);
 void dlk_qgavgpool_q8_ref(int nc, int hw, dlk_q8type t, const void *x, float x_scale, int x_zp,
                           float y_scale, int y_zp, void *y);
 
+/* QLinearAveragePool (com.microsoft), as ORT's qlinear_pool.cc computes it on NCHW: a window of
+ * kernel kh x kw clipped to the input (hstart = max(oh*sh - pad_t, 0), hend = min(oh*sh - pad_t + kh,
+ * h_in); w alike; no dilations); sum = 0.0f + each f32(x_scale * (float)(x - x_zp)) in row order;
+ * avg = f32(sum / (float)count), count = kh*kw with count_include_pad, else (hend - hstart) *
+ * (wend - wstart) (ORT's rule: never clipped by the trailing pads); y = clamp to the type of
+ * (int32)nearbyintf(f32(avg / y_scale) + (float)y_zp) (zero point added before rounding; a value
+ * out of int32 range or NaN converts as x86's cvttss2si does: INT32_MIN, hence the lowest value).
+ * A kernel covering the whole input with no pads is ORT's fallback to QLinearGlobalAveragePool:
+ * dlk_qgavgpool_q8_ref on the planes. Planes [p0, p1) of the n * c. */
+void dlk_qavgpool_q8_ref(const dlk_pool_geom *g, dlk_q8type t, const void *x, float x_scale, int x_zp,
+                         float y_scale, int y_zp, void *y, int64_t p0, int64_t p1);
+
 /* ---- matrix products ------------------------------------------------------------------------- */
 /* Gemm: Y[M][N] = alpha * A'[M][K] @ B'[K][N] + beta * C, A' = transA ? A^T : A (A stored
  * [K][M] when transposed), likewise B. C may be NULL; otherwise it is broadcast with strides
@@ -159,6 +171,12 @@ void dlk_dequantize_ref(int64_t outer, int64_t axis_len, int64_t inner, const vo
  * y_scale, y_zp, type range), for every v of the type. */
 void dlk_requant_lut_q8(dlk_q8type t, float in_scale, int in_zp, float y_scale, int y_zp,
                         uint8_t lut[256]);
+/* QLinearLeakyRelu's table (ORT's qlinear_lookup_table.cc with its LeakyRelu): d =
+ * f32(in_scale * (float)(v - in_zp)); f = d >= 0 ? d : f32(alpha * d); lut[v - lo] =
+ * dlk_quantize1(f, y_scale, y_zp, type range). alpha = 0 is DequantizeLinear -> Relu ->
+ * QuantizeLinear in float, bit for bit (-0.0 and 0.0 quantize alike). */
+void dlk_leakyrelu_lut_q8(dlk_q8type t, float in_scale, int in_zp, float alpha, float y_scale, int y_zp,
+                          uint8_t lut[256]);
 /* y[i] = lut[x[i] - lo] (bytes as the type's representation). */
 void dlk_apply_lut_q8(int64_t n, dlk_q8type t, const uint8_t lut[256], const void *x, void *y);
 

@@ -255,6 +255,48 @@ void dlk_qgavgpool_q8_ref(int nc, int hw, dlk_q8type t, const void *x, float x_s
     }
 }
 
+/* float -> int32 as x86's cvttss2si on an integral value: out of range or NaN gives INT32_MIN */
+static inline int32_t f2i_x86(float v)
+{
+    return v >= -2147483648.0f && v < 2147483648.0f ? (int32_t)v : INT32_MIN;
+}
+
+void dlk_qavgpool_q8_ref(const dlk_pool_geom *g, dlk_q8type t, const void *x, float x_scale, int x_zp,
+                         float y_scale, int y_zp, void *y, int64_t p0, int64_t p1)
+{
+    const ptrdiff_t in_plane = (ptrdiff_t)g->h_in * g->w_in, out_plane = (ptrdiff_t)g->h_out * g->w_out;
+    if (p1 <= p0) return;
+    if (g->kh == g->h_in && g->kw == g->w_in && !g->pad_t && !g->pad_l && !g->pad_b && !g->pad_r) {
+        dlk_qgavgpool_q8_ref((int)(p1 - p0), (int)in_plane, t, (const uint8_t *)x + p0 * in_plane, x_scale, x_zp, y_scale,
+                             y_zp, (uint8_t *)y + p0 * out_plane);
+        return;
+    }
+    const int lo = dlk_q8_lo(t), hi = dlk_q8_hi(t);
+    for (ptrdiff_t p = (ptrdiff_t)p0; p < (ptrdiff_t)p1; p++) {
+        const ptrdiff_t xp = p * in_plane;
+        for (int oh = 0; oh < g->h_out; oh++) {
+            int h0 = oh * g->sh - g->pad_t, h1 = h0 + g->kh;
+            if (h1 > g->h_in) h1 = g->h_in;
+            if (h0 < 0) h0 = 0;
+            for (int ow = 0; ow < g->w_out; ow++) {
+                int w0 = ow * g->sw - g->pad_l, w1 = w0 + g->kw;
+                if (w1 > g->w_in) w1 = g->w_in;
+                if (w0 < 0) w0 = 0;
+                float s = 0.0f;
+                for (int h = h0; h < h1; h++)
+                    for (int w = w0; w < w1; w++)
+                        s += x_scale * (float)(ld_q8(x, t, xp + (ptrdiff_t)h * g->w_in + w) - x_zp);
+                const int64_t cnt = g->count_include_pad ? (int64_t)g->kh * g->kw
+                                                         : (int64_t)(h1 > h0 ? h1 - h0 : 0) * (w1 > w0 ? w1 - w0 : 0);
+                /* an empty window (0 / 0 in ORT: NaN) converts to INT32_MIN, the lowest value */
+                int32_t q = cnt ? f2i_x86(nearbyintf(s / (float)cnt / y_scale + (float)y_zp)) : INT32_MIN;
+                q = q < lo ? lo : q > hi ? hi : q;
+                st_q8(y, t, p * out_plane + (ptrdiff_t)oh * g->w_out + ow, (int)q);
+            }
+        }
+    }
+}
+
 /* ---- matrix product ---------------------------------------------------------------------------- */
 
 void dlk_qmatmul_q8_ref(int M, int N, int K, dlk_q8type at, const void *A, float a_scale, int a_zp,
@@ -359,10 +401,17 @@ void dlk_dequantize_ref(int64_t outer, int64_t axis_len, int64_t inner, const vo
 void dlk_requant_lut_q8(dlk_q8type t, float in_scale, int in_zp, float y_scale, int y_zp,
                         uint8_t lut[256])
 {
+    dlk_leakyrelu_lut_q8(t, in_scale, in_zp, 1.0f, y_scale, y_zp, lut); /* 1 * d is d: plain requantization */
+}
+
+void dlk_leakyrelu_lut_q8(dlk_q8type t, float in_scale, int in_zp, float alpha, float y_scale, int y_zp,
+                          uint8_t lut[256])
+{
     const int lo = dlk_q8_lo(t), hi = dlk_q8_hi(t);
     for (int v = lo; v <= hi; v++) {
         const float d = in_scale * (float)(v - in_zp);
-        const int q = dlk_quantize1(d, y_scale, y_zp, lo, hi);
+        const float f = d >= 0.0f ? d : alpha * d;
+        const int q = dlk_quantize1(f, y_scale, y_zp, lo, hi);
         lut[v - lo] = (uint8_t)(t == DLK_Q_U8 ? q : (int)(uint8_t)(int8_t)q);
     }
 }

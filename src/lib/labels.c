@@ -22,9 +22,10 @@ int dlk_labels_read(const char *path, dlk_labels *out, dlk_err *err)
             if (!nn) break;
             out->names = nn;
         }
-        out->names[out->n] = malloc(l + 1);
+        /* names go to the terminal and into JSON: control bytes and invalid UTF-8 as \xNN */
+        out->names[out->n] = malloc(4 * l + 1);
         if (!out->names[out->n]) break;
-        memcpy(out->names[out->n++], line, l + 1);
+        dlk_escape(line, out->names[out->n++], 4 * l + 1);
         if (out->n > 1000000) break;
     }
     int bad = ferror(f) || !feof(f);

@@ -1,5 +1,5 @@
 #include "npy.h"
-#include "outfile.h"
+#include "util/outfile.h"
 #include "util/err.h"
 
 #include <errno.h>

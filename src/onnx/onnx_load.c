@@ -109,7 +109,7 @@ int dlk_onnx_read_tensor_file(const char *path, dlk_shape *shape, void **data, c
 {
     void *buf;
     size_t len;
-    if (dlk_read_file(path, DLK_MAX_MODEL_BYTES, &buf, &len, err)) return -1;
+    if (dlk_read_file_checked(path, DLK_MAX_MODEL_BYTES, dlk_onnx_head_check, &buf, &len, err)) return -1;
     Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, len, buf);
     free(buf);
     if (!t) return dlk_fail(err, "%s: not a valid ONNX TensorProto", path);
@@ -176,6 +176,10 @@ static int copy_attr(dlk_graph *g, dlk_node *n, const Onnx__AttributeProto *a, d
     memset(out, 0, sizeof *out);
     out->name = dupstr(a->name ? a->name : "");
     if (!out->name) return dlk_fail(err, "%s: out of memory", g->path);
+    /* dlk_relu, dlk_sum, ...: the markers of dlakit's own passes, which no file may set */
+    if (!strncmp(out->name, "dlk_", 4))
+        return dlk_fail(err, "%s: node '%s' (%s): attribute '%s': names starting with 'dlk_' are dlakit's internal markers "
+                             "and are not accepted from a file", g->path, n->name, n->op_type, out->name);
     switch (a->type) {
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: out->type = DLK_ATTR_INT; out->i = a->i; break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT: out->type = DLK_ATTR_FLOAT; out->f = a->f; break;

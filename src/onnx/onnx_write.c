@@ -4,6 +4,7 @@
 #include "onnx_write.h"
 #include "onnx.pb-c.h"
 #include "util/err.h"
+#include "util/outfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -343,50 +344,7 @@ int dlk_onnx_write(const dlk_graph *g, const char *path, const dlk_onnx_write_op
     void *buf;
     size_t len;
     if (dlk_onnx_pack(g, opts, &buf, &len, err)) return -1;
-    struct stat st;
-    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
-    size_t pn = strlen(path) + 16;
-    char *tmp = malloc(pn);
-    if (!tmp) { free(buf); return dlk_fail(err, "%s: out of memory", path); }
-    int fd;
-    if (in_place) {
-        snprintf(tmp, pn, "%s", path);
-        FILE *f = fopen(path, "wb");
-        fd = -1;
-        int ok = f && fwrite(buf, 1, len, f) == len;
-        if (f && fclose(f)) ok = 0;
-        free(buf);
-        free(tmp);
-        return ok ? 0 : dlk_fail(err, "%s: cannot write: %s", path, strerror(errno));
-    }
-    snprintf(tmp, pn, "%s.tmp-XXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(buf);
-        free(tmp);
-        return dlk_fail(err, "%s: cannot create the output file: %s", path, strerror(e));
-    }
-    const uint8_t *p = buf;
-    size_t left = len;
-    int e = 0;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            e = errno;
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    mode_t mask = umask(0); /* mkstemp made it 0600: give it the mode a plain create would */
-    umask(mask);
-    if (!e && fchmod(fd, 0666 & ~mask)) e = errno;
-    if (close(fd) && !e) e = errno;
-    if (!e && rename(tmp, path)) e = errno;
-    if (e) unlink(tmp);
+    int rc = dlk_outfile_write(path, buf, len, err);
     free(buf);
-    free(tmp);
-    return e ? dlk_fail(err, "%s: cannot write: %s", path, strerror(e)) : 0;
+    return rc;
 }

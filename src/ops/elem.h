@@ -1,5 +1,6 @@
 /*
- * Element-wise operators (ops_elem.c): Relu, Sigmoid, Clip, Softmax, Add/Sub/Mul/Div, QLinearAdd.
+ * Element-wise operators (ops_elem.c): Relu, Sigmoid, Clip, Softmax, Add/Sub/Mul/Div, QLinearAdd,
+ * QLinearLeakyRelu.
  * Input slots and prepared parameters.
  */
 #ifndef DLK_OPS_ELEM_H
@@ -32,5 +33,22 @@ typedef struct {
 
 /* QLinearAdd's prepared data; NULL for any other operator. */
 const dlk_qadd_data *dlk_qadd_data_of(const dlk_op *op);
+
+/* QLinearLeakyRelu (com.microsoft): x, x_scale, [x_zp], y_scale, [y_zp]; attribute alpha (0.01).
+ * The QDQ pass lowers DequantizeLinear -> Relu / LeakyRelu -> QuantizeLinear to it (Relu: alpha 0). */
+enum { DLK_QLUT_X, DLK_QLUT_X_SCALE, DLK_QLUT_X_ZP, DLK_QLUT_Y_SCALE, DLK_QLUT_Y_ZP };
+
+/* A prepared table operator: n elements through lut (dlk_apply_lut_q8); the quantization it was
+ * made from. */
+typedef struct {
+    int64_t n;
+    dlk_q8type t;
+    float xs, ys, alpha;
+    int xzp, yzp;
+    uint8_t lut[256];
+} dlk_qlut_data;
+
+/* QLinearLeakyRelu's prepared data; NULL for any other operator. */
+const dlk_qlut_data *dlk_qlut_data_of(const dlk_op *op);
 
 #endif

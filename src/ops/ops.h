@@ -86,7 +86,7 @@ typedef struct dlk_pack_cache dlk_pack_cache;
     X(Conv) X(QLinearConv) X(MaxPool) X(AveragePool) X(GlobalAveragePool) X(QLinearGlobalAveragePool)        \
     X(Relu) X(Sigmoid) X(Clip) X(Softmax) X(Add) X(Sub) X(Mul) X(Div) X(QLinearAdd) X(Concat)                 \
     X(QLinearConcat) X(Flatten) X(Reshape) X(Identity) X(Gemm) X(MatMul) X(QLinearMatMul)                    \
-    X(QuantizeLinear) X(DequantizeLinear)
+    X(QuantizeLinear) X(DequantizeLinear) X(Split) X(QLinearAveragePool) X(QLinearLeakyRelu)
 
 typedef enum {
 #define DLK_OP_ID_(n) DLK_OP_##n,
@@ -115,10 +115,11 @@ typedef struct dlk_opdef {
                                         parts: dlk_concat_part_in_place) */
     /* what the operator is, takes and costs: its identity; how many inputs and outputs a node may
        have (checked once, by dlk_ops_resolve: the first min_in inputs must be named, every one
-       with all_in; only output 0 is computed, any other must be absent); the multiply-accumulates
+       with all_in; only output 0 is computed, any other must be absent, but with all_out every
+       output is computed (output 0 is still required)); the multiply-accumulates
        of one run of a prepared op (NULL: none counted) */
     dlk_op_id id;
-    int min_in, max_in, max_out, all_in;
+    int min_in, max_in, max_out, all_in, all_out;
     int64_t (*macs)(const dlk_op *op);
 } dlk_opdef;
 

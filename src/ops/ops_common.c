@@ -11,17 +11,25 @@ static const dlk_opdef *const registry[] = {
 #undef REF
 };
 
+/* ORT's contrib operators dlakit runs: they exist only in com.microsoft */
+static int is_ms_op(const char *name)
+{
+    static const char *const ms[] = {"QLinearAdd", "QLinearConcat", "QLinearGlobalAveragePool", "QLinearAveragePool",
+                                     "QLinearLeakyRelu"};
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+        if (!strcmp(name, ms[i])) return 1;
+    return 0;
+}
+
 const dlk_opdef *dlk_op_lookup(const char *op_type)
 {
     /* ORT puts its contrib ops in com.microsoft; QLinearConv/QLinearMatMul are default-domain ops. */
     const char *name = op_type;
     if (!strncmp(op_type, "com.microsoft:", 14)) {
         name = op_type + 14;
-        if (strcmp(name, "QLinearAdd") && strcmp(name, "QLinearConcat") && strcmp(name, "QLinearGlobalAveragePool"))
-            return NULL;
-    } else if (!strcmp(name, "QLinearAdd") || !strcmp(name, "QLinearConcat") ||
-               !strcmp(name, "QLinearGlobalAveragePool")) {
-        return NULL; /* these exist only in com.microsoft */
+        if (!is_ms_op(name)) return NULL;
+    } else if (is_ms_op(name)) {
+        return NULL;
     }
     if (strchr(name, ':')) return NULL;
     for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
@@ -50,7 +58,7 @@ static int check_counts(const dlk_graph *g, const dlk_node *n, dlk_err *err)
     if (n->n_out > d->max_out)
         return dlk_fail(err, "%s: node '%s' (%s): must have %d output%s", g->path, n->name, n->op_type, d->max_out,
                         d->max_out > 1 ? "s" : "");
-    for (int s = 1; s < n->n_out; s++)
+    for (int s = 1; s < n->n_out && !d->all_out; s++)
         if (n->out[s] >= 0) return dlk_fail(err, "%s: node '%s' (%s): output %d is not supported", g->path, n->name, n->op_type, s);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* Element-wise operators: Relu, Sigmoid, Clip, Softmax, Add/Sub/Mul/Div, QLinearAdd. */
+/* Element-wise operators: Relu, Sigmoid, Clip, Softmax, Add/Sub/Mul/Div, QLinearAdd, QLinearLeakyRelu. */
 #include "ops/elem.h"
 #include "util/err.h"
 
@@ -263,3 +263,37 @@ const dlk_qadd_data *dlk_qadd_data_of(const dlk_op *op) { return op->node->op ==
 const dlk_opdef dlk_op_QLinearAdd = {.name = "QLinearAdd", .static_inputs = QADD_STATIC, .prepare = qadd_prepare,
                                      .run = qadd_run, .share = in_place_03, .id = DLK_OP_QLinearAdd, .min_in = 7,
                                      .max_in = 8, .max_out = 1};
+
+/* QLinearLeakyRelu (com.microsoft; slots in ops/elem.h): one 256-entry table, as ORT builds it. */
+static int qlut_prepare(dlk_op *op, dlk_err *err)
+{
+    dlk_qlut_data *p = calloc(1, sizeof *p);
+    if (!p) return dlk_fail(err, "out of memory");
+    op->params = p;
+    const dlk_dtype t = op->in[DLK_QLUT_X]->shape.dtype;
+    if (dlk_q8type_of(t, &p->t)) return dlk_fail(err, "input must be int8 or uint8");
+    const dlk_tensor *xz = dlk_op_input(op, DLK_QLUT_X_ZP), *yz = dlk_op_input(op, DLK_QLUT_Y_ZP);
+    if ((xz && xz->shape.dtype != t) || (yz && yz->shape.dtype != t)) return dlk_fail(err, "zero point types differ from x");
+    if (dlk_op_scale_f(op, DLK_QLUT_X_SCALE, &p->xs, err) || (xz && dlk_op_scalar_i(op, DLK_QLUT_X_ZP, &p->xzp, err)) ||
+        dlk_op_scale_f(op, DLK_QLUT_Y_SCALE, &p->ys, err) || (yz && dlk_op_scalar_i(op, DLK_QLUT_Y_ZP, &p->yzp, err)))
+        return -1;
+    p->alpha = dlk_attr_float(op->node, "alpha", 0.01f);
+    dlk_leakyrelu_lut_q8(p->t, p->xs, p->xzp, p->alpha, p->ys, p->yzp, p->lut);
+    op->out[0]->shape = op->in[DLK_QLUT_X]->shape;
+    p->n = dlk_shape_numel(&op->out[0]->shape);
+    return 0;
+}
+
+static void qlut_run(const dlk_op *op, const dlk_exec *ex)
+{
+    (void)ex;
+    const dlk_qlut_data *p = op->params;
+    dlk_apply_lut_q8(p->n, p->t, p->lut, op->in[DLK_QLUT_X]->data, op->out[0]->data);
+}
+
+const dlk_qlut_data *dlk_qlut_data_of(const dlk_op *op) { return op->node->op == &dlk_op_QLinearLeakyRelu ? op->params : NULL; }
+
+#define QLUT_STATIC (1u << DLK_QLUT_X_SCALE | 1u << DLK_QLUT_X_ZP | 1u << DLK_QLUT_Y_SCALE | 1u << DLK_QLUT_Y_ZP)
+const dlk_opdef dlk_op_QLinearLeakyRelu = {.name = "QLinearLeakyRelu", .static_inputs = QLUT_STATIC, .prepare = qlut_prepare,
+                                           .run = qlut_run, .share = in_place_0, .id = DLK_OP_QLinearLeakyRelu, .min_in = 4,
+                                           .max_in = 5, .max_out = 1};

@@ -1,4 +1,4 @@
-/* MaxPool (float, int8, uint8), AveragePool, GlobalAveragePool, QLinearGlobalAveragePool. */
+/* MaxPool (float, int8, uint8), AveragePool, QLinearAveragePool, GlobalAveragePool, QLinearGlobalAveragePool. */
 #include "ops/pool.h"
 #include "util/err.h"
 
@@ -17,11 +17,13 @@ typedef struct {
     void (*f32)(const dlk_pool_geom *g, const float *x, float *y, int64_t i0, int64_t i1);
 } maxpool_params;
 
-static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
+/* is_max: MaxPool (float or q8); else AveragePool (float) or, with q8, QLinearAveragePool (int8 /
+ * uint8). params_bytes: the size of op->params, which starts with the dlk_pool_geom. */
+static int pool_prepare(dlk_op *op, int is_max, int q8, size_t params_bytes, dlk_err *err)
 {
     const dlk_shape *xs = &op->in[0]->shape;
     dlk_q8type qt;
-    if (xs->dtype != DLK_FLOAT && !(is_max && dlk_q8type_of(xs->dtype, &qt) == 0))
+    if ((xs->dtype != DLK_FLOAT || q8) && !((is_max || q8) && dlk_q8type_of(xs->dtype, &qt) == 0))
         return dlk_fail(err, "input type %s is not supported", dlk_dtype_name(xs->dtype));
     if (xs->ndim != 4) return dlk_fail(err, "input must be 4-D NCHW (2-D pooling), is %d-D", xs->ndim);
     const int64_t *ks;
@@ -41,7 +43,7 @@ static int pool_prepare(dlk_op *op, int is_max, dlk_err *err)
     if (s.pad_t >= s.kh || s.pad_b >= s.kh || s.pad_l >= s.kw || s.pad_r >= s.kw)
         return dlk_fail(err, "pads (%d, %d, %d, %d) must be smaller than the kernel %dx%d", s.pad_t, s.pad_l, s.pad_b,
                         s.pad_r, s.kh, s.kw);
-    dlk_pool_geom *g = calloc(1, is_max ? sizeof(maxpool_params) : sizeof *g);
+    dlk_pool_geom *g = calloc(1, params_bytes);
     if (!g) return dlk_fail(err, "out of memory");
     op->params = g;
     g->n = (int)xs->dims[0];
@@ -61,7 +63,7 @@ static int maxpool_finish(dlk_op *op, dlk_err *err);
 
 static int maxpool_prepare(dlk_op *op, dlk_err *err)
 {
-    if (pool_prepare(op, 1, err)) return -1;
+    if (pool_prepare(op, 1, 0, sizeof(maxpool_params), err)) return -1;
     maxpool_params *p = op->params;
     const dlk_pool_geom *g = &p->g;
     const dlk_kernels *k = op->k;
@@ -90,7 +92,7 @@ static int maxpool_finish(dlk_op *op, dlk_err *err)
     }
     return 0;
 }
-static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, err); }
+static int avgpool_prepare(dlk_op *op, dlk_err *err) { return pool_prepare(op, 0, 0, sizeof(dlk_pool_geom), err); }
 
 static void maxpool_run(const dlk_op *op, const dlk_exec *ex)
 {
@@ -111,7 +113,8 @@ static void avgpool_run(const dlk_op *op, const dlk_exec *ex)
 
 const dlk_pool_geom *dlk_pool_geom_of(const dlk_op *op)
 {
-    return op->node->op == &dlk_op_MaxPool || op->node->op == &dlk_op_AveragePool ? op->params : NULL;
+    const dlk_opdef *d = op->node->op;
+    return d == &dlk_op_MaxPool || d == &dlk_op_AveragePool || d == &dlk_op_QLinearAveragePool ? op->params : NULL;
 }
 
 /* MaxPool's second output (Indices) is refused: only output 0 is computed */
@@ -199,3 +202,39 @@ const dlk_opdef dlk_op_QLinearGlobalAveragePool = {.name = "QLinearGlobalAverage
                                                    .prepare = qgap_prepare, .run = qgap_run,
                                                    .id = DLK_OP_QLinearGlobalAveragePool, .min_in = 5, .max_in = 5,
                                                    .max_out = 1};
+
+/* QLinearAveragePool (com.microsoft; slots in ops/pool.h): ORT's qlinear_pool.cc (kernels.h). */
+static int qavgpool_prepare(dlk_op *op, dlk_err *err)
+{
+    if (dlk_attr_int(op->node, "channels_last", 0)) return dlk_fail(err, "channels_last=1 is not supported");
+    if (pool_prepare(op, 0, 1, sizeof(dlk_qavgpool_data), err)) return -1;
+    dlk_qavgpool_data *p = op->params;
+    const dlk_dtype t = op->in[DLK_QAVGPOOL_X]->shape.dtype;
+    dlk_q8type_of(t, &p->t); /* int8 or uint8: pool_prepare checked */
+    const dlk_tensor *xz = dlk_op_input(op, DLK_QAVGPOOL_X_ZP), *yz = dlk_op_input(op, DLK_QAVGPOOL_Y_ZP);
+    if ((xz && xz->shape.dtype != t) || (yz && yz->shape.dtype != t)) return dlk_fail(err, "zero point types differ from x");
+    if (dlk_op_scale_f(op, DLK_QAVGPOOL_X_SCALE, &p->xs, err) || (xz && dlk_op_scalar_i(op, DLK_QAVGPOOL_X_ZP, &p->xzp, err)) ||
+        dlk_op_scale_f(op, DLK_QAVGPOOL_Y_SCALE, &p->ys, err) || (yz && dlk_op_scalar_i(op, DLK_QAVGPOOL_Y_ZP, &p->yzp, err)))
+        return -1;
+    p->run = op->k->qavgpool_q8;
+    op->parallel = (int64_t)p->g.n * p->g.c * p->g.h_out * p->g.w_out * p->g.kh * p->g.kw >= DLK_PARALLEL_MIN_ELEMS;
+    return 0;
+}
+
+static void qavgpool_run(const dlk_op *op, const dlk_exec *ex)
+{
+    const dlk_qavgpool_data *p = op->params;
+    int64_t b, e;
+    dlk_split((int64_t)p->g.n * p->g.c, ex->ith, ex->nth, 1, &b, &e);
+    p->run(&p->g, p->t, op->in[DLK_QAVGPOOL_X]->data, p->xs, p->xzp, p->ys, p->yzp, op->out[0]->data, b, e);
+}
+
+const dlk_qavgpool_data *dlk_qavgpool_data_of(const dlk_op *op)
+{
+    return op->node->op == &dlk_op_QLinearAveragePool ? op->params : NULL;
+}
+
+#define QAVGPOOL_STATIC (1u << DLK_QAVGPOOL_X_SCALE | 1u << DLK_QAVGPOOL_X_ZP | 1u << DLK_QAVGPOOL_Y_SCALE | 1u << DLK_QAVGPOOL_Y_ZP)
+const dlk_opdef dlk_op_QLinearAveragePool = {.name = "QLinearAveragePool", .static_inputs = QAVGPOOL_STATIC,
+                                             .prepare = qavgpool_prepare, .run = qavgpool_run,
+                                             .id = DLK_OP_QLinearAveragePool, .min_in = 4, .max_in = 5, .max_out = 1};

@@ -1,4 +1,4 @@
-/* Data movement: Concat, QLinearConcat, Flatten, Reshape, Identity. */
+/* Data movement: Concat, QLinearConcat, Split, Flatten, Reshape, Identity. */
 #include "ops/shape.h"
 #include "util/err.h"
 
@@ -218,3 +218,88 @@ static int qconcat_prepare(dlk_op *op, dlk_err *err)
 const dlk_opdef dlk_op_QLinearConcat = {.name = "QLinearConcat", .static_inputs = QCONCAT_STATIC, .prepare = qconcat_prepare,
                                         .run = concat_run, .id = DLK_OP_QLinearConcat, .min_in = 5, .max_in = DLK_OP_MAX_IN,
                                         .max_out = 1, .all_in = 1};
+
+/* Split (slots in ops/shape.h): the lengths from the split input (opset 13+) or attribute (before),
+ * else num_outputs (opset 18+: chunks of ceil(len / num_outputs), the last one shorter), else
+ * (before opset 18) equal parts, one per output. */
+static int split_prepare(dlk_op *op, dlk_err *err)
+{
+    dlk_split_data *p = calloc(1, sizeof *p);
+    if (!p) return dlk_fail(err, "out of memory");
+    op->params = p;
+    const dlk_shape *xs = &op->in[DLK_SPLIT_X]->shape;
+    int64_t axis = dlk_attr_int(op->node, "axis", 0);
+    if (axis < -xs->ndim || axis >= xs->ndim) return dlk_fail(err, "axis %lld out of range", (long long)axis);
+    if (axis < 0) axis += xs->ndim;
+    const int n = op->n_out;
+    const int64_t len = xs->dims[axis];
+    p->n = n;
+    p->esize = dlk_dtype_size(xs->dtype);
+    p->in_axis = len;
+    p->outer = p->inner = 1;
+    for (int i = 0; i < xs->ndim; i++) {
+        if (i < axis) p->outer *= xs->dims[i];
+        if (i > axis) p->inner *= xs->dims[i];
+    }
+    const dlk_tensor *st = dlk_op_input(op, DLK_SPLIT_SPLIT);
+    const int64_t *sv = NULL;
+    int ns = -1;
+    if (st) {
+        if (op->opset < 13) return dlk_fail(err, "the split input exists from opset 13 (the attribute before)");
+        if (dlk_op_need_dtype(op, DLK_SPLIT_SPLIT, DLK_INT64, err)) return -1;
+        if (st->shape.ndim != 1) return dlk_fail(err, "the split input must be 1-D");
+        ns = (int)dlk_shape_numel(&st->shape);
+        sv = st->data;
+    } else if (op->opset < 13 && dlk_attr_find(op->node, "split")) {
+        ns = dlk_attr_ints(op->node, "split", &sv);
+    }
+    const dlk_attr *no = op->opset >= 18 ? dlk_attr_find(op->node, "num_outputs") : NULL;
+    if (sv && no) return dlk_fail(err, "split and num_outputs are both given");
+    if (sv) {
+        if (ns != n) return dlk_fail(err, "split has %d lengths for %d outputs", ns, n);
+        int64_t sum = 0;
+        for (int k = 0; k < n; k++) {
+            if (sv[k] < 0 || sv[k] > len) return dlk_fail(err, "split length %lld is invalid", (long long)sv[k]);
+            p->axis_len[k] = sv[k];
+            sum += sv[k];
+        }
+        if (sum != len) return dlk_fail(err, "the split lengths sum to %lld, the axis has %lld", (long long)sum, (long long)len);
+    } else if (no || op->opset < 18) {
+        if (no && no->i != n) return dlk_fail(err, "num_outputs is %lld, the node has %d outputs", (long long)no->i, n);
+        const int64_t chunk = no ? (len + n - 1) / n : len / n;
+        if (!no && len % n) return dlk_fail(err, "an axis of %lld does not split into %d equal parts", (long long)len, n);
+        if (no && chunk * (n - 1) >= len && n > 1) return dlk_fail(err, "num_outputs %d leaves an output empty", n);
+        for (int k = 0; k < n; k++) p->axis_len[k] = k < n - 1 ? chunk : len - chunk * (n - 1);
+    } else {
+        return dlk_fail(err, "needs the split input or the num_outputs attribute");
+    }
+    int64_t d[DLK_MAX_DIMS], at = 0;
+    memcpy(d, xs->dims, sizeof d);
+    for (int k = 0; k < n; k++) {
+        p->off[k] = at;
+        at += p->axis_len[k];
+        d[axis] = p->axis_len[k];
+        if (op->out[k]) dlk_shape_set(&op->out[k]->shape, xs->dtype, xs->ndim, d);
+    }
+    return 0;
+}
+
+static void split_run(const dlk_op *op, const dlk_exec *ex)
+{
+    (void)ex;
+    const dlk_split_data *p = op->params;
+    const char *x = op->in[DLK_SPLIT_X]->data;
+    const size_t row = (size_t)(p->in_axis * p->inner) * p->esize;
+    for (int k = 0; k < p->n; k++) {
+        if (!op->out[k]) continue;
+        char *y = op->out[k]->data;
+        const size_t chunk = (size_t)(p->axis_len[k] * p->inner) * p->esize, off = (size_t)(p->off[k] * p->inner) * p->esize;
+        for (int64_t o = 0; o < p->outer && chunk; o++) memcpy(y + o * chunk, x + o * row + off, chunk);
+    }
+}
+
+const dlk_split_data *dlk_split_data_of(const dlk_op *op) { return op->node->op == &dlk_op_Split ? op->params : NULL; }
+
+const dlk_opdef dlk_op_Split = {.name = "Split", .static_inputs = 1u << DLK_SPLIT_SPLIT, .prepare = split_prepare,
+                                .run = split_run, .id = DLK_OP_Split, .min_in = 1, .max_in = 2, .max_out = DLK_OP_MAX_OUT,
+                                .all_out = 1};

@@ -1,5 +1,5 @@
 /*
- * Data movement (ops_shape.c): Concat, QLinearConcat, Flatten, Reshape, Identity. Input slots and
+ * Data movement (ops_shape.c): Concat, QLinearConcat, Split, Flatten, Reshape, Identity. Input slots and
  * prepared parameters.
  */
 #ifndef DLK_OPS_SHAPE_H
@@ -34,5 +34,22 @@ typedef struct {
 
 /* Concat / QLinearConcat's prepared data; NULL for any other operator. */
 const dlk_concat_data *dlk_concat_data_of(const dlk_op *op);
+
+/* Split: x, [split] (int64, constant; an input from opset 13, before it the split attribute; from
+ * opset 18 the num_outputs attribute instead). Any type, int8 included (the QDQ pass hands it the
+ * quantized data). */
+enum { DLK_SPLIT_X, DLK_SPLIT_SPLIT };
+
+/* A prepared Split along one axis: output k takes axis_len[k] of the axis, from offset off[k]
+ * (elements along the axis), for each of the outer blocks; inner: elements after the axis. */
+typedef struct {
+    int64_t outer, inner, in_axis;
+    size_t esize;
+    int n;
+    int64_t axis_len[DLK_OP_MAX_OUT], off[DLK_OP_MAX_OUT];
+} dlk_split_data;
+
+/* Split's prepared data; NULL for any other operator. */
+const dlk_split_data *dlk_split_data_of(const dlk_op *op);
 
 #endif

@@ -25,6 +25,9 @@ static int nbins_for(const dlk_quant_opts *o)
 int dlk_calib_init(dlk_calib *c, const dlk_model *m, const dlk_quant_opts *o, dlk_err *err)
 {
     memset(c, 0, sizeof *c);
+    if (o->num_bins < 0 || o->num_bins > DLK_MAX_BINS || o->num_quantized_bins < 0 || o->num_quantized_bins > DLK_MAX_BINS)
+        return dlk_fail(err, "histogram bins: %d and %d quantized bins (at most %d each)", o->num_bins, o->num_quantized_bins,
+                        DLK_MAX_BINS);
     c->m = m;
     c->opts = *o;
     c->pass = 1;

@@ -297,7 +297,11 @@ static int quant_weight(qb *b, int w, int bias, int xin, dlk_err *err)
             double bmax = 0;
             const float *bd = bv->data;
             if (ch == 1) /* per tensor: the largest bias of all channels */
-                for (int64_t i = 0; i < nb; i++) bmax = fmax(bmax, fabs((double)bd[i]));
+                for (int64_t i = 0; i < nb; i++) { /* NaNs skipped, as fmax does (gcc 12 for aarch64 fails
+                                                      to vectorize an fmax reduction here: an ICE) */
+                    const double a = fabs((double)bd[i]);
+                    if (a > bmax) bmax = a;
+                }
             else if (c < nb)
                 bmax = fabs((double)bd[c]);
             if (isfinite(bmax)) sc[c] = fit_bias(sc[c], b->scale[xin], bmax, per); /* else quant_bias refuses it */

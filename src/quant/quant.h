@@ -19,6 +19,10 @@
 
 /* dlk_calib_method, dlk_quant_opts: include/dlakit/quantize.h */
 
+/* The most histogram bins (--num-bins): a histogram per value per thread (percentile: 8 bytes a bin),
+ * and the entropy search is quadratic in the bins (16,384 bins: about 1 s per tensor). */
+#define DLK_MAX_BINS 16384
+
 typedef struct {
     float min, max;           /* over every calibration input */
     float amin, amax;         /* min and max of |x| */

@@ -12,50 +12,111 @@
 #include "runtime/batch.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/outfile.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 typedef struct {
-    char **paths;
+    char *path;
+    dev_t dev;
+    ino_t ino;
+} pathent;
+
+typedef struct {
+    pathent *e;
     int n, cap;
+    dev_t *ddev; /* folders walked: a folder reached twice (a symbolic link loop, a link to an */
+    ino_t *dino; /* ancestor or to a sibling) is walked once */
+    int nd, dcap;
+    int skipped; /* links to a folder or file already seen */
 } pathlist;
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_path(const void *a, const void *b) { return strcmp(((const pathent *)a)->path, ((const pathent *)b)->path); }
+static int cmp_inode(const void *a, const void *b)
+{
+    const pathent *x = a, *y = b;
+    if (x->dev != y->dev) return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino) return x->ino < y->ino ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+/* Records folder st as walked; 1 when it already was, -1 when out of memory. */
+static int seen_dir(pathlist *l, const struct stat *st)
+{
+    for (int i = 0; i < l->nd; i++)
+        if (l->ddev[i] == st->st_dev && l->dino[i] == st->st_ino) return 1;
+    if (l->nd == l->dcap) {
+        int cap = l->dcap ? l->dcap * 2 : 16;
+        dev_t *nd = realloc(l->ddev, sizeof *nd * (size_t)cap);
+        if (nd) l->ddev = nd;
+        ino_t *ni = realloc(l->dino, sizeof *ni * (size_t)cap);
+        if (ni) l->dino = ni;
+        if (!nd || !ni) return -1;
+        l->dcap = cap;
+    }
+    l->ddev[l->nd] = st->st_dev;
+    l->dino[l->nd++] = st->st_ino;
+    return 0;
+}
 
 static int scan(const char *dir, pathlist *l, int depth)
 {
+    struct stat dst;
+    if (stat(dir, &dst)) return -1;
+    int seen = seen_dir(l, &dst);
+    if (seen) return seen < 0 ? -1 : (l->skipped++, 0);
     DIR *d = opendir(dir);
     if (!d) return -1;
     struct dirent *e;
-    while ((e = readdir(d))) {
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         size_t ln = strlen(dir) + strlen(e->d_name) + 2;
         char *p = malloc(ln);
-        if (!p) break;
+        if (!p) { rc = -1; break; }
         snprintf(p, ln, "%s/%s", dir, e->d_name);
         struct stat st;
         if (stat(p, &st)) { free(p); continue; }
         if (S_ISDIR(st.st_mode)) {
-            if (depth < 8) scan(p, l, depth + 1);
+            if (depth < 8 && scan(p, l, depth + 1) < 0 && errno == ENOMEM) rc = -1;
             free(p);
             continue;
         }
         if (!S_ISREG(st.st_mode) || !dlk_is_image_name(e->d_name)) { free(p); continue; }
         if (l->n == l->cap) {
             int cap = l->cap ? l->cap * 2 : 64;
-            char **np = realloc(l->paths, sizeof(char *) * cap);
-            if (!np) { free(p); break; }
-            l->paths = np;
+            pathent *np = realloc(l->e, sizeof *np * (size_t)cap);
+            if (!np) { free(p); rc = -1; break; }
+            l->e = np;
             l->cap = cap;
         }
-        l->paths[l->n++] = p;
+        l->e[l->n++] = (pathent){p, st.st_dev, st.st_ino};
     }
     closedir(d);
-    return 0;
+    return rc;
+}
+
+/* Sorted by path, each file once (the first path of a file reached through links). */
+static void dedupe(pathlist *l)
+{
+    qsort(l->e, (size_t)l->n, sizeof *l->e, cmp_inode);
+    int k = 0;
+    for (int i = 0; i < l->n; i++) {
+        if (k && l->e[k - 1].dev == l->e[i].dev && l->e[k - 1].ino == l->e[i].ino) {
+            free(l->e[i].path);
+            l->skipped++;
+            continue;
+        }
+        l->e[k++] = l->e[i];
+    }
+    l->n = k;
+    qsort(l->e, (size_t)l->n, sizeof *l->e, cmp_path);
 }
 
 static void flip_hwc(uint8_t *x, int h, int w)
@@ -76,17 +137,38 @@ typedef struct {
     dlk_npy arr, ind;
     dlk_idx ximg, xlbl;
     long count;
+    double fraction; /* --calib-fraction: 0 = all */
     int flip;
     long n; /* images (before flips) */
     const dlk_quantize_opts *o; /* for the progress callback */
 } calib_src;
+
+/* Keeps ceil(f x n) of the n sorted paths, evenly spaced (item i x n / k): every part of the folder
+ * (every class of an ImageFolder) contributes, and the choice does not depend on a random seed. */
+static void keep_fraction(pathlist *l, double f)
+{
+    long n = l->n, k = (long)ceil(f * (double)n);
+    if (k < 1) k = 1;
+    if (k >= n) return;
+    long next = 0;
+    for (long i = 0, pick = 0; i < n; i++) {
+        if (pick < k && i == pick * n / k) {
+            l->e[next++] = l->e[i];
+            pick++;
+        } else {
+            free(l->e[i].path);
+        }
+    }
+    l->n = (int)next;
+}
 
 static int src_open(calib_src *s, const dlk_pre_opts *pre, dlk_err *err)
 {
     if (s->dir) {
         if (scan(s->dir, &s->files, 0)) return snprintf(err->msg, sizeof err->msg, "%s: cannot open folder", s->dir), -1;
         if (!s->files.n) return snprintf(err->msg, sizeof err->msg, "%s: no PNG or JPEG images", s->dir), -1;
-        qsort(s->files.paths, (size_t)s->files.n, sizeof(char *), cmp_str);
+        dedupe(&s->files);
+        if (s->fraction > 0) keep_fraction(&s->files, s->fraction);
         s->n = s->files.n;
     } else if (s->npy) {
         if (dlk_npy_read(s->npy, &s->arr, err)) return -1;
@@ -115,16 +197,21 @@ static int src_open(calib_src *s, const dlk_pre_opts *pre, dlk_err *err)
                                     s->indices, (long long)k, i, s->idx_img, s->ximg.dims[0]), -1;
             }
             s->n = n;
+            if (n == 0) return snprintf(err->msg, sizeof err->msg, "%s: no indices: no calibration images", s->indices), -1;
         }
     }
+    if (s->n <= 0)
+        return snprintf(err->msg, sizeof err->msg, "%s: no images: calibration needs at least one", s->npy ? s->npy : s->idx_img), -1;
     if (s->count > 0 && s->count < s->n) s->n = s->count;
     return 0;
 }
 
 static void src_close(calib_src *s)
 {
-    for (int i = 0; i < s->files.n; i++) free(s->files.paths[i]);
-    free(s->files.paths);
+    for (int i = 0; i < s->files.n; i++) free(s->files.e[i].path);
+    free(s->files.e);
+    free(s->files.ddev);
+    free(s->files.dino);
     dlk_npy_free(&s->arr);
     dlk_npy_free(&s->ind);
     dlk_idx_free(&s->ximg);
@@ -141,7 +228,7 @@ static int src_get(calib_src *s, long i, const dlk_pre_opts *pre, uint8_t *hwc, 
     } else {
         dlk_image im = {0};
         if (s->dir) {
-            if (dlk_image_load(s->files.paths[k], &im, err)) return -1;
+            if (dlk_image_load(s->files.e[k].path, &im, err)) return -1;
         } else {
             int64_t j = k;
             if (s->indices)
@@ -250,11 +337,23 @@ int dlk_quantize(const char *model, const char *outpath, const dlk_quantize_opts
     src.indices = o->calib_indices;
     src.count = (long)o->calib_count;
     src.flip = o->calib_flip;
+    src.fraction = o->calib_fraction;
     src.o = o;
     if (!!src.dir + !!src.npy + !!src.idx_img != 1)
         return dlk_fail(err, "give one calibration source: a folder, a .npy file or IDX images and labels");
     if (src.idx_img && !src.idx_lbl) return dlk_fail(err, "IDX calibration images need their labels file");
     if (src.indices && !src.idx_img) return dlk_fail(err, "calibration indices go with IDX images");
+    if (src.fraction < 0 || src.fraction > 1) return dlk_fail(err, "the calibration fraction %g is not in 0 .. 1", src.fraction);
+    if (src.fraction > 0 && !src.dir) return dlk_fail(err, "a calibration fraction goes with a calibration folder");
+    if (qo.num_bins > DLK_MAX_BINS || qo.num_quantized_bins > DLK_MAX_BINS)
+        return dlk_fail(err, "at most %d histogram bins", DLK_MAX_BINS);
+    {
+        const char *ins[] = {model, src.npy, src.idx_img, src.idx_lbl, src.indices, o->report};
+        for (int k = 0; k < 6; k++)
+            if (dlk_same_file(outpath, ins[k]) || (k < 5 && dlk_same_file(o->report, ins[k])))
+                return dlk_fail(err, "%s is one of the inputs; it would be overwritten", k < 5 && dlk_same_file(o->report, ins[k]) ? o->report : outpath);
+        if (o->report && !strcmp(o->report, outpath)) return dlk_fail(err, "the report and the model name the same file");
+    }
     long threads = o->threads > 0 ? o->threads : 1;
     int rc = -1;
     classifier cl;
@@ -265,10 +364,11 @@ int dlk_quantize(const char *model, const char *outpath, const dlk_quantize_opts
     memset(&qg, 0, sizeof qg);
     void *file = NULL, *packed = NULL;
     size_t file_len = 0, packed_len = 0;
-    /* calibrate every tensor of the file, Relus included */
-    if (classifier_open(&cl, model, o->pre, DLK_LOAD_NO_FUSION, err)) goto done;
+    /* calibrate every tensor of the file, Relus included, with the reference kernels: the ranges, and
+     * so the file written, are the same bits on every machine, ISA and thread count */
+    if (classifier_open(&cl, model, o->pre, DLK_LOAD_NO_FUSION | DLK_LOAD_REFERENCE, err)) goto done;
     if (refuse_int8(cl.m, model, err)) goto done;
-    if (dlk_read_file(model, DLK_MAX_MODEL_BYTES, &file, &file_len, err)) goto done;
+    if (dlk_read_file_checked(model, DLK_MAX_MODEL_BYTES, dlk_onnx_head_check, &file, &file_len, err)) goto done;
     for (int i = 0; i < qo.n_exclude; i++) {
         int found = 0;
         for (int k = 0; k < cl.m->g.n_nodes; k++) found |= !strcmp(cl.m->g.nodes[k].name, qo.exclude[i]);
@@ -276,6 +376,13 @@ int dlk_quantize(const char *model, const char *outpath, const dlk_quantize_opts
     }
     if (dlk_quant_check(cl.m, &qo, err)) goto done;
     if (src_open(&src, &cl.pre, err)) goto done;
+    for (int i = 0; i < src.files.n; i++) {
+        const char *img = src.files.e[i].path;
+        if (dlk_same_file(outpath, img) || dlk_same_file(o->report, img)) {
+            dlk_fail(err, "%s is one of the calibration images; it would be overwritten", dlk_same_file(outpath, img) ? outpath : o->report);
+            goto done;
+        }
+    }
     if (dlk_calib_init(&cal, cl.m, &qo, err)) goto done;
     long total = src.n * (src.flip ? 2 : 1);
     int passes = dlk_calib_needs_pass2(&cal) ? 2 : 1;
@@ -297,7 +404,7 @@ int dlk_quantize(const char *model, const char *outpath, const dlk_quantize_opts
     /* the written model must load and prepare before it is written */
     {
         /* NCHW values: the report reads the inner values of both models */
-        dlk_model *qm = dlk_model_load_buffer_ex(packed, packed_len, outpath, o->report ? DLK_LOAD_NCHW : 0, err);
+        dlk_model *qm = dlk_model_load_buffer_ex(packed, packed_len, outpath, o->report ? DLK_LOAD_NCHW | DLK_LOAD_REFERENCE : 0, err);
         if (!qm) { dlk_err_prefix(err, "the quantized model does not load"); goto done; }
         dlk_shape s;
         dlk_ctx_input(cl.ctx, 0, &s);
@@ -331,6 +438,7 @@ int dlk_quantize(const char *model, const char *outpath, const dlk_quantize_opts
             else res->nodes++;
         }
         res->calibration_images = total;
+        res->calib_skipped = src.files.skipped;
         res->bytes = packed_len;
     }
     rc = 0;

@@ -1,9 +1,9 @@
 /* dlk_report: per-layer SNR of an int8 model against its float model. */
 #include "report.h"
-#include "lib/outfile.h"
 #include "ops/quant.h"
 #include "runtime/observe.h"
 #include "util/err.h"
+#include "util/outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -135,16 +135,6 @@ static int by_snr(const void *a, const void *b)
     return x < y ? -1 : x > y ? 1 : *(const int *)a - *(const int *)b;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-        else fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 int dlk_report_write(const dlk_report *r, const char *path, int json, dlk_err *err)
 {
@@ -166,14 +156,16 @@ int dlk_report_write(const dlk_report *r, const char *path, int json, dlk_err *e
         double s = snr(e);
         if (json) {
             fprintf(f, "%s\n  {\"node\": ", k ? "," : "");
-            json_str(f, e->node);
+            dlk_json_str(f, e->node);
             fprintf(f, ", \"tensor\": ");
-            json_str(f, e->name);
+            dlk_json_str(f, e->name);
             if (isinf(s)) fprintf(f, ", \"snr_db\": null");
             else fprintf(f, ", \"snr_db\": %.3f", s);
             fprintf(f, ", \"scale\": %.9g, \"zero_point\": %d}", e->scale, e->zp);
         } else {
-            fprintf(f, "%s\t%s\t%.3f\t%.9g\t%d\n", e->node, e->name, s, e->scale, e->zp);
+            char b1[256], b2[256]; /* names from the file: no raw tabs, newlines or control bytes */
+            fprintf(f, "%s\t%s\t%.3f\t%.9g\t%d\n", dlk_esc(e->node, b1, sizeof b1), dlk_esc(e->name, b2, sizeof b2), s,
+                    e->scale, e->zp);
         }
     }
     if (json) fprintf(f, "\n]\n");

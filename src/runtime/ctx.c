@@ -219,7 +219,7 @@ dlk_liveness *dlk_ctx_liveness(const dlk_ctx *c, const size_t *scratch)
 /* The arena's alignment: what the kernel set needs. The reference kernels, which the program of
  * `dlakit compile` runs on a Cortex-M too, need DLK_REF_ARENA_ALIGN; the SIMD kernels take
  * DLK_ARENA_ALIGN (whole cache lines). */
-static size_t ctx_align(void) { return dlk_kernels_get()->isa == DLK_ISA_REF ? DLK_REF_ARENA_ALIGN : DLK_ARENA_ALIGN; }
+static size_t ctx_align(const dlk_ctx *c) { return c->k->isa == DLK_ISA_REF ? DLK_REF_ARENA_ALIGN : DLK_ARENA_ALIGN; }
 
 /* Step 3: the plan: every activation's and scratch's offset (c->lv); the graph's inputs and
  * outputs after the arena (t->offset from c->arena_bytes on); a Concat whose parts are all in
@@ -228,7 +228,7 @@ static int ctx_plan(dlk_ctx *c, dlk_err *err)
 {
     const dlk_graph *g = &c->m->g;
     c->lv = dlk_ctx_liveness(c, NULL);
-    if (!c->lv || dlk_lv_solve(c->lv, ctx_align())) return dlk_fail(err, "%s: out of memory", g->path);
+    if (!c->lv || dlk_lv_solve(c->lv, ctx_align(c))) return dlk_fail(err, "%s: out of memory", g->path);
     const dlk_liveness *lv = c->lv;
     c->arena_bytes = lv->arena_bytes;
     size_t io = (c->arena_bytes + DLK_ARENA_ALIGN - 1) / DLK_ARENA_ALIGN * DLK_ARENA_ALIGN;
@@ -307,7 +307,7 @@ static dlk_ctx *ctx_make(const dlk_model *m, const dlk_shape *input_shapes, int 
         return NULL;
     }
     c->m = m;
-    c->k = dlk_kernels_get();
+    c->k = m->flags & DLK_LOAD_REFERENCE ? dlk_kernels_ref() : dlk_kernels_get();
     c->t = calloc((size_t)g->n_values + 1, sizeof *c->t);
     c->ops = calloc((size_t)g->n_nodes + 1, sizeof *c->ops);
     if (!c->t || !c->ops) {

@@ -49,7 +49,7 @@ dlk_model *dlk_model_load_ex(const char *path, unsigned flags, dlk_err *err)
     void *buf;
     size_t len;
     dlk_err_clear(err);
-    if (dlk_read_file(path, DLK_MAX_MODEL_BYTES, &buf, &len, err)) return NULL;
+    if (dlk_read_file_checked(path, DLK_MAX_MODEL_BYTES, dlk_onnx_head_check, &buf, &len, err)) return NULL;
     dlk_model *m = dlk_model_load_buffer_ex(buf, len, path, flags, err);
     free(buf);
     return m;

@@ -51,9 +51,16 @@ PYEOF
   fail "analyze of a float model does not say that the MCU figures need an int8 model"
 expect_refusal "needs an int8 model" compile "$MNIST_MODELS/dla46c_mnist_64.onnx" -o "$TMP" --name f
 expect_refusal "not a C identifier" compile "$m" -o "$TMP" --name 9x
-expect_refusal "cannot write" compile "$m" -o "$TMP/missing/dir" --name m
+# -o DIR is created with its parents; a file in the way is refused
+"$DLAKIT" compile "$m" -o "$TMP/missing/dir" --name m >/dev/null || fail "compile into a missing folder"
+[ -s "$TMP/missing/dir/m.c" ] && [ -s "$TMP/missing/dir/m.h" ] || fail "compile did not create missing/dir/m.c and m.h"
+: >"$TMP/afile"
+expect_refusal "afile: is not a folder" compile "$m" -o "$TMP/afile/dir" --name m
 expect_refusal "must have shape" analyze "$m" --size 32
 [ ! -e "$TMP/f.c" ] || fail "a refused compile wrote f.c"
+rc=0; "$DLAKIT" compile "$m" -o "$TMP" --name t --target cortex-m3 >/dev/null 2>"$TMP/err.txt" || rc=$?
+[ $rc -eq 2 ] && grep -q "unknown --target 'cortex-m3' (one of generic|cortex-m55|cortex-m7|cortex-m4)" "$TMP/err.txt" && [ ! -e "$TMP/t.c" ] &&
+  echo "ok refused: compile --target cortex-m3 -> $(cat "$TMP/err.txt")" || fail "compile --target cortex-m3: status $rc, '$(cat "$TMP/err.txt")'"
 
 if [ -d "$ZOO" ]; then
   z="$ZOO/dla46c_pt_224/dla46c_pt_224_qdq_int8.onnx"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The README's commands, run (issue 21): every command shown in README.md's code blocks (`$ cmd`
 # lines, or whole blocks of commands) and in each tool's --help examples runs, in the state the
-# README describes: from a checkout's root (models/, data/, examples/; ../shared beside it), the
+# README describes: from a checkout's root (models/, data/, examples/, tests/; ../shared beside it), the
 # tool on the PATH, `cmake --install` done into $HOME/.local. Where the README shows a command's
 # output after it, each shown line must be in what the command printed. Not run: the build itself
 # (bash scripts/*.sh, cmake), app.c (a placeholder) and CMake code.
@@ -10,7 +10,7 @@
 . "$(dirname "$0")/engine_lib.sh"
 : "${BUILD:?BUILD not set (run through ctest)}"
 W=$TMP/w; mkdir -p "$W" "$TMP/bin" "$TMP/home" "$TMP/log"
-for d in models data examples; do ln -s "$SRC/$d" "$W/$d"; done
+for d in models data examples tests; do ln -s "$SRC/$d" "$W/$d"; done
 ln -s "$(cd "$SHARED" && pwd)" "$TMP/shared"     # ../shared, seen from $W
 ln -s "$DLAKIT" "$TMP/bin/dlakit"
 ln -s "$PY" "$TMP/bin/python3"                  # Debian's, with numpy

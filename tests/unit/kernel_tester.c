@@ -14,7 +14,7 @@
 
 /* ---- implementations ------------------------------------------------------------------------- */
 
-static const dlk_isa all_isas[] = {DLK_ISA_REF, DLK_ISA_AVX2, DLK_ISA_AVX512};
+static const dlk_isa all_isas[] = {DLK_ISA_REF, DLK_ISA_AVX2, DLK_ISA_AVX2VNNI, DLK_ISA_AVX512, DLK_ISA_NEON};
 #define N_ISAS (int)(sizeof all_isas / sizeof all_isas[0])
 
 static const dlk_kernels *table_for(int i, int report)

@@ -148,6 +148,76 @@ static void test_qgavgpool(void **state)
     }
 }
 
+/* QLinearAveragePool as ORT computes it (qlinear_pool.cc): the zero point added before rounding,
+ * count_include_pad dividing by kh*kw even where the window passes the trailing pads, the
+ * in-range count otherwise, and the whole-input window falling back to QLinearGlobalAveragePool. */
+static void test_qavgpool(void **state)
+{
+    (void)state;
+    /* 1x1x3x3 int8 all 4 (scale 1, zp 0), k2 s2 no pads, ceil_mode: 2x2 out; windows of 4, 2, 2, 1
+     * values; count_include_pad 1 divides every one by 4 (ONNX's float rule would clip the divisor
+     * to the input here), 0 by the values in it */
+    int8_t x[9], y[4];
+    for (int i = 0; i < 9; i++) x[i] = 4;
+    dlk_pool_geom g = {.n = 1, .c = 1, .h_in = 3, .w_in = 3, .h_out = 2, .w_out = 2, .kh = 2, .kw = 2, .sh = 2, .sw = 2,
+                       .dh = 1, .dw = 1, .count_include_pad = 1};
+    dlk_qavgpool_q8_ref(&g, DLK_Q_I8, x, 1.0f, 0, 1.0f, 0, y, 0, 1);
+    const int8_t inc[4] = {4, 2, 2, 1};
+    assert_memory_equal(y, inc, 4);
+    g.count_include_pad = 0;
+    dlk_qavgpool_q8_ref(&g, DLK_Q_I8, x, 1.0f, 0, 1.0f, 0, y, 0, 1);
+    const int8_t exc[4] = {4, 4, 4, 4};
+    assert_memory_equal(y, exc, 4);
+    /* rounding after the zero point: avg 0.5 with y_zp -127 is rne(-126.5) = -126 (QuantizeLinear's
+     * rne(0.5) - 127 would be -127); avg 1.5 is rne(-125.5) = -126 too */
+    int8_t x2[4] = {0, 1, 1, 2}, y2[2];
+    dlk_pool_geom g2 = {.n = 1, .c = 1, .h_in = 1, .w_in = 4, .h_out = 1, .w_out = 2, .kh = 1, .kw = 2, .sh = 1, .sw = 2,
+                        .dh = 1, .dw = 1};
+    dlk_qavgpool_q8_ref(&g2, DLK_Q_I8, x2, 1.0f, 0, 1.0f, -127, y2, 0, 1);
+    assert_int_equal(y2[0], -126);
+    assert_int_equal(y2[1], -126);
+    /* uint8 with zero points and a pad: 1x1x2x2 {10, 20, 30, 40}, zp 10, scale 0.5; k2 s1 pad_t/l 1,
+     * count_include_pad 0 -> the top-left window holds x[0][0] only: 0.5 * 0 = 0 -> y_zp */
+    uint8_t xu[4] = {10, 20, 30, 40}, yu[9];
+    dlk_pool_geom g3 = {.n = 1, .c = 1, .h_in = 2, .w_in = 2, .h_out = 3, .w_out = 3, .kh = 2, .kw = 2, .sh = 1, .sw = 1,
+                        .dh = 1, .dw = 1, .pad_t = 1, .pad_l = 1, .pad_b = 1, .pad_r = 1};
+    dlk_qavgpool_q8_ref(&g3, DLK_Q_U8, xu, 0.5f, 10, 0.25f, 3, yu, 0, 1);
+    /* centre: (0 + 5 + 10 + 15) / 4 = 7.5 -> 30 + 3; corners: 0, 5, 10, 15 -> 3, 23, 43, 63 */
+    assert_int_equal(yu[4], 33);
+    assert_int_equal(yu[0], 3);
+    assert_int_equal(yu[2], 23);
+    assert_int_equal(yu[6], 43);
+    assert_int_equal(yu[8], 63);
+    /* whole input, no pads: QLinearGlobalAveragePool's integer path, bit for bit */
+    uint8_t yg[1], yr[1];
+    dlk_pool_geom g4 = {.n = 1, .c = 1, .h_in = 2, .w_in = 2, .h_out = 1, .w_out = 1, .kh = 2, .kw = 2, .sh = 1, .sw = 1,
+                        .dh = 1, .dw = 1};
+    dlk_qavgpool_q8_ref(&g4, DLK_Q_U8, xu, 0.37f, 7, 0.11f, 5, yg, 0, 1);
+    dlk_qgavgpool_q8_ref(1, 4, DLK_Q_U8, xu, 0.37f, 7, 0.11f, 5, yr);
+    assert_int_equal(yg[0], yr[0]);
+}
+
+/* QLinearLeakyRelu's table: alpha 0 is Dequantize -> Relu -> Quantize in float; alpha 1 the plain
+ * requantization table */
+static void test_leakyrelu_lut(void **state)
+{
+    (void)state;
+    uint8_t lut[256], req[256];
+    dlk_leakyrelu_lut_q8(DLK_Q_I8, 0.05f, 3, 0.0f, 0.07f, -2, lut);
+    for (int v = -128; v <= 127; v++) {
+        float d = 0.05f * (float)(v - 3);
+        d = d > 0.0f ? d : 0.0f;
+        assert_int_equal((int8_t)lut[v + 128], dlk_quantize1(d, 0.07f, -2, -128, 127));
+    }
+    assert_int_equal((int8_t)lut[0], -2); /* negative inputs give the zero point */
+    dlk_leakyrelu_lut_q8(DLK_Q_U8, 0.05f, 3, 1.0f, 0.07f, 9, lut);
+    dlk_requant_lut_q8(DLK_Q_U8, 0.05f, 3, 0.07f, 9, req);
+    assert_memory_equal(lut, req, 256);
+    dlk_leakyrelu_lut_q8(DLK_Q_U8, 1.0f, 128, 0.5f, 1.0f, 128, lut);
+    assert_int_equal(lut[100], 114); /* -28 * 0.5 = -14 */
+    assert_int_equal(lut[200], 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +226,8 @@ int main(void)
         cmocka_unit_test(test_gavgpool),
         cmocka_unit_test(test_layouts_16c),
         cmocka_unit_test(test_qgavgpool),
+        cmocka_unit_test(test_qavgpool),
+        cmocka_unit_test(test_leakyrelu_lut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

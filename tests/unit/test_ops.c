@@ -34,7 +34,8 @@ static void test_table(void **state)
         /* the contrib operators are found under their domain only */
         char name[64];
         int contrib = !strcmp(d->name, "QLinearAdd") || !strcmp(d->name, "QLinearConcat") ||
-                      !strcmp(d->name, "QLinearGlobalAveragePool");
+                      !strcmp(d->name, "QLinearGlobalAveragePool") || !strcmp(d->name, "QLinearAveragePool") ||
+                      !strcmp(d->name, "QLinearLeakyRelu");
         snprintf(name, sizeof name, "%s%s", contrib ? "com.microsoft:" : "", d->name);
         assert_ptr_equal(dlk_op_lookup(name), d);
         if (contrib) assert_null(dlk_op_lookup(d->name));
@@ -101,6 +102,13 @@ static void test_resolve(void **state)
     assert_string_equal(err.msg, "t.onnx: node 'n' (Relu): output 0 is required but its name is empty");
     assert_int_not_equal(resolve_one("QLinearAdd", 8, -1, 1, -1, &err, &op), 0);
     assert_string_equal(err.msg, "t.onnx: node 'n': operator 'QLinearAdd' is not supported by dlakit");
+    /* Split computes every output */
+    assert_int_equal(resolve_one("Split", 2, -1, 4, -1, &err, &op), 0);
+    assert_ptr_equal(op, &dlk_op_Split);
+    assert_int_equal(resolve_one("com.microsoft:QLinearAveragePool", 5, -1, 1, -1, &err, &op), 0);
+    assert_ptr_equal(op, &dlk_op_QLinearAveragePool);
+    assert_int_not_equal(resolve_one("QLinearLeakyRelu", 5, -1, 1, -1, &err, &op), 0);
+    assert_string_equal(err.msg, "t.onnx: node 'n': operator 'QLinearLeakyRelu' is not supported by dlakit");
 }
 
 /* Every convolution's macs() against N * M * oH * oW * (C / group) * kH * kW from the shapes. */

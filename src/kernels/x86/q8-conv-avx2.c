@@ -13,7 +13,7 @@
  */
 #include "kernels/config.h"
 #include "kernels/q8-conv-gemm.h"
-#include "kernels/x86/q8-im2col.h"
+#include "kernels/q8-im2col.h"
 
 #include <immintrin.h>
 

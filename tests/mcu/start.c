@@ -1,5 +1,5 @@
-/* Bare-metal start-up for the Cortex-M55 of QEMU's mps3-an547 board, for the compile tests:
- * vector table at 0 (ITCM), reset handler that clears .bss, enables the FPU and MVE, paints the
+/* Bare-metal start-up for the compile tests on QEMU's Cortex-M boards (mps3-an547 M55,
+ * mps2-an500 M7, mps2-an386 M4): vector table at 0, reset handler that clears .bss, enables the FPU and MVE, paints the
  * stack to measure how much of it the program used, starts newlib's semihosting and runs main. */
 #include <stdint.h>
 #include <stdio.h>
@@ -35,12 +35,14 @@ void Default_Handler(void)
     for (;;) {
     }
 }
+/* profile.c defines its own (counting SysTick wraps) */
+void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
 
 __attribute__((section(".vectors"), used)) static const void *const vectors[16] = {
     &__stack_top, (const void *)Reset_Handler, (const void *)Default_Handler, (const void *)Default_Handler,
     (const void *)Default_Handler, (const void *)Default_Handler, (const void *)Default_Handler, 0, 0, 0, 0,
     (const void *)Default_Handler, (const void *)Default_Handler, 0, (const void *)Default_Handler,
-    (const void *)Default_Handler};
+    (const void *)SysTick_Handler};
 
 void _init(void) {}
 void _fini(void) {}

@@ -1,14 +1,15 @@
 /*
- * What the x86 int8 convolutions share besides conv_tiling.h: the gathering of one tap's input
- * line (an SSSE3 shuffle for stride 2 where the file is built for AVX2).
+ * What the im2col int8 convolutions (x86/q8-conv-avx2.c, x86/q8-conv-avx512vnni.c,
+ * arm64/q8-conv-neon.c) share besides conv_tiling.h: the gathering of one tap's input line (an
+ * SSSE3 shuffle for stride 2 where the file is built for AVX2; plain C elsewhere).
  *
- * Both kernels compute, per group, Y[co][pixel] = W[co][k] . X[k][pixel] with k running over
+ * The kernels compute, per group, Y[co][pixel] = W[co][k] . X[k][pixel] with k running over
  * (input channel, ky, kx) as ONNX lays out the weights. X is packed per block of output pixels
- * into scratch, a few k at a time interleaved per pixel (4 bytes for VNNI, 2 int16 for AVX2), so
+ * into scratch, a few k at a time interleaved per pixel (4 bytes for VNNI, 2 int16 for AVX2 and NEON), so
  * that one vector holds 16 (or 8) pixels' consecutive k and one broadcast holds the weights.
  */
-#ifndef DLK_X86_Q8_IM2COL_H
-#define DLK_X86_Q8_IM2COL_H
+#ifndef DLK_Q8_IM2COL_H
+#define DLK_Q8_IM2COL_H
 
 #include "kernels/conv_tiling.h"
 

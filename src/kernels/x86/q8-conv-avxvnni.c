@@ -1,0 +1,2 @@
+/* int8 convolution with avxvnni: the driver q8-conv-vnni.inc, built with this ISA's flags. */
+#include "kernels/x86/q8-conv-vnni.inc"
