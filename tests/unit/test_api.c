@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The public API of include/dlakit/ (issue 21) through dlakit.h alone: the top-K tie rule, class
  * names, errors as messages naming the file and the problem (never an abort), a classifier, an
- * eval's ranges, preprocessing into a context, analysis of float and int8 models, quantize's
- * refusals. Runs in tests/ (the bundled MNIST models and digits). */
+ * eval's ranges and data-set files, preprocessing into a context, analysis of float and int8 models
+ * (and for a target), quantize's refusals (outputs that are inputs) and calibration fraction. Runs
+ * in tests/ (the bundled MNIST models and digits; one quantized file in /tmp, removed). */
 #include "dlakit.h"
 
 #include <math.h>
@@ -10,7 +11,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #define MNIST "../models/dla46c_mnist_64/dla46c_mnist_64"
@@ -118,12 +121,19 @@ static void eval_ranges(void **state)
     assert_int_equal(dlk_eval_label(e, 0), 9);
     assert_int_equal(dlk_eval_prediction(e, 2), 9);
     assert_string_equal(dlk_eval_class_name(e, 9), "9");
+    /* the data set's files, for a caller about to write one (eval --confusion) */
+    assert_int_equal(dlk_eval_uses_file(e, DIGITS "/0/../9/mnist_08015.png"), 1);
+    assert_int_equal(dlk_eval_uses_file(e, MNIST "_qdq_int8.onnx"), 0);
+    assert_int_equal(dlk_eval_uses_file(e, DIGITS "/labels.txt"), 0);
     assert_int_not_equal(dlk_eval_run(e, 31, 1, &err), 0);
     assert_string_equal(err.msg, DIGITS ": item 31 is past the end (30 items)");
     dlk_eval_free(e);
     o.dir = NULL;
     assert_null(dlk_eval_open(MNIST "_qdq_int8.onnx", &o, &err));
     assert_string_equal(err.msg, "eval: give either a folder or IDX images and labels");
+    o.idx_images = "x.idx3", o.idx_labels = "x.idx1", o.ground_truth = "LOC_val_solution.csv";
+    assert_null(dlk_eval_open(MNIST "_qdq_int8.onnx", &o, &err));
+    assert_string_equal(err.msg, "eval: a ground-truth file goes with a folder");
 }
 
 static void analyze_and_quantize(void **state)
@@ -145,11 +155,40 @@ static void analyze_and_quantize(void **state)
     assert_string_equal(err.msg, MNIST ".onnx: compile needs an int8 model (quantize it first: dlakit quantize)");
     dlk_analysis_free(f);
     dlk_analysis_free(q);
+    assert_null(dlk_analyze_target(MNIST "_qdq_int8.onnx", 0, 0, "cortex-a53", &err));
+    assert_string_equal(err.msg, "unknown target 'cortex-a53' (one of generic|cortex-m55|cortex-m7|cortex-m4)");
+    q = dlk_analyze_target(MNIST "_qdq_int8.onnx", 0, 0, "cortex-m55", &err);
+    assert_non_null(q);
+    dlk_analysis_get_totals(q, &tq);
+    assert_int_equal(tq.macs, 46860800); /* the target changes the weights' layout, not the work */
+    assert_int_not_equal(dlk_compile_ex(q, "", "m", 0, &err), 0);
+    assert_string_equal(err.msg, "compile needs a folder name (it is empty)");
+    dlk_analysis_free(q);
     dlk_quantize_opts o;
     dlk_quantize_opts_default(&o);
     o.calib_dir = DIGITS;
     assert_int_not_equal(dlk_quantize(MNIST "_qdq_int8.onnx", "never.onnx", &o, NULL, &err), 0);
     assert_non_null(strstr(err.msg, "already an int8 model"));
+    /* an output that is one of the calibration images is refused before anything is written */
+    assert_int_not_equal(dlk_quantize(MNIST ".onnx", DIGITS "/9/mnist_08015.png", &o, NULL, &err), 0);
+    assert_string_equal(err.msg, DIGITS "/9/mnist_08015.png is one of the calibration images; it would be overwritten");
+    assert_int_not_equal(dlk_quantize(MNIST ".onnx", MNIST ".onnx", &o, NULL, &err), 0);
+    assert_string_equal(err.msg, MNIST ".onnx is one of the inputs; it would be overwritten");
+    /* calib_fraction: ceil(0.1 x 30) = 3 of the 30 digits, evenly spaced */
+    char out[] = "/tmp/dlk_test_api_XXXXXX";
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    close(fd);
+    o.calib_fraction = 0.1;
+    dlk_quantize_result res;
+    assert_int_equal(dlk_quantize(MNIST ".onnx", out, &o, &res, &err), 0);
+    assert_int_equal(res.calibration_images, 3);
+    assert_int_equal(res.calib_skipped, 0);
+    unlink(out);
+    o.calib_fraction = 1.5;
+    assert_int_not_equal(dlk_quantize(MNIST ".onnx", "never.onnx", &o, NULL, &err), 0);
+    assert_string_equal(err.msg, "the calibration fraction 1.5 is not in 0 .. 1");
+    o.calib_fraction = 0;
     o.calib_npy = "x.npy";
     assert_int_not_equal(dlk_quantize(MNIST ".onnx", "never.onnx", &o, NULL, &err), 0);
     assert_string_equal(err.msg, "give one calibration source: a folder, a .npy file or IDX images and labels");
