@@ -49,7 +49,7 @@ typedef enum {
 } dlk_dtype;
 
 /* A tensor's element type and shape. In a model's declared inputs and outputs a dimension may be
- * unknown: dims[i] < 0, with its symbolic name (if any) in dim_param[i]. */
+ * unknown: dims[i] < 0, with its symbolic name (if any) from dlk_model_input_dim_param. */
 typedef struct {
     dlk_dtype dtype;
     int ndim;
@@ -69,7 +69,7 @@ DLK_API dlk_model *dlk_model_load_buffer(const void *data, size_t size, const ch
  * Relu fusion for speed): what quantize calibrates, so every tensor of the file is observed. */
 #define DLK_LOAD_NO_FUSION 1u
 /* DLK_LOAD_NCHW keeps every activation in NCHW (no channel-blocked layout between the float
- * convolutions): for code that reads a context's inner values (dlk_ctx_run_observe). NO_FUSION
+ * convolutions): for code that reads a context's inner values (as quantize's per-layer report does). NO_FUSION
  * implies it. */
 #define DLK_LOAD_NCHW 2u
 /* DLK_LOAD_REFERENCE: contexts of the model run the portable reference kernels, whatever the CPU
@@ -111,7 +111,8 @@ DLK_API int dlk_ctx_run(dlk_ctx *c, dlk_err *err);
  * pool of n - 1 workers once; runs then still allocate nothing. */
 DLK_API int dlk_ctx_set_threads(dlk_ctx *c, int n, dlk_err *err);
 DLK_API int dlk_ctx_threads(const dlk_ctx *c);
-/* The kernel set this machine runs: "avx512", "avx2" or "ref" (DLAKIT_ISA forces one). */
+/* The kernel set this machine runs: "avx512", "avx2" or "ref" (DLAKIT_ISA forces one; another
+ * value is refused by dlk_ctx_new). */
 DLK_API const char *dlk_isa_in_use(void);
 /* Profiling: the graph's nodes in run order, their multiply-accumulates (convolutions and matrix
  * products; 0 for other nodes), and a run that adds each node's milliseconds to ms_per_node[i]
@@ -149,7 +150,8 @@ typedef struct {
 } dlk_limits;
 DLK_API void dlk_limits_get(dlk_limits *l);
 DLK_API void dlk_limits_set(const dlk_limits *l);
-/* Fails with a message naming the variable when one of the variables above is set but invalid. */
+/* Fails with a message naming the variable when one of the variables above, or DLAKIT_ISA, is set
+ * but invalid (dlk_ctx_new refuses an unknown DLAKIT_ISA too, listing the valid values). */
 DLK_API int dlk_limits_check_env(dlk_err *err);
 /* Parses "123", "64K", "2G" (powers of 1024); non-zero when invalid. */
 DLK_API int dlk_parse_size(const char *s, uint64_t *out);
@@ -157,4 +159,11 @@ DLK_API int dlk_parse_size(const char *s, uint64_t *out);
 #ifdef __cplusplus
 }
 #endif
+
+/* The rest of the interface: images and preprocessing, classification and evaluation,
+ * quantization, analysis and compilation. */
+#include "dlakit/image.h"
+#include "dlakit/classify.h"
+#include "dlakit/quantize.h"
+#include "dlakit/analyze.h"
 #endif

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Builds dlakit's Debian packages (libdlakit0, libdlakit-dev, dlakit) from the working tree with
+# Builds dlakit's Debian packages (libdlakit0, libdlakit-dev, dlakit, python3-dlakit) from the working tree with
 # dpkg-buildpackage -b in a scratch copy, checks them with lintian (no error or warning), installs
 # them, and checks the installed result: dlakit --version, the manual page, pkg-config, and
-# tests/install/consumer.c built against /usr and run on the bundled MNIST model; then removes
+# tests/install/consumer.c built against /usr and run on the bundled MNIST model, import dlakit
+# with /usr/bin/python3 and a run; then removes
 # them again. Installs debhelper and lintian when missing (as root or through sudo).
 #   scripts/deb.sh [OUTDIR]     (the .deb files are copied to OUTDIR when given)
 set -euo pipefail
@@ -35,7 +36,7 @@ fi
 echo "deb: lintian: no errors or warnings$( [ -s "$T/lintian.txt" ] && echo "; $(wc -l <"$T/lintian.txt") notes:" )"
 sed 's/^/     /' "$T/lintian.txt"
 [ $# -ge 1 ] && mkdir -p "$1" && cp "$T"/*.deb "$1"/
-cleanup() { "${SUDO[@]}" dpkg -r dlakit-dbgsym libdlakit0-dbgsym dlakit libdlakit-dev libdlakit0 >/dev/null 2>&1 || true; rm -rf "$T"; }
+cleanup() { "${SUDO[@]}" dpkg -r python3-dlakit dlakit-dbgsym libdlakit0-dbgsym dlakit libdlakit-dev libdlakit0 >/dev/null 2>&1 || true; rm -rf "$T"; }
 trap cleanup EXIT
 "${SUDO[@]}" dpkg -i $(ls "$T"/*.deb | grep -v dbgsym) >/dev/null
 fails=0
@@ -47,5 +48,13 @@ check test "$(pkg-config --modversion dlakit)" = "$v"
 check test -f /usr/share/bash-completion/completions/dlakit
 cc -std=c11 -Wall -Wextra -Werror tests/install/consumer.c -o "$T/consumer" $(pkg-config --cflags --libs dlakit)
 check "$T/consumer" models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx 64 64 "$T/in.f32" "$T/out.f32"
+check test "$(cd / && /usr/bin/python3 -c 'import dlakit; print(dlakit.__file__, dlakit.__version__)')" = \
+  "/usr/lib/python3/dist-packages/dlakit/__init__.py $v"
+check /usr/bin/python3 - "$T/out.f32" <<'PYEOF'
+import sys, numpy as np, dlakit
+m = dlakit.Model("models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx")
+x = np.zeros((1, 64, 64, 3), np.uint8)
+assert m.run(x).shape == (1, 10)
+PYEOF
 [ $fails -eq 0 ] || exit 1
-echo "deb: installed and checked: dlakit --version, man dlakit, pkg-config, the consumer against /usr"
+echo "deb: installed and checked: dlakit --version, man dlakit, pkg-config, the consumer against /usr, import dlakit"

@@ -43,6 +43,8 @@ int cli_parse_floats3(const char *s, float v[3]);
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 /* "A:B" (A or B may be left out: 0, n) -> a, b with 0 <= a < b <= n. Returns 0 on success. */
 int cli_parse_range(const char *s, long n, long *a, long *b);
+/* The edit distance of a and b (insertions, deletions, substitutions, adjacent swaps), capped at 9. */
+int cli_edit_distance(const char *a, const char *b);
 /* A usage error (2) when the output `out` of option `opt` is the same file as one of the n inputs
  * (NULLs skipped): it would be overwritten. 0 otherwise. */
 int cli_refuse_input(const char *cmd, const char *opt, const char *out, const char *const *inputs, int n);

@@ -1,8 +1,6 @@
 /* dlakit analyze: the cost of a model as `dlakit compile` would build it, before a chip is chosen. */
 #include "cli.h"
-#include "codegen/program.h"
 #include "util/err.h"
-#include "util/outfile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +21,6 @@ static const char TAIL[] =
     "Example:\n"
     "  dlakit analyze models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx\n";
 
-static const char *kind_name(const dlk_program *p, const dlk_step *s)
-{
-    switch (s->kind) {
-    case DLK_STEP_INPUT: return "Input (table)";
-    case DLK_STEP_OUTPUT: return "Output (dequantize)";
-    default: return p->g->nodes[s->node].op_type;
-    }
-}
-
 static void shape_txt(const dlk_shape *s, char *b, size_t n)
 {
     size_t at = 0;
@@ -39,30 +28,20 @@ static void shape_txt(const dlk_shape *s, char *b, size_t n)
     for (int i = 0; i < s->ndim && at + 1 < n; i++) at += (size_t)snprintf(b + at, n - at, "%s%lld", i ? "x" : "", (long long)s->dims[i]);
 }
 
-static int write_svg(const dlk_program *p, const char *path, dlk_err *err)
+/* One row of the text table: the name's last 36 characters (escaped); int8: activation and live bytes. */
+static void print_layer(const dlk_analysis *a, int i, int int8)
 {
-    dlk_outfile o;
-    if (dlk_outfile_open(&o, path, err)) return -1;
-    FILE *f = o.f;
-    double W = 1000, H = 600, L = 60, T = 30;
-    double xs = W / (p->n_steps ? p->n_steps : 1), ys = H / (double)(p->arena_bytes ? p->arena_bytes : 1);
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
-            W + L + 20, H + T + 40);
-    fprintf(f, "<text x=\"%.0f\" y=\"18\">memory plan: %zu-byte arena (lower bound %zu), %d layers</text>\n", L, p->arena_bytes,
-            p->lower_bound, p->n_steps);
-    fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#444\"/>\n", L, T, W, H);
-    for (int b = 0; b < p->n_bufs; b++) {
-        const dlk_plan_buf *pb = &p->bufs[b];
-        if (pb->size == 0) continue; /* merged into another (in place) */
-        int is_scratch = 0;
-        for (int i = 0; i < p->n_steps; i++) is_scratch |= p->scratch_buf[i] == b;
-        fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\" stroke=\"#222\" stroke-width=\"0.3\"><title>%zu bytes at %zu, layers %d-%d</title></rect>\n",
-                L + pb->first * xs, T + pb->offset * ys, (pb->last - pb->first + 1) * xs, pb->size * ys > 0.5 ? pb->size * ys : 0.5,
-                is_scratch ? "#e8a33d" : "#5b8fd1", pb->size, pb->offset, pb->first, pb->last);
-    }
-    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">layer (time) &#8594;</text>\n", L, T + H + 16);
-    fprintf(f, "<text x=\"4\" y=\"%.0f\">address &#8595;</text>\n</svg>\n", T + 12);
-    return dlk_outfile_close(&o, 1, err);
+    dlk_analysis_layer l;
+    char sh[96], eb[256];
+    dlk_analysis_get_layer(a, i, &l);
+    shape_txt(&l.shape, sh, sizeof sh);
+    const char *nm = dlk_esc(l.name, eb, sizeof eb);
+    size_t ln = strlen(nm);
+    printf("%-4d %-36s %-20s %-16s %12lld %9lld ", i, ln > 36 ? nm + ln - 36 : nm, l.op, sh, (long long)l.macs, (long long)l.params);
+    if (!int8) printf("%10zu\n", l.weights_bytes);
+    else
+        printf("%9zu %9zu %9zu%s\n", l.weights_bytes, l.activation_bytes, l.live_bytes,
+               l.in_place ? " (in place)" : l.concat_slices ? " (slices)" : "");
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -82,62 +61,58 @@ int cmd_analyze(int argc, char **argv)
     const char *model = argv[1];
     if (cli_refuse_input("analyze", "--svg", svg, &model, 1)) return 2;
     dlk_err err;
-    dlk_model *m = dlk_model_load(model, &err);
-    if (!m) return cli_error("analyze", "%s", err.msg);
-    dlk_program p;
-    if (dlk_program_build(m, hw[0], hw[1], &p, &err)) {
-        dlk_program_free(&p);
-        dlk_model_free(m);
-        return cli_error("analyze", "%s", err.msg);
-    }
+    dlk_analysis *a = dlk_analyze(model, hw[0], hw[1], &err);
+    if (!a) return cli_error("analyze", "%s", err.msg);
+    dlk_analysis_totals t;
+    dlk_analysis_get_totals(a, &t);
     char sh[96];
+    dlk_analysis_layer l;
     if (json) {
         printf("{\"model\": ");
         cli_json_str(stdout, model);
-        printf(", \"input\": [%d, %d, 3], \"classes\": %d, \"macs\": %lld, \"params\": %lld, \"weights_bytes\": %zu, "
+        printf(", \"int8\": %s, \"input\": [%d, %d, 3], \"classes\": %d, \"macs\": %lld, \"params\": %lld, \"weights_bytes\": %zu, "
                "\"int8_weight_bytes\": %zu, \"peak_ram_bytes\": %zu, \"lower_bound_bytes\": %zu, \"scratch_bytes\": %zu, \"layers\": [",
-               p.in_h, p.in_w, p.num_classes, (long long)p.macs, (long long)p.params, p.weights_bytes, p.int8_weight_bytes,
-               p.arena_bytes, p.lower_bound, p.scratch_bytes);
-        for (int i = 0; i < p.n_steps; i++) {
-            const dlk_step *s = &p.steps[i];
-            const dlk_op *op = &p.ctx->ops[s->node];
-            shape_txt(s->kind == DLK_STEP_OUTPUT ? &op->out[0]->shape : &op->out[0]->shape, sh, sizeof sh);
+               t.int8 ? "true" : "false", t.in_h, t.in_w, t.classes, (long long)t.macs, (long long)t.params, t.weights_bytes,
+               t.int8_weight_bytes, t.peak_ram_bytes, t.lower_bound_bytes, t.scratch_bytes);
+        for (int i = 0; i < t.layers; i++) {
+            dlk_analysis_get_layer(a, i, &l);
+            shape_txt(&l.shape, sh, sizeof sh);
             printf("%s\n  {\"name\": ", i ? "," : "");
-            cli_json_str(stdout, p.g->nodes[s->node].name);
+            cli_json_str(stdout, l.name);
             printf(", \"op\": ");
-            cli_json_str(stdout, kind_name(&p, s));
+            cli_json_str(stdout, l.op);
             printf(", \"shape\": \"%s\", \"macs\": %lld, \"params\": %lld, \"weights_bytes\": %zu, \"activation_bytes\": %zu, "
                    "\"live_bytes\": %zu, \"in_place\": %s, \"concat_slices\": %d}",
-                   sh, (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes,
-                   s->in_place ? "true" : "false", s->slices);
+                   sh, (long long)l.macs, (long long)l.params, l.weights_bytes, l.activation_bytes, l.live_bytes,
+                   l.in_place ? "true" : "false", l.concat_slices);
         }
         printf("\n]}\n");
+    } else if (!t.int8) {
+        printf("%s: float model, %dx%d input, %d outputs\n\n", model, t.in_h, t.in_w, t.classes);
+        printf("%-4s %-36s %-20s %-16s %12s %9s %10s\n", "#", "layer", "operator", "output", "MACs", "params", "weight B");
+        for (int i = 0; i < t.layers; i++) print_layer(a, i, 0);
+        printf("\ntotal: %lld MACs (%.1f M), %lld parameters, %zu bytes of float32 weights (%.2f KiB)\n", (long long)t.macs,
+               t.macs / 1e6, (long long)t.params, t.weights_bytes, t.weights_bytes / 1024.0);
+        printf("activation RAM of dlakit's float context: %zu bytes (%.2f KiB)\n", t.peak_ram_bytes, t.peak_ram_bytes / 1024.0);
+        printf("\nThe MCU figures (int8 weight bytes, the planned arena of `dlakit compile`, its lower bound) need an\n"
+               "int8 model: dlakit quantize %s -o INT8.onnx --calib DIR, then dlakit analyze INT8.onnx\n", model);
     } else {
-        printf("%s: %dx%d uint8 image in, %d float scores out, int8 activations\n\n", model, p.in_h, p.in_w, p.num_classes);
+        printf("%s: %dx%d uint8 image in, %d float scores out, int8 activations\n\n", model, t.in_h, t.in_w, t.classes);
         printf("%-4s %-36s %-20s %-16s %12s %9s %9s %9s %9s\n", "#", "layer", "operator", "output", "MACs", "params", "weight B",
                "act B", "live B");
-        for (int i = 0; i < p.n_steps; i++) {
-            const dlk_step *s = &p.steps[i];
-            shape_txt(&p.ctx->ops[s->node].out[0]->shape, sh, sizeof sh);
-            char eb[256];
-            const char *nm = dlk_esc(p.g->nodes[s->node].name, eb, sizeof eb);
-            size_t ln = strlen(nm);
-            printf("%-4d %-36s %-20s %-16s %12lld %9lld %9zu %9zu %9zu%s\n", i, ln > 36 ? nm + ln - 36 : nm, kind_name(&p, s), sh,
-                   (long long)s->macs, (long long)s->params, s->weight_bytes, s->out_bytes, s->live_bytes,
-                   s->in_place ? " (in place)" : s->slices ? " (slices)" : "");
-        }
+        for (int i = 0; i < t.layers; i++) print_layer(a, i, 1);
         printf("\nact B = activation bytes written; live B = bytes alive during the layer (in place: the output\n"
                "overwrites an input that dies there; slices: producers wrote their parts into the Concat's output)\n");
-        printf("\ntotal: %lld MACs (%.1f M), %lld parameters\n", (long long)p.macs, p.macs / 1e6, (long long)p.params);
-        printf("weights: %zu bytes (%.2f KiB) as stored for the MCU, of which int8 weights %zu bytes (%.2f KiB)\n", p.weights_bytes,
-               p.weights_bytes / 1024.0, p.int8_weight_bytes, p.int8_weight_bytes / 1024.0);
+        printf("\ntotal: %lld MACs (%.1f M), %lld parameters\n", (long long)t.macs, t.macs / 1e6, (long long)t.params);
+        printf("weights: %zu bytes (%.2f KiB) as stored for the MCU, of which int8 weights %zu bytes (%.2f KiB)\n", t.weights_bytes,
+               t.weights_bytes / 1024.0, t.int8_weight_bytes, t.int8_weight_bytes / 1024.0);
         printf("activation RAM: peak %zu bytes (%.2f KiB) planned, lower bound %zu bytes (%.2f KiB), +%.2f %%; largest scratch %zu\n",
-               p.arena_bytes, p.arena_bytes / 1024.0, p.lower_bound, p.lower_bound / 1024.0,
-               p.lower_bound ? 100.0 * ((double)p.arena_bytes - (double)p.lower_bound) / (double)p.lower_bound : 0.0, p.scratch_bytes);
+               t.peak_ram_bytes, t.peak_ram_bytes / 1024.0, t.lower_bound_bytes, t.lower_bound_bytes / 1024.0,
+               t.lower_bound_bytes ? 100.0 * ((double)t.peak_ram_bytes - (double)t.lower_bound_bytes) / (double)t.lower_bound_bytes : 0.0,
+               t.scratch_bytes);
     }
     int rc = 0;
-    if (svg && write_svg(&p, svg, &err)) rc = cli_error("analyze", "%s", err.msg);
-    dlk_program_free(&p);
-    dlk_model_free(m);
+    if (svg && dlk_analysis_write_svg(a, svg, &err)) rc = cli_error("analyze", "%s", err.msg);
+    dlk_analysis_free(a);
     return rc;
 }

@@ -1,5 +1,5 @@
 /* dlakit classify: the top-K classes of image files. */
-#include "classifier.h"
+#include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@ static const char TAIL[] =
     "An unreadable image is reported and skipped; the exit status is then 1.\n"
     "\n"
     "Example:\n"
-    "  dlakit classify models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx data/digits/*.png --labels data/digits/labels.txt\n";
+    "  dlakit classify models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx data/digits/*/*.png --labels data/digits/labels.txt\n";
 
 int cmd_classify(int argc, char **argv)
 {
@@ -40,21 +40,20 @@ int cmd_classify(int argc, char **argv)
     char **images = argv + 2;
     int nimg = npos - 1;
     dlk_err err;
-    dlk_labels labels = {0, NULL};
-    classifier c;
+    dlk_labels *labels = NULL;
     int rc = 0;
-    if (labels_path && dlk_labels_read(labels_path, &labels, &err)) return cli_error("classify", "%s", err.msg);
-    if (classifier_open(&c, model, &pre, &err)) {
-        cli_error("classify", "%s", err.msg);
-        classifier_close(&c, 1);
-        dlk_labels_free(&labels);
-        return 1;
+    if (labels_path && !(labels = dlk_labels_open(labels_path, &err))) return cli_error("classify", "%s", err.msg);
+    dlk_classifier *c = dlk_classifier_open(model, &pre.pre, 0, &err);
+    if (!c) {
+        dlk_labels_close(labels);
+        return cli_error("classify", "%s", err.msg);
     }
-    if (labels.n && labels.n != c.classes)
-        fprintf(stderr, "dlakit classify: warning: %s has %d names, the model %d classes\n", labels_path, labels.n, c.classes);
-    int k = (int)(topk < c.classes ? topk : c.classes);
+    int classes = dlk_classifier_classes(c);
+    if (labels && dlk_labels_count(labels) != classes)
+        fprintf(stderr, "dlakit classify: warning: %s has %d names, the model %d classes\n", labels_path, dlk_labels_count(labels), classes);
+    int k = (int)(topk < classes ? topk : classes);
     int *idx = malloc(sizeof(int) * k);
-    float *prob = malloc(sizeof(float) * c.classes);
+    float *prob = malloc(sizeof(float) * classes);
     if (!idx || !prob) {
         rc = cli_error("classify", "out of memory");
         goto done;
@@ -66,25 +65,23 @@ int cmd_classify(int argc, char **argv)
     }
     int printed = 0;
     for (int i = 0; i < nimg; i++) {
-        dlk_image im = {0};
-        const float *scores;
-        if (dlk_image_load(images[i], &im, &err) || classifier_run(&c, &im, &scores, &err)) {
-            if (im.rgb) dlk_err_prefix(&err, "%s", images[i]); /* preprocessing's messages do not name the file */
+        dlk_image *im = dlk_image_open(images[i], &err);
+        const float *scores = im ? dlk_classifier_run(c, im, &err) : NULL;
+        if (im && !scores) dlk_err_prefix(&err, "%s", images[i]); /* preprocessing's messages do not name the file */
+        dlk_image_close(im);
+        if (!scores) {
             cli_error("classify", "%s", err.msg);
-            dlk_image_free(&im);
             rc = 1;
             continue;
         }
-        dlk_image_free(&im);
-        if (c.output_is_prob) memcpy(prob, scores, sizeof(float) * c.classes);
-        else cli_softmax(scores, c.classes, prob);
-        cli_topk(scores, c.classes, k, idx);
+        dlk_classifier_probabilities(c, scores, prob);
+        dlk_topk(scores, classes, k, idx);
         if (json) {
             printf("%s{\"image\":", printed++ ? "," : "");
             cli_json_str(stdout, images[i]);
             printf(",\"top\":[");
             for (int j = 0; j < k; j++) {
-                const char *name = cli_class_name(&labels, c.classes, idx[j]);
+                const char *name = dlk_class_name(labels, classes, idx[j]);
                 printf("%s{\"class\":%d,\"name\":", j ? "," : "", idx[j]);
                 if (name) cli_json_str(stdout, name);
                 else printf("null");
@@ -95,7 +92,7 @@ int cmd_classify(int argc, char **argv)
             char eb[1024];
             printf("%s\n", dlk_esc(images[i], eb, sizeof eb));
             for (int j = 0; j < k; j++) {
-                const char *name = cli_class_name(&labels, c.classes, idx[j]);
+                const char *name = dlk_class_name(labels, classes, idx[j]);
                 printf("  %2d. %5.1f %%  %4d", j + 1, 100.0 * prob[idx[j]], idx[j]);
                 if (name) printf("  %s", name);
                 printf("\n");
@@ -107,7 +104,7 @@ int cmd_classify(int argc, char **argv)
 done:
     free(idx);
     free(prob);
-    classifier_close(&c, 1);
-    dlk_labels_free(&labels);
+    dlk_classifier_close(c);
+    dlk_labels_close(labels);
     return rc;
 }

@@ -1,7 +1,6 @@
 /* dlakit compile: an int8 model as standalone C (NAME.c + NAME.h) for a microcontroller. */
 #include "cli.h"
-#include "codegen/program.h"
-#include "util/outfile.h"
+#include "codegen/mcu/target.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -34,19 +33,22 @@ static const char HEAD[] =
 static const char TAIL[] =
     "\n"
     "Example:\n"
-    "  dlakit compile models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx -o out --name mnist\n";
+    "  dlakit compile models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx -o . --name mnist\n"
+    "  cc -std=c99 -O2 -c mnist.c        # your program calls mnist_run(image, scores); link with -lm\n";
 
 
 int cmd_compile(int argc, char **argv)
 {
     const char *dir = NULL, *name = "model", *target_name = "generic";
-    int hw[2] = {0, 0}, npos, allow64 = 0;
+    int hw[2] = {0, 0}, npos, json = 0, quiet = 0, allow64 = 0;
     const cli_opt opts[] = {
         CLI_OPT_OUT(&dir, "DIR", "output folder (created with its parents if missing)"),
         CLI_STR_OPT("--name", &name, "NAME", "C prefix and file name (default: model)"),
         CLI_OPT_SIZE(hw, NULL, "N|HxW", "input size (default: the model's declared size)"),
         CLI_FLAG_OPT("--allow-64bit", &allow64, "accept an arena or constants over 2 GiB (C for a 64-bit target only)"),
         CLI_STR_OPT("--target", &target_name, "T", "generic|cortex-m55|cortex-m7|cortex-m4 (default: generic)"),
+        CLI_OPT_JSON(&json, "print a JSON summary (dir, name, target, input, classes, macs, weights_bytes, arena_bytes)"),
+        CLI_OPT_QUIET(&quiet),
     };
     const cli_cmd cmd = {.name = "compile", .head = HEAD, .tail = TAIL, .width = 16, .min_args = 1,
                          .max_args = 1, .missing = "needs MODEL.onnx and -o DIR", .opts = opts, .n_opts = CLI_NOPTS(opts)};
@@ -63,17 +65,28 @@ int cmd_compile(int argc, char **argv)
     snprintf(out_h, sizeof out_h, "%s/%s.h", dir, name);
     if (cli_refuse_input("compile", "-o", out_c, &model, 1) || cli_refuse_input("compile", "-o", out_h, &model, 1)) return 2;
     dlk_err err;
-    dlk_model *m = dlk_model_load(model, &err);
-    if (!m) return cli_error("compile", "%s", err.msg);
-    dlk_program p;
-    int rc = 0;
-    if (dlk_program_build_for(m, hw[0], hw[1], target, &p, &err) || (!allow64 && dlk_program_check_32bit(&p, &err)) ||
-        dlk_mkdir_p(dir, &err) || dlk_codegen_write(&p, name, dir, model, &err))
-        rc = cli_error("compile", "%s", err.msg);
-    else
+    dlk_analysis *a = dlk_analyze_target(model, hw[0], hw[1], target_name, &err);
+    if (!a || dlk_compile_ex(a, dir, name, allow64, &err)) {
+        dlk_analysis_free(a);
+        return cli_error("compile", "%s", err.msg);
+    }
+    dlk_analysis_totals t;
+    dlk_analysis_get_totals(a, &t);
+    if (json) {
+        printf("{\"model\": ");
+        cli_json_str(stdout, model);
+        printf(", \"dir\": ");
+        cli_json_str(stdout, dir);
+        printf(", \"name\": ");
+        cli_json_str(stdout, name); /* a C identifier: the files are DIR/NAME.c and DIR/NAME.h */
+        printf(", \"target\": ");
+        cli_json_str(stdout, target_name);
+        printf(", \"input\": [%d, %d, 3], \"classes\": %d, \"macs\": %lld, \"weights_bytes\": %zu, \"arena_bytes\": %zu}\n",
+               t.in_h, t.in_w, t.classes, (long long)t.macs, t.weights_bytes, t.peak_ram_bytes);
+    } else if (!quiet) {
         printf("%s/%s.c, %s/%s.h: %dx%d input, %d classes, %lld MACs, %zu bytes of constants, %zu-byte arena\n", dir, name, dir,
-               name, p.in_h, p.in_w, p.num_classes, (long long)p.macs, p.weights_bytes, p.arena_bytes);
-    dlk_program_free(&p);
-    dlk_model_free(m);
-    return rc;
+               name, t.in_h, t.in_w, t.classes, (long long)t.macs, t.weights_bytes, t.peak_ram_bytes);
+    }
+    dlk_analysis_free(a);
+    return 0;
 }

@@ -1,5 +1,6 @@
 /* dlakit finetune: a float model adapted to the classes of an ImageFolder (src/train). */
-#include "classifier.h"
+#include "cli.h"
+#include "image/classifier.h"
 #include "lib/imagefolder.h"
 #include "util/outfile.h"
 #include "onnx/onnx.h"
@@ -19,7 +20,7 @@ static const char HEAD[] =
     "usage: dlakit finetune MODEL.onnx TRAIN_DIR -o NEW.onnx [options]\n"
     "\n"
     "Trains a float model on the images of TRAIN_DIR (an ImageFolder: TRAIN_DIR/<class>/*.png|jpg,\n"
-    "classes in sorted folder-name order, as eval reads it) with a new classifier of as many\n"
+    "classes in timm's natural folder-name order, as eval reads it) with a new classifier of as many\n"
     "classes, and writes the float ONNX file that eval, quantize and compile take. Images are\n"
     "preprocessed as eval does. BatchNorm is folded into the convolutions of the models, so it\n"
     "trains as the folded affine (per-channel conv bias) with frozen statistics.\n"
@@ -34,7 +35,7 @@ static const char TAIL[] =
     "The result depends only on the data, the options, --seed and --threads.\n"
     "\n"
     "Example:\n"
-    "  dlakit finetune model.onnx photos/ -o mine.onnx --train last --epochs 30 --lr 1e-3 --val photos_val/\n";
+    "  dlakit finetune models/dla46c_mnist_64/dla46c_mnist_64.onnx data/digits/ -o mine.onnx --train head --epochs 5\n";
 
 typedef struct {
     double loss, train_acc, val_acc, seconds;
@@ -262,9 +263,9 @@ int cmd_finetune(int argc, char **argv)
     int *blab = NULL, *perm = NULL, rc = 1, nth = (int)threads;
     int have_g = 0, have_net = 0;
     memset(&tr, 0, sizeof tr), memset(&va, 0, sizeof va), memset(&net, 0, sizeof net);
-    if (classifier_open(&cl, model, &pre, &err)) {
+    if (classifier_open(&cl, model, &pre.pre, 0, &err)) {
         cli_error(CMD, "%s", err.msg);
-        classifier_close(&cl, 1);
+        classifier_close(&cl);
         return 1;
     }
     const dlk_pre_opts *po = &cl.pre;
@@ -467,6 +468,6 @@ done:
     if (have_g) dlk_graph_free(&g);
     dataset_free(&tr), dataset_free(&va);
     free(hist), free(perm), free(bx), free(blab), free(aug_u8), free(aug_x), free(file), free(packed);
-    classifier_close(&cl, 1);
+    classifier_close(&cl);
     return rc;
 }

@@ -1,6 +1,6 @@
 /* dlakit preprocess: decode images (PNG, JPEG, MNIST IDX), resize + crop them the way the model
  * zoo's PyTorch evaluation does, and write one .npy batch (uint8 NHWC, or float32 NCHW). */
-#include "classifier.h"
+#include "cli.h"
 #include "image/image.h"
 #include "lib/npy.h"
 #include "util/outfile.h"
@@ -25,9 +25,9 @@ static const char HEAD[] =
 static const char TAIL[] =
     "\n"
     "Examples:\n"
-    "  dlakit preprocess cat.jpg dog.png --size 224 -o batch.npy\n"
-    "  dlakit preprocess --idx mnist-10k-images-idx3-ubyte --range 7996:10000 --size 64 -o test.npy\n"
-    "  dlakit preprocess photo.png --size 128x160 --aspect pad --resize bilinear -o x.npy --json\n";
+    "  dlakit preprocess data/digits/*/*.png --size 64 -o digits.npy\n"
+    "  dlakit preprocess --idx ../shared/data/mnist/mnist-10k-images-idx3-ubyte --range 7996:10000 --size 64 -o test.npy\n"
+    "  dlakit preprocess data/digits/3/mnist_07999.png --size 128x160 --aspect pad --resize bilinear -o x.npy --json\n";
 
 typedef struct {
     const char *name; /* file name, or NULL for IDX items */
@@ -37,7 +37,7 @@ typedef struct {
 int cmd_preprocess(int argc, char **argv)
 {
     const char *out_path = NULL, *idx_path = NULL, *range = NULL;
-    int json = 0, as_float = 0, nfiles, rc = 1;
+    int json = 0, quiet = 0, as_float = 0, nfiles, rc = 1;
     cli_pre p;
     cli_pre_init(&p);
     const cli_opt opts[] = {
@@ -60,6 +60,7 @@ int cmd_preprocess(int argc, char **argv)
         CLI_PRE_OFFSET(&p, "F", "with --scale (default 0)"),
         CLI_PRE_BGR(&p, "with --float: channels in B, G, R order"),
         CLI_OPT_JSON(&json, "print a JSON summary (output, shape, per-image sizes) to stdout"),
+        CLI_OPT_QUIET(&quiet),
         CLI_OPT_DOC("-h, --help", "this help"),
     };
     const cli_cmd cmd = {.name = CMD, .head = HEAD, .tail = TAIL, .width = 20, .min_args = 0,
@@ -182,6 +183,9 @@ int cmd_preprocess(int argc, char **argv)
                    info[n].rw);
         }
         printf("]}\n");
+    } else if (!quiet) {
+        printf("%s: %lld x %lld x %lld x %lld %s (%ld image%s)\n", out_path, (long long)shape.dims[0], (long long)shape.dims[1],
+               (long long)shape.dims[2], (long long)shape.dims[3], as_float ? "float32" : "uint8", count, count == 1 ? "" : "s");
     }
     rc = 0;
 done:

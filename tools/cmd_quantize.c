@@ -1,22 +1,11 @@
 /* dlakit quantize: post-training static int8 quantization of a float model, calibrated on images,
  * written as an ONNX file in QDQ (default) or QOperator form, the way ONNX Runtime's
  * quantize_static writes it. */
-#include "classifier.h"
-#include "onnx/onnx.h"
-#include "onnx/onnx_write.h"
+#include "cli.h"
 #include "quant/quant.h"
-#include "quant/report.h"
-#include "runtime/batch.h"
-#include "util/file.h"
-#include "lib/npy.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 
 #define CMD "quantize"
 
@@ -36,300 +25,14 @@ static const char HEAD[] =
     "Calibration data (preprocessed as `dlakit classify` does):\n";
 static const char TAIL[] =
     "\n"
-    "Example (the model zoo's MNIST model, calibrated as ORT calibrated it):\n"
-    "  dlakit quantize dla46c_mnist_64.onnx -o int8.onnx --calib-idx mnist-10k-images-idx3-ubyte \\\n"
-    "      mnist-10k-labels-idx1-ubyte --calib-indices calib_indices.npy\n";
+    "Example (the bundled MNIST model, calibrated on the bundled digits):\n"
+    "  dlakit quantize models/dla46c_mnist_64/dla46c_mnist_64.onnx -o int8.onnx --calib data/digits\n";
 
-typedef struct {
-    char *path;
-    dev_t dev;
-    ino_t ino;
-} pathent;
-
-typedef struct {
-    pathent *e;
-    int n, cap;
-    dev_t *ddev; /* folders walked: a folder reached twice (a symbolic link loop, a link to an */
-    ino_t *dino; /* ancestor or to a sibling) is walked once */
-    int nd, dcap;
-    int skipped; /* links to a folder or file already seen */
-} pathlist;
-
-static int cmp_path(const void *a, const void *b) { return strcmp(((const pathent *)a)->path, ((const pathent *)b)->path); }
-static int cmp_inode(const void *a, const void *b)
+static void progress(void *user, int pass, int passes, int64_t done, int64_t n)
 {
-    const pathent *x = a, *y = b;
-    if (x->dev != y->dev) return x->dev < y->dev ? -1 : 1;
-    if (x->ino != y->ino) return x->ino < y->ino ? -1 : 1;
-    return strcmp(x->path, y->path);
-}
-
-static int has_image_ext(const char *n)
-{
-    const char *d = strrchr(n, '.');
-    return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
-}
-
-/* Records folder st as walked; 1 when it already was, -1 when out of memory. */
-static int seen_dir(pathlist *l, const struct stat *st)
-{
-    for (int i = 0; i < l->nd; i++)
-        if (l->ddev[i] == st->st_dev && l->dino[i] == st->st_ino) return 1;
-    if (l->nd == l->dcap) {
-        int cap = l->dcap ? l->dcap * 2 : 16;
-        dev_t *nd = realloc(l->ddev, sizeof *nd * (size_t)cap);
-        if (nd) l->ddev = nd;
-        ino_t *ni = realloc(l->dino, sizeof *ni * (size_t)cap);
-        if (ni) l->dino = ni;
-        if (!nd || !ni) return -1;
-        l->dcap = cap;
-    }
-    l->ddev[l->nd] = st->st_dev;
-    l->dino[l->nd++] = st->st_ino;
-    return 0;
-}
-
-static int scan(const char *dir, pathlist *l, int depth)
-{
-    struct stat dst;
-    if (stat(dir, &dst)) return -1;
-    int seen = seen_dir(l, &dst);
-    if (seen) return seen < 0 ? -1 : (l->skipped++, 0);
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        size_t ln = strlen(dir) + strlen(e->d_name) + 2;
-        char *p = malloc(ln);
-        if (!p) { rc = -1; break; }
-        snprintf(p, ln, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(p, &st)) { free(p); continue; }
-        if (S_ISDIR(st.st_mode)) {
-            if (depth < 8 && scan(p, l, depth + 1) < 0 && errno == ENOMEM) rc = -1;
-            free(p);
-            continue;
-        }
-        if (!S_ISREG(st.st_mode) || !has_image_ext(e->d_name)) { free(p); continue; }
-        if (l->n == l->cap) {
-            int cap = l->cap ? l->cap * 2 : 64;
-            pathent *np = realloc(l->e, sizeof *np * (size_t)cap);
-            if (!np) { free(p); rc = -1; break; }
-            l->e = np;
-            l->cap = cap;
-        }
-        l->e[l->n++] = (pathent){p, st.st_dev, st.st_ino};
-    }
-    closedir(d);
-    return rc;
-}
-
-/* Sorted by path, each file once (the first path of a file reached through links). */
-static void dedupe(pathlist *l)
-{
-    qsort(l->e, (size_t)l->n, sizeof *l->e, cmp_inode);
-    int k = 0;
-    for (int i = 0; i < l->n; i++) {
-        if (k && l->e[k - 1].dev == l->e[i].dev && l->e[k - 1].ino == l->e[i].ino) {
-            free(l->e[i].path);
-            l->skipped++;
-            continue;
-        }
-        l->e[k++] = l->e[i];
-    }
-    l->n = k;
-    qsort(l->e, (size_t)l->n, sizeof *l->e, cmp_path);
-}
-
-static void flip_hwc(uint8_t *x, int h, int w)
-{
-    for (int y = 0; y < h; y++)
-        for (int a = 0, b = w - 1; a < b; a++, b--)
-            for (int c = 0; c < 3; c++) {
-                uint8_t t = x[((size_t)y * w + a) * 3 + c];
-                x[((size_t)y * w + a) * 3 + c] = x[((size_t)y * w + b) * 3 + c];
-                x[((size_t)y * w + b) * 3 + c] = t;
-            }
-}
-
-/* The calibration images, one preprocessed HWC uint8 image at a time. */
-typedef struct {
-    const char *dir, *npy, *idx_img, *idx_lbl, *indices;
-    pathlist files;
-    dlk_npy arr, ind;
-    dlk_idx ximg, xlbl;
-    long count;
-    double fraction; /* --calib-fraction: 0 = all */
-    int flip;
-    long n; /* images (before flips) */
-} calib_src;
-
-/* Keeps ceil(f x n) of the n sorted paths, evenly spaced (item i x n / k): every part of the folder
- * (every class of an ImageFolder) contributes, and the choice does not depend on a random seed. */
-static void keep_fraction(pathlist *l, double f)
-{
-    long n = l->n, k = (long)ceil(f * (double)n);
-    if (k < 1) k = 1;
-    if (k >= n) return;
-    long next = 0;
-    for (long i = 0, pick = 0; i < n; i++) {
-        if (pick < k && i == pick * n / k) {
-            l->e[next++] = l->e[i];
-            pick++;
-        } else {
-            free(l->e[i].path);
-        }
-    }
-    l->n = (int)next;
-}
-
-static int src_open(calib_src *s, const dlk_pre_opts *pre, dlk_err *err)
-{
-    if (s->dir) {
-        if (scan(s->dir, &s->files, 0)) return snprintf(err->msg, sizeof err->msg, "%s: cannot open folder", s->dir), -1;
-        if (!s->files.n) return snprintf(err->msg, sizeof err->msg, "%s: no PNG or JPEG images", s->dir), -1;
-        dedupe(&s->files);
-        if (s->fraction > 0) keep_fraction(&s->files, s->fraction);
-        if (s->files.skipped)
-            fprintf(stderr, "dlakit quantize: %s: %d links to a folder or image already seen skipped (each image counts once)\n",
-                    s->dir, s->files.skipped);
-        s->n = s->files.n;
-    } else if (s->npy) {
-        if (dlk_npy_read(s->npy, &s->arr, err)) return -1;
-        const dlk_shape *sh = &s->arr.shape;
-        if (sh->dtype != DLK_UINT8 || sh->ndim != 4 || sh->dims[3] != 3)
-            return snprintf(err->msg, sizeof err->msg, "%s: need uint8 N x H x W x 3 images", s->npy), -1;
-        if (sh->dims[1] != pre->h || sh->dims[2] != pre->w)
-            return snprintf(err->msg, sizeof err->msg, "%s: the images are %lldx%lld, the model takes %dx%d", s->npy,
-                            (long long)sh->dims[1], (long long)sh->dims[2], pre->h, pre->w), -1;
-        s->n = (long)sh->dims[0];
-    } else {
-        if (dlk_idx_read(s->idx_img, &s->ximg, err) || dlk_idx_read(s->idx_lbl, &s->xlbl, err)) return -1;
-        if (s->ximg.ndim != 3 || s->xlbl.ndim != 1 || s->ximg.dims[0] != s->xlbl.dims[0])
-            return snprintf(err->msg, sizeof err->msg, "%s, %s: need idx3 images and idx1 labels of the same count",
-                            s->idx_img, s->idx_lbl), -1;
-        s->n = s->ximg.dims[0];
-        if (s->indices) {
-            if (dlk_npy_read(s->indices, &s->ind, err)) return -1;
-            if ((s->ind.shape.dtype != DLK_INT64 && s->ind.shape.dtype != DLK_INT32) || s->ind.shape.ndim != 1)
-                return snprintf(err->msg, sizeof err->msg, "%s: need a 1-D int64 array of indices", s->indices), -1;
-            long n = (long)s->ind.shape.dims[0];
-            for (long i = 0; i < n; i++) {
-                int64_t k = s->ind.shape.dtype == DLK_INT64 ? ((int64_t *)s->ind.data)[i] : ((int32_t *)s->ind.data)[i];
-                if (k < 0 || k >= s->ximg.dims[0])
-                    return snprintf(err->msg, sizeof err->msg, "%s: index %lld (item %ld) is outside %s's %d images",
-                                    s->indices, (long long)k, i, s->idx_img, s->ximg.dims[0]), -1;
-            }
-            s->n = n;
-            if (n == 0) return snprintf(err->msg, sizeof err->msg, "%s: no indices: no calibration images", s->indices), -1;
-        }
-    }
-    if (s->n <= 0)
-        return snprintf(err->msg, sizeof err->msg, "%s: no images: calibration needs at least one", s->npy ? s->npy : s->idx_img), -1;
-    if (s->count > 0 && s->count < s->n) s->n = s->count;
-    return 0;
-}
-
-static void src_close(calib_src *s)
-{
-    for (int i = 0; i < s->files.n; i++) free(s->files.e[i].path);
-    free(s->files.e);
-    free(s->files.ddev);
-    free(s->files.dino);
-    dlk_npy_free(&s->arr);
-    dlk_npy_free(&s->ind);
-    dlk_idx_free(&s->ximg);
-    dlk_idx_free(&s->xlbl);
-}
-
-/* Image i (flips after the originals) into hwc. */
-static int src_get(calib_src *s, long i, const dlk_pre_opts *pre, uint8_t *hwc, dlk_err *err)
-{
-    long k = i % s->n;
-    size_t bytes = (size_t)pre->h * pre->w * 3;
-    if (s->npy) {
-        memcpy(hwc, (uint8_t *)s->arr.data + (size_t)k * bytes, bytes);
-    } else {
-        dlk_image im = {0};
-        if (s->dir) {
-            if (dlk_image_load(s->files.e[k].path, &im, err)) return -1;
-        } else {
-            int64_t j = k;
-            if (s->indices)
-                j = s->ind.shape.dtype == DLK_INT64 ? ((int64_t *)s->ind.data)[k] : ((int32_t *)s->ind.data)[k];
-            int rows = s->ximg.dims[1], cols = s->ximg.dims[2];
-            if (dlk_image_from_gray(s->ximg.data + (size_t)j * rows * cols, cols, rows, &im, err)) return -1;
-        }
-        int rc = dlk_preprocess_u8(&im, pre, hwc, err);
-        dlk_image_free(&im);
-        if (rc) return -1;
-    }
-    if (i >= s->n) flip_hwc(hwc, pre->h, pre->w);
-    return 0;
-}
-
-/* One calibration pass: one context, hwc buffer and set of statistics per thread, merged after. */
-typedef struct {
-    calib_src *src;
-    const classifier *cl;
-    dlk_calib *cal;          /* per thread */
-    uint8_t **hwc;           /* per thread */
-    int pass, passes;
-} calib_job;
-
-static int calib_fill(void *user, dlk_ctx *ctx, int t, int64_t i, int64_t count, dlk_err *err)
-{
-    const calib_job *j = user;
-    const dlk_pre_opts *pre = &j->cl->pre;
-    (void)count;
-    if (src_get(j->src, (long)i, pre, j->hwc[t], err)) return -1;
-    dlk_normalize_nchw(j->hwc[t], pre->h, pre->w, pre, dlk_ctx_input(ctx, 0, NULL));
-    return 0;
-}
-
-static int calib_run(void *user, dlk_ctx *ctx, int t, dlk_err *err)
-{
-    const calib_job *j = user;
-    return dlk_calib_run(&j->cal[t], ctx, err) ? -1 : 0;
-}
-
-static void calib_progress(void *user, int64_t done, int64_t n)
-{
-    const calib_job *j = user;
-    if (done % 16 == 0 && done < n)
-        fprintf(stderr, "\rdlakit quantize: calibrating%s %lld/%lld",
-                j->passes == 2 ? (j->pass == 1 ? " (ranges)" : " (histograms)") : "", (long long)done, (long long)n);
-}
-
-/* One pass over the calibration images on nthreads contexts, merged into cal. */
-static int calibrate_pass(const classifier *cl, dlk_calib *cal, calib_src *src, long total, int nthreads, int pass,
-                          int passes, dlk_err *err)
-{
-    calib_job j = {.src = src, .cl = cl, .pass = pass, .passes = passes};
-    dlk_batch_job bj = {.n = total, .batch = 1, .threads = nthreads, .input = classifier_input_shape(cl), .user = &j,
-                        .fill = calib_fill, .run = calib_run, .progress = calib_progress};
-    nthreads = dlk_batch_threads(&bj);
-    j.cal = calloc((size_t)nthreads, sizeof *j.cal);
-    j.hwc = calloc((size_t)nthreads, sizeof *j.hwc);
-    int rc = 0;
-    if (!j.cal || !j.hwc) { snprintf(err->msg, sizeof err->msg, "out of memory"); rc = -1; goto out; }
-    for (int t = 0; t < nthreads; t++) {
-        if (dlk_calib_fork(&j.cal[t], cal, err)) { rc = -1; goto out; }
-        if (!(j.hwc[t] = malloc((size_t)3 * cl->pre.h * cl->pre.w))) { snprintf(err->msg, sizeof err->msg, "out of memory"); rc = -1; goto out; }
-    }
-    rc = dlk_batch_run(cl->m, &bj, err);
-    fprintf(stderr, "\rdlakit quantize: calibrating%s %ld/%ld\n",
-            passes == 2 ? (pass == 1 ? " (ranges)" : " (histograms)") : "", total, total);
-    for (int t = 0; t < nthreads && !rc; t++) dlk_calib_merge(cal, &j.cal[t]);
-out:
-    for (int t = 0; t < nthreads; t++) {
-        if (j.cal && j.cal[t].st) dlk_calib_free(&j.cal[t]);
-        if (j.hwc) free(j.hwc[t]);
-    }
-    free(j.cal), free(j.hwc);
-    return rc;
+    if (*(const int *)user || !(done % 16 == 0 || done == n)) return; /* --quiet */
+    fprintf(stderr, "\rdlakit quantize: calibrating%s %lld/%lld%s", passes == 2 ? (pass == 1 ? " (ranges)" : " (histograms)") : "",
+            (long long)done, (long long)n, done == n ? "\n" : "");
 }
 
 static int split_list(char *s, const char ***out, int *n)
@@ -347,27 +50,26 @@ static int split_list(char *s, const char ***out, int *n)
 int cmd_quantize(int argc, char **argv)
 {
     const char *outpath = NULL, *report = NULL, *idx[2] = {NULL, NULL};
-    int json = 0, npos, method = 0, format = 0;
-    long threads = 1, num_bins = 0, num_qbins = 0;
-    calib_src src;
-    memset(&src, 0, sizeof src);
+    int json = 0, npos, method = 0, format = 0, quiet = 0;
+    long threads = 1, num_bins = 0, num_qbins = 0, count = 0;
     cli_pre pre;
     cli_pre_init(&pre);
-    dlk_quant_opts qo;
-    dlk_quant_opts_default(&qo);
+    dlk_quantize_opts o;
+    dlk_quantize_opts_default(&o);
+    dlk_quant_opts qo = o.q;
     int have_bins = 0, have_qbins = 0;
     const char *exclude_arg = NULL;
     const cli_opt opts[] = {
         CLI_OPT_OUT(&outpath, "INT8.onnx", NULL),
-        CLI_STR_OPT("--calib", &src.dir, "DIR", "the PNG/JPEG images in DIR and its sub-folders (sorted by path)"),
-        CLI_STR_OPT("--calib-npy", &src.npy, "FILE", "uint8 N x H x W x 3 preprocessed images (H x W = the model's size)"),
+        CLI_STR_OPT("--calib", &o.calib_dir, "DIR", "the PNG/JPEG images in DIR and its sub-folders (sorted by path)"),
+        CLI_STR_OPT("--calib-npy", &o.calib_npy, "FILE", "uint8 N x H x W x 3 preprocessed images (H x W = the model's size)"),
         {"--calib-idx", NULL, NULL, CLI_STR2, idx, NULL, 0, 0, 0, NULL, NULL, "MNIST-style IDX files (LABELS is only checked for its count)",
          "--calib-idx IMAGES LABELS   "},
-        CLI_STR_OPT("--calib-indices", &src.indices, "F.npy", "with --calib-idx: int64 indices of the items to use, in that order"),
-        CLI_INT_OPT("--calib-count", &src.count, 1, 100000000, "N", "only the first N calibration images"),
-        {"--calib-fraction", NULL, NULL, CLI_DOUBLE, &src.fraction, NULL, 0, 1, 1, NULL, "F",
+        CLI_STR_OPT("--calib-indices", &o.calib_indices, "F.npy", "with --calib-idx: int64 indices of the items to use, in that order"),
+        CLI_INT_OPT("--calib-count", &count, 1, 100000000, "N", "only the first N calibration images"),
+        {"--calib-fraction", NULL, NULL, CLI_DOUBLE, &o.calib_fraction, NULL, 0, 1, 1, NULL, "F",
          "with --calib DIR: ceil(F x N) of its N images, evenly spaced in path order", NULL},
-        CLI_FLAG_OPT("--calib-flip", &src.flip, "also each image mirrored left-right"),
+        CLI_FLAG_OPT("--calib-flip", &o.calib_flip, "also each image mirrored left-right"),
         CLI_OPT_THREADS(&threads, "calibrate on N threads (default 1; the result does not depend on N)"),
         CLI_PRE_OPTS(&pre),
         CLI_OPT_DOC(NULL, ""),
@@ -391,6 +93,7 @@ int cmd_quantize(int argc, char **argv)
         CLI_STR_OPT("--report", &report, "FILE", "per-layer SNR (dB) of the int8 model against the float model on the\n"
                                                                               "calibration data, worst first (TSV; JSON with --json)"),
         CLI_OPT_JSON(&json, "print a JSON summary to stdout"),
+        CLI_OPT_QUIET(&quiet),
         CLI_OPT_DOC("-h, --help", "this help"),
     };
     const cli_cmd cmd = {.name = CMD, .head = HEAD, .tail = TAIL, .width = 22, .min_args = 1,
@@ -403,15 +106,16 @@ int cmd_quantize(int argc, char **argv)
     qo.qop = format == 1;
     if (have_bins) qo.num_bins = (int)num_bins;
     if (have_qbins) qo.num_quantized_bins = (int)num_qbins;
-    src.idx_img = idx[0];
-    src.idx_lbl = idx[1];
+    o.calib_idx_images = idx[0];
+    o.calib_idx_labels = idx[1];
+    o.calib_count = count;
     if (!outpath) return cli_usage_error(CMD, "no output given: -o INT8.onnx");
-    if (!!src.dir + !!src.npy + !!src.idx_img != 1)
+    if (!!o.calib_dir + !!o.calib_npy + !!o.calib_idx_images != 1)
         return cli_usage_error(CMD, "give one calibration source: --calib DIR, --calib-npy FILE or --calib-idx IMAGES LABELS");
-    if (src.indices && !src.idx_img) return cli_usage_error(CMD, "--calib-indices goes with --calib-idx");
-    if (src.fraction > 0 && !src.dir) return cli_usage_error(CMD, "--calib-fraction goes with --calib DIR");
+    if (o.calib_indices && !o.calib_idx_images) return cli_usage_error(CMD, "--calib-indices goes with --calib-idx");
+    if (o.calib_fraction > 0 && !o.calib_dir) return cli_usage_error(CMD, "--calib-fraction goes with --calib DIR");
     {
-        const char *ins[] = {model, src.npy, src.idx_img, src.idx_lbl, src.indices};
+        const char *ins[] = {model, o.calib_npy, o.calib_idx_images, o.calib_idx_labels, o.calib_indices};
         if (cli_refuse_input(CMD, "-o", outpath, ins, 5) || cli_refuse_input(CMD, "--report", report, ins, 5) ||
             cli_refuse_input(CMD, "--report", report, &outpath, 1))
             return 2;
@@ -420,14 +124,6 @@ int cmd_quantize(int argc, char **argv)
 
     int rc = 1;
     dlk_err err;
-    classifier cl;
-    memset(&cl, 0, sizeof cl);
-    dlk_calib cal;
-    memset(&cal, 0, sizeof cal);
-    dlk_graph qg;
-    memset(&qg, 0, sizeof qg);
-    void *file = NULL, *packed = NULL;
-    size_t file_len = 0, packed_len = 0;
     char *excl_copy = NULL;
     const char **excl = NULL;
     if (exclude_arg) {
@@ -438,87 +134,22 @@ int cmd_quantize(int argc, char **argv)
         if (split_list(excl_copy, &excl, &qo.n_exclude)) { cli_error(CMD, "out of memory"); goto done; }
         qo.exclude = excl;
     }
-    /* calibrate every tensor of the file, Relus included, with the reference kernels: the ranges, and
-     * so the file written, are the same bits on every machine, ISA and thread count */
-    pre.load_flags = DLK_LOAD_NO_FUSION | DLK_LOAD_REFERENCE;
-    if (classifier_open(&cl, model, &pre, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    if (dlk_read_file_checked(model, DLK_MAX_MODEL_BYTES, dlk_onnx_head_check, &file, &file_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    for (int i = 0; i < qo.n_exclude; i++) {
-        int found = 0;
-        for (int k = 0; k < cl.m->g.n_nodes; k++) found |= !strcmp(cl.m->g.nodes[k].name, excl[i]);
-        if (!found) { cli_error(CMD, "%s: --exclude: no node named '%s'", model, excl[i]); goto done; }
-    }
-    if (dlk_quant_check(cl.m, &qo, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    if (src_open(&src, &cl.pre, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    for (int i = 0; i < src.files.n; i++) {
-        const char *img = src.files.e[i].path;
-        if (cli_refuse_input(CMD, "-o", outpath, &img, 1) || cli_refuse_input(CMD, "--report", report, &img, 1)) {
-            rc = 2;
-            goto done;
-        }
-    }
-    if (dlk_calib_init(&cal, cl.m, &qo, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    long total = src.n * (src.flip ? 2 : 1);
-    int passes = dlk_calib_needs_pass2(&cal) ? 2 : 1;
-    if (threads > total) threads = total;
-    for (int pass = 1; pass <= passes; pass++) {
-        if (pass == 2 && dlk_calib_begin_pass2(&cal, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-        if (calibrate_pass(&cl, &cal, &src, total, (int)threads, pass, passes, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    }
-    if (dlk_quantize_graph(&cal, &qg, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
+    o.q = qo;
+    o.threads = (int)threads;
+    o.pre = &pre.pre;
+    o.report = report;
+    o.report_json = json;
+    o.progress = progress;
+    o.user = &quiet;
+    dlk_quantize_result res;
+    if (dlk_quantize(model, outpath, &o, &res, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
+    if (res.calib_skipped)
+        fprintf(stderr, "dlakit quantize: %s: %d links to a folder or image already seen skipped (each image counts once)\n",
+                o.calib_dir, res.calib_skipped);
     static const char *const method_names[] = {"MinMax", "Percentile", "Entropy"};
-    char settings[256];
-    snprintf(settings, sizeof settings, "format=%s method=%s weights=int8 %s activations=%s%s calibration=%ld",
-             qo.qop ? "QOperator" : "QDQ", method_names[qo.method], qo.per_tensor ? "per-tensor" : "per-channel",
-             qo.uint8_act ? "uint8" : "int8", qo.symmetric_act ? " symmetric" : "", total);
-    const char *meta[] = {"dlakit.quantize", settings};
-    dlk_onnx_write_opts wo = {.src = file, .src_len = file_len, .producer_name = "dlakit", .producer_version = DLK_VERSION,
-                              .ms_opset = qo.qop ? 1 : 0, .min_opset = 13 /* per-channel DequantizeLinear */, .meta = meta, .n_meta = 1};
-    if (dlk_onnx_pack(&qg, &wo, &packed, &packed_len, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    /* the written model must load and prepare before it is written */
-    {
-        /* NCHW values: the report reads the inner values of both models */
-        dlk_model *qm = dlk_model_load_buffer_ex(packed, packed_len, outpath, report ? DLK_LOAD_NCHW | DLK_LOAD_REFERENCE : 0, &err);
-        if (!qm) { cli_error(CMD, "the quantized model does not load: %s", err.msg); goto done; }
-        dlk_shape s;
-        dlk_ctx_input(cl.ctx, 0, &s);
-        dlk_ctx *qc = dlk_ctx_new(qm, &s, 1, &err);
-        if (!qc) { dlk_model_free(qm); cli_error(CMD, "the quantized model does not prepare: %s", err.msg); goto done; }
-        if (report) {
-            dlk_report rep;
-            if (dlk_report_init(&rep, cl.m, qm, &err)) {
-                dlk_ctx_free(qc), dlk_model_free(qm);
-                cli_error(CMD, "%s", err.msg);
-                goto done;
-            }
-            int bad = 0;
-            for (long i = 0; i < total && !bad; i++) {
-                bad = src_get(&src, i, &cl.pre, cl.hwc, &err);
-                if (!bad) {
-                    dlk_normalize_nchw(cl.hwc, cl.pre.h, cl.pre.w, &cl.pre, dlk_ctx_input(cl.ctx, 0, NULL));
-                    dlk_normalize_nchw(cl.hwc, cl.pre.h, cl.pre.w, &cl.pre, dlk_ctx_input(qc, 0, NULL));
-                    bad = dlk_report_add(&rep, cl.ctx, qc, &err);
-                }
-            }
-            if (!bad) bad = dlk_report_write(&rep, report, json, &err);
-            dlk_report_free(&rep);
-            if (bad) {
-                dlk_ctx_free(qc), dlk_model_free(qm);
-                cli_error(CMD, "%s", err.msg);
-                goto done;
-            }
-        }
-        dlk_ctx_free(qc);
-        dlk_model_free(qm);
-    }
-    if (dlk_onnx_write(&qg, outpath, &wo, &err)) { cli_error(CMD, "%s", err.msg); goto done; }
-    int nq = 0, nf = 0, nqdq = 0;
-    for (int i = 0; i < qg.n_nodes; i++) {
-        const char *t = qg.nodes[i].op_type;
-        if (!strcmp(t, "QuantizeLinear") || !strcmp(t, "DequantizeLinear")) nqdq++;
-        else nq++;
-    }
-    nf = qo.n_exclude;
+    long total = (long)res.calibration_images;
+    int nq = res.nodes, nqdq = res.qdq_nodes, nf = qo.n_exclude;
+    size_t packed_len = res.bytes;
     if (json) {
         printf("{\"model\": ");
         cli_json_str(stdout, model);
@@ -535,18 +166,12 @@ int cmd_quantize(int argc, char **argv)
             cli_json_str(stdout, excl[i]);
         }
         printf("], \"bytes\": %zu}\n", packed_len);
-    } else {
+    } else if (!quiet) {
         printf("%s: %s int8 model (%s, %ld calibration images), %d nodes + %d Q/DQ, %d left in float, %zu bytes\n",
                outpath, qo.qop ? "QOperator" : "QDQ", method_names[qo.method], total, nq, nqdq, nf, packed_len);
     }
     rc = 0;
 done:
-    free(packed);
-    free(file);
-    dlk_graph_free(&qg);
-    if (cal.st) dlk_calib_free(&cal);
-    src_close(&src);
-    if (cl.m) classifier_close(&cl, 1);
     free(excl);
     free(excl_copy);
     return rc;

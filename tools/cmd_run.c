@@ -1,6 +1,5 @@
 /* dlakit run: a model over a batch of preprocessed images (.npy in, .npy out). */
-#include "classifier.h"
-#include "image/image.h"
+#include "cli.h"
 #include "runtime/batch.h"
 #include "lib/npy.h"
 #include "util/outfile.h"
@@ -16,7 +15,7 @@ static const char HEAD[] =
     "\n";
 static const char TAIL[] =
     "\n"
-    "Example:\n"
+    "Example (digits.npy: dlakit preprocess data/digits/*/*.png --size 64 -o digits.npy):\n"
     "  dlakit run models/dla46c_mnist_64/dla46c_mnist_64_qdq_int8.onnx --images-npy digits.npy -o out.npy\n";
 
 typedef struct {
@@ -85,7 +84,7 @@ int cmd_run(int argc, char **argv)
 {
     const char *images = NULL, *input = NULL, *out = NULL;
     long batch = 1, threads = 1;
-    int quiet = 0, npos;
+    int quiet = 0, json = 0, npos;
     job j;
     memset(&j, 0, sizeof j);
     cli_pre pre; /* only --mean and --std */
@@ -99,7 +98,8 @@ int cmd_run(int argc, char **argv)
         CLI_OPT_THREADS(&threads, "worker threads, each running its own batches (default 1)"),
         CLI_PRE_MEAN(&pre, "a,b,c", "normalization mean (default 0.485,0.456,0.406, ImageNet)", NULL),
         CLI_PRE_STD(&pre, "a,b,c", "normalization std (default 0.229,0.224,0.225)"),
-        CLI_FLAG_OPT("--quiet", &quiet, "no progress on stderr"),
+        CLI_OPT_JSON(&json, "print a JSON summary (model, output, shape) to stdout"),
+        CLI_OPT_QUIET(&quiet),
     };
     const cli_cmd cmd = {.name = "run", .head = HEAD, .tail = TAIL, .width = 22, .min_args = 1,
                          .max_args = 1, .missing = "no model given", .pre = &pre, .opts = opts, .n_opts = CLI_NOPTS(opts)};
@@ -180,6 +180,18 @@ int cmd_run(int argc, char **argv)
     if (dlk_npy_write(out, &os, j.out, &err)) {
         cli_error("run", "%s", err.msg);
         goto done;
+    }
+    if (json) {
+        printf("{\"model\": ");
+        cli_json_str(stdout, model);
+        printf(", \"input\": ");
+        cli_json_str(stdout, inpath);
+        printf(", \"output\": ");
+        cli_json_str(stdout, out);
+        printf(", \"dtype\": \"float32\", \"shape\": [%lld, %lld], \"batch\": %ld, \"threads\": %ld}\n", (long long)j.n,
+               (long long)j.p, batch, threads);
+    } else if (!quiet) {
+        printf("%s: %lld x %lld float32 outputs of %s\n", out, (long long)j.n, (long long)j.p, model);
     }
     rc = 0;
 done:

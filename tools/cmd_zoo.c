@@ -40,9 +40,13 @@ static const char HEAD[] =
     "\n";
 static const char TAIL[] =
     "\n"
-    "Example:\n"
-    "  dlakit zoo user_config.yaml operation_mode=evaluation model.model_path=dla46c_pt_224.onnx \\\n"
-    "      +dataset.test_path=imagenet/val\n";
+    "A model zoo card's own config, on ImageNet's validation set:\n"
+    "    dlakit zoo user_config.yaml operation_mode=evaluation model.model_path=dla46c_pt_224.onnx \\\n"
+    "      +dataset.test_path=imagenet/val\n"
+    "\n"
+    "Example (from a checkout: the DLA card's config on the bundled MNIST model and digits):\n"
+    "  dlakit zoo tests/fixtures/zoo/dla46c_mnist_64_config.yaml model.model_path=models/dla46c_mnist_64/dla46c_mnist_64.onnx \\\n"
+    "      +dataset.test_path=data/digits +dataset.quantization_path=data/digits hydra.run.dir=zoo_run\n";
 
 typedef struct {
     zoo_cfg c;

@@ -30,7 +30,7 @@ static void usage(FILE *f)
                "DLA image classifiers in C: run, check and evaluate ONNX models (float and int8).\n\n"
                "Commands:\n");
     for (size_t i = 0; i < NCMD; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\n'dlakit COMMAND --help' describes a command. 'dlakit --version' prints the version.\n"
+    fprintf(f, "\n'dlakit help COMMAND' or 'dlakit COMMAND --help' describes a command. 'dlakit --version' prints the version.\n"
                "\nLimits (every command; also DLAKIT_MAX_IMAGE_PIXELS, DLAKIT_MAX_TENSOR_BYTES, DLAKIT_MAX_ARENA_BYTES):\n"
                "  --max-image-pixels N   decoded and resized image size (default %llu, Pillow's MAX_IMAGE_PIXELS;\n"
                "                         fixed: at most 32768 pixels a side, JPEG at most 500 scans)\n"
@@ -77,7 +77,14 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "help") && argc > 2) { /* dlakit help COMMAND = dlakit COMMAND --help */
+        for (size_t i = 0; i < NCMD; i++)
+            if (!strcmp(argv[2], commands[i].name)) {
+                char *hargv[] = {argv[2], "--help", NULL};
+                return cli_finish_stdout(commands[i].fn(2, hargv));
+            }
+    }
+    if (cli_is_help(argv[1]) || (!strcmp(argv[1], "help") && argc == 2)) {
         usage(stdout);
         return cli_finish_stdout(0);
     }
@@ -87,7 +94,18 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < NCMD; i++)
         if (!strcmp(argv[1], commands[i].name)) return cli_finish_stdout(commands[i].fn(argc - 1, argv + 1));
-    fprintf(stderr, "dlakit: unknown command '%s'\n", argv[1]);
+    const char *cmd = !strcmp(argv[1], "help") ? argv[2] : argv[1];
+    const char *best = NULL;
+    int bd = 3; /* suggest a command within 2 edits */
+    for (size_t i = 0; i < NCMD; i++) {
+        int d = cli_edit_distance(cmd, commands[i].name);
+        if (d < bd) bd = d, best = commands[i].name;
+    }
+    if (best) {
+        fprintf(stderr, "dlakit: unknown command '%s'; did you mean '%s'?\nTry 'dlakit --help'.\n", cmd, best);
+        return 2;
+    }
+    fprintf(stderr, "dlakit: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;
 }

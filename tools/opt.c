@@ -102,6 +102,7 @@ int cli_pre_finish(const char *cmd, cli_pre *p)
     if (!(p->pre.std[0] != 0 && p->pre.std[1] != 0 && p->pre.std[2] != 0))
         return cli_usage_error(cmd, "--std values must be non-zero");
     p->pre.use_scale = p->have_scale || p->have_offset;
+    if (p->have_size) p->pre.h = p->hw[0], p->pre.w = p->hw[1]; /* else 0: the model's size */
     return 0;
 }
 
@@ -121,7 +122,18 @@ int cli_parse(const cli_cmd *c, int argc, char **argv, int *npos)
         const cli_opt *o = NULL;
         for (int j = 0; j < c->n_opts && !o; j++)
             if (matches(&c->opts[j], a)) o = &c->opts[j];
-        if (!o) return cli_usage_error(c->name, "unknown option '%s'", a);
+        if (!o) {
+            const char *best = NULL;
+            int bd = 3; /* suggest a spelling within 2 edits */
+            for (int j = 0; j < c->n_opts; j++) {
+                const char *nm = c->opts[j].name;
+                if (c->opts[j].kind == CLI_DOC || !nm) continue;
+                int d = cli_edit_distance(a, nm);
+                if (d < bd) bd = d, best = nm;
+            }
+            if (best) return cli_usage_error(c->name, "unknown option '%s'; did you mean '%s'?", a, best);
+            return cli_usage_error(c->name, "unknown option '%s'", a);
+        }
         int need = o->kind == CLI_FLAG ? 0 : o->kind == CLI_STR2 ? 2 : 1;
         if (i + need >= argc) return cli_usage_error(c->name, "option '%s' needs %s", a, need == 2 ? "two values" : "a value");
         if (o->kind == CLI_FLAG) *(int *)o->dst = 1;

@@ -5,7 +5,7 @@
 #ifndef DLK_OPT_H
 #define DLK_OPT_H
 
-#include "image/image.h"
+#include "dlakit.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -71,6 +71,7 @@ void cli_help(const cli_cmd *c, FILE *f);
 
 /* --- common options ------------------------------------------------------------------------- */
 #define CLI_OPT_JSON(dst, help) CLI_FLAG_OPT("--json", dst, help)
+#define CLI_OPT_QUIET(dst) CLI_FLAG_OPT("--quiet", dst, "no progress or summary on stderr/stdout (errors only)")
 #define CLI_OPT_THREADS(dst, help) CLI_INT_OPT("--threads", dst, 1, 256, "N", help)
 #define CLI_OPT_OUT(dst, meta, help) {"--out", "-o", "--output", CLI_STR, (dst), NULL, 0, 0, 0, NULL, (meta), (help), NULL}
 #define CLI_OPT_SIZE(hw, seen, meta, help) {"--size", NULL, NULL, CLI_SIZE, (hw), (seen), 0, 0, 0, NULL, (meta), (help), NULL}
@@ -83,7 +84,6 @@ typedef struct cli_pre {
     int hw[2], have_size; /* --size */
     int filter, aspect;   /* --resize, --aspect: positions in their lists (cli_pre_finish sets pre's) */
     int have_mean, have_std, have_scale, have_offset;
-    unsigned load_flags;  /* DLK_LOAD_* for dlk_model_load_ex (quantize: DLK_LOAD_NO_FUSION) */
 } cli_pre;
 
 /* Each option once; the help text is the command's (preprocess words them its own way). */

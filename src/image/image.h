@@ -17,12 +17,13 @@
 /* JPEG files with more scans are refused (a progressive file normally has about 10) */
 #define DLK_JPEG_MAX_SCANS 500
 
-/* An 8-bit RGB image, rows top to bottom, pixels interleaved R, G, B (w * h * 3 bytes). */
-typedef struct {
+/* An 8-bit RGB image, rows top to bottom, pixels interleaved R, G, B (w * h * 3 bytes); opaque in
+ * the public interface (include/dlakit/image.h), held by value here. */
+struct dlk_image {
     int w, h;
     uint8_t *rgb; /* malloc'd */
     long long held; /* decoded pixels this image holds of the process's decode budget (below) */
-} dlk_image;
+};
 
 /* Decodes a PNG or JPEG file (format detected from its first bytes) to RGB:
  * - PNG: any bit depth and colour type; 16-bit samples keep their high byte, gray is copied to
@@ -66,31 +67,7 @@ typedef struct {
 int dlk_idx_read(const char *path, dlk_idx *out, dlk_err *err);
 void dlk_idx_free(dlk_idx *x);
 
-/* --- preprocessing --------------------------------------------------------------------------- */
-typedef enum { DLK_RESIZE_NEAREST = 0, DLK_RESIZE_BILINEAR = 2, DLK_RESIZE_BICUBIC = 3 } dlk_resize_filter;
-typedef enum {
-    DLK_ASPECT_CROP = 0, /* timm eval: resize (shorter side to size / crop_pct), then center crop */
-    DLK_ASPECT_FIT = 1,  /* resize the whole image to h x w, ignoring its aspect ratio */
-    DLK_ASPECT_PAD = 2,  /* letterbox: resize to fit inside h x w keeping the aspect, pad with zeros */
-} dlk_aspect;
-
-typedef struct {
-    int h, w;                 /* output size */
-    dlk_resize_filter filter; /* default bicubic */
-    double crop_pct;          /* default 0.875 (DLK_ASPECT_CROP only) */
-    dlk_aspect aspect;        /* default DLK_ASPECT_CROP */
-    /* normalization (dlk_normalize_nchw): when use_scale, x = u8 * scale + offset; otherwise
-     * x = (u8 / 255 - mean) / std, computed in float32 as f32(f32(u8 / 255) - mean) / std.
-     * mean[c] and std[c] apply to output channel c (after the bgr swap). Defaults: ImageNet
-     * mean/std, RGB order. */
-    int use_scale;
-    float scale, offset;
-    float mean[3], std[3];
-    int bgr;                  /* swap R and B in the normalized output */
-} dlk_pre_opts;
-
-void dlk_pre_opts_default(dlk_pre_opts *o, int h, int w);
-
+/* --- preprocessing (dlk_pre_opts and the functions of include/dlakit/image.h) -------------- */
 /* The size of the resized image before cropping/padding. DLK_ASPECT_CROP, square output: the
  * shorter side becomes floor(size / crop_pct), the longer int(new_short * long / short)
  * (torchvision Resize(int)); non-square output h x w: timm's ResizeKeepRatio to
@@ -99,11 +76,6 @@ void dlk_pre_opts_default(dlk_pre_opts *o, int h, int w);
  * ResizeKeepRatio default filter, bilinear; here o->filter is always used.) DLK_ASPECT_PAD:
  * ratio = max(in_h / h, in_w / w), sizes round(in / ratio). */
 int dlk_pre_resize_size(int in_h, int in_w, const dlk_pre_opts *o, int *rh, int *rw, dlk_err *err);
-
-/* Resize (+ crop or pad) in to o->h x o->w x 3 uint8 (HWC). */
-int dlk_preprocess_u8(const dlk_image *in, const dlk_pre_opts *o, uint8_t *out_hwc, dlk_err *err);
-/* HWC uint8 -> CHW float32 with the options' normalization and channel order. */
-void dlk_normalize_nchw(const uint8_t *hwc, int h, int w, const dlk_pre_opts *o, float *out_chw);
 
 /* Pillow-exact 8-bit resample of an RGB image (Image.resize with NEAREST, BILINEAR or BICUBIC
  * on an "RGB" image, whole image as box). out must hold ow * oh * 3 bytes. */

@@ -7,6 +7,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include "util/err.h"
 
 static const dlk_kernels k_ref = {DLK_ISA_REF,
                                   "ref",
@@ -132,6 +133,16 @@ static void choose(void)
 }
 
 const dlk_kernels *dlk_kernels_ref(void) { return &k_ref; }
+
+int dlk_isa_check_env(dlk_err *err)
+{
+    const char *e = getenv("DLAKIT_ISA");
+    if (!e || !strcmp(e, "ref") || !strcmp(e, "avx2") || !strcmp(e, "avx2vnni") || !strcmp(e, "avx512") || !strcmp(e, "neon"))
+        return 0;
+    char esc[64];
+    return dlk_fail(err, "DLAKIT_ISA='%s' is not a kernel set: use ref, avx2, avx2vnni, avx512 or neon (or unset it)",
+                    dlk_esc(e, esc, sizeof esc));
+}
 
 const dlk_kernels *dlk_kernels_get(void)
 {

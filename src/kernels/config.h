@@ -8,6 +8,7 @@
 #ifndef DLK_KERNELS_CONFIG_H
 #define DLK_KERNELS_CONFIG_H
 
+#include "dlakit.h"
 #include "kernels/kernels.h"
 
 /* AVX2VNNI: AVX2 + FMA + AVX-VNNI (vpdpbusd on ymm: Intel Core 12th gen on, AMD Zen 5), the AVX2
@@ -98,6 +99,9 @@ static inline void dlk_split(int64_t n, int ith, int nth, int64_t align, int64_t
 /* The default table for this machine (and DLAKIT_ISA), chosen on the first call; thread-safe.
  * A context takes it when it is made (dlk_ctx.k); operators read their context's (dlk_op.k). */
 const dlk_kernels *dlk_kernels_get(void);
+/* Non-zero, with a message listing the valid values, when DLAKIT_ISA is set to something other than
+ * avx512, avx2 or ref (dlk_ctx_new then refuses to make contexts). */
+int dlk_isa_check_env(dlk_err *err);
 /* The table for one ISA, or NULL if this CPU or build cannot run it (tests loop over these). */
 const dlk_kernels *dlk_kernels_for(dlk_isa isa);
 /* The reference table, complete (every ISA's table falls back on its entries). */

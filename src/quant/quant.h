@@ -17,26 +17,11 @@
 
 #include "runtime/runtime.h"
 
-typedef enum { DLK_CALIB_MINMAX, DLK_CALIB_PERCENTILE, DLK_CALIB_ENTROPY } dlk_calib_method;
+/* dlk_calib_method, dlk_quant_opts: include/dlakit/quantize.h */
 
 /* The most histogram bins (--num-bins): a histogram per value per thread (percentile: 8 bytes a bin),
  * and the entropy search is quadratic in the bins (16,384 bins: about 1 s per tensor). */
 #define DLK_MAX_BINS 16384
-
-typedef struct {
-    dlk_calib_method method;
-    int qop;                  /* QOperator format (QLinearConv, ...) instead of QDQ */
-    int per_tensor;           /* one weight scale per tensor instead of per output channel */
-    int symmetric_act;        /* activations symmetric (zero point 0, or 128 for uint8) */
-    int uint8_act;            /* activations uint8 instead of int8 */
-    const char *const *exclude; /* node names left in float */
-    int n_exclude;
-    double percentile;        /* 99.999 (ORT's default) */
-    int num_bins;             /* 0: ORT's default for the method (percentile 2048, entropy 128); at most DLK_MAX_BINS */
-    int num_quantized_bins;   /* entropy: 128 */
-} dlk_quant_opts;
-
-void dlk_quant_opts_default(dlk_quant_opts *o);
 
 typedef struct {
     float min, max;           /* over every calibration input */

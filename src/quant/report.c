@@ -170,7 +170,7 @@ int dlk_report_write(const dlk_report *r, const char *path, int json, dlk_err *e
     }
     if (json) fprintf(f, "\n]\n");
     free(order);
-    return dlk_outfile_close(&o, 1, err);
+    return dlk_outfile_close(&o, 1, err) ? -1 : 0;
 }
 
 void dlk_report_free(dlk_report *r)

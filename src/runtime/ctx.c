@@ -72,8 +72,11 @@ static int check_input(const dlk_graph *g, int v, const dlk_shape *given, dlk_er
     if (given->ndim < 0 || given->ndim > DLK_MAX_DIMS || (val->shape.ndim >= 0 && given->ndim != val->shape.ndim))
         return dlk_fail(err, "%s: input '%s' must have shape %s, got %s", g->path, val->name, want, got);
     for (int i = 0; i < given->ndim; i++) {
-        if (given->dims[i] < 0 || given->dims[i] > ((int64_t)1 << 31))
-            return dlk_fail(err, "%s: input '%s': dimension %d is invalid", g->path, val->name, i);
+        if (given->dims[i] < 0 || given->dims[i] > ((int64_t)1 << 31)) {
+            const char *sym = val->dim_param[i]; /* a symbolic dimension left unset: name it */
+            return dlk_fail(err, "%s: input '%s': dimension %d%s%s%s is %lld, not a size%s", g->path, val->name, i, sym ? " (" : "",
+                            sym ? sym : "", sym ? ")" : "", (long long)given->dims[i], given->dims[i] < 0 ? " (give every dimension)" : "");
+        }
         if (val->shape.ndim >= 0 && val->shape.dims[i] >= 0 && val->shape.dims[i] != given->dims[i])
             return dlk_fail(err, "%s: input '%s' must have shape %s, got %s", g->path, val->name, want, got);
     }
@@ -297,6 +300,7 @@ static dlk_ctx *ctx_make(const dlk_model *m, const dlk_shape *input_shapes, int 
 {
     dlk_err_clear(err);
     const dlk_graph *g = &m->g;
+    if (dlk_isa_check_env(err)) return NULL;
     dlk_ctx *c = calloc(1, sizeof *c);
     if (!c) {
         dlk_fail(err, "%s: out of memory", g->path);

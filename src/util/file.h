@@ -8,6 +8,14 @@
  * "PATH: file too large (over N bytes)"; other failures name the file and the reason. */
 int dlk_read_file(const char *path, size_t max_bytes, void **buf, size_t *len, dlk_err *err);
 
+/* Whether a file name ends in .png, .jpg or .jpeg (any case). */
+int dlk_is_image_name(const char *name);
+/* The sorted names (malloc'd, as the array) of dir's entries that are folders (want_dir) or image
+ * files; names starting with '.' are skipped. natural: timm's natural_key order (class2 before
+ * class10, case ignored) instead of byte order. skipped (may be NULL): what was skipped that could
+ * be meant as data: [0] links to nothing, [1] FIFOs and other special files, [2] folders (when
+ * listing files). -1 when dir cannot be opened. */
+int dlk_list_dir(const char *dir, int want_dir, int natural, char ***out, int *n, int skipped[3]);
 /* A format check of a file's first bytes (at least DLK_HEAD_BYTES of them, or the whole file if
  * shorter; never called for an empty file): 0, or -1 with a message naming path. */
 #define DLK_HEAD_BYTES 16

@@ -3,6 +3,7 @@
  * DLAKIT_MAX_ARENA_BYTES) is read once, at the first use; dlk_limits_set overrides both. */
 #include "dlakit.h"
 #include "util/err.h"
+#include "kernels/config.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -74,5 +75,5 @@ int dlk_limits_check_env(dlk_err *err)
             return dlk_fail(err, "%s='%.40s' is not a positive size (a number, optionally followed by K, M, G or T)",
                             names[i], s);
     }
-    return 0;
+    return dlk_isa_check_env(err);
 }

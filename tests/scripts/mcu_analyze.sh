@@ -35,7 +35,20 @@ expect_refusal() {
   if [ $rc -eq 1 ] && grep -q "$want" "$TMP/err.txt"; then echo "ok refused: dlakit $* -> $(cat "$TMP/err.txt")"
   else fail "dlakit $*: status $rc, stderr '$(cat "$TMP/err.txt")' (wanted '$want')"; fi
 }
-expect_refusal "needs an int8 model" analyze "$MNIST_MODELS/dla46c_mnist_64.onnx"
+# a float model: its MACs and parameters are the int8 program's (the same convolutions, BN folded),
+# its weights float32 (4 bytes a parameter), and it says that the MCU figures need int8
+"$DLAKIT" analyze "$MNIST_MODELS/dla46c_mnist_64.onnx" --json >"$TMP/fa.json" &&
+  "$DLAKIT" analyze "$m" --json >"$TMP/qa.json" &&
+  $PY - "$TMP/fa.json" "$TMP/qa.json" <<'PYEOF' || FAILS=$((FAILS + 1))
+import json, sys
+f, q = (json.load(open(p)) for p in sys.argv[1:3])
+bad = [k for k in ("macs", "params", "classes") if f[k] != q[k]]
+if f["int8"] or not q["int8"] or bad or f["weights_bytes"] != 4 * f["params"] or f["int8_weight_bytes"] != 0:
+    print("FAIL analyze of the float model:", bad, f["weights_bytes"], f["params"]); sys.exit(1)
+print(f"ok analyze of the float model: {f['macs']} MACs and {f['params']} parameters, as its int8 program's")
+PYEOF
+"$DLAKIT" analyze "$MNIST_MODELS/dla46c_mnist_64.onnx" | grep -q "need an$" && echo "ok analyze of a float model says the MCU part needs int8" ||
+  fail "analyze of a float model does not say that the MCU figures need an int8 model"
 expect_refusal "needs an int8 model" compile "$MNIST_MODELS/dla46c_mnist_64.onnx" -o "$TMP" --name f
 expect_refusal "not a C identifier" compile "$m" -o "$TMP" --name 9x
 # -o DIR is created with its parents; a file in the way is refused

@@ -129,5 +129,29 @@ if grep -q $'\x1b' "$TMP/e$n"; then echo "FAIL raw ESC on stderr"; FAILS=$((FAIL
 mkdir -p "$D/empty"
 check "conform empty folder" 1 "dlakit conform: $D/empty: no model.onnx and no test folders in it" -- conform "$D/empty"
 
+# 8. a new user's mistakes (issue 21): suggestions, values, help COMMAND, DLAKIT_ISA, --json, int8 input
+Q="$MNIST_MODELS/dla46c_mnist_64_qdq_int8.onnx"
+check "mistyped command" 2 "dlakit: unknown command 'clasify'; did you mean 'classify'?" -- clasify "$M" "$D/a.png"
+check "mistyped option" 2 "dlakit classify: unknown option '--tpo'; did you mean '--top'?" -- classify "$M" "$D/a.png" --tpo 3
+check "option without its value" 2 "dlakit classify: option '--top' needs a value" -- classify "$M" "$D/a.png" --top
+check "help COMMAND" 0 "" -- help eval
+"$DLAKIT" eval --help | cmp -s - "$TMP/o$n" && echo "ok dlakit help eval = dlakit eval --help" || { echo "FAIL help eval differs from eval --help"; FAILS=$((FAILS + 1)); }
+DLAKIT_ISA=avx3 check "unknown DLAKIT_ISA" 2 "dlakit: DLAKIT_ISA='avx3' is not a kernel set: use ref, avx2, avx2vnni, avx512 or neon (or unset it)" -- info "$M"
+check "quantize an int8 model" 1 "" -- quantize "$Q" -o "$D/q.onnx" --calib-npy "$D/x.npy"
+grep -qE "^dlakit quantize: $Q: already an int8 model \(node '.*' is (QuantizeLinear|DequantizeLinear)\): quantize takes a float model\$" "$TMP/e$n" &&
+  [ ! -e "$D/q.onnx" ] && echo "ok quantize refuses an int8 model" || { echo "FAIL quantize of an int8 model: $(cat "$TMP/e$n")"; FAILS=$((FAILS + 1)); }
+check "cannot write: errno" 1 "dlakit run: $D/missing/out.npy: cannot write: No such file or directory" -- run "$M" --images-npy "$D/x.npy" -o "$D/missing/out.npy"
+check "run --json" 0 "" -- run "$M" --images-npy "$D/x.npy" -o "$D/run.npy" --json
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["shape"] == [2, 10] and d["output"] == sys.argv[2], d' "$TMP/o$n" "$D/run.npy" &&
+  echo "ok run --json: shape [2, 10]" || { echo "FAIL run --json: $(cat "$TMP/o$n")"; FAILS=$((FAILS + 1)); }
+check "run summary" 0 "" -- run "$M" --images-npy "$D/x.npy" -o "$D/run.npy"
+grep -qxF "$D/run.npy: 2 x 10 float32 outputs of $M" "$TMP/o$n" && echo "ok run prints a one-line summary" || { echo "FAIL run summary: $(cat "$TMP/o$n")"; FAILS=$((FAILS + 1)); }
+check "run --quiet" 0 "" -- run "$M" --images-npy "$D/x.npy" -o "$D/run.npy" --quiet
+[ ! -s "$TMP/o$n" ] && [ ! -s "$TMP/e$n" ] && echo "ok run --quiet prints nothing" || { echo "FAIL run --quiet printed"; FAILS=$((FAILS + 1)); }
+mkdir -p "$D/c"
+check "compile --json" 0 "" -- compile "$Q" -o "$D/c" --name m --json
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["classes"] == 10 and d["input"] == [64, 64, 3] and d["macs"] == 46860800, d' "$TMP/o$n" &&
+  echo "ok compile --json" || { echo "FAIL compile --json: $(cat "$TMP/o$n")"; FAILS=$((FAILS + 1)); }
+
 echo "robust_cli: $n checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -15,8 +15,5 @@ typedef struct {
  * order, when a folder not in labels is an error. Errors name root. */
 int dlk_folder_items(const char *root, const dlk_labels *labels, dlk_item **items, int *n, dlk_labels *classes, dlk_err *err);
 void dlk_free_names(char **v, int n);
-/* qsort comparison of two char * names in timm's natural_key order (ImageFolder classes, eval's
- * default): lower-cased, digit runs compared as numbers; ties by plain order. */
-int dlk_name_cmp_natural(const void *a, const void *b);
 
 #endif

@@ -44,3 +44,27 @@ void dlk_labels_free(dlk_labels *l)
     free(l->names);
     memset(l, 0, sizeof *l);
 }
+
+dlk_labels *dlk_labels_open(const char *path, dlk_err *err)
+{
+    dlk_labels *l = malloc(sizeof *l);
+    if (!l) {
+        dlk_fail(err, "%s: out of memory", path);
+        return NULL;
+    }
+    if (dlk_labels_read(path, l, err)) {
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+int dlk_labels_count(const dlk_labels *l) { return l ? l->n : 0; }
+const char *dlk_labels_name(const dlk_labels *l, int k) { return l && k >= 0 && k < l->n ? l->names[k] : NULL; }
+
+void dlk_labels_close(dlk_labels *l)
+{
+    if (!l) return;
+    dlk_labels_free(l);
+    free(l);
+}

@@ -14,10 +14,11 @@ extern const char *const dlk_imagenet_labels[1000];
 int dlk_imagenet_wnid(int k, char out[10]);
 int dlk_imagenet_wnid_index(const char *name);
 
-typedef struct {
+/* opaque in the public interface (include/dlakit/classify.h), held by value here */
+struct dlk_labels {
     int n;
     char **names;   /* malloc'd */
-} dlk_labels;
+};
 
 /* Reads one name per line (trailing CR/LF stripped, empty lines kept as ""; a final empty line
  * ignored). */

@@ -1,7 +1,10 @@
-#include "classifier.h"
+/* dlk_classifier, top-K, softmax and class names (include/dlakit/classify.h). */
+#include "image/classifier.h"
+#include "lib/labels.h"
 #include "runtime/runtime.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,11 +40,13 @@ static int make_ctx(classifier *c, dlk_err *err)
     return 0;
 }
 
-int classifier_open(classifier *c, const char *model, const cli_pre *p, dlk_err *err)
+int classifier_open(classifier *c, const char *model, const dlk_pre_opts *pre, unsigned flags, dlk_err *err)
 {
     memset(c, 0, sizeof *c);
-    c->pre = p->pre;
-    c->m = dlk_model_load_ex(model, p->load_flags, err);
+    if (pre) c->pre = *pre;
+    else dlk_pre_opts_default(&c->pre, 0, 0);
+    int have_size = c->pre.h > 0 && c->pre.w > 0;
+    c->m = dlk_model_load_ex(model, flags, err);
     if (!c->m) return -1;
     if (dlk_model_num_inputs(c->m) != 1 || dlk_model_num_outputs(c->m) != 1) {
         snprintf(err->msg, sizeof err->msg, "%s: a classifier needs one input and one output", model);
@@ -52,9 +57,7 @@ int classifier_open(classifier *c, const char *model, const cli_pre *p, dlk_err 
         snprintf(err->msg, sizeof err->msg, "%s: the input is not float32 N x 3 x H x W", model);
         return -1;
     }
-    if (p->have_size) {
-        c->pre.h = p->hw[0];
-        c->pre.w = p->hw[1];
+    if (have_size) {
         if ((in.dims[2] >= 0 && in.dims[2] != c->pre.h) || (in.dims[3] >= 0 && in.dims[3] != c->pre.w)) {
             snprintf(err->msg, sizeof err->msg, "%s: the model takes %lldx%lld images, --size says %dx%d", model,
                      (long long)in.dims[2], (long long)in.dims[3], c->pre.h, c->pre.w);
@@ -79,10 +82,10 @@ int classifier_open(classifier *c, const char *model, const cli_pre *p, dlk_err 
     return make_ctx(c, err);
 }
 
-void classifier_close(classifier *c, int owns_model)
+void classifier_close(classifier *c)
 {
     dlk_ctx_free(c->ctx);
-    if (owns_model) dlk_model_free(c->m);
+    dlk_model_free(c->m);
     free(c->hwc);
     memset(c, 0, sizeof *c);
 }
@@ -94,14 +97,7 @@ int classifier_fill(const classifier *c, const dlk_image *im, uint8_t *hwc, dlk_
     return 0;
 }
 
-int classifier_run(classifier *c, const dlk_image *im, const float **scores, dlk_err *err)
-{
-    if (classifier_fill(c, im, c->hwc, c->ctx, err) || dlk_ctx_run(c->ctx, err)) return -1;
-    *scores = dlk_ctx_output(c->ctx, 0, NULL);
-    return 0;
-}
-
-void cli_topk(const float *s, int n, int k, int *idx)
+void dlk_topk(const float *s, int n, int k, int *idx)
 {
     for (int j = 0; j < k; j++) {
         int best = -1;
@@ -116,7 +112,7 @@ void cli_topk(const float *s, int n, int k, int *idx)
     }
 }
 
-void cli_softmax(const float *s, int n, float *p)
+void dlk_softmax(const float *s, int n, float *p)
 {
     double mx = -INFINITY, sum = 0;
     for (int i = 0; i < n; i++)
@@ -125,9 +121,57 @@ void cli_softmax(const float *s, int n, float *p)
     for (int i = 0; i < n; i++) p[i] = (float)(exp((double)s[i] - mx) / sum);
 }
 
-const char *cli_class_name(const dlk_labels *l, int classes, int k)
+const char *dlk_class_name(const dlk_labels *l, int classes, int k)
 {
+    if (k < 0) return NULL;
     if (l && l->n) return k < l->n ? l->names[k] : NULL;
     if (classes == 1000) return dlk_imagenet_labels[k];
     return NULL;
+}
+
+/* --- the public handle ---------------------------------------------------------------------- */
+dlk_classifier *dlk_classifier_open(const char *model, const dlk_pre_opts *pre, unsigned flags, dlk_err *err)
+{
+    dlk_classifier *c = malloc(sizeof *c);
+    if (!c) {
+        snprintf(err->msg, sizeof err->msg, "%s: out of memory", model);
+        return NULL;
+    }
+    if (classifier_open(c, model, pre, flags, err)) {
+        classifier_close(c);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void dlk_classifier_close(dlk_classifier *c)
+{
+    if (!c) return;
+    classifier_close(c);
+    free(c);
+}
+
+const dlk_model *dlk_classifier_model(const dlk_classifier *c) { return c->m; }
+int dlk_classifier_classes(const dlk_classifier *c) { return c->classes; }
+const dlk_pre_opts *dlk_classifier_pre(const dlk_classifier *c) { return &c->pre; }
+int dlk_classifier_output_is_prob(const dlk_classifier *c) { return c->output_is_prob; }
+
+const float *dlk_classifier_run(dlk_classifier *c, const dlk_image *im, dlk_err *err)
+{
+    if (classifier_fill(c, im, c->hwc, c->ctx, err) || dlk_ctx_run(c->ctx, err)) return NULL;
+    return dlk_ctx_output(c->ctx, 0, NULL);
+}
+
+const float *dlk_classifier_run_u8(dlk_classifier *c, const uint8_t *hwc, dlk_err *err)
+{
+    dlk_normalize_nchw(hwc, c->pre.h, c->pre.w, &c->pre, dlk_ctx_input(c->ctx, 0, NULL));
+    if (dlk_ctx_run(c->ctx, err)) return NULL;
+    return dlk_ctx_output(c->ctx, 0, NULL);
+}
+
+void dlk_classifier_probabilities(const dlk_classifier *c, const float *scores, float *prob)
+{
+    if (c->output_is_prob) memcpy(prob, scores, sizeof(float) * (size_t)c->classes);
+    else dlk_softmax(scores, c->classes, prob);
 }
