@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross-compiling for 64-bit Arm Linux with Debian's gcc-aarch64-linux-gnu and the :arm64 -dev
 # packages (multiarch); tests run under qemu-user (scripts/arm64.sh).
 set(CMAKE_SYSTEM_NAME Linux)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -DOUT=file.c -DINPUTS="sym1=path1|sym2=path2" -P embed_text.cmake
 # Writes `const char sym[] = "...";` for each file: the text of the library's own sources, so that
 # generated C carries the very code the library runs (no second copy to keep in step).

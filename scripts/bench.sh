@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # dlakit against ONNX Runtime 1.30 (scripts/ort_bench.mjs: ../shared/tools/ort/bench.mjs's method with
 # the warm-up of `dlakit bench`, 5 runs and at least 0.1 s, for both alike), same machine, same run,
 # interleaved: ROUNDS rounds of (ORT, dlakit) per row, batch 1, the same input.

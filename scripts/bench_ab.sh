@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A/B speed of two dlakit binaries (before and after a change), same machine, same run,
 # interleaved: ROUNDS rounds per row, the order of A and B alternating between rounds, each a
 # `dlakit bench --json` of RUNS timed runs. Per row: both binaries' best minimum and median of the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ONNX Runtime check of `dlakit quantize` (needs ../shared and ONNX Runtime: sh ../shared/tools/ort/install.sh;
 # not part of CI, which has no ORT). For the MNIST model (calibrated on calib_indices.npy) and the three
 # zoo replicas (calibrated on their photos and the photos mirrored), in QDQ and QOperator form:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Demo: build dlakit (optimized), classify the bundled handwritten digits (data/digits, 30 MNIST
 # test images) with the bundled DLA-46-C model (models/dla46c_mnist_64, int8 QDQ file), then
 # evaluate it on that folder.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages that dlakit's build and tests need, only those missing.
 #   scripts/deps.sh            build + test packages
 #   scripts/deps.sh --build    build packages only (what scripts/demo.sh needs)

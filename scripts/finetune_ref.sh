@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The reference task of issue 23 (../shared/models/finetune/dla46c_mnist04_64): a DLA-46-C trained
 # on MNIST 0-4 fine-tuned on 500 training digits 5-9 (finetune_train_idx.npy), tested on the 975
 # test-split digits 5-9 (IDX 7996-9999). Both sets are written as ImageFolders of PNGs in a temp dir.

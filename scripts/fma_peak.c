@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The core's FMA peak, measured: one thread runs chains of independent fused multiply-adds on
  * 256-bit (AVX2 + FMA) and, where the CPU has it, 512-bit (AVX-512 F) vectors, enough of them to fill

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # libFuzzer targets of tests/fuzz: build, seed corpora, run.
 #   scripts/fuzz.sh build                 clang -DDLK_FUZZ=ON build in build/fuzz
 #   scripts/fuzz.sh seeds                 seed corpora in build/fuzz/corpus/TARGET (small files from

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The libFuzzer targets on a machine without dlakit's libraries (the `run` device tool, 16 cores).
 #   scripts/fuzz_device.sh pack          here: links every target of build/fuzz (scripts/fuzz.sh build,
 #                                        seeds) statically against Debian's .a of protobuf-c, libpng,

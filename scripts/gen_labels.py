@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Regenerates src/util/imagenet_labels.c from data/imagenet_labels.txt (one name per line)."""
 import os
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

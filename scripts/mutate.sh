@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # On demand (issue #9): N seeded mutations (default 10,000) of every shared model file and image,
 # each taken through what `info`, `run` and `classify` do. Two passes over the same mutants (same
 # seed): an optimized build (build/release) where none may take over 2 s, then an AddressSanitizer +

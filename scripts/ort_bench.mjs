@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ONNX Runtime's latency on one model, measured the way `dlakit bench` measures ours: batch 1,
 // the same input pattern as ../shared/tools/ort/bench.mjs, 5 untimed runs and more until 0.1 s
 // has passed (a short model at 2 threads can start with its threads on one busy core), then RUNS

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds and tests dlakit the way CI does (.ci/run):
 #   1. scripts/deps.sh (missing Debian packages only);
 #   2. build/asan    gcc, AddressSanitizer + UBSan, -O1 -g -Werror, Debug: every test not

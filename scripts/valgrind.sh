@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CI (issue #9): valgrind over the CLI, no memory errors and no leaks: info / run / classify on the
 # bundled MNIST model (float and int8), on the symbolic zoo DLA-46-C fixture at 64x64, zoo (evaluation, chain_qd),
 # and the family fixtures (Res2Net Split / AveragePool, ActivationSymmetric, compile with float layers).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # classify and eval end-to-end tests (issue: images in, answers out). `full` = all 2004 MNIST
 # digits, run in the optimized build only.
 set(_cls ${CMAKE_CURRENT_SOURCE_DIR}/scripts)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ONNX backend node tests (Debian libonnx-testdata), one ctest entry each: `dlakit conform DIR`.
 # The list is the one issue 3 names (100 tests, _expanded variants excluded) and Split's 7 (issue 20).
 set(ONNX_NODE_DIR /usr/share/libonnx-testdata/data/node CACHE PATH "ONNX backend node tests")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Engine end-to-end tests: `dlakit run` / `dlakit info` against ONNX Runtime references
 # (../shared and tests/fixtures/engine). Scripts in scripts/engine_*.sh; each prints what it
 # compared. Label `full` = slow (all 2004 MNIST digits): run only in the optimized build

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The twelve timm DLA architectures (issue 20): tests/fixtures/family (narrow, untrained, 3 random
 # images each, ORT 1.30's outputs; README.md there). scripts/family.sh says what each asserts:
 # float vs ORT, QOperator and QDQ int8 bits vs ORT's integer kernels, top-1 vs ORT's QDQ run, and

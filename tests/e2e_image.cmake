@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end tests of the image module (dlakit preprocess). Scripts exit 77 to be skipped when
 # ../shared is absent (CI always has it).
 foreach(t zoo mnist jpeg random float cli)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # analyze / compile: the numbers of issue #10 and the generated C, on the host and on a Cortex-M55
 # under QEMU (scripts/mcu_*.sh). `full` (run in the -O2 build): the three zoo replicas on the host
 # and dla46c under QEMU (one photo, ~10 s of QEMU). The QEMU tests exit 77 (skipped, with the reason)

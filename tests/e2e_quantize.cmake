@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # dlakit quantize (tests/scripts/quantize_*.sh). Label `full`: the shared MNIST model against
 # ORT's quantize_static file and its 2004 test digits (optimized build only).
 add_test(NAME e2e.quantize.cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/quantize_cli.sh)

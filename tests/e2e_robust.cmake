@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue #9 (robustness). The command line against hostile or wrong arguments (output paths, ranges,
 # limits, messages), and the deterministic mutation test (label `full`: the optimized build).
 add_test(NAME e2e.robust.cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/robust_cli.sh)

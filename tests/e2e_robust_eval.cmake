@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue #9: eval's worker threads share the decode budget of image/decode.c (peak RSS at 4 threads).
 add_test(NAME e2e.robust.eval_memory COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/robust_eval_memory.sh)
 set_tests_properties(e2e.robust.eval_memory PROPERTIES ENVIRONMENT "${E2E_ENV}" LABELS "robust" TIMEOUT 300)

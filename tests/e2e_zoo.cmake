@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # dlakit zoo (issue 22): the model zoo services' user_config.yaml. chain_eqe on the 2004 MNIST test
 # digits is `full` (the optimized build only); the modes on the bundled digits run everywhere.
 set(_zoo ${CMAKE_CURRENT_SOURCE_DIR}/scripts)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers of the dlakit command line tool. */
 #ifndef DLK_CLI_H
 #define DLK_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit analyze: the cost of a model as `dlakit compile` would build it, before a chip is chosen. */
 #include "cli.h"
 #include "util/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit bench: latency of one model, batch 1 by default, with the same input as ORT's bench.mjs. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit classify: the top-K classes of image files. */
 #include "cli.h"
 

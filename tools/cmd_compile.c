@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit compile: an int8 model as standalone C (NAME.c + NAME.h) for a microcontroller. */
 #include "cli.h"
 #include "codegen/mcu/target.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit conform: run ONNX backend node tests (model.onnx + test_data_set_N/{input,output}_K.pb). */
 #include "cli.h"
 #include "onnx/onnx.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit eval: accuracy of a model on a labelled data set. */
 #include "cli.h"
 #include "util/outfile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit finetune: a float model adapted to the classes of an ImageFolder (src/train). */
 #include "cli.h"
 #include "image/classifier.h"

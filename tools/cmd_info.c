@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit info: what a model file holds. */
 #include "cli.h"
 #include "onnx/onnx.h"

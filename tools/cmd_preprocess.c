@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit preprocess: decode images (PNG, JPEG, MNIST IDX), resize + crop them the way the model
  * zoo's PyTorch evaluation does, and write one .npy batch (uint8 NHWC, or float32 NCHW). */
 #include "cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit quantize: post-training static int8 quantization of a float model, calibrated on images,
  * written as an ONNX file in QDQ (default) or QOperator form, the way ONNX Runtime's
  * quantize_static writes it. */

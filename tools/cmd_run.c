@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit run: a model over a batch of preprocessed images (.npy in, .npy out). */
 #include "cli.h"
 #include "runtime/batch.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit zoo: runs the STM32 model zoo services' operation modes from their user_config.yaml, each
  * step by the dlakit command that does it (eval, quantize, bench + analyze, compile, classify),
  * in the services' run folder with their stm32ai_main.log lines and dlakit's JSON reports. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlakit: the command line tool. One command a run: dlakit COMMAND [options]. */
 #include "cli.h"
 

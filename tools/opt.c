@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The option table (opt.h): one parser and one help printer for every command. */
 #include "cli.h"
 

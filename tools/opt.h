@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The option table every command parses its argv with: each option declared once (names, kind of
  * value, where it goes, bounds, help line), the --help option list printed from the same table.
  * Common options (the preprocessing group, --threads, --json, -o/--out, --size) are macros

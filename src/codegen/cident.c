@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Escaped comments and unique identifiers for the generated C (see cident.h). */
 #include "codegen/cident.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Names in the C that `dlakit compile` writes. A model's node names are untrusted text: they reach
  * the generated file only through this module, as escaped comment text (dlk_c_comment) or as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `dlakit compile`: writes a program (program.h) as NAME.c + NAME.h, plain C99 with no malloc and
  * no stdio. The kernels in NAME.c are the text of the library's own reference kernels

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The compiled program as data: steps, buffers, plan and costs (see program.h). */
 #include "codegen/program.h"
 #include "ops/conv.h"

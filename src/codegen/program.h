@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The program that `dlakit compile` writes, as data: the int8 model for one input size, its steps
  * in node order, the activation buffers it needs and where they sit in one static arena.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The intermediate representation: a graph of nodes over values, independent of ONNX's protobuf
  * encoding. A value is a tensor name with a declared type and shape; a constant value carries its

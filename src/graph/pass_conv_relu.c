@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Float Conv + Relu, Add + Relu and Conv + Add fusion (see passes.h). */
 #include "graph/passes.h"
 #include "util/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Graph passes run when a model is loaded. */
 #ifndef DLK_PASSES_H
 #define DLK_PASSES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_classifier, top-K, softmax and class names (include/dlakit/classify.h). */
 #include "image/classifier.h"
 #include "lib/labels.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The classifier of include/dlakit/classify.h, held by value inside the library (eval, quantize):
  * a model prepared for one image at a time with its preprocessing. */
 #ifndef DLK_CLASSIFIER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG (libpng) and JPEG (libjpeg-turbo) decoding to 8-bit RGB. Both libraries report fatal
  * errors through longjmp here, so a corrupt file returns an error instead of ending the process. */
 #include "image/image.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MNIST IDX files: big-endian header (0, 0, type, ndim, then ndim 32-bit sizes), then the data.
  * Only unsigned bytes (type 0x08) with 1 to 3 dimensions are accepted. */
 #include "image/image.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Images: decoding (PNG, JPEG, MNIST IDX) to 8-bit RGB, and the model zoo's evaluation
  * preprocessing (Pillow-exact resampling, timm/torchvision resize + center crop, normalization).

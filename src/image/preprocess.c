@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The evaluation preprocessing of the model zoo's PyTorch models (timm transforms_imagenet_eval on
  * a PIL image), reproduced bit for bit:

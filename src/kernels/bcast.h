@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the broadcasting kernels: an N-D output is walked as rows of its last dimension. */
 #ifndef DLK_KERNELS_BCAST_H
 #define DLK_KERNELS_BCAST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The kernel table (config.h): CPUID once, DLAKIT_ISA to force an ISA. */
 #include "kernels/config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The kernel table: which implementation of each hot kernel this machine runs, chosen once at run
  * time from CPUID (x86: AVX-512 with VNNI, AVX2 + FMA, else the portable reference). The

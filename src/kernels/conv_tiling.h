@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ISA-free half of the SIMD convolutions (plain C, no intrinsics): the geometry checks, how the
  * work is cut into blocks of pixels or bands of rows, how the blocks are split between threads,

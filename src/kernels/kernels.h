@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Kernels: the arithmetic of each operator on raw buffers, with no knowledge of graphs, ONNX or
  * memory planning. Tensors are dense, row-major, NCHW for images. These are the portable reference

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ISA-free int8 im2col convolution driver (q8-conv-gemm.h). */
 #include "kernels/q8-conv-gemm.h"
 

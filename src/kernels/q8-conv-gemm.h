@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ISA-free driver of the int8 im2col convolutions (kernels/q8-conv-gemm.c, plain C): per group,
  * Y[co][pixel] = W[co][k] . X[k][pixel], X packed per block of output pixels into a panel of

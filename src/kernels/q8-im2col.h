@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the im2col int8 convolutions (x86/q8-conv-avx2.c, x86/q8-conv-avx512vnni.c,
  * arm64/q8-conv-neon.c) share besides conv_tiling.h: the gathering of one tap's input line (an

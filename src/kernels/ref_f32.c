@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Portable float32 reference kernels (see kernels.h for the contracts).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Portable int8 / uint8 reference kernels, bit-exact with ONNX Runtime's x86 integer kernels
  * (../shared/INT8_SEMANTICS.md). Must be compiled with -ffp-contract=off: every float operation

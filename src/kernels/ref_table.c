@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The reference table's entries (config.h): the portable kernels of kernels.h behind the kernel
  * table's signatures, so that every slot of every table is set and operators call through it

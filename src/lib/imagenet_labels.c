@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The 1000 ImageNet class names in class-index order (torchvision's list, BSD licence), generated
  * from data/imagenet_labels.txt by scripts/gen_labels.py. */
 #include "labels.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The 1000 WordNet IDs of ImageNet-1k (ILSVRC 2012) in class-index order, "n%08u" each: the class
  * index every ImageNet-1k model (timm, torchvision, the model zoo) uses is the position of the class's
  * folder (n01440764 = 0, tench ... n15075141 = 999, toilet tissue) in the sorted list of the 1000

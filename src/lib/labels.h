@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Class names: the built-in ImageNet list, or a text file with one name per line. */
 #ifndef DLK_LABELS_H
 #define DLK_LABELS_H

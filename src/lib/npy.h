@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NumPy .npy files (format 1.0/2.0/3.0, little-endian, C order): read and write. */
 #ifndef DLK_NPY_H
 #define DLK_NPY_H

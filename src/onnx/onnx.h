@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ONNX files (protobuf, parsed with protobuf-c from onnx.proto) -> dlk_graph. */
 #ifndef DLK_ONNX_H
 #define DLK_ONNX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "onnx.h"
 #include "onnx.pb-c.h"
 #include "util/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_graph -> ONNX ModelProto, packed by protobuf-c. Every message is built in a pool of
  * allocations that is freed once the bytes are packed; strings and tensor data point into the
  * graph (protobuf-c only reads them while packing). */

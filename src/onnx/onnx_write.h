@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_graph -> ONNX file (protobuf-c packs the same onnx.proto messages the loader parses). */
 #ifndef DLK_ONNX_WRITE_H
 #define DLK_ONNX_WRITE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Conv (float) and QLinearConv (ops_conv.c): input slots and the parameters prepare computes, for
  * the consumers that read a prepared convolution (codegen, analyze's costs).

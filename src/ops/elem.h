@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Element-wise operators (ops_elem.c): Relu, Sigmoid, Clip, Softmax, Add/Sub/Mul/Div, QLinearAdd,
  * QLinearLeakyRelu.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Gemm and MatMul (float, ops_gemm.c): input slots and prepared parameters. */
 #ifndef DLK_OPS_GEMM_H
 #define DLK_OPS_GEMM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Operators: the glue between the graph and the kernels. Each operator has a prepare step (check
  * attributes and types, infer output shapes, size its scratch, precompute parameters such as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Conv (float) and QLinearConv (int8/uint8, ORT's integer semantics). */
 #include "ops/conv.h"
 #include "ops/packs.h"

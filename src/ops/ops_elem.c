@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Element-wise operators: Relu, Sigmoid, Clip, Softmax, Add/Sub/Mul/Div, QLinearAdd, QLinearLeakyRelu. */
 #include "ops/elem.h"
 #include "util/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Gemm and MatMul (float). */
 #include "ops/gemm.h"
 #include "util/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MaxPool (float, int8, uint8), AveragePool, QLinearAveragePool, GlobalAveragePool, QLinearGlobalAveragePool. */
 #include "ops/pool.h"
 #include "util/err.h"

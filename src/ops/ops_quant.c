@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* QuantizeLinear, DequantizeLinear, QLinearMatMul. */
 #include "ops/quant.h"
 #include "ops/conv.h"

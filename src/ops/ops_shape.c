@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Data movement: Concat, QLinearConcat, Split, Flatten, Reshape, Identity. */
 #include "ops/shape.h"
 #include "util/err.h"

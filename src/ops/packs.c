@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Packed weights, once per model: a convolution's SIMD kernel packs its constant weights for one
  * geometry (the input size decides some layouts, the batch none), and every context of the model

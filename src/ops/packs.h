@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Packed weights, once per model (ops/packs.c): a convolution's SIMD kernel packs its constant
  * weights for one geometry, and every context of the model made for that geometry shares the

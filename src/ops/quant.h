@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * QuantizeLinear, DequantizeLinear and QLinearMatMul (ops_quant.c): input slots and prepared
  * parameters; and where each quantizing operator reads its output's scale and zero point.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Data movement (ops_shape.c): Concat, QLinearConcat, Split, Flatten, Reshape, Identity. Input slots and
  * prepared parameters.

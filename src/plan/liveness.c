@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Liveness: lifetimes, views, slices and in-place outputs merged into buffers, then planned
  * (see liveness.h for the rules). */
 #include "liveness.h"

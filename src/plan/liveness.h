@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Liveness: from a schedule to a planned arena. The one place where lifetimes, views, in-place
  * outputs and slices are decided, for the runtime context (runtime/ctx.c) and for the program

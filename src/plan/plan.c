@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Arena planning. Buffers are placed one at a time, in some order, each at the lowest offset
  * where it overlaps no already placed buffer that is alive at the same time (first fit by address,

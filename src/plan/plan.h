@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Memory planning: place buffers with known sizes and live ranges [first, last] (in node order)
  * in one arena so that buffers alive at the same time never overlap. Greedy first fit by address
  * in several orders (largest first as TensorFlow Lite Micro's greedy planner, by first use,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Calibration: statistics of every float value of a model over the calibration inputs, and the
  * ranges ORT's calibrators (calibrate.py) derive from them. */
 #include "quant.h"

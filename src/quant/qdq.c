@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The quantized graph: ORT quantize_static's rules for the DLA classifiers' operators, in QDQ or
  * QOperator form, with ORT's tensor and node names. */
 #include "quant.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Post-training static quantization of a float model, as ONNX Runtime's quantize_static does it
  * (onnxruntime/python/tools/quantization: calibrate.py, quant_utils.py, qdq_quantizer.py,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_report: per-layer SNR of an int8 model against its float model. */
 #include "report.h"
 #include "ops/quant.h"

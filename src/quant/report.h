@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-layer report: the SNR of every quantized tensor of an int8 model against the float model's
  * tensor on the same inputs, so a user sees which layers to leave in float. */
 #ifndef DLK_QUANT_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The batch runner (batch.h): a shared counter hands out runs in order; each thread owns its
  * contexts (one of `batch` items, and one for a shorter last run). */
 #include "runtime/batch.h"

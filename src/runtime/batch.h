@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The batch runner: N items over T contexts of one shared model, one context (and one thread) each.
  * What `run`, `eval` and `quantize` (calibration) fan out with, and what a public eval/quantize API
  * can call: it uses only the public API of include/dlakit.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_ctx: a model prepared for concrete input shapes, with one planned arena. */
 #include "runtime.h"
 #include "runtime/exec.h"

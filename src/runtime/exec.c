@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The thread pool of a context. Workers spin briefly on a generation counter (operators follow
  * each other within microseconds), then sleep on a condition variable; thread 0 (the caller) does

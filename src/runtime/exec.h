@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Threads inside one run: a pool made once per context (dlk_ctx_set_threads). */
 #ifndef DLK_EXEC_H
 #define DLK_EXEC_H

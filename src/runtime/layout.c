@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The layouts of a context's values (step 1b of making a context, once every operator is
  * prepared): which float activations go channel-blocked (NCHW16C, kernels.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_model: load, optimize and describe a model. */
 #include "runtime.h"
 #include "graph/passes.h"

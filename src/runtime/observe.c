@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_ctx_run_observe: dlk_ctx_run with a callback after every node. */
 #include "observe.h"
 #include "util/err.h"

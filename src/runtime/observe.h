@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running a context node by node with a callback after each node (calibration, per-layer
  * comparisons). The arena reuses buffers: a value's data is only valid inside the callback of the
  * node that produced it (and of the nodes up to its last use). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The structures behind dlk_model and dlk_ctx. */
 #ifndef DLK_RUNTIME_H
 #define DLK_RUNTIME_H

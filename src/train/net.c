@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The training network: made from the graph, its shapes, the new classifier, what trains, the
  * forward and backward passes of one image, and the parameters written back into the graph. */
 #include "train/train.h"

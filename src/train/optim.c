@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AdamW and SGD with momentum, as PyTorch's torch.optim steps them. */
 #include "train/train.h"
 #include "util/err.h"

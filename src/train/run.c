@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A batch on several threads: thread t takes images t, t + nth, ...; its loss and gradients are
  * added to thread 0's in thread order. */
 #include "train/run.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running a batch of images through a dlk_tnet on several threads. */
 #ifndef DLK_TRAIN_RUN_H
 #define DLK_TRAIN_RUN_H

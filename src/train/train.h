@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Training over a float graph (fine-tuning): a network of the operators a DLA uses (Conv incl.
  * grouped, Gemm, Relu, Add, Concat, MaxPool, GlobalAveragePool, Flatten) made from a dlk_graph that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Forward and backward passes of Conv (grouped, strided, padded, dilated; im2col + GEMM) and
  * MaxPool for one image in CHW. The GEMM loops keep the order of every sum fixed. */
 #include "train/train.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Element types and shapes: leaf helpers below the graph, the runtime and the tools (declared in
  * dlakit.h, which every module already includes; util/dtype.h names them for code below the graph). */
 #include "util/dtype.h"

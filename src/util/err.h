@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal error helpers. */
 #ifndef DLK_ERR_H
 #define DLK_ERR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Whole-file reading, shared by the model and image loaders. */
 #ifndef DLK_FILE_H
 #define DLK_FILE_H

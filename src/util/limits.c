@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resource limits against hostile inputs: decoded image pixels, bytes of one tensor, bytes of one
  * context's arena. Defaults below; the environment (DLAKIT_MAX_IMAGE_PIXELS, DLAKIT_MAX_TENSOR_BYTES,
  * DLAKIT_MAX_ARENA_BYTES) is read once, at the first use; dlk_limits_set overrides both. */

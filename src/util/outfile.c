@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* realpath and mkstemp are XSI */
 #define _XOPEN_SOURCE 700
 #include "util/outfile.h"

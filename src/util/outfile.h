@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Output files, one module for every writer of the library and the tools.
  * - A regular file (or a name that does not exist yet) is written to a fresh temporary file in the
  *   same folder (PATH.tmp-XXXXXX, mkstemp) and renamed onto PATH only when every write, the flush

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the libFuzzer targets: small limits (so that a run stays fast and within the fuzzer's
  * memory limit) and a scratch file for the readers that take a path. */
 #ifndef DLK_FUZZ_COMMON_H

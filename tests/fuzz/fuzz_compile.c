@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `dlakit compile` / `analyze` on a fuzzed int8 model: load -> the program (plan-only context,
  * steps, arena plan) -> the generated C written to a per-process folder (removed at exit). The plan
  * must pass dlk_plan_check (no two live buffers overlap, alignment, inside the arena) and its peak

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MNIST IDX reader (through a scratch file), and the gray-to-RGB image of the first item. */
 #include "fuzz_common.h"
 #include "image/image.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG / JPEG decoding and the zoo's preprocessing (resize + center crop, normalization). The first
  * byte of the input picks the preprocessing options; the rest is the image file. */
 #include "fuzz_common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Label file reader (through a scratch file). */
 #include "fuzz_common.h"
 #include "lib/labels.h"

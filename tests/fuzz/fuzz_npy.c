@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* .npy reader (through a scratch file: the reader takes a path). */
 #include "fuzz_common.h"
 #include "lib/npy.h"

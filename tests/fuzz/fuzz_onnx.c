@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ONNX loader + context preparation: whatever loads must also prepare for its declared input (unknown
  * dims: batch 1, spatial 64, others 3; dims above 256 capped) or fail with a message, and a context
  * that prepares must run. Nothing may crash, leak or read out of bounds. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `dlakit quantize` on a fuzzed float model: load (no fusion, as quantize does) -> calibrate on two
  * small synthetic inputs -> QDQ or QOperator rewrite -> ONNX bytes. Options come from a hash of
  * the input (method, format, per-tensor, symmetric, uint8, --exclude of the operators quantize

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The model zoo config reader (dlakit zoo): YAML -> tree, an override taken from the input's first
  * line, interpolations, the checked settings. Any input: an error message or a config, never a
  * crash, a hang or a leak. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Tiny float DLA-like classifiers: the seeds of the quantize fuzz target (tests/fuzz/seeds/quantize);
 their int8 versions (QDQ and QOperator, written by `dlakit quantize`) seed the compile target.
   /usr/bin/python3 tests/fuzz/make_seeds.py OUTDIR     (then scripts/fuzz.sh's note: quantize them)

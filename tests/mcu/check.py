@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Helpers of the compile/analyze tests (tests/scripts/mcu_*.sh).
 
   check.py images IN.npy OUT.bin [COUNT]      first COUNT uint8 N x H x W x 3 images as raw bytes

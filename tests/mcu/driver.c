@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test driver for a model compiled with `dlakit compile --name m`: reads uint8 images
  * (m_IN_H x m_IN_W x 3 each) from in.bin, writes m_NUM_CLASSES float32 scores per image to
  * out.bin, and prints how many images ran and the clock() ticks they took (on the Cortex-M55

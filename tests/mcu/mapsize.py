@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Flash and RAM of a Cortex-M program from its GNU ld link map.
 
 usage: mapsize.py APP.map [OBJECT]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-layer instruction profile of a model compiled with `dlakit compile --name m`, built with
  * -Dm_PROFILE: m_run calls m_profile after every layer. SysTick runs on the processor clock
  * (CLKSOURCE = 1) with an interrupt counting its 24-bit wraps; under QEMU -icount shift=0 one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bare-metal start-up for the compile tests on QEMU's Cortex-M boards (mps3-an547 M55,
  * mps2-an500 M7, mps2-an386 M4): vector table at 0, reset handler that clears .bss, enables the FPU and MVE, paints the
  * stack to measure how much of it the program used, starts newlib's semihosting and runs main. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Differential test of `dlakit compile` (issue 24): random small int8 QOperator classifiers with
 hostile node names and a random program name; the generated C must build with
 `cc -std=c99 -Wall -Wextra -pedantic -Werror` and give the scores of `dlakit run` bit for bit.

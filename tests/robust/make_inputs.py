@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the hand-made regression inputs of tests/robust (issue #9) next to this script.
 
 Each file reproduces one defect found by the probe or by the fuzzers; README.md says what each

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the hand-made regression inputs of tests/robust for issue #24 (the second hostile round)
 next to this script. README.md ("Round 2") says what each found and what dlakit does now. Run with
 Debian's python3-onnx, python3-numpy, python3-pil; the files are committed.

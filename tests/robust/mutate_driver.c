@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_mutate: scripts/mutate.sh's engine. N seeded mutations of each file given, each taken through
  * what `info`, `run` and `classify` do, in process (thousands a minute under ASan + UBSan):
  *   - a model (.onnx): load (info); prepare for its declared input (unknown dims: batch 1, H and W

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Deterministic mutation test (issue #9): 1,000 mutations each of the bundled MNIST model and of two
  * images (a progressive JPEG, an interlaced 16-bit RGBA PNG): byte overwrites, bit flips, truncations,
  * inserted and deleted runs, from a fixed seed. Every mutant must be refused with a message naming

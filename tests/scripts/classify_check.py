@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks for `dlakit eval --json` and `dlakit classify --json` reports (Debian python3 + numpy).
 
   classify_check.py eval REPORT.json CORRECT N [REF.npy...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The MNIST test split written out as an ImageFolder of PNG files (by Pillow) and evaluated from
 # there: the same 1954 / 1949 correct and the same predictions as from the IDX files.
 source "$(dirname "$0")/engine_lib.sh"

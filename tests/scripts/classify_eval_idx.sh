@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # dlakit eval of the bundled MNIST model on the test split (--idx, --range 7996:10000): exactly
 # 1954/2004 float and 1949/2004 int8 (QDQ and QOperator), each prediction equal to ORT's argmax;
 # the text report prints the accuracy line; --threads 1 and 2 give the same predictions.

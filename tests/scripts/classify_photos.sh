@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # classify on the photos of ../shared/images with the zoo replicas (int8, QDQ and QOperator): the
 # top-5 classes and their order equal ORT's (ort_int8_qop.npy; ties by lower index). chelsea.jpg:
 # preprocess gives the committed crop, and classify's top-5 equals ORT's on that crop. Unreadable

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # eval on an ImageFolder with an empty, a truncated and a non-image file among good ones: they are
 # reported and counted as unreadable, the others evaluated, exit status 0.
 source "$(dirname "$0")/engine_lib.sh"

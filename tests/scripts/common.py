@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Comparison helpers for dlakit's end-to-end tests (Debian python3 + numpy only).
 
 Import it (sys.path.insert(0, dirname)) or run it as a command from the shell scripts:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Batching and threads change nothing: outputs with --batch 4 (11 images: 4+4+3), --batch 3
 # (3+3+3+2, a short last batch) and --batch 16 (one batch larger than the input) are bit-identical
 # to --batch 1, for the float, QDQ and QOperator dla46c_mnist_64 files on the first 11 test digits;

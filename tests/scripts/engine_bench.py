@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """`dlakit bench` (env DLAKIT, SRC as in E2E_ENV) on the bundled dla46c_mnist_64 float model, 64x64.
 
 --profile --json: one profile entry per node of the fused graph (63: 49 Conv, 6 MaxPool, 6 Concat,

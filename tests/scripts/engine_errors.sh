@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Bad inputs to `dlakit run`: each must end with exit status 1..125 (an error, not a signal or a
 # crash; 126+ would be a signal), without a sanitizer report, with a message on stderr that names
 # the offending file (and, where the brief says so, the problem), and without leaving any file in

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """`dlakit info MODEL --json` and `dlakit info MODEL` (env DLAKIT, SHARED, SRC as in E2E_ENV).
 
 For the 3 zoo float models and the bundled dla46c_mnist_64 float model: exit 0, stdout is one JSON

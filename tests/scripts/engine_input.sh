@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Input paths agree bit for bit (first 8 MNIST test digits, bundled float and QDQ int8 files):
 #   --images-npy                                   == --input-npy of x = (u8/255 - mean)/std computed
 #                                                     in float32 by numpy as run.mjs does (ImageNet mean/std)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by tests/scripts/engine_*.sh. Environment (from tests/CMakeLists.txt's E2E_ENV):
 #   DLAKIT  the dlakit tool   SHARED  ../shared reference material   PY  Debian python3   SRC  repo root
 # Exit status 77 = skipped (SKIP_RETURN_CODE in tests/e2e_engine.cmake).

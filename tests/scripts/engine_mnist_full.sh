@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # (label full) All 2004 MNIST test digits through the bundled dla46c_mnist_64 files, 2 threads.
 # Asserts: float: 1954 correct (labels.npy), same top-1 as ort_float.npy on every row and
 # max|diff| <= 1e-4 * max|ref|; QDQ and QOperator int8: 1949 correct, every element bit-identical

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # One model family end to end: float, QDQ int8 and QOperator int8 files, on the reference images.
 #   engine_model.sh zoo NAME        shared/models/zoo/NAME (6 photos, 224x224)
 #   engine_model.sh mnist [COUNT]   models/dla46c_mnist_64 (bundled copy) on the first COUNT of the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # One liveness module (plan/liveness.h) plans both the runtime context and the compiled program:
 # under DLAKIT_ISA=ref (the kernels the program runs) `dlakit bench --json`'s arena_bytes equals
 # `dlakit analyze --json`'s peak_ram_bytes for every shared int8 model (zoo QDQ and QOperator,

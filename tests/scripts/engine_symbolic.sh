@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Models with symbolic input size [batch_size,3,height,width] (tests/fixtures/engine, see its
 # README), run at sizes they were not exported with:
 #   mnist_sym.onnx (float) on 32 digits at 96x32: max|diff| <= 1e-4 * max|ref| vs ORT, same top-1;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The twelve timm DLA architectures (issue 20; tests/fixtures/family, narrow, 3 random images):
 #   family.sh 64 ARCH [compile]     the 64x64 fixtures
 #   family.sh 224 ARCH [compile]    the 224x224 ones (size224.tar.xz, made by make_family.py --size 224)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fine-tuning end to end (issue 23) on the reference task of ../shared/models/finetune: the DLA-46-C
 # trained on MNIST digits 0-4, a new head for the digits 5-9 from 25 training images of each
 # (the first of finetune_train_idx.npy), 30 epochs at lr 1e-2, batch 16, seed 1, 2 threads. Then:

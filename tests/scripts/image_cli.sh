@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # dlakit preprocess: exit statuses, messages naming the bad input, nothing written on failure,
 # --help, --json, IDX validation, and every decoder fixture refused or accepted as expected.
 . "$(dirname "$0")/image_common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the image e2e scripts: checks the environment CTest gives (DLAKIT, SHARED, PY, SRC)
 # and makes a scratch folder. Exit 77 (CTest's skip code for these tests) when ../shared is absent.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Comparisons for the image e2e tests (run with $PY: Debian python3 with numpy and PIL).
 
   image_compare.py same A.npy B.npy LABEL           exact equality, per item counts

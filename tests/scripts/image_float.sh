@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # --float: normalized NCHW float32 output is bit-identical to f32(f32(u8 / 255) - mean) / std, and
 # --scale/--offset/--bgr to u8 * scale + offset in B, G, R order.
 . "$(dirname "$0")/image_common.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The 2004 MNIST test digits (IDX items 7996..9999) at --size 64 must equal the trained model's
 # inputs_u8_nhwc.npy byte for byte.
 . "$(dirname "$0")/image_common.sh"

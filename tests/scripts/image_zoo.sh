@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The six photos at --size 224 must equal the model zoo replicas' inputs_u8_nhwc.npy byte for byte
 # (order: china, flower, astronaut, chelsea, coffee, rocket; see shared/README.md).
 . "$(dirname "$0")/image_common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # dlakit analyze on dla46c_pt_224 int8 (the numbers) and on the bundled MNIST model:
 #   MACs, parameters and int8 weight bytes equal an independent count from the ONNX shapes
 #   (tests/mcu/check.py oracle, python onnx); int8 weights = 1,292,336 B; weight flash (int8 weights,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The C that `dlakit compile` writes, built on the host as strict C99 (-Wall -Wextra -pedantic
 # -Werror) with tests/mcu/driver.c, classifies the shared images bit-identically to
 # `dlakit run --images-npy` and to ORT's integer kernels (ort_int8_qop.npy).

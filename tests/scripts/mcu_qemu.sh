@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The generated C on a Cortex-M under QEMU (semihosting): `compile --target T` (default generic),
 # cross-built with arm-none-eabi-gcc -O2 for the target's board (generic and cortex-m55: mps3-an547;
 # cortex-m7: mps2-an500; cortex-m4: mps2-an386), fed the shared images, scores bit-identical to

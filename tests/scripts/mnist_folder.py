@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes an ImageFolder of MNIST digits (PNG, DIR/<digit>/mnist_NNNNN.png) from the IDX files.
 
   mnist_folder.py IMAGES LABELS OUT_DIR (--indices F.npy | --range A:B) [--digits 5,6,7,8,9] [--per-class N]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Oracle for dlakit's percentile and entropy calibration: ONNX Runtime's calibrate.py algorithm
 (HistogramCollector: collect_absolute_value + compute_percentile for the symmetric percentile
 calibrator, collect_value + get_entropy_threshold for entropy; then quant_utils.compute_scale_zp),

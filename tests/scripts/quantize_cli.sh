@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # dlakit quantize on the bundled MNIST model with a few calibration images (fast, sanitizer build):
 # QDQ and QOperator files load and run and give the same bits, every method and option gives a
 # model that runs, the report lists every quantized tensor, errors exit non-zero naming the file

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Compares a QDQ model dlakit quantized with ONNX Runtime's (the reference file): every Conv's
 int8 weights and weight scales identical, activation scales within REL (default 1e-4) relative,
 zero points and int32 biases within +-1, the same Q/DQ structure (node names, inputs, outputs).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # (label full) dlakit quantize on the shared MNIST model, calibrated as ORT calibrated it (the 256
 # training images of calib_indices.npy, in that order), against ORT's quantize_static file:
 #  - every Conv's int8 weights and weight scales identical, activation scales within 1e-4

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue #24, the second hostile round on the newer surfaces: outputs that destroyed inputs or devices
 # or lost errors, stdout write errors, allocations an input controlled (resized image, JPEG scans,
 # calibration folders, bins, reading before the format check), zero calibration images, internal

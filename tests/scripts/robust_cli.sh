@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue #9, the command line: output paths (devices written directly, an input never overwritten,
 # symlinks kept), eval --range and --mean/--std validation, limits (flags and environment), messages
 # (control bytes escaped, conform on an empty folder). Exact exit statuses and messages. Needs no

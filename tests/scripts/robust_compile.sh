@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue 24: the C that `dlakit compile` writes cannot be subverted by a model. The regression models
 # of tests/robust (cg_*.onnx: comment injection, colliding and reserved node names, a uint8 input
 # QuantizeLinear with int8 activations) and SEEDS random hostile models (tests/robust/compile_diff.py)

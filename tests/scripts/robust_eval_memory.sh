@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue #9: `dlakit eval --threads N` must not hold N decoded images at once. Four legal 3000x3000
 # PNGs (9 M pixels: 27 MB of RGB plus 27 MB of decoded rows each) with the pixel limit lowered to
 # exactly one of them: the workers share that many pixels, so 4 threads peak at about the memory of

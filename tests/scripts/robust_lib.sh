@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by tests/scripts/robust*_cli.sh (after engine_lib.sh).
 n=0
 # check NAME WANT_RC WANT_STDERR_LINE -- ARGS...: exact status and one exact stderr line

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue #9, found by the quantize fuzz target's --exclude path: Convs b1 and b2 share the bias 'b1.b'
 # (tests/robust/fuzz-quantize-shared-bias-excluded.onnx). With one of them left in float, the QDQ
 # rewrite named the other's bias DequantizeLinear output 'b1.b' too, and dlakit refused the model it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue #24: `quantize` must write the same bytes on every ISA and thread count. It calibrated on
 # the machine's float kernels, whose summation order differs by ISA: under DLAKIT_ISA=ref/avx2 the
 # file differed from avx512's (3,678 bytes on a zoo model; top-1 1950 vs 1951). Calibration now runs

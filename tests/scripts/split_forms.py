@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Split in each of its opset forms, float and int8, as ONNX backend-test folders for `dlakit conform`
 (numpy's np.split as the oracle):
 

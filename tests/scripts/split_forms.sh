@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Split in its opset 11 / 13 / 18 forms, float, int8 and uint8 (split_forms.py writes them with
 # numpy's np.split as the oracle): `dlakit conform` passes all 6; a Split whose lengths do not sum
 # to the axis is refused with a message naming the node.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue 22's "done when": the model zoo card's chain_eqe config (tests/fixtures/zoo, the shape of
 # dla46c_pt_224_onnx_config.yaml) pointed at the shared MNIST float model, the 2004 test digits as
 # an ImageFolder and the 256 calibration digits ORT used as a quantization folder. stm32ai_main.log

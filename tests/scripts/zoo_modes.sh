@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # dlakit zoo's operation modes on the bundled digits (data/digits, 30 MNIST test images) and models:
 # each mode's files, log lines and numbers against the dlakit command that makes them; the config
 # reader's refusals (bad values with their key path, training, unknown overrides, YAML aliases),

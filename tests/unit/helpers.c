@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared unit-test helpers (helpers.h). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers shared by the unit tests (compiled once into the dlk_test_helpers library): a seeded
  * xorshift RNG, 64-byte aligned buffers, int8/float buffer comparisons that find the first

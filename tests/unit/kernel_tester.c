@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The kernel tester (kernel_tester.h). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The kernel tester: every implementation of a kernel slot, in every kernel table this machine can
  * run (dlk_kernels_for), checked against the reference kernel on cases given as data.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The batch runner (runtime/batch.h) on the bundled MNIST DLA-46-C (QDQ int8): 7 items give the
  * same output bits at every thread count (1, 2, 3, 8) and every batch size (1, 3, 7), equal to

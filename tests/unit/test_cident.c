@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The generated C's names (codegen/cident.h): exact comment escapes, and the identifiers the
  * registry hands out for colliding, reserved and hostile node names. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Threads inside one run: the bundled MNIST DLA-46-C (float, QDQ int8 and QOperator int8 files)
  * gives the same bits with 1, 2 and 3 threads per context (every output element is computed by one

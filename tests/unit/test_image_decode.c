@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG/JPEG decoding and IDX reading. The fixtures (tests/fixtures/images, made by
  * make_fixtures.py) pair every image with the RGB array Pillow decodes from it; the decoder must
  * reproduce each exactly. Runs in tests/ (the unit tests' working directory). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resampling and geometry of the image module against values computed by Pillow 9.4
  * (python3-pil: Image.fromarray(a).resize((w, h), filter)) and torchvision/timm's rules. */
 #include <setjmp.h>

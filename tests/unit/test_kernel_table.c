@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The kernel tables (kernels/config.h): every slot of every table this CPU runs is set, the conv
  * lists end with the reference, a conv always finds an implementation, and the reference table's

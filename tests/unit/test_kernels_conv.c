@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the reference convolutions (src/kernels): hand-computed cases pin down the
  * arithmetic; random geometries (groups, depthwise, dilations, asymmetric pads, strides 1..3)

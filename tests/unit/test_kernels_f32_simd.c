@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Every float kernel of every kernel table this machine runs against the reference kernels, with
  * the kernel tester (kernel_tester.h): each conv implementation on each case and pair of layouts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the reference matrix products and element-wise kernels (src/kernels): Gemm with
  * transposes and broadcast C, QLinearMatMul, broadcasting binary ops, QLinearAdd's ORT rounding,

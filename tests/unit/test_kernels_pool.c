@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the reference pooling kernels and the NCHW16C layout converters (src/kernels):
  * ceil_mode windows, count_include_pad, global averages in float and int8, round trips.

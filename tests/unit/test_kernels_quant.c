@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests of the reference quantization arithmetic (src/kernels): requantization rounding and
  * clamps, QuantizeLinear's true division, Quantize/DequantizeLinear, QLinearConcat's tables.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_ctx_layouts on the bundled DLA-46-C (MNIST, 64x64) and on a fixture of its rules
  * (fixtures/engine/layouts.onnx): which values go channel-blocked (NCHW16C), and that the models
  * compute the same with them as in NCHW everywhere. */

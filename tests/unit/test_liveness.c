@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The liveness module (plan/liveness.h) on hand-built schedules with exact expected buffers and
  * offsets (views, in-place outputs, slices, outside values, scratch, a ring written at several
  * steps, refusals), then the plans of every shared model: the runtime context's and the compiled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dlk_ctx_run_observe: one callback before the first node and one after each node, with every
  * node's outputs readable in its callback, and the same outputs as dlk_ctx_run. */
 #include <setjmp.h>

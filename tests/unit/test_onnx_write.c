@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ONNX writer: a model dlakit writes and reads back runs bit for bit like the original; opset
  * imports, producer and metadata are carried over; dlakit's internal markers never reach a file;
  * a failed write leaves nothing behind. */

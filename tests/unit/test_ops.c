@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The operator table (ops/ops.h): identities, counts and lookups agree; dlk_ops_resolve checks a
  * node's input and output counts once, naming the node; each convolution's MAC count (the op's
  * macs(), which bench --profile and analyze report) equals an independent count from its shapes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The arena planner on its own: plans are valid (aligned, inside the arena, no two buffers alive
  * together overlap), known optimal cases come out optimal, every order is tried, and 5000 buffers
  * plan fast. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Quantization arithmetic against values ONNX Runtime's quantize_static produced (the shared
  * dla46c_mnist_64_qdq_int8.onnx) and against calibrate.py's rules worked by hand. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Robustness of model loading: truncated and corrupted ONNX files must give an error message
  * naming the file, or a model that prepares and runs; never a crash (this runs under ASan/UBSan). */
 #include <setjmp.h>

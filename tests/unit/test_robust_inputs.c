@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Issue #9: every hand-made input of tests/robust (see its README.md) gives the exact refusal or the
  * exact result it must; limits can be raised; node ordering is linear in time. Runs under ASan/UBSan. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Issue #24: names from files on the terminal and in JSON (dlk_escape, dlk_json_str, dlk_utf8_len),
  * and the output-file module (util/outfile.c): exact bytes. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Training (src/train): every backward pass against central finite differences of the forward
  * pass. Conv (pointwise, padded 3x3 stride 2, grouped and dilated, 7x7) and MaxPool on their own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The model zoo config reader (tools/lib/zooconf.c) and the ImageNet WordNet-ID table: YAML to
  * tree, Python literals, overrides, interpolations, the checked settings and their refusals. */
 #include <setjmp.h>

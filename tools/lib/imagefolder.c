@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ImageFolder listing. */
 #include "lib/imagefolder.h"
 #include "util/file.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ImageFolder data sets (DIR/CLASS/IMAGE.png, .jpg or .jpeg): what eval and finetune read. */
 #ifndef DLK_IMAGEFOLDER_H
 #define DLK_IMAGEFOLDER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The model zoo services' user_config.yaml (Hydra/OmegaConf): read with libyaml into a tree,
  * command-line overrides (key=value, +key=value, ~key), ${...} interpolations (other keys,
  * ${now:FORMAT}, ${oc.env:NAME}, ${hydra:runtime.cwd}), Python-literal values ('1/255.0',

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Target choice and the target kernels' data (see target.h). */
 #include "codegen/mcu/target.h"
 #include "ops/conv.h"

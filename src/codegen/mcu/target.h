@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `dlakit compile --target`: which microcontroller the generated C is for, and everything that
  * depends on it, in one place: which convolutions run a target kernel (Helium on the Cortex-M55,

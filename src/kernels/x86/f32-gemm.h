@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the float convolutions share (the drivers f32-conv.inc, f32-conv3x3-wino.inc, f32-gconv.inc,
  * f32-conv-bcast.inc, built for AVX-512 and AVX2 through f32-v16.h): the gather of zero-padded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A vector of 16 floats for the float kernels' drivers, written once for both x86 kernel sets:
  * with AVX-512 F (a file built with -mavx512f) one zmm register and its __mmask16; with AVX2 + FMA

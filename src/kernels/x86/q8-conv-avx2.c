@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * int8 / uint8 convolution with AVX2 (vpmaddwd: int16 x int16, pairs summed into int32).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * MaxPool with AVX2: int8 / uint8 2x2 stride 2 on NCHW planes (the row kernel here), float on NCHW
  * planes and NCHW16C (f32-maxpool.inc, through f32-v16.h). Bit-identical to the reference.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * MaxPool with AVX-512 (F, BW, VL): int8 / uint8 and float on NCHW planes for DLA's 2x2 stride-2
  * downsampling, and float on NCHW16C for any geometry. Bit-identical to the reference: the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* QLinearAdd's float constants (kernels.h, dlk_qadd_q8_ref), for its SIMD kernels: computed once
  * per call with the reference's operations, in its order. */
 #ifndef DLK_X86_Q8_QADD_H
