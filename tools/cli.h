@@ -9,19 +9,24 @@
 #include "opt.h"
 #include "util/err.h" /* dlk_esc for names from files */
 
-/* Commands: each takes argc/argv with argv[0] = the command name; returns the exit status. */
-int cmd_info(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_conform(int argc, char **argv);
-int cmd_preprocess(int argc, char **argv);
-int cmd_classify(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_quantize(int argc, char **argv);
-int cmd_analyze(int argc, char **argv);
-int cmd_compile(int argc, char **argv);
-int cmd_zoo(int argc, char **argv);
-int cmd_finetune(int argc, char **argv);
+/* Commands, in the order `dlakit --help` lists them: X(name, summary). Each cmd_<name> takes
+ * argc/argv with argv[0] = the command name and returns the exit status. */
+#define DLK_COMMANDS(X)                                                                                      \
+    X(info, "describe a model: inputs, outputs, operators, parameters, quantization")                         \
+    X(run, "run a model on preprocessed images (.npy) and write its outputs (.npy)")                         \
+    X(preprocess, "decode, resize and crop images as the model zoo's evaluation does")                       \
+    X(classify, "top-K classes of image files")                                                              \
+    X(eval, "accuracy of a model on a labelled data set")                                                    \
+    X(conform, "run ONNX backend node tests")                                                                \
+    X(bench, "time a model's runs (compare with ONNX Runtime: scripts/bench.sh)")                            \
+    X(quantize, "int8 post-training quantization (QDQ or QOperator ONNX), as ONNX Runtime does it")          \
+    X(analyze, "cost of a model on a microcontroller: MACs, weights, planned RAM")                           \
+    X(compile, "write an int8 model as standalone C (NAME.c, NAME.h) for a microcontroller")                 \
+    X(zoo, "run the model zoo services' user_config.yaml (evaluation, quantization, chains, ...)")           \
+    X(finetune, "adapt a float model to the classes of an image folder (training in C)")
+#define DLK_CMD_DECL_(n, summary) int cmd_##n(int argc, char **argv);
+DLK_COMMANDS(DLK_CMD_DECL_)
+#undef DLK_CMD_DECL_
 
 /* Prints "dlakit CMD: message" to stderr; returns 1 (the exit status for errors); 2 for usage. */
 int cli_error(const char *cmd, const char *fmt, ...)

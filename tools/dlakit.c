@@ -10,18 +10,9 @@ static const struct {
     int (*fn)(int, char **);
     const char *summary;
 } commands[] = {
-    {"info", cmd_info, "describe a model: inputs, outputs, operators, parameters, quantization"},
-    {"run", cmd_run, "run a model on preprocessed images (.npy) and write its outputs (.npy)"},
-    {"preprocess", cmd_preprocess, "decode, resize and crop images as the model zoo's evaluation does"},
-    {"classify", cmd_classify, "top-K classes of image files"},
-    {"eval", cmd_eval, "accuracy of a model on a labelled data set"},
-    {"conform", cmd_conform, "run ONNX backend node tests"},
-    {"bench", cmd_bench, "time a model's runs (compare with ONNX Runtime: scripts/bench.sh)"},
-    {"quantize", cmd_quantize, "int8 post-training quantization (QDQ or QOperator ONNX), as ONNX Runtime does it"},
-    {"analyze", cmd_analyze, "cost of a model on a microcontroller: MACs, weights, planned RAM"},
-    {"compile", cmd_compile, "write an int8 model as standalone C (NAME.c, NAME.h) for a microcontroller"},
-    {"zoo", cmd_zoo, "run the model zoo services' user_config.yaml (evaluation, quantization, chains, ...)"},
-    {"finetune", cmd_finetune, "adapt a float model to the classes of an image folder (training in C)"},
+#define DLK_CMD_ROW_(n, summary) {#n, cmd_##n, summary},
+    DLK_COMMANDS(DLK_CMD_ROW_)
+#undef DLK_CMD_ROW_
 };
 #define NCMD (sizeof commands / sizeof commands[0])
 
