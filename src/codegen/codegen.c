@@ -355,8 +355,10 @@ static void emit_header(FILE *f, const cg_ctx *cg)
             "#define %s_WEIGHT_BYTES %zu  /* const data: weights, biases, scales, tables */\n"
             "#define %s_STACK_BYTES %d     /* stack needed by %s_run */\n"
             "#define %s_MACS %lld\n\n"
+            "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
             "/* Classifies one image; scores receives %s_NUM_CLASSES floats. Returns 0. Not reentrant. */\n"
-            "int %s_run(const uint8_t *image, float *scores);\n\n#endif\n",
+            "int %s_run(const uint8_t *image, float *scores);\n\n"
+            "#ifdef __cplusplus\n}\n#endif\n\n#endif\n",
             name, cg->base, DLK_VERSION, name, name, name, p->in_h, name, p->in_w, name, p->num_classes, name, p->arena_bytes,
             name, p->scratch_bytes, name, p->weights_bytes, name, NAME_STACK_BYTES, name, name, (long long)p->macs, name, name);
 }
@@ -406,7 +408,9 @@ static void emit_source(FILE *f, const cg_ctx *cg)
     for (int i = 0; i < p->n_steps; i++) emit_step_data(f, cg, &p->steps[i]);
     fprintf(f,
             "/* ---- activations: one arena, offsets planned by dlakit ---- */\n"
-            "static int32_t arena_words[(%s_ARENA_BYTES + 3) / 4];\n"
+            "/* Define %s_ARENA_SECTION to place the arena, e.g. -D'%s_ARENA_SECTION=__attribute__((section(\".sram1\")))' */\n"
+            "#ifndef %s_ARENA_SECTION\n#define %s_ARENA_SECTION\n#endif\n"
+            "static int32_t arena_words[(%s_ARENA_BYTES + 3) / 4] %s_ARENA_SECTION;\n"
             "static uint8_t *const arena = (uint8_t *)arena_words;\n\n"
             "static void quantize_input(const uint8_t *image, uint8_t *x)\n{\n"
             "    const long plane = (long)%s_IN_H * %s_IN_W;\n"
@@ -418,7 +422,7 @@ static void emit_source(FILE *f, const cg_ctx *cg)
             "#define PROFILE_STEP(i, layer, macs) %s_profile(i, layer, macs)\n"
             "#else\n#define PROFILE_STEP(i, layer, macs) ((void)0)\n#endif\n\n"
             "int %s_run(const uint8_t *image, float *scores)\n{\n    PROFILE_STEP(-1, \"start\", 0);\n",
-            name, name, name, name, name, name, name, name, name, name);
+            name, name, name, name, name, name, name, name, name, name, name, name, name, name, name);
     for (int i = 0; i < p->n_steps; i++) {
         emit_step_call(f, cg, &p->steps[i]);
         if (p->steps[i].kind != DLK_STEP_ALIAS)
@@ -445,7 +449,7 @@ static int step_names(const dlk_program *p, const char *name, char (*cn)[80], dl
     if (!r) return dlk_fail(err, "out of memory");
     /* the names the file defines from NAME must not be the kernels' (or a standard name) */
     static const char *const own[] = {"_H", "_IN_H", "_IN_W", "_NUM_CLASSES", "_ARENA_BYTES", "_SCRATCH_BYTES",
-                                      "_WEIGHT_BYTES", "_STACK_BYTES", "_MACS", "_run", "_PROFILE", "_profile"};
+                                      "_WEIGHT_BYTES", "_STACK_BYTES", "_MACS", "_run", "_PROFILE", "_profile", "_ARENA_SECTION"};
     for (size_t k = 0; k < sizeof own / sizeof *own; k++) {
         char b[96];
         snprintf(b, sizeof b, "%s%s", name, own[k]);

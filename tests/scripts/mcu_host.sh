@@ -25,4 +25,22 @@ echo "built the generated C with $CC in $((SECONDS - t0)) s"
 (cd "$TMP" && ./host) || fail "the generated program failed"
 $CHECK same "$TMP/out.bin" "$TMP/run.npy" || FAILS=$((FAILS + 1))
 $CHECK same "$TMP/out.bin" "$refdir/ort_int8_qop.npy" $count || FAILS=$((FAILS + 1))
+if [ "$1" = mnist ]; then
+  # NAME.h from C++ (extern "C"): a C++ main links against the C object; NAME_ARENA_SECTION puts
+  # the arena, exactly m_ARENA_BYTES of it, into the section the firmware names
+  ${CXX:-c++} -O1 -Wall -Wextra -Werror -I"$TMP" -x c++ -c - -o "$TMP/main_cxx.o" <<'CXX' || fail "m.h does not compile as C++"
+#include "m.h"
+static unsigned char image[m_IN_H * m_IN_W * 3];
+int main() { float s[m_NUM_CLASSES]; return m_run(image, s); }
+CXX
+  $CC -std=c99 -O1 -Wall -Wextra -pedantic -Werror -ffp-contract=off '-Dm_ARENA_SECTION=__attribute__((section(".bss.dlk_sram")))' \
+    -c "$TMP/m.c" -o "$TMP/m_sec.o" || fail "m.c does not build with m_ARENA_SECTION"
+  ${CXX:-c++} "$TMP/main_cxx.o" "$TMP/m_sec.o" -lm -o "$TMP/cxx" || fail "a C++ main does not link with the generated C"
+  "$TMP/cxx" || fail "the C++-linked program failed"
+  want=$(sed -n 's/^#define m_ARENA_BYTES \([0-9]*\).*/\1/p' "$TMP/m.h")
+  got=$(objdump -h "$TMP/m_sec.o" | awk '$2 == ".bss.dlk_sram" { print $3 }')
+  [ -n "$got" ] && got=$((16#$got))
+  [ -n "$want" ] && [ "$got" = "$want" ] || fail "section .bss.dlk_sram holds '$got' bytes, the arena is '$want'"
+  echo "C++ link ok; arena of $got bytes in .bss.dlk_sram"
+fi
 finish
